@@ -1,0 +1,51 @@
+package dev.simpletuner.cloud.server;
+
+import dev.simpletuner.cloud.server.config.ConfigException;
+import dev.simpletuner.cloud.server.config.ConfigLoader;
+import dev.simpletuner.cloud.server.config.ServerConfig;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code java -jar simpletuner-cloud.jar [options]}. */
+public final class Main {
+  private static final long SHUTDOWN_SECONDS = 60;
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    List<String> arguments = Arrays.asList(args);
+    if (arguments.contains("--help") || arguments.contains("-h")) {
+      System.out.print(ConfigLoader.USAGE);
+      return;
+    }
+    ServerConfig config;
+    try {
+      config = ConfigLoader.fromSystem().load(arguments);
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Logger log = LoggerFactory.getLogger(Main.class);
+    Server server;
+    try {
+      server = Server.start(config, System.getenv()).toCompletionStage().toCompletableFuture().get();
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      log.error("The server could not start: {}", cause.getMessage(), cause);
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.stop().toCompletionStage().toCompletableFuture().get(SHUTDOWN_SECONDS, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("Shutdown did not finish cleanly: {}", e.toString());
+      }
+    }, "shutdown"));
+  }
+}

@@ -1,0 +1,120 @@
+package dev.simpletuner.cloud.server;
+
+import dev.simpletuner.cloud.server.config.ServerConfig;
+import dev.simpletuner.cloud.server.http.HttpVerticle;
+import dev.simpletuner.cloud.server.job.CallbackTokens;
+import dev.simpletuner.cloud.server.job.JobLifecycleVerticle;
+import dev.simpletuner.cloud.server.plugin.HostJobReporter;
+import dev.simpletuner.cloud.server.plugin.Providers;
+import dev.simpletuner.cloud.server.polling.ProviderPollingVerticle;
+import dev.simpletuner.cloud.server.store.Store;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Boots the server: state directory, store (with migrations), plugins, then the verticles; and
+ * stops it so that nothing is lost: providers stop their running work and record it first.
+ */
+public final class Server {
+  private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+
+  private final Vertx vertx;
+  private final ServerContext ctx;
+
+  private Server(Vertx vertx, ServerContext ctx) {
+    this.vertx = vertx;
+    this.ctx = ctx;
+  }
+
+  /** Starts a server; call from a plain thread (main or a test). */
+  public static Future<Server> start(ServerConfig requested, Map<String, String> env) {
+    ServerConfig config = requested.port() == 0 ? requested.withPort(freePort(requested.host())) : requested;
+    StateDir.prepare(config);
+    String hostId = StateDir.hostId(config);
+    Vertx vertx = Vertx.vertx();
+    long startedAt = System.currentTimeMillis();
+    return Store.open(vertx, config.databaseUrl(), config.cloudDir().resolve("jobs.db"))
+        .compose(store -> store.settings().putIfAbsent("server", "callback_key", randomKey(), startedAt)
+            .compose(key -> Providers.load(vertx, config, env, store, hostId, new HostJobReporter(vertx, store))
+                .map(providers -> new ServerContext(config, env, store, providers,
+                    new CallbackTokens(Base64.getDecoder().decode(key)), localBaseUrl(config), hostId,
+                    Clock.systemUTC(), startedAt))))
+        .compose(ctx -> deploy(vertx, ctx).map(v -> new Server(vertx, ctx)))
+        .onSuccess(server -> LOG.info("SimpleTuner cloud server listening on http://{}:{} (state {}, {} store, "
+                + "providers {})", config.host(), config.port(), config.stateDir(),
+            server.ctx.store().dialect().name().toLowerCase(), server.ctx.providers().ids()))
+        .recover(e -> {
+          // Fail first, then close: listeners of a future tied to a closed Vert.x never run.
+          vertx.close();
+          return Future.failedFuture(e);
+        });
+  }
+
+  private static Future<Void> deploy(Vertx vertx, ServerContext ctx) {
+    int httpInstances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    return vertx.deployVerticle(new JobLifecycleVerticle(ctx))
+        .compose(id -> vertx.deployVerticle(new ProviderPollingVerticle(ctx)))
+        .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(ctx),
+            new DeploymentOptions().setInstances(httpInstances)))
+        .mapEmpty();
+  }
+
+  public int port() {
+    return ctx.config().port();
+  }
+
+  public ServerContext context() {
+    return ctx;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Stops running local work and records it, then closes everything. */
+  public Future<Void> stop() {
+    LOG.info("Shutting down: stopping running jobs and recording their state");
+    return ctx.providers().shutdown()
+        .eventually(() -> {
+          ctx.providers().close();
+          return ctx.store().close();
+        })
+        .eventually(vertx::close)
+        .onComplete(ar -> LOG.info("Stopped"));
+  }
+
+  private static String randomKey() {
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    return Base64.getEncoder().encodeToString(key);
+  }
+
+  private static String localBaseUrl(ServerConfig config) {
+    String host = config.host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.equals("localhost")) {
+      host = "127.0.0.1";
+    } else if (host.contains(":") && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return "http://" + host + ":" + config.port();
+  }
+
+  private static int freePort(String host) {
+    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName(host))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package dev.simpletuner.cloud.server;
+
+import dev.simpletuner.cloud.server.config.ServerConfig;
+import dev.simpletuner.cloud.server.job.CallbackTokens;
+import dev.simpletuner.cloud.server.plugin.Providers;
+import dev.simpletuner.cloud.server.store.Store;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * The services every verticle shares, built once at start-up.
+ *
+ * @param localBaseUrl how this process reaches itself, e.g. {@code http://127.0.0.1:8001}
+ * @param hostId       stable id of this server's host and state directory
+ * @param startedAt    epoch millis of start-up
+ */
+public record ServerContext(ServerConfig config, Map<String, String> env, Store store, Providers providers,
+                            CallbackTokens callbackTokens, String localBaseUrl, String hostId, Clock clock,
+                            long startedAt) {
+
+  public long now() {
+    return clock.millis();
+  }
+}

@@ -1,0 +1,37 @@
+package dev.simpletuner.cloud.server.bus;
+
+/** Every event-bus address the server uses. Payloads are JSON objects. */
+public final class Addresses {
+  /** Request: submit a job. Reply: the submit response. Handled by the job lifecycle. */
+  public static final String JOB_SUBMIT = "jobs.submit";
+  /** Request: {@code {job_id}}; cancel. */
+  public static final String JOB_CANCEL = "jobs.cancel";
+  /** Request: {@code {job_id}}; delete a terminal job. */
+  public static final String JOB_DELETE = "jobs.delete";
+  /** Request: a trainer callback event for {@code job_id}. */
+  public static final String JOB_CALLBACK = "jobs.callback";
+  /** Request: a provider's status report {@code {job_id, status...}}. */
+  public static final String JOB_PROVIDER_STATUS = "jobs.provider-status";
+  /** Send: log lines {@code {job_id, lines:[...]}} from a provider. */
+  public static final String JOB_PROVIDER_LOGS = "jobs.provider-logs";
+  /** Send: look for queued jobs that can start now. */
+  public static final String JOB_DISPATCH = "jobs.dispatch";
+
+  /** Publish: a job changed; body is the job as the API shows it in lists. */
+  public static final String JOB_CHANGED = "jobs.changed";
+  /** Publish: new log lines {@code {job_id, first_seq, lines}}. */
+  public static final String JOB_LOG_LINES = "jobs.log-lines";
+  /** Publish: a new timeline entry {@code {job_id, type, data, created_at}}. */
+  public static final String JOB_TIMELINE = "jobs.timeline";
+  /** Publish: a job was deleted {@code {job_id}}. */
+  public static final String JOB_DELETED = "jobs.deleted";
+
+  /** Request: reconcile active jobs with their providers now. Reply: counts. */
+  public static final String POLL_SYNC = "polling.sync";
+
+  /** Request: scan the datasets of a dataloader config. Reply: the upload summary. */
+  public static final String UPLOAD_SUMMARY = "uploads.summary";
+
+  private Addresses() {
+  }
+}

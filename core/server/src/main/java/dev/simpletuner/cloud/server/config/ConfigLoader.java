@@ -1,0 +1,250 @@
+package dev.simpletuner.cloud.server.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Resolves {@link ServerConfig}: built-in defaults &lt; config file &lt; environment &lt; flags.
+ * The config file is {@code --conf}, else {@code SIMPLETUNER_CONFIG}, else {@code <state>/config.yaml}
+ * when it exists.
+ */
+public final class ConfigLoader {
+
+  /** Flag name, environment variable and config-file key of every plain setting. */
+  private enum Key {
+    HOST("--host", "SIMPLETUNER_HOST", "host"),
+    PORT("--port", "SIMPLETUNER_PORT", "port"),
+    STATE_DIR("--state-dir", "SIMPLETUNER_STATE_DIR", "state_dir"),
+    CONFIG("--conf", "SIMPLETUNER_CONFIG", null),
+    DATABASE_URL("--database-url", "SIMPLETUNER_DATABASE_URL", "database_url"),
+    PUBLIC_URL(null, "SIMPLETUNER_PUBLIC_URL", "public_url"),
+    PLUGINS_DIR("--plugins-dir", "SIMPLETUNER_PLUGINS_DIR", "plugins_dir");
+
+    final String flag;
+    final String env;
+    final String fileKey;
+
+    Key(String flag, String env, String fileKey) {
+      this.flag = flag;
+      this.env = env;
+      this.fileKey = fileKey;
+    }
+  }
+
+  public static final String USAGE = """
+      Usage: java -jar simpletuner-cloud.jar [options]
+        --host <addr>          bind address (SIMPLETUNER_HOST, default 127.0.0.1)
+        --port <n>             port (SIMPLETUNER_PORT, default 8001)
+        --state-dir <dir>      database, secrets, outputs (SIMPLETUNER_STATE_DIR, default ~/.simpletuner)
+        --conf <file>          YAML config file (SIMPLETUNER_CONFIG, default <state>/config.yaml if present)
+        --database-url <url>   postgresql://user:pass@host:port/db (SIMPLETUNER_DATABASE_URL; default embedded SQLite)
+        --plugins-dir <dir>    third-party plugin jars (SIMPLETUNER_PLUGINS_DIR, default <state>/plugins)
+        --help                 show this text
+      """;
+
+  private final Map<String, String> env;
+  private final String userHome;
+
+  public ConfigLoader(Map<String, String> env, String userHome) {
+    this.env = env;
+    this.userHome = userHome;
+  }
+
+  public static ConfigLoader fromSystem() {
+    return new ConfigLoader(System.getenv(), System.getProperty("user.home"));
+  }
+
+  public ServerConfig load(List<String> args) {
+    Map<Key, String> flags = parseFlags(args);
+    Function<Key, String> early = key -> first(flags.get(key), nonBlank(env.get(key.env)));
+
+    String stateDirEarly = early.apply(Key.STATE_DIR);
+    Path stateDir = expand(stateDirEarly != null ? stateDirEarly : "~/.simpletuner");
+    Path configFile = configFile(early.apply(Key.CONFIG), stateDir);
+    Map<String, Object> file = configFile == null ? Map.of() : readYaml(configFile);
+
+    Function<Key, String> value = key -> first(flags.get(key), nonBlank(env.get(key.env)),
+        key.fileKey == null ? null : scalar(file.get(key.fileKey), key.fileKey));
+
+    if (stateDirEarly == null && value.apply(Key.STATE_DIR) != null) {
+      stateDir = expand(value.apply(Key.STATE_DIR));
+    }
+    String host = orDefault(value.apply(Key.HOST), ServerConfig.DEFAULT_HOST);
+    int port = parsePort(orDefault(value.apply(Key.PORT), String.valueOf(ServerConfig.DEFAULT_PORT)));
+    String databaseUrl = value.apply(Key.DATABASE_URL);
+    String publicUrl = value.apply(Key.PUBLIC_URL);
+    String pluginsDir = value.apply(Key.PLUGINS_DIR);
+    Map<String, Object> limits = section(file, "limits");
+    long maxBody = parseLong(limits.get("max_body_bytes"), ServerConfig.DEFAULT_MAX_BODY_BYTES, "limits.max_body_bytes");
+    int logLines = (int) parseLong(limits.get("log_lines_per_job"), ServerConfig.DEFAULT_LOG_LINES_PER_JOB,
+        "limits.log_lines_per_job");
+    return new ServerConfig(host, port, stateDir, configFile, databaseUrl, publicUrl,
+        pluginsDir != null ? expand(pluginsDir) : stateDir.resolve("plugins"), maxBody, logLines,
+        providerSettings(section(file, "providers")));
+  }
+
+  private static Map<Key, String> parseFlags(List<String> args) {
+    Map<Key, String> flags = new HashMap<>();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+      Key key = null;
+      for (Key k : Key.values()) {
+        if (name.equals(k.flag)) {
+          key = k;
+        }
+      }
+      if (key == null) {
+        throw new ConfigException("Unknown option: " + arg + "\n" + USAGE);
+      }
+      String v;
+      if (arg.contains("=")) {
+        v = arg.substring(arg.indexOf('=') + 1);
+      } else if (i + 1 < args.size()) {
+        v = args.get(++i);
+      } else {
+        throw new ConfigException("Option " + arg + " needs a value.\n" + USAGE);
+      }
+      flags.put(key, v);
+    }
+    return flags;
+  }
+
+  private Path configFile(String explicit, Path stateDir) {
+    if (explicit != null) {
+      Path path = expand(explicit);
+      if (!Files.isRegularFile(path)) {
+        throw new ConfigException("Config file " + path + " does not exist or is not a file.");
+      }
+      return path;
+    }
+    Path implicit = stateDir.resolve("config.yaml");
+    return Files.isRegularFile(implicit) ? implicit : null;
+  }
+
+  private static Map<String, Object> readYaml(Path file) {
+    try (Reader reader = Files.newBufferedReader(file)) {
+      Object doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+      if (doc == null) {
+        return Map.of();
+      }
+      if (!(doc instanceof Map<?, ?> map)) {
+        throw new ConfigException("Config file " + file + " must be a YAML mapping of settings.");
+      }
+      return stringKeys(map);
+    } catch (IOException e) {
+      throw new ConfigException("Cannot read config file " + file + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      if (e instanceof ConfigException) {
+        throw e;
+      }
+      throw new ConfigException("Config file " + file + " is not valid YAML: " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, Object> section(Map<String, Object> file, String name) {
+    Object value = file.get(name);
+    if (value == null) {
+      return Map.of();
+    }
+    if (!(value instanceof Map<?, ?> map)) {
+      throw new ConfigException("Config key '" + name + "' must be a mapping.");
+    }
+    return stringKeys(map);
+  }
+
+  private static Map<String, Map<String, String>> providerSettings(Map<String, Object> providers) {
+    Map<String, Map<String, String>> result = new LinkedHashMap<>();
+    providers.forEach((id, settings) -> {
+      if (!(settings instanceof Map<?, ?> map)) {
+        throw new ConfigException("Config key 'providers." + id + "' must be a mapping of settings.");
+      }
+      Map<String, String> values = new LinkedHashMap<>();
+      stringKeys(map).forEach((k, v) -> values.put(k, scalar(v, "providers." + id + "." + k)));
+      result.put(id, Map.copyOf(values));
+    });
+    return Map.copyOf(result);
+  }
+
+  private static Map<String, Object> stringKeys(Map<?, ?> map) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    map.forEach((k, v) -> out.put(String.valueOf(k), v));
+    return out;
+  }
+
+  private static String scalar(Object value, String key) {
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof Map || value instanceof List) {
+      throw new ConfigException("Config key '" + key + "' must be a single value.");
+    }
+    return String.valueOf(value);
+  }
+
+  private Path expand(String path) {
+    String p = path.strip();
+    if (p.equals("~") || p.startsWith("~/")) {
+      if (userHome == null || userHome.isBlank()) {
+        throw new ConfigException("Cannot expand '~': no home directory. Set SIMPLETUNER_STATE_DIR.");
+      }
+      p = userHome + p.substring(1);
+    }
+    return Path.of(p).toAbsolutePath().normalize();
+  }
+
+  private static int parsePort(String value) {
+    try {
+      int port = Integer.parseInt(value.strip());
+      if (port < 0 || port > 65535) {
+        throw new NumberFormatException();
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw new ConfigException("Port must be a number from 0 to 65535, got '" + value + "'.");
+    }
+  }
+
+  private static long parseLong(Object value, long fallback, String key) {
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      long parsed = Long.parseLong(String.valueOf(value).strip());
+      if (parsed <= 0) {
+        throw new NumberFormatException();
+      }
+      return parsed;
+    } catch (NumberFormatException e) {
+      throw new ConfigException("Config key '" + key + "' must be a positive whole number, got '" + value + "'.");
+    }
+  }
+
+  @SafeVarargs
+  private static <T> T first(T... values) {
+    for (T v : values) {
+      if (v != null) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  private static String nonBlank(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  private static String orDefault(String value, String fallback) {
+    return value != null ? value : fallback;
+  }
+}

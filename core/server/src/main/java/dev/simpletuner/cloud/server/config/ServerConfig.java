@@ -1,0 +1,45 @@
+package dev.simpletuner.cloud.server.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The resolved configuration (SPEC.md section 2). Built by {@link ConfigLoader}; immutable.
+ *
+ * @param host              bind address
+ * @param port              bind port; 0 picks a free one
+ * @param stateDir          database, secrets, outputs
+ * @param configFile        the file that was read, or null
+ * @param databaseUrl       {@code postgresql://...}, or null for the embedded SQLite store
+ * @param publicUrl         base URL the outside world reaches this server at (tunnel), or null
+ * @param pluginsDir        third-party plugin jars
+ * @param maxBodyBytes      request body limit for JSON APIs
+ * @param logLinesPerJob    how many log lines are kept per job (older ones are dropped)
+ * @param providerSettings  {@code providers.<id>.<setting>} from the config file
+ */
+public record ServerConfig(String host, int port, Path stateDir, Path configFile, String databaseUrl, String publicUrl,
+                           Path pluginsDir, long maxBodyBytes, int logLinesPerJob,
+                           Map<String, Map<String, String>> providerSettings) {
+
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8001;
+  public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+  public static final int DEFAULT_LOG_LINES_PER_JOB = 20_000;
+
+  public Path cloudDir() {
+    return stateDir.resolve("cloud");
+  }
+
+  public Path outputsDir() {
+    return stateDir.resolve("cloud_outputs");
+  }
+
+  public Path providersDir() {
+    return stateDir.resolve("providers");
+  }
+
+  public ServerConfig withPort(int newPort) {
+    return new ServerConfig(host, newPort, stateDir, configFile, databaseUrl, publicUrl, pluginsDir, maxBodyBytes,
+        logLinesPerJob, providerSettings);
+  }
+}

@@ -1,0 +1,56 @@
+package dev.simpletuner.cloud.server.http;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/** Reading the OpenAPI contract, the source of truth for routes, validation and access. */
+final class Contract {
+  /** Response types the router library does not know; it never validates responses, so it sees them as text. */
+  private static final Set<String> OPAQUE_RESPONSE_TYPES = Set.of("text/event-stream", "text/html",
+      "application/yaml");
+
+  private Contract() {
+  }
+
+  static JsonObject parse(Buffer yaml) {
+    Object doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml.toString());
+    return new JsonObject(Json.encode(doc));
+  }
+
+  /**
+   * A copy for the router: streaming and document responses declared as plain text, and no
+   * security requirements (access is decided by {@link AccessGuard} from the published contract).
+   */
+  static JsonObject forRouter(JsonObject published) {
+    JsonObject copy = published.copy();
+    copy.remove("security");
+    JsonObject paths = copy.getJsonObject("paths");
+    for (String path : paths.fieldNames()) {
+      JsonObject item = paths.getJsonObject(path);
+      for (String method : item.fieldNames()) {
+        if (!(item.getValue(method) instanceof JsonObject operation)) {
+          continue;
+        }
+        operation.remove("security");
+        JsonObject responses = operation.getJsonObject("responses", new JsonObject());
+        for (String status : responses.fieldNames()) {
+          if (responses.getValue(status) instanceof JsonObject response
+              && response.getValue("content") instanceof JsonObject content) {
+            for (String type : Set.copyOf(content.fieldNames())) {
+              if (OPAQUE_RESPONSE_TYPES.contains(type)) {
+                content.put("text/plain", content.remove(type));
+              }
+            }
+          }
+        }
+      }
+    }
+    return copy;
+  }
+
+}

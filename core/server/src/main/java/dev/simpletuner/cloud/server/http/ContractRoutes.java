@@ -1,0 +1,56 @@
+package dev.simpletuner.cloud.server.http;
+
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The contract's operations as a lookup table: which operation a request is for, and whether the
+ * contract declares it public ({@code security: []}). Access rules come from here, not from a
+ * hand-kept list.
+ */
+final class ContractRoutes {
+  /** One operation of the contract. */
+  record Operation(String id, HttpMethod method, String path, Pattern pattern, JsonArray security) {
+    boolean isPublic() {
+      return security.isEmpty();
+    }
+  }
+
+  private static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch", "head", "options");
+  private final List<Operation> operations = new ArrayList<>();
+
+  ContractRoutes(JsonObject contract) {
+    JsonArray global = contract.getJsonArray("security", new JsonArray());
+    JsonObject paths = contract.getJsonObject("paths");
+    for (String path : paths.fieldNames()) {
+      String regex = "^" + Pattern.quote(path).replaceAll("\\{[^}]+}", "\\\\E[^/]+\\\\Q") + "$";
+      JsonObject item = paths.getJsonObject(path);
+      for (String method : METHODS) {
+        JsonObject op = item.getJsonObject(method);
+        if (op != null) {
+          operations.add(new Operation(op.getString("operationId"), HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)),
+              path, Pattern.compile(regex), op.getJsonArray("security", global)));
+        }
+      }
+    }
+  }
+
+  /** The operation a request is for, or null when the contract has none. */
+  Operation find(HttpMethod method, String path) {
+    for (Operation op : operations) {
+      if (op.method().equals(method) && op.pattern().matcher(path).matches()) {
+        return op;
+      }
+    }
+    return null;
+  }
+
+  List<Operation> operations() {
+    return operations;
+  }
+}

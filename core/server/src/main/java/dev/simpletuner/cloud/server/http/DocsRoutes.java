@@ -1,0 +1,52 @@
+package dev.simpletuner.cloud.server.http;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+
+/** The contract itself ({@code /openapi.json}, {@code /openapi.yaml}) and Swagger UI at {@code /docs}. */
+final class DocsRoutes {
+  static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/5.34.1";
+  private static final String PAGE = """
+      <!doctype html>
+      <html lang="en">
+      <head>
+        <meta charset="utf-8">
+        <title>SimpleTuner cloud API</title>
+        <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+      </head>
+      <body>
+        <div id="swagger-ui"></div>
+        <script src="/docs/assets/swagger-ui-bundle.js"></script>
+        <script src="/docs/init.js"></script>
+      </body>
+      </html>
+      """;
+  private static final String INIT = "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui'});\n";
+
+  private final Buffer json;
+  private final Buffer yaml;
+
+  DocsRoutes(JsonObject contract, Buffer yaml) {
+    this.json = contract.toBuffer();
+    this.yaml = yaml;
+  }
+
+  void mount(RouterBuilder rb) {
+    rb.getRoute("getOpenApiJson").addHandler(rc -> rc.response().putHeader("Content-Type", "application/json")
+        .end(json));
+    rb.getRoute("getOpenApiYaml").addHandler(rc -> rc.response().putHeader("Content-Type", "application/yaml")
+        .end(yaml));
+    rb.getRoute("getDocs").addHandler(rc -> rc.response().putHeader("Content-Type", "text/html; charset=utf-8")
+        .end(PAGE));
+  }
+
+  /** Swagger UI's own files; not API operations, so not in the contract. */
+  static void mountAssets(Router router) {
+    router.get("/docs/init.js").handler(rc -> rc.response().putHeader("Content-Type", "text/javascript")
+        .end(INIT));
+    router.route("/docs/assets/*").handler(StaticHandler.create(SWAGGER_UI));
+  }
+}

@@ -1,0 +1,161 @@
+package dev.simpletuner.cloud.server.http;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.bus.Addresses;
+import dev.simpletuner.cloud.server.bus.Bus;
+import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobStatus;
+import dev.simpletuner.cloud.server.job.JobType;
+import dev.simpletuner.cloud.server.job.JobView;
+import dev.simpletuner.cloud.server.store.EventStore.Event;
+import dev.simpletuner.cloud.server.store.JobQuery;
+import dev.simpletuner.cloud.server.store.LogStore.Line;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The jobs API (SPEC.md 3.1): submit, list, get, cancel, delete, sync, logs and timeline. */
+final class JobRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(JobRoutes.class);
+  private static final int DEFAULT_LOG_LINES = 5000;
+
+  private final Vertx vertx;
+  private final ServerContext ctx;
+
+  JobRoutes(Vertx vertx, ServerContext ctx) {
+    this.vertx = vertx;
+    this.ctx = ctx;
+  }
+
+  void mount(RouterBuilder rb) {
+    rb.getRoute("submitJob").addHandler(this::submit);
+    rb.getRoute("listJobs").addHandler(this::list);
+    rb.getRoute("syncJobs").addHandler(this::sync);
+    rb.getRoute("getJob").addHandler(this::get);
+    rb.getRoute("deleteJob").addHandler(rc -> command(rc, Addresses.JOB_DELETE));
+    rb.getRoute("cancelJob").addHandler(rc -> command(rc, Addresses.JOB_CANCEL));
+    rb.getRoute("getJobLogs").addHandler(this::logs);
+    rb.getRoute("getJobEvents").addHandler(this::events);
+    rb.getRoute("streamJobLogs").addHandler(new LogStream(ctx)::handle);
+    rb.getRoute("streamEvents").addHandler(new JobEventStream()::handle);
+  }
+
+  private void submit(RoutingContext rc) {
+    Principal principal = AccessGuard.principal(rc);
+    String provider = Params.query(rc, "provider");
+    JsonObject message = new JsonObject()
+        .put("owner_id", principal.userId())
+        .put("provider", provider == null ? "replicate" : provider)
+        .put("body", Params.body(rc));
+    Responses.reply(rc, Bus.request(vertx, Addresses.JOB_SUBMIT, message));
+  }
+
+  private void list(RoutingContext rc) {
+    Principal principal = AccessGuard.principal(rc);
+    int limit = Params.queryInt(rc, "limit", 50);
+    int offset = Params.queryInt(rc, "offset", 0);
+    JobQuery query = new JobQuery(Visibility.ownerFilter(principal), JobStatus.parse(Params.query(rc, "status")),
+        Params.query(rc, "provider"), JobType.parse(Params.query(rc, "job_type")), limit, offset);
+    Future<JsonObject> synced = Params.queryBool(rc, "sync_active")
+        ? Bus.request(vertx, Addresses.POLL_SYNC, new JsonObject()).recover(e -> {
+          LOG.warn("sync_active: {}", e.getMessage());
+          return Future.succeededFuture(new JsonObject().put("error", e.getMessage()));
+        })
+        : Future.succeededFuture(null);
+    Responses.reply(rc, synced.compose(sync -> ctx.store().jobs().list(query).compose(page -> render(page.jobs())
+        .map(jobs -> {
+          JsonObject body = new JsonObject().put("jobs", jobs).put("total", page.total()).put("limit", limit)
+              .put("offset", offset);
+          if (sync != null) {
+            body.put("sync", sync);
+          }
+          return body;
+        }))));
+  }
+
+  /** Renders jobs, looking up queue positions only for jobs that wait for a slot. */
+  private Future<JsonArray> render(List<Job> jobs) {
+    long now = ctx.now();
+    List<Future<JsonObject>> rendered = new ArrayList<>(jobs.size());
+    for (Job job : jobs) {
+      rendered.add(JobView.waitsForSlot(job)
+          ? ctx.store().jobs().queuePosition(job).map(pos -> JobView.render(job, pos, false, now))
+          : Future.succeededFuture(JobView.render(job, null, false, now)));
+    }
+    return Future.all(rendered).map(done -> {
+      JsonArray out = new JsonArray(new ArrayList<>(jobs.size()));
+      rendered.forEach(f -> out.add(f.result()));
+      return out;
+    });
+  }
+
+  private void get(RoutingContext rc) {
+    Principal principal = AccessGuard.principal(rc);
+    String jobId = Params.path(rc, "job_id");
+    Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
+      Job job = Visibility.require(principal, jobId, found);
+      Future<Long> position = JobView.waitsForSlot(job) ? ctx.store().jobs().queuePosition(job)
+          : Future.succeededFuture(null);
+      return position.map(pos -> new JsonObject().put("job", JobView.render(job, pos, true, ctx.now())));
+    }));
+  }
+
+  /** Cancel and delete: check visibility here, let the lifecycle do the rest. */
+  private void command(RoutingContext rc, String address) {
+    Principal principal = AccessGuard.principal(rc);
+    String jobId = Params.path(rc, "job_id");
+    Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
+      Visibility.require(principal, jobId, found);
+      return Bus.request(vertx, address, new JsonObject().put("job_id", jobId).put("actor", principal.username()));
+    }));
+  }
+
+  private void sync(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    Responses.reply(rc, Bus.request(vertx, Addresses.POLL_SYNC, new JsonObject()));
+  }
+
+  private void logs(RoutingContext rc) {
+    Principal principal = AccessGuard.principal(rc);
+    String jobId = Params.path(rc, "job_id");
+    int tail = Params.queryInt(rc, "tail", DEFAULT_LOG_LINES);
+    String since = Params.query(rc, "since");
+    Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
+      Visibility.require(principal, jobId, found);
+      Future<List<Line>> lines = since != null
+          ? ctx.store().logs().after(jobId, Long.parseLong(since), tail)
+          : ctx.store().logs().tail(jobId, tail);
+      return lines.map(list -> {
+        StringBuilder text = new StringBuilder();
+        for (Line line : list) {
+          text.append(line.text()).append('\n');
+        }
+        return new JsonObject().put("job_id", jobId).put("logs", text.toString())
+            .put("first_seq", list.isEmpty() ? null : list.get(0).seq())
+            .put("last_seq", list.isEmpty() ? null : list.get(list.size() - 1).seq());
+      });
+    }));
+  }
+
+  private void events(RoutingContext rc) {
+    Principal principal = AccessGuard.principal(rc);
+    String jobId = Params.path(rc, "job_id");
+    long after = Params.queryInt(rc, "after", 0);
+    int limit = Params.queryInt(rc, "limit", 500);
+    Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
+      Visibility.require(principal, jobId, found);
+      return ctx.store().events().list(jobId, after, limit).map(events -> {
+        JsonArray out = new JsonArray();
+        events.stream().map(Event::toJson).forEach(out::add);
+        return new JsonObject().put("job_id", jobId).put("events", out);
+      });
+    }));
+  }
+}

@@ -1,0 +1,58 @@
+package dev.simpletuner.cloud.server.http;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.metrics.MetricsReport;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import java.time.Instant;
+
+/** Figures and health. Health endpoints are public (liveness and readiness probes). */
+final class MetricsRoutes {
+  private static final String VERSION = "1.0.0";
+  private final ServerContext ctx;
+
+  MetricsRoutes(ServerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  void mount(RouterBuilder rb) {
+    rb.getRoute("getMetrics").addHandler(rc -> {
+      AccessGuard.principal(rc);
+      Responses.reply(rc, MetricsReport.build(ctx, Params.queryInt(rc, "days", 30)));
+    });
+    rb.getRoute("getHealth").addHandler(this::health);
+    rb.getRoute("getLiveness").addHandler(rc -> Responses.json(rc, 200, new JsonObject().put("status", "ok")));
+    rb.getRoute("getReadiness").addHandler(rc -> ctx.store().jobs().ping()
+        .onSuccess(v -> Responses.json(rc, 200, new JsonObject().put("status", "ready")))
+        .onFailure(e -> Responses.json(rc, 503, new JsonObject().put("success", false)
+            .put("error", "Not ready: the database does not answer (" + e.getMessage() + ").")
+            .put("code", "service_unavailable").put("details", new JsonObject()))));
+  }
+
+  private void health(RoutingContext rc) {
+    long started = System.nanoTime();
+    Future<JsonObject> database = ctx.store().jobs().ping()
+        .map(v -> component("database", "healthy", started, ctx.store().dialect().name().toLowerCase()))
+        .recover(e -> Future.succeededFuture(component("database", "unhealthy", started, e.getMessage())));
+    database.onSuccess(db -> {
+      JsonArray components = new JsonArray().add(db);
+      ctx.providers().all().forEach(h -> components.add(new JsonObject().put("name", "provider_" + h.id())
+          .put("status", "healthy").put("latency_ms", 0).put("message", h.displayName())));
+      String status = "unhealthy".equals(db.getString("status")) ? "unhealthy" : "healthy";
+      Responses.json(rc, "unhealthy".equals(status) ? 503 : 200, new JsonObject()
+          .put("status", status)
+          .put("version", VERSION)
+          .put("uptime_seconds", Math.round((ctx.now() - ctx.startedAt()) / 100.0) / 10.0)
+          .put("components", components)
+          .put("timestamp", Instant.ofEpochMilli(ctx.now()).toString()));
+    });
+  }
+
+  private static JsonObject component(String name, String status, long startedNanos, String message) {
+    return new JsonObject().put("name", name).put("status", status)
+        .put("latency_ms", Math.round((System.nanoTime() - startedNanos) / 10_000.0) / 100.0).put("message", message);
+  }
+}

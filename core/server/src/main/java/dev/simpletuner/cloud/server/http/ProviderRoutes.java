@@ -1,0 +1,83 @@
+package dev.simpletuner.cloud.server.http;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.metrics.CostLimit;
+import dev.simpletuner.cloud.server.plugin.PluginInfo;
+import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.server.settings.ProviderSettings;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+
+/** Provider settings, credential checks, cost limits and the plugin list. */
+final class ProviderRoutes {
+  private final ServerContext ctx;
+  private final ProviderSettings settings;
+
+  ProviderRoutes(ServerContext ctx) {
+    this.ctx = ctx;
+    this.settings = new ProviderSettings(ctx);
+  }
+
+  void mount(RouterBuilder rb) {
+    rb.getRoute("listProviders").addHandler(this::list);
+    rb.getRoute("getProvider").addHandler(this::get);
+    rb.getRoute("getProviderConfig").addHandler(this::get);
+    rb.getRoute("updateProvider").addHandler(this::update);
+    rb.getRoute("updateProviderConfig").addHandler(this::update);
+    rb.getRoute("validateProvider").addHandler(this::validate);
+    rb.getRoute("getCostLimit").addHandler(this::costLimit);
+    rb.getRoute("getCostLimitStatus").addHandler(this::costLimit);
+    rb.getRoute("listPlugins").addHandler(this::plugins);
+  }
+
+  private void list(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    JsonArray providers = new JsonArray();
+    ctx.providers().all().forEach(h -> providers.add(settings.render(h, h.saved())));
+    Responses.json(rc, 200, new JsonObject().put("providers", providers));
+  }
+
+  private void get(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    ProviderHandle handle = settings.handle(Params.path(rc, "provider"));
+    Responses.json(rc, 200, settings.render(handle, handle.saved()));
+  }
+
+  private void update(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    Responses.reply(rc, settings.update(Params.path(rc, "provider"), Params.body(rc)));
+  }
+
+  private void validate(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    ProviderHandle handle = settings.handle(Params.path(rc, "provider"));
+    Responses.reply(rc, handle.provider().validateCredentials()
+        .map(status -> new JsonObject().put("valid", status.valid()).put("username", status.username())
+            .put("error", status.error()).put("provider", handle.id()))
+        .recover(e -> io.vertx.core.Future.succeededFuture(new JsonObject().put("valid", false)
+            .put("username", null).put("error", e.getMessage()).put("provider", handle.id()))));
+  }
+
+  private void costLimit(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    String provider = Params.query(rc, "provider");
+    ProviderHandle handle = settings.handle(provider != null ? provider
+        : ctx.providers().get("replicate").map(ProviderHandle::id).orElse(ctx.providers().ids().get(0)));
+    Responses.reply(rc, CostLimit.status(ctx, handle));
+  }
+
+  private void plugins(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    JsonArray plugins = new JsonArray();
+    for (PluginInfo p : ctx.providers().plugins()) {
+      plugins.add(new JsonObject().put("name", p.name()).put("version", p.version()).put("location", p.location())
+          .put("status", p.status()).put("error", p.error()));
+    }
+    JsonArray providers = new JsonArray();
+    ctx.providers().all().forEach(h -> providers.add(new JsonObject().put("id", h.id()).put("kind", "provider")
+        .put("plugin", h.plugin().name()).put("version", h.plugin().version()).put("location", h.plugin().location())));
+    Responses.json(rc, 200, new JsonObject().put("plugins", plugins).put("providers", providers));
+  }
+}

@@ -1,0 +1,35 @@
+package dev.simpletuner.cloud.server.http;
+
+import dev.simpletuner.cloud.server.error.AppException;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Writes JSON responses and routes failures to the one failure handler. */
+final class Responses {
+  private Responses() {
+  }
+
+  static void json(RoutingContext rc, int status, JsonObject body) {
+    if (rc.response().ended() || rc.response().closed()) {
+      return;
+    }
+    rc.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(body.toBuffer());
+  }
+
+  /** Sends the future's result as 200 JSON, or its failure through the failure handler. */
+  static void reply(RoutingContext rc, Future<JsonObject> result) {
+    reply(rc, 200, result);
+  }
+
+  static void reply(RoutingContext rc, int status, Future<JsonObject> result) {
+    result.onSuccess(body -> json(rc, status, body)).onFailure(rc::fail);
+  }
+
+  static void error(RoutingContext rc, AppException e) {
+    json(rc, e.code().httpStatus(), e.toJson());
+  }
+}

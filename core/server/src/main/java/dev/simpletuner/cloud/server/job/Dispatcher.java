@@ -1,0 +1,103 @@
+package dev.simpletuner.cloud.server.job;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.server.store.JobUpdate;
+import dev.simpletuner.cloud.spi.JobSpec;
+import dev.simpletuner.cloud.spi.ProviderStatus;
+import dev.simpletuner.cloud.spi.SubmittedJob;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands queued jobs to their provider while it has free slots (its concurrency limit), oldest
+ * first. A job is claimed in the database before it is handed over, so it is submitted once.
+ */
+final class Dispatcher {
+  private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+  private static final int BATCH = 50;
+  private final ServerContext ctx;
+  private final JobEvents events;
+  private final PerJobQueue queue;
+
+  Dispatcher(ServerContext ctx, JobEvents events, PerJobQueue queue) {
+    this.ctx = ctx;
+    this.events = events;
+    this.queue = queue;
+  }
+
+  Future<Void> dispatchAll() {
+    List<Future<Void>> all = new ArrayList<>();
+    ctx.providers().all().forEach(h -> all.add(dispatch(h.id())));
+    return Future.join(all).mapEmpty();
+  }
+
+  Future<Void> dispatch(String providerId) {
+    return ctx.providers().get(providerId)
+        .map(handle -> queue.run("dispatch:" + providerId, () -> freeSlots(handle)
+            .compose(free -> free <= 0 ? Future.succeededFuture(List.<Job>of())
+                : ctx.store().jobs().waiting(providerId, Math.min(free, BATCH)))
+            .compose(jobs -> {
+              List<Future<Void>> started = new ArrayList<>();
+              jobs.forEach(job -> started.add(start(handle, job)));
+              return Future.join(started).<Void>mapEmpty();
+            })))
+        .orElse(Future.succeededFuture())
+        .recover(e -> {
+          LOG.error("Dispatching jobs of provider {} failed", providerId, e);
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Integer> freeSlots(ProviderHandle handle) {
+    int limit = handle.provider().concurrencyLimit();
+    if (limit <= 0) {
+      return Future.succeededFuture(BATCH);
+    }
+    return ctx.store().jobs().occupyingSlots(handle.id()).map(busy -> (int) (limit - busy));
+  }
+
+  private Future<Void> start(ProviderHandle handle, Job waiting) {
+    return queue.run(waiting.jobId(), () -> ctx.store().jobs().claimForDispatch(waiting.jobId(), ctx.hostId(),
+            ctx.now())
+        .compose(claimed -> claimed.isEmpty() ? Future.succeededFuture() : submit(handle, claimed.get())));
+  }
+
+  private Future<Void> submit(ProviderHandle handle, Job job) {
+    String base = handle.runsLocally() ? ctx.localBaseUrl()
+        : CallbackTargets.baseOf(job.metadata().getString("callback_base"));
+    JobSpec spec = new JobSpec(job.jobId(), job.config(), job.dataloaderConfig(), job.hardwareProfile(),
+        job.trackerRunName(), CallbackTargets.webhookConfig(ctx, job.jobId(), base),
+        job.metadata().getString("data_archive_url"));
+    Future<SubmittedJob> submitted;
+    try {
+      submitted = handle.provider().submit(spec);
+    } catch (RuntimeException e) {
+      submitted = Future.failedFuture(e);
+    }
+    return submitted
+        .compose(accepted -> accepted(job, accepted))
+        .recover(e -> {
+          LOG.warn("Provider {} did not accept job {}: {}", handle.id(), job.jobId(), e.getMessage());
+          String message = "The provider did not accept the job: " + (e.getMessage() == null ? e.toString()
+              : e.getMessage());
+          return events.transition(job.jobId(), JobStatus.FAILED,
+              JobUpdate.create().errorMessage(message).completedAt(ctx.now()), message).mapEmpty();
+        });
+  }
+
+  private Future<Void> accepted(Job job, SubmittedJob accepted) {
+    JobUpdate update = JobUpdate.create().externalId(accepted.externalId());
+    if (accepted.hardwareType() != null) {
+      update.hardwareType(accepted.hardwareType());
+    }
+    if (accepted.status() == ProviderStatus.QUEUED) {
+      return events.update(job.jobId(), update).mapEmpty();
+    }
+    return events.transition(job.jobId(), JobStatus.fromProvider(accepted.status()), update,
+        "Started by " + job.provider()).mapEmpty();
+  }
+}

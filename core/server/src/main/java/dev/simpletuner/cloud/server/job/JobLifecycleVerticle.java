@@ -1,0 +1,186 @@
+package dev.simpletuner.cloud.server.job;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.bus.Addresses;
+import dev.simpletuner.cloud.server.bus.Bus;
+import dev.simpletuner.cloud.server.error.AppException;
+import dev.simpletuner.cloud.server.error.ErrorCode;
+import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.server.store.JobUpdate;
+import dev.simpletuner.cloud.spi.ProviderJobStatus;
+import dev.simpletuner.cloud.spi.ProviderStatus;
+import dev.simpletuner.cloud.spi.RecoveredJob;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job state machine's home and the only writer of job status: submissions, cancels, deletes,
+ * provider reports, trainer callbacks and log lines all arrive here over the event bus and are
+ * applied one at a time per job.
+ */
+public final class JobLifecycleVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(JobLifecycleVerticle.class);
+  private static final long DISPATCH_TICK_MS = 5_000;
+  private static final long PURGE_TICK_MS = 3_600_000;
+
+  private final ServerContext ctx;
+  private final PerJobQueue queue = new PerJobQueue();
+  private JobEvents events;
+  private Dispatcher dispatcher;
+  private SubmitHandler submits;
+  private ProviderReports reports;
+  private LogIngest logs;
+  private CallbackHandler callbacks;
+
+  public JobLifecycleVerticle(ServerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Future<?> start() {
+    events = new JobEvents(vertx, ctx);
+    dispatcher = new Dispatcher(ctx, events, queue);
+    submits = new SubmitHandler(vertx, ctx, events, dispatcher);
+    reports = new ProviderReports(ctx, events);
+    logs = new LogIngest(vertx, ctx, events);
+    callbacks = new CallbackHandler(ctx, events);
+    vertx.eventBus().<JsonObject>consumer(Addresses.JOB_PROVIDER_LOGS, m -> onLogs(m.body()));
+    vertx.eventBus().<JsonObject>consumer(Addresses.JOB_DISPATCH,
+        m -> dispatcher.dispatch(m.body().getString("provider")));
+    return Future.all(List.of(
+            Bus.serve(vertx, Addresses.JOB_SUBMIT, submits::submit),
+            Bus.serve(vertx, Addresses.JOB_CANCEL, this::cancel),
+            Bus.serve(vertx, Addresses.JOB_DELETE, this::delete),
+            Bus.serve(vertx, Addresses.JOB_CALLBACK, this::callback),
+            Bus.serve(vertx, Addresses.JOB_PROVIDER_STATUS, this::providerStatus)))
+        .compose(v -> recover())
+        .onSuccess(v -> {
+          vertx.setPeriodic(DISPATCH_TICK_MS, id -> dispatcher.dispatchAll());
+          vertx.setPeriodic(PURGE_TICK_MS, id -> ctx.store().jobs().purgeIdempotencyKeys(ctx.now()));
+        });
+  }
+
+  private Future<JsonObject> cancel(JsonObject message) {
+    String jobId = message.getString("job_id");
+    return queue.run(jobId, () -> ctx.store().jobs().get(jobId).compose(found -> {
+      Job job = found.orElseThrow(() -> notFound(jobId));
+      if (!job.status().isActive()) {
+        return Future.failedFuture(new AppException(ErrorCode.INVALID_JOB_STATE, "Job " + jobId + " is "
+            + job.status().wireName() + "; only active jobs can be cancelled.", stateDetails(job, JobStatus.ACTIVE)));
+      }
+      Future<Void> stopped = job.externalId() == null ? Future.succeededFuture() : stopAtProvider(job);
+      return stopped
+          .compose(v -> events.transition(jobId, JobStatus.CANCELLED, JobUpdate.create().completedAt(ctx.now()),
+              message.getString("reason", "Cancelled by " + message.getString("actor", "user"))))
+          .map(moved -> {
+            logs.forget(jobId);
+            dispatcher.dispatch(job.provider());
+            return new JsonObject().put("success", true).put("job_id", jobId)
+                .put("status", moved.map(j -> j.status().wireName()).orElse(JobStatus.CANCELLED.wireName()));
+          });
+    }));
+  }
+
+  private Future<Void> stopAtProvider(Job job) {
+    ProviderHandle handle = ctx.providers().get(job.provider()).orElseThrow(() -> new AppException(
+        ErrorCode.PROVIDER_UNAVAILABLE, "Provider " + job.provider() + " is not available on this server."));
+    return handle.provider().cancel(job.externalId()).recover(e -> Future.failedFuture(new AppException(
+        ErrorCode.PROVIDER_ERROR, "The provider could not cancel the job: " + e.getMessage(),
+        new JsonObject().put("job_id", job.jobId()))));
+  }
+
+  private Future<JsonObject> delete(JsonObject message) {
+    String jobId = message.getString("job_id");
+    return queue.run(jobId, () -> ctx.store().jobs().delete(jobId, JobStatus.TERMINAL).compose(deleted -> {
+      if (deleted) {
+        logs.forget(jobId);
+        vertx.eventBus().publish(Addresses.JOB_DELETED, new JsonObject().put("job_id", jobId));
+        return Future.succeededFuture(new JsonObject().put("success", true).put("job_id", jobId));
+      }
+      return ctx.store().jobs().get(jobId).compose(found -> {
+        Job job = found.orElseThrow(() -> notFound(jobId));
+        return Future.failedFuture(new AppException(ErrorCode.INVALID_JOB_STATE, "Cannot delete job " + jobId
+            + " while it is " + job.status().wireName() + ". Cancel it first.", stateDetails(job, JobStatus.TERMINAL)));
+      });
+    }));
+  }
+
+  private Future<JsonObject> callback(JsonObject message) {
+    String jobId = message.getString("job_id");
+    return queue.run(jobId, () -> callbacks.handle(jobId, message.getJsonObject("event", new JsonObject())));
+  }
+
+  private Future<JsonObject> providerStatus(JsonObject message) {
+    String jobId = message.getString("job_id");
+    ProviderJobStatus report = ProviderReports.fromJson(message.getJsonObject("status"));
+    return queue.run(jobId, () -> ctx.store().jobs().get(jobId)
+        .compose(found -> found.isEmpty() ? Future.succeededFuture(false) : reports.apply(found.get(), report)
+            .onSuccess(ended -> {
+              if (ended) {
+                logs.forget(jobId);
+                dispatcher.dispatch(found.get().provider());
+              }
+            }))
+        .map(ended -> new JsonObject().put("job_id", jobId).put("ended", ended)));
+  }
+
+  private void onLogs(JsonObject message) {
+    String jobId = message.getString("job_id");
+    List<String> lines = new ArrayList<>();
+    message.getJsonArray("lines", new JsonArray()).forEach(l -> lines.add(String.valueOf(l)));
+    queue.run(jobId, () -> logs.append(jobId, lines))
+        .onFailure(e -> LOG.warn("Could not store {} log lines of job {}: {}", lines.size(), jobId, e.getMessage()));
+  }
+
+  /**
+   * After a restart: hands providers that supervise processes the jobs they were running on this
+   * host, fails uploads that were cut off, and restarts dispatching.
+   */
+  private Future<Void> recover() {
+    return ctx.store().jobs().active(null).compose(active -> {
+      Map<String, List<RecoveredJob>> byProvider = new LinkedHashMap<>();
+      List<Future<?>> work = new ArrayList<>();
+      for (Job job : active) {
+        ProviderHandle handle = ctx.providers().get(job.provider()).orElse(null);
+        if (handle == null) {
+          LOG.warn("Job {} belongs to provider {}, which is not loaded; it is left as it is.", job.jobId(),
+              job.provider());
+        } else if (job.status() == JobStatus.UPLOADING || job.status() == JobStatus.PENDING
+            && job.dispatchedAt() == null) {
+          work.add(events.transition(job.jobId(), JobStatus.FAILED, JobUpdate.create().completedAt(ctx.now())
+                  .errorMessage("The server restarted before the job was handed to the provider. Submit it again."),
+              "Interrupted by a server restart"));
+        } else if (job.dispatchedAt() != null && handle.provider().reportsStatus()
+            && ctx.hostId().equals(job.hostId())) {
+          byProvider.computeIfAbsent(job.provider(), k -> new ArrayList<>())
+              .add(new RecoveredJob(job.jobId(), job.externalId() != null ? job.externalId() : job.jobId(),
+                  job.status() == JobStatus.RUNNING ? ProviderStatus.RUNNING : ProviderStatus.QUEUED));
+        }
+      }
+      byProvider.forEach((providerId, jobs) -> {
+        LOG.info("Handing {} running job(s) back to provider {}", jobs.size(), providerId);
+        work.add(ctx.providers().get(providerId).get().provider().recover(jobs)
+            .onFailure(e -> LOG.error("Provider {} failed to recover its jobs", providerId, e)));
+      });
+      return Future.join(work).<Void>mapEmpty().recover(e -> Future.succeededFuture());
+    }).compose(v -> dispatcher.dispatchAll());
+  }
+
+  private static AppException notFound(String jobId) {
+    return new AppException(ErrorCode.JOB_NOT_FOUND, "No job with id " + jobId + ".",
+        new JsonObject().put("job_id", jobId));
+  }
+
+  private static JsonObject stateDetails(Job job, java.util.Set<JobStatus> allowed) {
+    return new JsonObject().put("job_id", job.jobId()).put("current_state", job.status().wireName())
+        .put("allowed_states", new JsonArray(allowed.stream().map(JobStatus::wireName).toList()));
+  }
+}

@@ -1,0 +1,81 @@
+package dev.simpletuner.cloud.server.job;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.store.JobUpdate;
+import dev.simpletuner.cloud.spi.ProviderJobStatus;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
+/** Applies what a provider reports about a job (pushed by the provider or pulled by polling). */
+public final class ProviderReports {
+  private final ServerContext ctx;
+  private final JobEvents events;
+
+  ProviderReports(ServerContext ctx, JobEvents events) {
+    this.ctx = ctx;
+    this.events = events;
+  }
+
+  /** Returns true when the job reached a terminal status through this report. */
+  Future<Boolean> apply(Job job, ProviderJobStatus report) {
+    if (job.status().isTerminal()) {
+      return Future.succeededFuture(false);
+    }
+    JobStatus target = JobStatus.fromProvider(report.status());
+    JobUpdate update = JobUpdate.create();
+    if (report.startedAt() != null) {
+      update.startedAtIfUnset(report.startedAt().toEpochMilli());
+    }
+    if (target == job.status()) {
+      return update.isEmpty() ? Future.succeededFuture(false) : events.update(job.jobId(), update).map(false);
+    }
+    if (target.isTerminal()) {
+      long completed = report.completedAt() != null ? report.completedAt().toEpochMilli() : ctx.now();
+      update.completedAt(completed).costUsd(finalCost(job, report, completed));
+      if (report.errorMessage() != null) {
+        update.errorMessage(report.errorMessage());
+      }
+      if (report.outputUrl() != null) {
+        update.outputUrl(report.outputUrl());
+      }
+      if (target == JobStatus.COMPLETED) {
+        Long started = job.startedAt() != null ? job.startedAt()
+            : report.startedAt() == null ? null : report.startedAt().toEpochMilli();
+        update.progress(new ProgressReading("Completed", null, null, 100.0, 0.0, null, null, null)
+            .mergeInto(job.progress(), "provider", ctx.now(), started));
+      }
+    }
+    return events.transition(job.jobId(), target, update, report.errorMessage())
+        .map(moved -> moved.isPresent() && target.isTerminal());
+  }
+
+  /** Provider-reported billable time at the job's own rate; else wall time from start to end. */
+  private static double finalCost(Job job, ProviderJobStatus report, long completed) {
+    if (report.billableSeconds() != null) {
+      return report.billableSeconds() * job.costPerSecond();
+    }
+    Long started = job.startedAt() != null ? job.startedAt()
+        : report.startedAt() == null ? null : report.startedAt().toEpochMilli();
+    return started == null ? 0.0 : Math.max(0, completed - started) / 1000.0 * job.costPerSecond();
+  }
+
+  public static ProviderJobStatus fromJson(JsonObject json) {
+    return new ProviderJobStatus(json.getString("external_id"),
+        dev.simpletuner.cloud.spi.ProviderStatus.valueOf(json.getString("status")), json.getString("error_message"),
+        instant(json.getLong("started_at")), instant(json.getLong("completed_at")), json.getDouble("billable_seconds"),
+        json.getString("output_url"));
+  }
+
+  public static JsonObject toJson(ProviderJobStatus s) {
+    return new JsonObject().put("external_id", s.externalId()).put("status", s.status().name())
+        .put("error_message", s.errorMessage())
+        .put("started_at", s.startedAt() == null ? null : s.startedAt().toEpochMilli())
+        .put("completed_at", s.completedAt() == null ? null : s.completedAt().toEpochMilli())
+        .put("billable_seconds", s.billableSeconds()).put("output_url", s.outputUrl());
+  }
+
+  private static Instant instant(Long millis) {
+    return millis == null ? null : Instant.ofEpochMilli(millis);
+  }
+}

@@ -1,0 +1,179 @@
+package dev.simpletuner.cloud.server.job;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.error.AppException;
+import dev.simpletuner.cloud.server.error.ErrorCode;
+import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.server.store.ConfigStore.NamedConfig;
+import dev.simpletuner.cloud.server.settings.ProviderSettings;
+import dev.simpletuner.cloud.server.store.SubmitOutcome;
+import dev.simpletuner.cloud.spi.HardwareOffer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Turns a submission into a stored job: resolves the provider and config, checks what can be
+ * checked before anything is stored, applies the idempotency key, and wakes the dispatcher.
+ */
+final class SubmitHandler {
+  private final Vertx vertx;
+  private final ServerContext ctx;
+  private final JobEvents events;
+  private final Dispatcher dispatcher;
+
+  SubmitHandler(Vertx vertx, ServerContext ctx, JobEvents events, Dispatcher dispatcher) {
+    this.vertx = vertx;
+    this.ctx = ctx;
+    this.events = events;
+    this.dispatcher = dispatcher;
+  }
+
+  /** @param message {@code {owner_id, provider, body}} */
+  Future<JsonObject> submit(JsonObject message) {
+    String ownerId = message.getString("owner_id");
+    String providerId = message.getString("provider", "replicate");
+    SubmitRequest request = SubmitRequest.parse(providerId, message.getJsonObject("body", new JsonObject()));
+    ProviderHandle provider = ctx.providers().get(providerId).orElseThrow(() -> new AppException(
+        ErrorCode.UNKNOWN_PROVIDER, "Unknown provider '" + providerId + "'. Available: "
+        + String.join(", ", ctx.providers().ids()) + ".", new JsonObject().put("field", "provider")
+        .put("available", new JsonArray(ctx.providers().ids()))));
+    String hardware = checkHardware(provider, request.hardwareProfile() != null ? request.hardwareProfile()
+        : provider.saved().get(ProviderSettings.HARDWARE_PROFILE));
+    return resolveConfig(request)
+        .compose(resolved -> warnings(provider, resolved).map(warnings -> newJob(ownerId, provider, request, resolved,
+            hardware, warnings)))
+        .compose(job -> ctx.store().jobs().submit(job, request.idempotencyKey(), request.requestHash()))
+        .compose(outcome -> outcome.hit() ? replyExisting(outcome, request) : started(outcome.job()));
+  }
+
+  private Future<JsonObject> replyExisting(SubmitOutcome outcome, SubmitRequest request) {
+    if (outcome.conflict()) {
+      return Future.failedFuture(new AppException(ErrorCode.IDEMPOTENCY_CONFLICT, "The idempotency key '"
+          + request.idempotencyKey() + "' was already used for a different request in the last 24 hours. "
+          + "Use a new key for a new request.", new JsonObject().put("field", "idempotency_key")));
+    }
+    return Future.succeededFuture(reply(outcome.job(), true));
+  }
+
+  private Future<JsonObject> started(Job job) {
+    return events.timeline(job.jobId(), "submitted", new JsonObject().put("provider", job.provider())
+            .put("config_name", job.configName()))
+        .compose(v -> {
+          events.publish(job);
+          return dispatcher.dispatch(job.provider());
+        })
+        .compose(v -> ctx.store().jobs().get(job.jobId()))
+        .map(current -> reply(current.orElse(job), false));
+  }
+
+  private JsonObject reply(Job job, boolean hit) {
+    return new JsonObject()
+        .put("success", true)
+        .put("job_id", job.jobId())
+        .put("status", job.status().wireName())
+        .put("idempotent_hit", hit)
+        .put("warnings", job.metadata().getJsonArray("warnings", new JsonArray()))
+        .put("error", job.errorMessage())
+        .put("job", JobView.render(job, null, false, ctx.now()));
+  }
+
+  /** The config to run: the named config, with the inline parts of the request laid over it. */
+  private Future<Resolved> resolveConfig(SubmitRequest request) {
+    if (request.configNameToLoad() == null) {
+      return Future.succeededFuture(new Resolved(request.config(), request.dataloaderConfig() == null
+          ? new JsonArray() : request.dataloaderConfig(), request.configName()));
+    }
+    return ctx.store().configs().get(request.configNameToLoad()).map(found -> {
+      NamedConfig named = found.orElseThrow(() -> new AppException(ErrorCode.CONFIG_NOT_FOUND, "No saved config named '"
+          + request.configNameToLoad() + "'. Create it with POST /api/configs or in the Model tab.",
+          new JsonObject().put("field", "config_name_to_load")));
+      JsonObject config = named.config().copy();
+      if (request.config() != null) {
+        config.mergeIn(request.config());
+      }
+      JsonArray dataloader = request.dataloaderConfig() != null ? request.dataloaderConfig()
+          : named.dataloaderConfig();
+      SubmitRequest.checkConfig(config);
+      SubmitRequest.checkDatasets(dataloader);
+      return new Resolved(config, dataloader, request.configName() != null ? request.configName() : named.name());
+    });
+  }
+
+  private record Resolved(JsonObject config, JsonArray dataloader, String configName) {
+  }
+
+  private static String checkHardware(ProviderHandle provider, String requested) {
+    List<HardwareOffer> offers = provider.provider().hardware();
+    if (requested == null || offers.isEmpty()) {
+      return requested;
+    }
+    for (HardwareOffer offer : offers) {
+      if (offer.id().equalsIgnoreCase(requested)) {
+        return offer.id();
+      }
+    }
+    throw new AppException(ErrorCode.INVALID_INPUT, "Unknown hardware profile '" + requested + "' for provider "
+        + provider.id() + ". Choose one of: " + String.join(", ", offers.stream().map(HardwareOffer::id).toList())
+        + ".", new JsonObject().put("field", "hardware_profile"));
+  }
+
+  /** Things worth telling the submitter that do not stop the job. File checks run off the event loop. */
+  private Future<List<String>> warnings(ProviderHandle provider, Resolved resolved) {
+    List<String> dirs = new ArrayList<>();
+    for (Object entry : resolved.dataloader()) {
+      if (entry instanceof JsonObject dataset && dataset.getValue("instance_data_dir") instanceof String dir) {
+        dirs.add(dataset.getString("id") + "\u0000" + dir);
+      }
+    }
+    if (!provider.runsLocally() || dirs.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return vertx.executeBlocking(() -> {
+      List<String> out = new ArrayList<>();
+      for (String d : dirs) {
+        String[] parts = d.split("\u0000", 2);
+        if (!Files.isDirectory(Path.of(parts[1]))) {
+          out.add("Dataset '" + parts[0] + "': directory " + parts[1] + " does not exist on this machine.");
+        }
+      }
+      return out;
+    });
+  }
+
+  private Job newJob(String ownerId, ProviderHandle provider, SubmitRequest request, Resolved resolved,
+                     String hardware, List<String> warnings) {
+    long now = ctx.now();
+    JsonObject metadata = new JsonObject().put("warnings", new JsonArray(warnings));
+    if (request.webhookUrl() != null) {
+      metadata.put("webhook_url", request.webhookUrl()).put("callback_base", request.webhookUrl());
+    } else if (!provider.runsLocally()) {
+      String base = publicBase(provider);
+      if (base != null) {
+        metadata.put("callback_base", base);
+      }
+    }
+    if (request.idempotencyKey() != null) {
+      metadata.put("idempotency_key", request.idempotencyKey());
+    }
+    return Job.submitted(UUID.randomUUID().toString(), ownerId,
+        provider.runsLocally() ? JobType.LOCAL : JobType.CLOUD, provider.id(), JobStatus.QUEUED,
+        resolved.configName(), request.trackerRunName(), hardware, null, rate(provider, hardware),
+        provider.runsLocally() ? 0.0 : null, now, resolved.config(), resolved.dataloader(), metadata);
+  }
+
+  private String publicBase(ProviderHandle provider) {
+    String configured = ctx.config().publicUrl();
+    return configured != null ? configured : provider.saved().get(ProviderSettings.WEBHOOK_URL);
+  }
+
+  private static double rate(ProviderHandle provider, String hardware) {
+    return ProviderSettings.rate(provider, provider.saved(), hardware);
+  }
+}

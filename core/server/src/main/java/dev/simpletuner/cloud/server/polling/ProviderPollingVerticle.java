@@ -1,0 +1,112 @@
+package dev.simpletuner.cloud.server.polling;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.bus.Addresses;
+import dev.simpletuner.cloud.server.bus.Bus;
+import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobStatus;
+import dev.simpletuner.cloud.server.job.ProviderReports;
+import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.spi.ProviderJobStatus;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles active jobs with providers that do not report on their own: one bulk status call per
+ * provider, results handed to the job lifecycle. Polls often while jobs are active and rarely when
+ * idle, with jitter so instances and providers are not hit in lockstep. {@code sync_active} and
+ * {@code POST /api/cloud/jobs/sync} run the same reconciliation on demand.
+ */
+public final class ProviderPollingVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ProviderPollingVerticle.class);
+  static final long ACTIVE_INTERVAL_MS = 15_000;
+  static final long IDLE_INTERVAL_MS = 60_000;
+
+  private final ServerContext ctx;
+  private Future<JsonObject> running;
+
+  public ProviderPollingVerticle(ServerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Future<?> start() {
+    schedule(1_000);
+    return Bus.serve(vertx, Addresses.POLL_SYNC, body -> reconcile());
+  }
+
+  private void schedule(long delay) {
+    long jitter = (long) (delay * 0.2 * (ThreadLocalRandom.current().nextDouble() * 2 - 1));
+    vertx.setTimer(Math.max(100, delay + jitter), id -> reconcile()
+        .onComplete(ar -> schedule(ar.succeeded() && ar.result().getInteger("checked", 0) > 0
+            ? ACTIVE_INTERVAL_MS : IDLE_INTERVAL_MS)));
+  }
+
+  /** One reconciliation at a time; concurrent callers share the one in flight. */
+  private Future<JsonObject> reconcile() {
+    if (running == null) {
+      running = ctx.store().jobs().active(null)
+          .compose(this::reconcile)
+          .onComplete(ar -> running = null);
+    }
+    return running;
+  }
+
+  private Future<JsonObject> reconcile(List<Job> active) {
+    Map<String, List<Job>> byProvider = new LinkedHashMap<>();
+    for (Job job : active) {
+      if (job.externalId() != null && job.dispatchedAt() != null) {
+        byProvider.computeIfAbsent(job.provider(), k -> new ArrayList<>()).add(job);
+      }
+    }
+    List<Future<Integer>> work = new ArrayList<>();
+    int[] checked = {0};
+    byProvider.forEach((providerId, jobs) -> ctx.providers().get(providerId)
+        .filter(h -> !h.provider().reportsStatus())
+        .ifPresent(handle -> {
+          checked[0] += jobs.size();
+          work.add(poll(handle, jobs));
+        }));
+    return Future.join(work).transform(ar -> {
+      int updated = 0;
+      for (Future<Integer> f : work) {
+        updated += f.succeeded() ? f.result() : 0;
+      }
+      return Future.succeededFuture(new JsonObject().put("success", true).put("checked", checked[0])
+          .put("updated", updated).put("synced", updated)
+          .put("message", "Checked " + checked[0] + " active cloud job(s); " + updated + " changed."));
+    });
+  }
+
+  private Future<Integer> poll(ProviderHandle handle, List<Job> jobs) {
+    Map<String, Job> byExternal = new LinkedHashMap<>();
+    jobs.forEach(j -> byExternal.put(j.externalId(), j));
+    return handle.provider().statuses(new ArrayList<>(byExternal.keySet()))
+        .compose(statuses -> {
+          List<Future<JsonObject>> reports = new ArrayList<>();
+          int changed = 0;
+          for (ProviderJobStatus status : statuses) {
+            Job job = byExternal.get(status.externalId());
+            if (job == null) {
+              continue;
+            }
+            if (JobStatus.fromProvider(status.status()) != job.status()) {
+              changed++;
+            }
+            reports.add(Bus.request(vertx, Addresses.JOB_PROVIDER_STATUS, new JsonObject()
+                .put("job_id", job.jobId()).put("status", ProviderReports.toJson(status))));
+          }
+          int total = changed;
+          return Future.join(reports).map(v -> total);
+        })
+        .onFailure(e -> LOG.warn("Polling provider {} failed: {}", handle.id(), e.getMessage()));
+  }
+}

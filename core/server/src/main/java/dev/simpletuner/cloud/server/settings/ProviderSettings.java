@@ -1,0 +1,191 @@
+package dev.simpletuner.cloud.server.settings;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.error.AppException;
+import dev.simpletuner.cloud.server.error.ErrorCode;
+import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.server.plugin.Providers;
+import dev.simpletuner.cloud.spi.HardwareOffer;
+import dev.simpletuner.cloud.spi.SettingSpec;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Provider settings as the API shows and changes them: the server's own per-provider settings
+ * (public URL, default hardware, price table, cost limit) plus whatever the plugin declared.
+ * Values are checked before anything is stored; secrets are never shown.
+ */
+public final class ProviderSettings {
+  public static final String WEBHOOK_URL = "webhook_url";
+  public static final String HARDWARE_PROFILE = "hardware_profile";
+  public static final String HARDWARE_INFO = "hardware_info";
+  public static final String COST_LIMIT_ENABLED = "cost_limit_enabled";
+  public static final String COST_LIMIT_AMOUNT = "cost_limit_amount";
+  public static final String COST_LIMIT_PERIOD = "cost_limit_period";
+  public static final String COST_LIMIT_ACTION = "cost_limit_action";
+  private static final Set<String> HOST_KEYS = Set.of(WEBHOOK_URL, HARDWARE_PROFILE, HARDWARE_INFO, COST_LIMIT_ENABLED,
+      COST_LIMIT_AMOUNT, COST_LIMIT_PERIOD, COST_LIMIT_ACTION);
+
+  private final ServerContext ctx;
+
+  public ProviderSettings(ServerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  public ProviderHandle handle(String providerId) {
+    return ctx.providers().get(providerId).orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND,
+        "Unknown provider '" + providerId + "'. Available: " + String.join(", ", ctx.providers().ids()) + ".",
+        new JsonObject().put("field", "provider")));
+  }
+
+  /** The server's own settings of a provider (saved values only). */
+  public Future<Map<String, String>> saved(String providerId) {
+    return ctx.store().settings().get(Providers.settingsScope(providerId));
+  }
+
+  /** Validates and stores a change; returns the provider as the API shows it afterwards. */
+  public Future<JsonObject> update(String providerId, JsonObject body) {
+    ProviderHandle handle = handle(providerId);
+    Map<String, String> changes = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> entry : body) {
+      String key = entry.getKey();
+      Object value = entry.getValue();
+      if (HOST_KEYS.contains(key)) {
+        changes.put(key, hostValue(handle, key, value));
+      } else {
+        SettingSpec spec = handle.settingSpecs().stream().filter(s -> s.name().equals(key)).findFirst()
+            .orElseThrow(() -> AppException.invalid(key, "Unknown setting '" + key + "' for provider " + providerId
+                + "."));
+        if (!spec.apiWritable()) {
+          throw AppException.invalid(key, "Setting '" + key + "' can only be changed in the config file or with "
+              + (spec.env() != null ? "the environment variable " + spec.env() : "the server's configuration") + ".");
+        }
+        changes.put(key, SettingValues.check(spec, value));
+      }
+    }
+    return ctx.store().settings().put(Providers.settingsScope(providerId), changes, ctx.now())
+        .compose(v -> saved(providerId))
+        .map(saved -> {
+          handle.reloadSettings(saved);
+          return render(handle, saved);
+        });
+  }
+
+  private String hostValue(ProviderHandle handle, String key, Object value) {
+    if (value == null || value instanceof String s && s.isBlank()) {
+      return null;
+    }
+    return switch (key) {
+      case WEBHOOK_URL -> SettingValues.url(key, value);
+      case HARDWARE_PROFILE -> hardwareProfile(handle, value);
+      case HARDWARE_INFO -> hardwareInfo(value);
+      case COST_LIMIT_ENABLED -> SettingValues.bool(key, value);
+      case COST_LIMIT_AMOUNT -> SettingValues.nonNegative(key, value);
+      case COST_LIMIT_PERIOD -> SettingValues.oneOf(key, value, List.of("daily", "weekly", "monthly"));
+      case COST_LIMIT_ACTION -> SettingValues.oneOf(key, value, List.of("warn", "block"));
+      default -> throw new IllegalStateException(key);
+    };
+  }
+
+  private static String hardwareProfile(ProviderHandle handle, Object value) {
+    String profile = String.valueOf(value).strip().toLowerCase(Locale.ROOT);
+    List<HardwareOffer> offers = handle.provider().hardware();
+    if (!offers.isEmpty() && offers.stream().noneMatch(o -> o.id().equals(profile))) {
+      throw AppException.invalid(HARDWARE_PROFILE, "Unknown hardware profile '" + profile + "'. Choose one of: "
+          + String.join(", ", offers.stream().map(HardwareOffer::id).toList()) + ".");
+    }
+    return profile;
+  }
+
+  private static String hardwareInfo(Object value) {
+    if (!(value instanceof JsonObject table)) {
+      throw AppException.invalid(HARDWARE_INFO, "hardware_info must be an object of {\"<id>\": {\"cost_per_second\": n}}.");
+    }
+    JsonObject clean = new JsonObject();
+    for (Map.Entry<String, Object> e : table) {
+      String field = HARDWARE_INFO + "." + e.getKey();
+      if (!(e.getValue() instanceof JsonObject entry) || !(entry.getValue("cost_per_second") instanceof Number rate)
+          || rate.doubleValue() < 0 || !Double.isFinite(rate.doubleValue())) {
+        throw AppException.invalid(field, "Each hardware_info entry needs a cost_per_second of 0 or more.");
+      }
+      JsonObject c = new JsonObject().put("cost_per_second", rate.doubleValue());
+      if (entry.getValue("name") instanceof String name) {
+        c.put("name", name);
+      }
+      clean.put(e.getKey(), c);
+    }
+    return clean.encode();
+  }
+
+  /** Hardware with the user's price table laid over the plugin's prices. */
+  public static List<HardwareOffer> hardware(ProviderHandle handle, Map<String, String> saved) {
+    JsonObject table = saved.get(HARDWARE_INFO) == null ? new JsonObject() : new JsonObject(saved.get(HARDWARE_INFO));
+    List<HardwareOffer> offers = new ArrayList<>();
+    for (HardwareOffer offer : handle.provider().hardware()) {
+      JsonObject override = table.getJsonObject(offer.id());
+      offers.add(override == null ? offer : new HardwareOffer(offer.id(), override.getString("name", offer.label()),
+          override.getDouble("cost_per_second")));
+    }
+    return offers;
+  }
+
+  /** $/s of {@code hardwareId} (or the provider's default hardware when null). */
+  public static double rate(ProviderHandle handle, Map<String, String> saved, String hardwareId) {
+    String wanted = hardwareId != null ? hardwareId : saved.get(HARDWARE_PROFILE);
+    List<HardwareOffer> offers = hardware(handle, saved);
+    for (HardwareOffer offer : offers) {
+      if (offer.id().equals(wanted)) {
+        return offer.costPerSecond();
+      }
+    }
+    return offers.isEmpty() ? 0.0 : offers.get(0).costPerSecond();
+  }
+
+  /** The provider as the API shows it: settings with secrets masked, hardware with prices. */
+  public JsonObject render(ProviderHandle handle, Map<String, String> saved) {
+    JsonObject settings = new JsonObject();
+    Map<String, String> effective = handle.settings();
+    for (SettingSpec spec : handle.settingSpecs()) {
+      String value = effective.get(spec.name());
+      settings.put(spec.name(), spec.secret() ? SettingValues.mask(value) : value);
+    }
+    for (String key : HOST_KEYS) {
+      if (!HARDWARE_INFO.equals(key)) {
+        settings.put(key, saved.get(key));
+      }
+    }
+    JsonArray hardware = new JsonArray();
+    for (HardwareOffer offer : hardware(handle, saved)) {
+      hardware.add(new JsonObject().put("id", offer.id()).put("name", offer.label())
+          .put("cost_per_second", offer.costPerSecond()).put("cost_per_hour", Math.round(offer.costPerSecond()
+              * 3600 * 10000) / 10000.0));
+    }
+    JsonArray specs = new JsonArray();
+    for (SettingSpec spec : handle.settingSpecs()) {
+      specs.add(new JsonObject().put("name", spec.name()).put("type", spec.type().name().toLowerCase(Locale.ROOT))
+          .put("default", spec.secret() ? null : spec.defaultValue()).put("required", spec.required())
+          .put("secret", spec.secret()).put("env", spec.env()).put("api_writable", spec.apiWritable())
+          .put("description", spec.description()));
+    }
+    boolean configured = handle.settingSpecs().stream().filter(SettingSpec::required)
+        .allMatch(s -> effective.get(s.name()) != null && !effective.get(s.name()).isBlank());
+    return new JsonObject()
+        .put("id", handle.id())
+        .put("name", handle.displayName())
+        .put("job_type", handle.runsLocally() ? "local" : "cloud")
+        .put("configured", configured)
+        .put("settings", settings)
+        .put("setting_sources", new JsonObject(new LinkedHashMap<>(handle.settingSources())))
+        .put("setting_specs", specs)
+        .put("hardware", hardware)
+        .put("concurrency_limit", handle.provider().concurrencyLimit())
+        .put("plugin", new JsonObject().put("name", handle.plugin().name()).put("version", handle.plugin().version()));
+  }
+}

@@ -1,0 +1,307 @@
+package dev.simpletuner.cloud.server.store;
+
+import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobStatus;
+import dev.simpletuner.cloud.server.job.JobType;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Jobs and their idempotency keys. */
+public final class JobStore {
+  private static final String SUMMARY_COLUMNS = "job_id, owner_id, job_type, provider, status, config_name, "
+      + "tracker_run_name, hardware_profile, hardware_type, cost_per_second, cost_usd, estimated_cost_usd, "
+      + "created_at, updated_at, started_at, completed_at, dispatched_at, external_id, host_id, error_message, "
+      + "output_url, progress, metadata, version";
+  private static final String ALL_COLUMNS = SUMMARY_COLUMNS + ", config, dataloader_config";
+  /** Idempotency keys are honoured for this long. */
+  public static final long IDEMPOTENCY_TTL_MS = 24L * 3600 * 1000;
+
+  private final Db db;
+
+  JobStore(Db db) {
+    this.db = db;
+  }
+
+  /**
+   * Stores a new job, honouring the owner's idempotency key atomically: the unique key on
+   * (owner, key) decides which of two simultaneous submissions creates the job.
+   */
+  public Future<SubmitOutcome> submit(Job job, String idempotencyKey, String requestHash) {
+    if (idempotencyKey == null) {
+      return db.transaction(conn -> insert(conn, job)).map(v -> new SubmitOutcome(job, false, false));
+    }
+    long now = job.createdAt();
+    return db.transaction(conn -> db.query(conn,
+            "DELETE FROM idempotency_keys WHERE owner_id = ? AND idem_key = ? AND created_at < ?",
+            job.ownerId(), idempotencyKey, now - IDEMPOTENCY_TTL_MS)
+        .compose(v -> db.query(conn, "INSERT INTO idempotency_keys (owner_id, idem_key, request_hash, job_id, "
+            + "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (owner_id, idem_key) DO NOTHING",
+            job.ownerId(), idempotencyKey, requestHash, job.jobId(), now))
+        .compose(inserted -> inserted.rowCount() == 1
+            ? insert(conn, job).map(v -> new SubmitOutcome(job, false, false))
+            : existing(conn, job, idempotencyKey, requestHash)));
+  }
+
+  private Future<SubmitOutcome> existing(SqlConnection conn, Job job, String key, String requestHash) {
+    return db.query(conn, "SELECT request_hash, job_id FROM idempotency_keys WHERE owner_id = ? AND idem_key = ?",
+            job.ownerId(), key)
+        .compose(rows -> {
+          Row binding = rows.iterator().next();
+          if (!binding.getString("request_hash").equals(requestHash)) {
+            return Future.succeededFuture(new SubmitOutcome(null, true, true));
+          }
+          String boundJobId = binding.getString("job_id");
+          return get(conn, boundJobId, true).compose(bound -> {
+            if (bound.isPresent() && !neverReachedProvider(bound.get())) {
+              return Future.succeededFuture(new SubmitOutcome(bound.get(), true, false));
+            }
+            // A submission that failed before the provider accepted it does not use up the key.
+            return db.query(conn, "UPDATE idempotency_keys SET job_id = ?, created_at = ? WHERE owner_id = ? "
+                    + "AND idem_key = ? AND job_id = ?", job.jobId(), job.createdAt(), job.ownerId(), key, boundJobId)
+                .compose(v -> insert(conn, job))
+                .map(v -> new SubmitOutcome(job, false, false));
+          });
+        });
+  }
+
+  private static boolean neverReachedProvider(Job job) {
+    return job.status() == JobStatus.FAILED && job.externalId() == null;
+  }
+
+  private Future<Void> insert(SqlConnection conn, Job job) {
+    return db.query(conn, "INSERT INTO jobs (job_id, owner_id, job_type, provider, status, config_name, "
+            + "tracker_run_name, hardware_profile, hardware_type, cost_per_second, cost_usd, estimated_cost_usd, "
+            + "created_at, updated_at, started_at, completed_at, dispatched_at, external_id, host_id, error_message, "
+            + "output_url, progress, config, dataloader_config, metadata, version) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        job.jobId(), job.ownerId(), job.jobType().wireName(), job.provider(), job.status().wireName(),
+        job.configName(), job.trackerRunName(), job.hardwareProfile(), job.hardwareType(), job.costPerSecond(),
+        job.costUsd(), job.estimatedCostUsd(), job.createdAt(), job.updatedAt(), job.startedAt(), job.completedAt(),
+        job.dispatchedAt(), job.externalId(), job.hostId(), job.errorMessage(), job.outputUrl(),
+        job.progress() == null ? null : job.progress().encode(), job.config().encode(),
+        job.dataloaderConfig().encode(), job.metadata().encode(), job.version()).mapEmpty();
+  }
+
+  public Future<Optional<Job>> get(String jobId) {
+    return db.query("SELECT " + ALL_COLUMNS + " FROM jobs WHERE job_id = ?", jobId).map(JobStore::first);
+  }
+
+  private Future<Optional<Job>> get(SqlConnection conn, String jobId, boolean full) {
+    return db.query(conn, "SELECT " + (full ? ALL_COLUMNS : SUMMARY_COLUMNS) + " FROM jobs WHERE job_id = ?", jobId)
+        .map(JobStore::first);
+  }
+
+  /** A page of jobs, newest first, and the number of all jobs matching the filters. */
+  public Future<JobPage> list(JobQuery query) {
+    List<Object> args = new ArrayList<>();
+    String where = where(query, args);
+    List<Object> pageArgs = new ArrayList<>(args);
+    pageArgs.add(query.limit());
+    pageArgs.add(query.offset());
+    Future<RowSet<Row>> page = db.query("SELECT " + SUMMARY_COLUMNS + " FROM jobs" + where
+        + " ORDER BY created_at DESC, job_id DESC LIMIT ? OFFSET ?", pageArgs.toArray());
+    Future<RowSet<Row>> count = db.query("SELECT COUNT(*) FROM jobs" + where, args.toArray());
+    return Future.all(page, count).map(done -> new JobPage(jobs(page.result()),
+        count.result().iterator().next().getLong(0)));
+  }
+
+  private static String where(JobQuery q, List<Object> args) {
+    List<String> clauses = new ArrayList<>();
+    if (q.ownerId() != null) {
+      clauses.add("owner_id = ?");
+      args.add(q.ownerId());
+    }
+    if (q.status() != null) {
+      clauses.add("status = ?");
+      args.add(q.status().wireName());
+    }
+    if (q.provider() != null) {
+      clauses.add("provider = ?");
+      args.add(q.provider());
+    }
+    if (q.jobType() != null) {
+      clauses.add("job_type = ?");
+      args.add(q.jobType().wireName());
+    }
+    return clauses.isEmpty() ? "" : " WHERE " + String.join(" AND ", clauses);
+  }
+
+  /** Active jobs, oldest first; {@code provider} null for all providers. */
+  public Future<List<Job>> active(String provider) {
+    List<Object> args = new ArrayList<>(statusArgs(JobStatus.ACTIVE));
+    String sql = "SELECT " + SUMMARY_COLUMNS + " FROM jobs WHERE status IN (" + marks(JobStatus.ACTIVE.size()) + ")";
+    if (provider != null) {
+      sql += " AND provider = ?";
+      args.add(provider);
+    }
+    return db.query(sql + " ORDER BY created_at, job_id", args.toArray()).map(JobStore::jobs);
+  }
+
+  /** Queued jobs of a provider that were not handed to it yet, in submission order. */
+  public Future<List<Job>> waiting(String provider, int limit) {
+    return db.query("SELECT " + ALL_COLUMNS + " FROM jobs WHERE provider = ? AND status = ? AND dispatched_at IS NULL "
+        + "ORDER BY created_at, job_id LIMIT ?", provider, JobStatus.QUEUED.wireName(), limit).map(JobStore::jobs);
+  }
+
+  /** Jobs of a provider that hold a run slot: dispatched and not finished. */
+  public Future<Long> occupyingSlots(String provider) {
+    List<Object> args = new ArrayList<>();
+    args.add(provider);
+    args.addAll(statusArgs(JobStatus.ACTIVE));
+    return db.query("SELECT COUNT(*) FROM jobs WHERE provider = ? AND dispatched_at IS NOT NULL AND status IN ("
+        + marks(JobStatus.ACTIVE.size()) + ")", args.toArray()).map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** 1-based place in the provider's queue of a job that waits for a slot. */
+  public Future<Long> queuePosition(Job job) {
+    return db.query("SELECT COUNT(*) FROM jobs WHERE provider = ? AND status = ? AND dispatched_at IS NULL "
+            + "AND (created_at < ? OR (created_at = ? AND job_id < ?))", job.provider(), JobStatus.QUEUED.wireName(),
+        job.createdAt(), job.createdAt(), job.jobId()).map(rows -> rows.iterator().next().getLong(0) + 1);
+  }
+
+  /**
+   * Applies {@code update} if the job's status is one of {@code from} (all statuses when null).
+   * Returns the updated job, or empty when the job is missing or in another status.
+   */
+  public Future<Optional<Job>> update(String jobId, Collection<JobStatus> from, JobUpdate update, long now) {
+    List<Object> args = new ArrayList<>();
+    StringBuilder sql = new StringBuilder("UPDATE jobs SET updated_at = ?, version = version + 1");
+    args.add(now);
+    update.columns().forEach((column, value) -> {
+      if (value instanceof JobUpdate.IfUnset keep) {
+        sql.append(", ").append(column).append(" = COALESCE(").append(column).append(", ?)");
+        args.add(keep.value());
+      } else {
+        sql.append(", ").append(column).append(" = ?");
+        args.add(value);
+      }
+    });
+    sql.append(" WHERE job_id = ?");
+    args.add(jobId);
+    if (from != null) {
+      sql.append(" AND status IN (").append(marks(from.size())).append(")");
+      args.addAll(statusArgs(from));
+    }
+    sql.append(" RETURNING ").append(SUMMARY_COLUMNS);
+    return db.query(sql.toString(), args.toArray()).map(JobStore::first);
+  }
+
+  /** Marks a queued job as handed to its provider by this host; false if someone else did. */
+  public Future<Optional<Job>> claimForDispatch(String jobId, String hostId, long now) {
+    return db.query("UPDATE jobs SET dispatched_at = ?, host_id = ?, updated_at = ?, version = version + 1 "
+        + "WHERE job_id = ? AND status = ? AND dispatched_at IS NULL RETURNING " + ALL_COLUMNS, now, hostId, now, jobId,
+        JobStatus.QUEUED.wireName()).map(JobStore::first);
+  }
+
+  /** Deletes a job in one of {@code from}, with its logs and events. */
+  public Future<Boolean> delete(String jobId, Collection<JobStatus> from) {
+    List<Object> args = new ArrayList<>();
+    args.add(jobId);
+    args.addAll(statusArgs(from));
+    return db.transaction(conn -> db.query(conn, "DELETE FROM jobs WHERE job_id = ? AND status IN ("
+            + marks(from.size()) + ")", args.toArray())
+        .compose(deleted -> deleted.rowCount() == 0 ? Future.succeededFuture(false)
+            : db.query(conn, "DELETE FROM job_logs WHERE job_id = ?", jobId)
+                .compose(v -> db.query(conn, "DELETE FROM job_events WHERE job_id = ?", jobId))
+                .map(v -> true)));
+  }
+
+  /** Forgets idempotency keys older than their lifetime. */
+  public Future<Integer> purgeIdempotencyKeys(long now) {
+    return db.query("DELETE FROM idempotency_keys WHERE created_at < ?", now - IDEMPOTENCY_TTL_MS)
+        .map(RowSet::rowCount);
+  }
+
+  /** Jobs created since {@code since}, without snapshots: the input of metrics and cost limits. */
+  public Future<List<Job>> createdSince(long since, String provider) {
+    if (provider == null) {
+      return db.query("SELECT " + SUMMARY_COLUMNS + " FROM jobs WHERE created_at >= ?", since).map(JobStore::jobs);
+    }
+    return db.query("SELECT " + SUMMARY_COLUMNS + " FROM jobs WHERE created_at >= ? AND provider = ?", since, provider)
+        .map(JobStore::jobs);
+  }
+
+  /** Per day (UTC), status and type since {@code since}: counts, stored cost and run time. */
+  public Future<List<DayFigures>> dailyFigures(long since, String provider) {
+    String sql = "SELECT created_at / 86400000 AS day, status, job_type, COUNT(*) AS jobs, "
+        + "SUM(COALESCE(cost_usd, 0)) AS cost, SUM(CASE WHEN completed_at IS NOT NULL AND started_at IS NOT NULL "
+        + "THEN completed_at - started_at ELSE 0 END) AS run_ms FROM jobs WHERE created_at >= ?"
+        + (provider == null ? "" : " AND provider = ?") + " GROUP BY created_at / 86400000, status, job_type";
+    Object[] args = provider == null ? new Object[] {since} : new Object[] {since, provider};
+    return db.query(sql, args).map(rows -> {
+      List<DayFigures> out = new ArrayList<>();
+      for (Row row : rows) {
+        out.add(new DayFigures(row.getLong("day"), JobStatus.parse(row.getString("status")),
+            JobType.parse(row.getString("job_type")), row.getLong("jobs"), orZero(row.getDouble("cost")),
+            row.getLong("run_ms") == null ? 0L : row.getLong("run_ms")));
+      }
+      return out;
+    });
+  }
+
+  /** One group of {@link #dailyFigures}. */
+  public record DayFigures(long day, JobStatus status, JobType type, long jobs, double storedCost, long runMillis) {
+  }
+
+  public Future<Void> ping() {
+    return db.query("SELECT 1").mapEmpty();
+  }
+
+  private static String marks(int n) {
+    return String.join(", ", Collections.nCopies(n, "?"));
+  }
+
+  private static List<Object> statusArgs(Collection<JobStatus> statuses) {
+    return statuses.stream().map(JobStatus::wireName).collect(Collectors.toList());
+  }
+
+  private static Optional<Job> first(RowSet<Row> rows) {
+    var it = rows.iterator();
+    return it.hasNext() ? Optional.of(job(it.next())) : Optional.empty();
+  }
+
+  private static List<Job> jobs(RowSet<Row> rows) {
+    List<Job> out = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      out.add(job(row));
+    }
+    return out;
+  }
+
+  private static Job job(Row row) {
+    boolean full = row.getColumnIndex("config") >= 0;
+    return new Job(
+        row.getString("job_id"), row.getString("owner_id"), JobType.parse(row.getString("job_type")),
+        row.getString("provider"), JobStatus.parse(row.getString("status")), row.getString("config_name"),
+        row.getString("tracker_run_name"), row.getString("hardware_profile"), row.getString("hardware_type"),
+        orZero(row.getDouble("cost_per_second")), row.getDouble("cost_usd"), row.getDouble("estimated_cost_usd"),
+        row.getLong("created_at"), row.getLong("updated_at"), row.getLong("started_at"), row.getLong("completed_at"),
+        row.getLong("dispatched_at"), row.getString("external_id"), row.getString("host_id"),
+        row.getString("error_message"), row.getString("output_url"), object(row.getString("progress")),
+        full ? object(row.getString("config")) : new JsonObject(),
+        full ? array(row.getString("dataloader_config")) : new JsonArray(),
+        object(row.getString("metadata")), row.getLong("version"));
+  }
+
+  private static double orZero(Double d) {
+    return d == null ? 0.0 : d;
+  }
+
+  private static JsonObject object(String text) {
+    return text == null ? null : new JsonObject(text);
+  }
+
+  private static JsonArray array(String text) {
+    return text == null ? new JsonArray() : new JsonArray(text);
+  }
+}

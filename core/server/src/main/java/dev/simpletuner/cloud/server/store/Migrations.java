@@ -1,0 +1,99 @@
+package dev.simpletuner.cloud.server.store;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Versioned schema migrations, applied at start-up in one transaction each. PostgreSQL takes an
+ * advisory lock so instances starting together apply each version once.
+ */
+final class Migrations {
+  private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+  /** In order. A released migration is never edited; add a new one. */
+  static final List<String> VERSIONS = List.of("V1__jobs_configs_settings");
+  private static final long PG_LOCK_KEY = 0x53544d4947L; // "STMIG"
+
+  private Migrations() {
+  }
+
+  static Future<Void> apply(Db db) {
+    return db.transaction(conn -> lock(db, conn)
+        .compose(v -> db.query(conn, "CREATE TABLE IF NOT EXISTS schema_migrations "
+            + "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"))
+        .compose(v -> db.query(conn, "SELECT version FROM schema_migrations"))
+        .compose(rows -> {
+          int applied = 0;
+          for (Row row : rows) {
+            applied = Math.max(applied, row.getInteger(0));
+          }
+          if (applied > VERSIONS.size()) {
+            return Future.failedFuture(new IllegalStateException("The database schema (version " + applied
+                + ") is newer than this server knows (" + VERSIONS.size() + "). Upgrade the server."));
+          }
+          Future<Void> chain = Future.succeededFuture();
+          for (int version = applied + 1; version <= VERSIONS.size(); version++) {
+            int v = version;
+            chain = chain.compose(x -> applyOne(db, conn, v));
+          }
+          return chain;
+        }));
+  }
+
+  private static Future<Void> lock(Db db, SqlConnection conn) {
+    if (db.dialect() != Dialect.POSTGRES) {
+      return Future.succeededFuture();
+    }
+    return db.query(conn, "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(?)) AS l", PG_LOCK_KEY).mapEmpty();
+  }
+
+  private static Future<Void> applyOne(Db db, SqlConnection conn, int version) {
+    String name = VERSIONS.get(version - 1);
+    Future<Void> chain = Future.succeededFuture();
+    for (String statement : statements(db.dialect().migrationsFolder() + "/" + name + ".sql")) {
+      chain = chain.compose(v -> conn.query(statement).execute().mapEmpty());
+    }
+    return chain
+        .compose(v -> db.query(conn, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+            version, name, System.currentTimeMillis()))
+        .onSuccess(v -> LOG.info("Applied database migration {} ({})", version, name))
+        .mapEmpty();
+  }
+
+  private static List<String> statements(String resource) {
+    try (InputStream in = Migrations.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("Missing migration " + resource);
+      }
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      List<String> out = new ArrayList<>();
+      for (String part : text.split(";\\s*(\\n|$)")) {
+        String stripped = stripComments(part).strip();
+        if (!stripped.isEmpty()) {
+          out.add(stripped);
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String stripComments(String sql) {
+    StringBuilder out = new StringBuilder();
+    for (String line : sql.split("\n")) {
+      if (!line.strip().startsWith("--")) {
+        out.append(line).append('\n');
+      }
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,89 @@
+package dev.simpletuner.cloud.server.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.jdbcclient.JDBCConnectOptions;
+import io.vertx.jdbcclient.JDBCPool;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.nio.file.Path;
+
+/**
+ * The persistence contract: one set of stores over either backend. PostgreSQL (through
+ * vertx-pg-client) when a database URL is given, else an embedded SQLite file (through
+ * vertx-jdbc-client). Migrations are applied when it opens.
+ */
+public final class Store {
+  private final Db db;
+  private final JobStore jobs;
+  private final LogStore logs;
+  private final EventStore events;
+  private final ConfigStore configs;
+  private final SettingStore settings;
+
+  private Store(Db db) {
+    this.db = db;
+    this.jobs = new JobStore(db);
+    this.logs = new LogStore(db);
+    this.events = new EventStore(db);
+    this.configs = new ConfigStore(db);
+    this.settings = new SettingStore(db);
+  }
+
+  /** Opens PostgreSQL at {@code databaseUrl}, or SQLite at {@code sqliteFile} when the URL is null. */
+  public static Future<Store> open(Vertx vertx, String databaseUrl, Path sqliteFile) {
+    Db db = databaseUrl != null ? new Db(postgres(vertx, databaseUrl), Dialect.POSTGRES)
+        : new Db(sqlite(vertx, sqliteFile), Dialect.SQLITE);
+    return Migrations.apply(db)
+        .map(v -> new Store(db))
+        .recover(e -> db.close().transform(x -> Future.failedFuture(e)));
+  }
+
+  private static Pool postgres(Vertx vertx, String url) {
+    PgConnectOptions options = PgConnectOptions.fromUri(url.startsWith("postgres://")
+        ? "postgresql://" + url.substring("postgres://".length()) : url);
+    options.setCachePreparedStatements(true).setPipeliningLimit(16);
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(8).setShared(false))
+        .connectingTo(options)
+        .using(vertx)
+        .build();
+  }
+
+  private static Pool sqlite(Vertx vertx, Path file) {
+    // WAL lets readers run beside the one writer; writers wait for each other (busy_timeout).
+    String url = "jdbc:sqlite:" + file + "?journal_mode=WAL&synchronous=NORMAL&busy_timeout=30000"
+        + "&foreign_keys=true";
+    return JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(4));
+  }
+
+  public Dialect dialect() {
+    return db.dialect();
+  }
+
+  public JobStore jobs() {
+    return jobs;
+  }
+
+  public LogStore logs() {
+    return logs;
+  }
+
+  public EventStore events() {
+    return events;
+  }
+
+  public ConfigStore configs() {
+    return configs;
+  }
+
+  public SettingStore settings() {
+    return settings;
+  }
+
+  public Future<Void> close() {
+    return db.close();
+  }
+}

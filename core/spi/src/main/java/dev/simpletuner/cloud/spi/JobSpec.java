@@ -1,0 +1,19 @@
+package dev.simpletuner.cloud.spi;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Everything a provider needs to start one job.
+ *
+ * @param jobId            the host's job id (stable, unique)
+ * @param config           trainer config, CLI-style keys such as {@code "--model_family"}
+ * @param dataloaderConfig list of dataset objects
+ * @param hardwareProfile  provider-specific hardware choice; may be null for the default
+ * @param runName          tracker run name; may be null
+ * @param webhookConfig    trainer callback config: {@code [{"webhook_type":"raw","callback_url":..,"auth_token":..}]}
+ * @param dataArchiveUrl   where the uploaded dataset archive lives; null when nothing was uploaded
+ */
+public record JobSpec(String jobId, JsonObject config, JsonArray dataloaderConfig, String hardwareProfile,
+                      String runName, JsonArray webhookConfig, String dataArchiveUrl) {
+}

@@ -1,0 +1,71 @@
+package dev.simpletuner.cloud.spi;
+
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * One configured training provider. Methods are called on Vert.x event-loop threads and must not
+ * block: do blocking work with {@code vertx.executeBlocking}. Instances live until {@link #close()}.
+ */
+public interface Provider extends AutoCloseable {
+
+  /** Checks the configured credentials with the provider. */
+  default Future<CredentialStatus> validateCredentials() {
+    return Future.succeededFuture(CredentialStatus.ok(null));
+  }
+
+  /** Hardware choices with their prices. */
+  default List<HardwareOffer> hardware() {
+    return List.of();
+  }
+
+  /**
+   * How many jobs may run at once on this provider; the host queues the rest. 0 means no limit.
+   */
+  default int concurrencyLimit() {
+    return 0;
+  }
+
+  /**
+   * True when the provider reports every status change through {@link JobReporter} itself, so the
+   * host never needs to poll it.
+   */
+  default boolean reportsStatus() {
+    return false;
+  }
+
+  /** Starts a job. The returned external id is used for every later call about it. */
+  Future<SubmittedJob> submit(JobSpec spec);
+
+  /** Current status of one job. */
+  Future<ProviderJobStatus> status(String externalId);
+
+  /** Current status of many jobs; providers with a list call should override this. */
+  default Future<List<ProviderJobStatus>> statuses(List<String> externalIds) {
+    List<Future<ProviderJobStatus>> all = externalIds.stream().map(this::status).toList();
+    return Future.all(all).map(done -> all.stream().map(Future::result).toList());
+  }
+
+  /** Stops a job; succeeds when the job is stopped or was already over. */
+  Future<Void> cancel(String externalId);
+
+  /**
+   * Called once at start-up with the jobs the host believes are still active on this provider,
+   * so a provider that supervises processes can re-attach to them or report their outcome.
+   */
+  default Future<Void> recover(List<RecoveredJob> jobs) {
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Called when the server shuts down. Providers that run jobs inside this process's lifetime
+   * stop them and report the outcome before the returned future completes.
+   */
+  default Future<Void> shutdown() {
+    return Future.succeededFuture();
+  }
+
+  @Override
+  default void close() {
+  }
+}

@@ -1,0 +1,74 @@
+package dev.simpletuner.cloud.provider.local;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts trainers in their own session (so the whole tree can be signalled at once, and so the
+ * trainer outlives a crashed server) and signals them. Blocking methods: call on worker threads.
+ */
+final class ProcessGroups {
+  private static final boolean HAS_SETSID = onPath("setsid");
+
+  private ProcessGroups() {
+  }
+
+  /** The command line that runs {@code script} with sh, in a new session when possible. */
+  static List<String> command(String script) {
+    List<String> cmd = new ArrayList<>();
+    if (HAS_SETSID) {
+      cmd.add("setsid");
+    }
+    cmd.add("sh");
+    cmd.add(script);
+    return cmd;
+  }
+
+  /** Sends {@code signal} (TERM or KILL) to the process and everything it started. */
+  static void signal(ProcessHandle leader, String signal) {
+    if (HAS_SETSID && killGroup(leader.pid(), signal)) {
+      return;
+    }
+    boolean force = "KILL".equals(signal);
+    leader.descendants().forEach(p -> destroy(p, force));
+    destroy(leader, force);
+  }
+
+  private static boolean killGroup(long pgid, String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-s", signal, "--", "-" + pgid)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      return kill.waitFor() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static void destroy(ProcessHandle handle, boolean force) {
+    if (force) {
+      handle.destroyForcibly();
+    } else {
+      handle.destroy();
+    }
+  }
+
+  private static boolean onPath(String program) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return false;
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      if (new File(dir, program).canExecute()) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
