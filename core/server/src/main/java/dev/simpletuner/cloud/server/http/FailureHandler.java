@@ -79,6 +79,10 @@ final class FailureHandler implements Handler<RoutingContext> {
     } else if (message.contains("body")) {
       details.put("field", "body").put("in", "body");
     }
+    if (message.contains("format of the request body is not supported")) {
+      return new AppException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as JSON with the header "
+          + "Content-Type: application/json.", details);
+    }
     if (message.contains("can't be decoded")) {
       message = "The request body is not valid JSON.";
     } else if (message.contains("does not contain the required body")) {

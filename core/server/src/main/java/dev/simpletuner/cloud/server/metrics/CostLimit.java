@@ -31,7 +31,10 @@ public final class CostLimit {
     return Spend.since(ctx, since, handle.id()).map(spent -> {
       double spend = round(spent);
       boolean active = enabled && limit != null;
-      Double percent = active && limit > 0 ? round(100.0 * spend / limit) : active ? (spend > 0 ? 100.0 : 0.0) : null;
+      Double percent = null;
+      if (active) {
+        percent = limit > 0 ? round(100.0 * spend / limit) : spend > 0 ? 100.0 : 0.0;
+      }
       boolean exceeded = active && spend >= limit;
       boolean warning = active && !exceeded && spend >= WARN_SHARE * limit;
       return new JsonObject()

@@ -82,15 +82,13 @@ final class TrainerProcess {
       ProcessGroups.signal(handle, "TERM");
       return null;
     });
-    long killTimer = context.owner().setTimer(Math.max(1, grace.toMillis()), id -> {
-      if (handle.isAlive()) {
-        context.executeBlocking(() -> {
-          ProcessGroups.signal(handle, "KILL");
-          return null;
-        });
-      }
-    });
-    return exited.future().onComplete(ar -> context.owner().cancelTimer(killTimer));
+    // The group is killed after the grace even when the leader exited on SIGTERM: a child that
+    // ignores SIGTERM would otherwise outlive the job.
+    context.owner().setTimer(Math.max(1, grace.toMillis()), id -> context.executeBlocking(() -> {
+      ProcessGroups.signal(handle, "KILL");
+      return null;
+    }));
+    return exited.future();
   }
 
   private Future<Void> pump(boolean flush) {

@@ -1,0 +1,67 @@
+package dev.simpletuner.cloud.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Defaults &lt; config file &lt; environment &lt; flags (SPEC.md section 2). */
+class ConfigLoaderTest {
+
+  @Test
+  void defaultsNeedNothing(@TempDir Path home) {
+    ServerConfig c = new ConfigLoader(Map.of(), home.toString()).load(List.of());
+    assertThat(c.host()).isEqualTo("127.0.0.1");
+    assertThat(c.port()).isEqualTo(8001);
+    assertThat(c.stateDir()).isEqualTo(home.resolve(".simpletuner"));
+    assertThat(c.pluginsDir()).isEqualTo(home.resolve(".simpletuner/plugins"));
+    assertThat(c.databaseUrl()).isNull();
+    assertThat(c.configFile()).isNull();
+  }
+
+  @Test
+  void fileThenEnvironmentThenFlags(@TempDir Path home) throws Exception {
+    Path state = home.resolve("state");
+    Files.createDirectories(state);
+    Files.writeString(state.resolve("config.yaml"), """
+        host: 0.0.0.0
+        port: 9000
+        public_url: https://abc.ngrok.io
+        providers:
+          local:
+            command: python3 train.py
+            max_concurrent: 2
+        limits:
+          log_lines_per_job: 500
+        """);
+    Map<String, String> env = Map.of("SIMPLETUNER_STATE_DIR", state.toString(), "SIMPLETUNER_PORT", "9100");
+    ServerConfig fromFileAndEnv = new ConfigLoader(env, home.toString()).load(List.of());
+    assertThat(fromFileAndEnv.host()).isEqualTo("0.0.0.0");
+    assertThat(fromFileAndEnv.port()).isEqualTo(9100);
+    assertThat(fromFileAndEnv.publicUrl()).isEqualTo("https://abc.ngrok.io");
+    assertThat(fromFileAndEnv.logLinesPerJob()).isEqualTo(500);
+    assertThat(fromFileAndEnv.providerSettings().get("local")).containsEntry("command", "python3 train.py")
+        .containsEntry("max_concurrent", "2");
+    ServerConfig withFlags = new ConfigLoader(env, home.toString()).load(List.of("--port", "9200", "--host=127.0.0.2"));
+    assertThat(withFlags.port()).isEqualTo(9200);
+    assertThat(withFlags.host()).isEqualTo("127.0.0.2");
+  }
+
+  @Test
+  void mistakesAreExplained(@TempDir Path home) throws Exception {
+    ConfigLoader loader = new ConfigLoader(Map.of("SIMPLETUNER_STATE_DIR", home.toString()), home.toString());
+    assertThatThrownBy(() -> loader.load(List.of("--bogus"))).hasMessageContaining("Unknown option: --bogus");
+    assertThatThrownBy(() -> loader.load(List.of("--port", "http"))).hasMessageContaining("Port must be a number");
+    assertThatThrownBy(() -> loader.load(List.of("--conf", home.resolve("missing.yaml").toString())))
+        .hasMessageContaining("does not exist");
+    Files.writeString(home.resolve("config.yaml"), "port: [1, 2]\n");
+    assertThatThrownBy(() -> loader.load(List.of())).hasMessageContaining("'port' must be a single value");
+    Files.writeString(home.resolve("config.yaml"), "host: [unclosed\n");
+    assertThatThrownBy(() -> loader.load(List.of())).hasMessageContaining("not valid YAML");
+  }
+}

@@ -1,0 +1,211 @@
+package dev.simpletuner.cloud.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobStatus;
+import dev.simpletuner.cloud.server.job.JobType;
+import dev.simpletuner.cloud.server.store.ConfigStore.NamedConfig;
+import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.TestServer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The one store contract, checked against both backends. */
+class StoreContractTest {
+  private Vertx vertx;
+  private Store store;
+  private Backend backend;
+  private String url;
+  private Path dir;
+
+  private Store open(Backend b) throws Exception {
+    backend = b;
+    vertx = Vertx.vertx();
+    url = b.newDatabase();
+    dir = Files.createTempDirectory("st-store-");
+    store = Store.open(vertx, url, dir.resolve("jobs.db")).await();
+    return store;
+  }
+
+  @AfterEach
+  void close() {
+    if (store != null) {
+      store.close().await();
+    }
+    vertx.close().await();
+    backend.dropDatabase(url);
+    TestServer.deleteTree(dir);
+  }
+
+  private static Job job(String owner, long createdAt, JobStatus status, String provider) {
+    return Job.submitted(UUID.randomUUID().toString(), owner, JobType.LOCAL, provider, status, "cfg", "run", null,
+        null, 0.001, 0.0, createdAt, new JsonObject().put("--max_train_steps", 10),
+        new JsonArray().add(new JsonObject().put("id", "d")), new JsonObject());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void jobsRoundTripAndListWithTotals(Backend b) throws Exception {
+    JobStore jobs = open(b).jobs();
+    List<Job> created = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      Job j = job(i % 2 == 0 ? "alice" : "bob", 1_000 + i, i < 5 ? JobStatus.QUEUED : JobStatus.COMPLETED,
+          i < 3 ? "local" : "replicate");
+      jobs.submit(j, null, null).await();
+      created.add(j);
+    }
+    Job got = jobs.get(created.get(0).jobId()).await().orElseThrow();
+    assertThat(got.config().getInteger("--max_train_steps")).isEqualTo(10);
+    assertThat(got.dataloaderConfig().getJsonObject(0).getString("id")).isEqualTo("d");
+    assertThat(got.costPerSecond()).isEqualTo(0.001);
+
+    JobPage page = jobs.list(new JobQuery(null, null, null, null, 3, 0)).await();
+    assertThat(page.total()).isEqualTo(7);
+    assertThat(page.jobs()).extracting(Job::jobId).containsExactly(created.get(6).jobId(), created.get(5).jobId(),
+        created.get(4).jobId());
+    assertThat(jobs.list(new JobQuery("alice", null, null, null, 50, 0)).await().total()).isEqualTo(4);
+    assertThat(jobs.list(new JobQuery(null, JobStatus.COMPLETED, null, null, 50, 0)).await().total()).isEqualTo(2);
+    assertThat(jobs.list(new JobQuery(null, null, "local", JobType.LOCAL, 50, 0)).await().total()).isEqualTo(3);
+    assertThat(jobs.list(new JobQuery(null, null, null, null, 50, 6)).await().jobs()).hasSize(1);
+    assertThat(jobs.active("local").await()).hasSize(3);
+    assertThat(jobs.waiting("local", 10).await()).extracting(Job::jobId)
+        .containsExactly(created.get(0).jobId(), created.get(1).jobId(), created.get(2).jobId());
+    assertThat(jobs.queuePosition(created.get(2)).await()).isEqualTo(3);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void updatesHonourTheStatusGuard(Backend b) throws Exception {
+    JobStore jobs = open(b).jobs();
+    Job j = job("alice", 1, JobStatus.QUEUED, "local");
+    jobs.submit(j, null, null).await();
+    assertThat(jobs.claimForDispatch(j.jobId(), "host-a", 5).await()).isPresent();
+    assertThat(jobs.claimForDispatch(j.jobId(), "host-b", 6).await()).isEmpty();
+    Job running = jobs.update(j.jobId(), JobStatus.sourcesOf(JobStatus.RUNNING),
+        JobUpdate.create().status(JobStatus.RUNNING).startedAtIfUnset(10), 10).await().orElseThrow();
+    assertThat(running.status()).isEqualTo(JobStatus.RUNNING);
+    assertThat(running.startedAt()).isEqualTo(10);
+    assertThat(running.hostId()).isEqualTo("host-a");
+    jobs.update(j.jobId(), null, JobUpdate.create().startedAtIfUnset(99), 11).await();
+    assertThat(jobs.get(j.jobId()).await().orElseThrow().startedAt()).isEqualTo(10);
+    assertThat(jobs.update(j.jobId(), JobStatus.sourcesOf(JobStatus.COMPLETED),
+        JobUpdate.create().status(JobStatus.COMPLETED).costUsd(1.5), 20).await()).isPresent();
+    // Terminal: nothing moves it any more.
+    for (JobStatus target : JobStatus.values()) {
+      assertThat(jobs.update(j.jobId(), JobStatus.sourcesOf(target), JobUpdate.create().status(target), 30).await())
+          .as(target.name()).isEmpty();
+    }
+    assertThat(jobs.delete(j.jobId(), JobStatus.ACTIVE).await()).isFalse();
+    assertThat(jobs.delete(j.jobId(), JobStatus.TERMINAL).await()).isTrue();
+    assertThat(jobs.get(j.jobId()).await()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void idempotencyIsPerOwnerBoundToTheRequestAndAtomic(Backend b) throws Exception {
+    JobStore jobs = open(b).jobs();
+    Job first = job("alice", 100, JobStatus.QUEUED, "local");
+    SubmitOutcome created = jobs.submit(first, "k1", "hash-a").await();
+    assertThat(created.hit()).isFalse();
+    SubmitOutcome hit = jobs.submit(job("alice", 101, JobStatus.QUEUED, "local"), "k1", "hash-a").await();
+    assertThat(hit.hit()).isTrue();
+    assertThat(hit.job().jobId()).isEqualTo(first.jobId());
+    assertThat(jobs.submit(job("alice", 102, JobStatus.QUEUED, "local"), "k1", "hash-b").await().conflict()).isTrue();
+    SubmitOutcome otherOwner = jobs.submit(job("bob", 103, JobStatus.QUEUED, "local"), "k1", "hash-a").await();
+    assertThat(otherOwner.hit()).isFalse();
+    // After 24 hours the key is free again.
+    Job later = job("alice", 100 + JobStore.IDEMPOTENCY_TTL_MS + 1, JobStatus.QUEUED, "local");
+    assertThat(jobs.submit(later, "k1", "hash-b").await().hit()).isFalse();
+
+    // Many at once: exactly one job.
+    List<Future<SubmitOutcome>> racing = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      racing.add(jobs.submit(job("carol", 500, JobStatus.QUEUED, "local"), "race", "h"));
+    }
+    Future.join(racing).await();
+    Set<String> ids = racing.stream().map(f -> f.result().job().jobId()).collect(Collectors.toSet());
+    assertThat(ids).hasSize(1);
+    assertThat(racing.stream().filter(f -> !f.result().hit()).count()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void aSubmissionThatNeverReachedTheProviderDoesNotUseUpItsKey(Backend b) throws Exception {
+    JobStore jobs = open(b).jobs();
+    Job failed = job("alice", 100, JobStatus.QUEUED, "local");
+    jobs.submit(failed, "k", "h").await();
+    jobs.update(failed.jobId(), null, JobUpdate.create().status(JobStatus.FAILED), 101).await();
+    Job retry = job("alice", 200, JobStatus.QUEUED, "local");
+    SubmitOutcome outcome = jobs.submit(retry, "k", "h").await();
+    assertThat(outcome.hit()).isFalse();
+    assertThat(outcome.job().jobId()).isEqualTo(retry.jobId());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void logsAreNumberedTrimmedAndPaged(Backend b) throws Exception {
+    LogStore logs = open(b).logs();
+    assertThat(logs.lastSeq("j").await()).isZero();
+    logs.append("j", 1, List.of("a", "b", "c"), 1).await();
+    logs.append("j", 4, List.of("d", "e"), 2).await();
+    assertThat(logs.lastSeq("j").await()).isEqualTo(5);
+    assertThat(logs.tail("j", 2).await()).extracting(LogStore.Line::text).containsExactly("d", "e");
+    assertThat(logs.after("j", 1, 2).await()).extracting(LogStore.Line::seq).containsExactly(2L, 3L);
+    logs.trim("j", 3).await();
+    assertThat(logs.tail("j", 10).await()).extracting(LogStore.Line::text).containsExactly("d", "e");
+    assertThat(logs.lastSeq("other").await()).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void eventsConfigsAndSettings(Backend b) throws Exception {
+    Store s = open(b);
+    s.events().add("j", "status", new JsonObject().put("status", "running"), 5).await();
+    s.events().add("j", "note", new JsonObject(), 6).await();
+    assertThat(s.events().list("j", 0, 10).await()).extracting(EventStore.Event::type)
+        .containsExactly("status", "note");
+
+    NamedConfig c = new NamedConfig("prod", "alice", "d", new JsonObject().put("--x", 1), new JsonArray(), 1, 1);
+    assertThat(s.configs().create(c).await()).isTrue();
+    assertThat(s.configs().create(c).await()).isFalse();
+    assertThat(s.configs().put(new NamedConfig("prod", "alice", "e", new JsonObject().put("--x", 2),
+        new JsonArray(), 2, 2)).await()).isFalse();
+    assertThat(s.configs().get("prod").await().orElseThrow().config().getInteger("--x")).isEqualTo(2);
+    assertThat(s.configs().list().await()).hasSize(1);
+    assertThat(s.configs().delete("prod").await()).isTrue();
+    assertThat(s.configs().delete("prod").await()).isFalse();
+
+    s.settings().put("provider:x", Map.of("a", "1", "b", "2"), 1).await();
+    java.util.HashMap<String, String> change = new java.util.HashMap<>();
+    change.put("a", null);
+    change.put("b", "3");
+    s.settings().put("provider:x", change, 2).await();
+    assertThat(s.settings().get("provider:x").await()).containsExactly(Map.entry("b", "3"));
+    assertThat(s.settings().putIfAbsent("server", "k", "v1", 1).await()).isEqualTo("v1");
+    assertThat(s.settings().putIfAbsent("server", "k", "v2", 1).await()).isEqualTo("v1");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void migrationsAreAppliedOnce(Backend b) throws Exception {
+    open(b);
+    Store again = Store.open(vertx, url, dir.resolve("jobs.db")).await();
+    again.close().await();
+    assertThat(EnumSet.allOf(JobStatus.class)).isNotEmpty();
+  }
+}

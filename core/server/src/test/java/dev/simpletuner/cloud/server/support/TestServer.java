@@ -1,0 +1,112 @@
+package dev.simpletuner.cloud.server.support;
+
+import dev.simpletuner.cloud.server.Server;
+import dev.simpletuner.cloud.server.config.ConfigLoader;
+import dev.simpletuner.cloud.server.config.ServerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** The real server, in this JVM, on a free port, with a state directory of its own. */
+public final class TestServer implements AutoCloseable {
+  public static final Path EXAMPLE_TRAINER = Path.of(System.getProperty("user.dir"))
+      .resolve("../../conf/examples/example_trainer.py").normalize();
+
+  private final Backend backend;
+  private final String databaseUrl;
+  private final Path stateDir;
+  private final Map<String, String> env;
+  private Server server;
+  private Api api;
+
+  private TestServer(Backend backend, String databaseUrl, Path stateDir, Map<String, String> env) {
+    this.backend = backend;
+    this.databaseUrl = databaseUrl;
+    this.stateDir = stateDir;
+    this.env = env;
+  }
+
+  /** The example trainer as the local command, with {@code seconds} per step. */
+  public static String trainerCommand(double seconds) {
+    return "EXAMPLE_STEP_SECONDS=" + seconds + " python3 " + EXAMPLE_TRAINER;
+  }
+
+  public static TestServer start(Backend backend, String localCommand) {
+    return start(backend, Map.of("SIMPLETUNER_LOCAL_COMMAND", localCommand));
+  }
+
+  public static TestServer start(Backend backend, Map<String, String> extraEnv) {
+    try {
+      Path state = Files.createTempDirectory("st-state-");
+      Map<String, String> env = new HashMap<>(extraEnv);
+      TestServer s = new TestServer(backend, backend.newDatabase(), state, env);
+      s.boot();
+      return s;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Starts (again) on the same state directory and database. */
+  public void boot() {
+    Map<String, String> env = new HashMap<>(this.env);
+    env.put("SIMPLETUNER_STATE_DIR", stateDir.toString());
+    env.put("SIMPLETUNER_PORT", "0");
+    if (databaseUrl != null) {
+      env.put("SIMPLETUNER_DATABASE_URL", databaseUrl);
+    }
+    ServerConfig config = new ConfigLoader(env, System.getProperty("user.home")).load(List.of());
+    server = Server.start(config, env).await();
+    api = new Api("http://127.0.0.1:" + server.port());
+  }
+
+  public void stop() {
+    if (server != null) {
+      server.stop().await();
+      server = null;
+    }
+  }
+
+  public Api api() {
+    return api;
+  }
+
+  public Server server() {
+    return server;
+  }
+
+  public Path stateDir() {
+    return stateDir;
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  @Override
+  public void close() {
+    try {
+      stop();
+    } finally {
+      backend.dropDatabase(databaseUrl);
+      deleteTree(stateDir);
+    }
+  }
+
+  public static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
