@@ -86,6 +86,7 @@ public final class Server {
   public Future<Void> stop() {
     LOG.info("Shutting down: stopping running jobs and recording their state");
     return ctx.providers().shutdown()
+        .eventually(() -> Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()))
         .eventually(() -> {
           ctx.providers().close();
           return ctx.store().close();

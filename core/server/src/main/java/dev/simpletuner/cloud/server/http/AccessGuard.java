@@ -6,7 +6,8 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
-import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Locale;
 
 /**
@@ -16,7 +17,7 @@ import java.util.Locale;
  * Browser requests from other origins and foreign Host names (DNS rebinding) are refused too.
  */
 final class AccessGuard implements Handler<RoutingContext> {
-  private static final List<String> FORWARDING_HEADERS = List.of("forwarded", "x-forwarded-for", "x-forwarded-host",
+  private static final Set<String> FORWARDING_HEADERS = Set.of("forwarded", "x-forwarded-for", "x-forwarded-host",
       "x-forwarded-proto", "x-real-ip", "cf-connecting-ip", "true-client-ip", "x-client-ip", "x-cluster-client-ip",
       "fastly-client-ip", "x-original-forwarded-for", "via");
 
@@ -52,8 +53,8 @@ final class AccessGuard implements Handler<RoutingContext> {
   }
 
   static boolean isDirectLoopback(HttpServerRequest request) {
-    for (String header : FORWARDING_HEADERS) {
-      if (request.headers().contains(header)) {
+    for (Map.Entry<String, String> header : request.headers()) {
+      if (FORWARDING_HEADERS.contains(header.getKey().toLowerCase(Locale.ROOT))) {
         return false;
       }
     }

@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
 
 /** Named configs ({@code /api/configs}), the things {@code config_name_to_load} refers to. */
 final class ConfigRoutes {
@@ -20,12 +19,12 @@ final class ConfigRoutes {
     this.ctx = ctx;
   }
 
-  void mount(RouterBuilder rb) {
-    rb.getRoute("listConfigs").addHandler(this::list);
-    rb.getRoute("createConfig").addHandler(this::create);
-    rb.getRoute("getConfig").addHandler(this::get);
-    rb.getRoute("putConfig").addHandler(this::put);
-    rb.getRoute("deleteConfig").addHandler(this::delete);
+  void mount(ContractRouter ops) {
+    ops.on("listConfigs", this::list);
+    ops.on("createConfig", this::create);
+    ops.on("getConfig", this::get);
+    ops.on("putConfig", this::put);
+    ops.on("deleteConfig", this::delete);
   }
 
   private void list(RoutingContext rc) {

@@ -10,7 +10,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /** Reading the OpenAPI contract, the source of truth for routes, validation and access. */
 final class Contract {
-  /** Response types the router library does not know; it never validates responses, so it sees them as text. */
+  /** Response types the contract library does not know; responses are not validated, so it sees them as text. */
   private static final Set<String> OPAQUE_RESPONSE_TYPES = Set.of("text/event-stream", "text/html",
       "application/yaml");
 
@@ -23,8 +23,8 @@ final class Contract {
   }
 
   /**
-   * A copy for the router: streaming and document responses declared as plain text, and no
-   * security requirements (access is decided by {@link AccessGuard} from the published contract).
+   * A copy for the contract library: streaming and document responses declared as plain text, and
+   * no security requirements (access is decided by {@link AccessGuard} from the published contract).
    */
   static JsonObject forRouter(JsonObject published) {
     JsonObject copy = published.copy();

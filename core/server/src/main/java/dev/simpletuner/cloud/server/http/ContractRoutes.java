@@ -4,8 +4,10 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -23,6 +25,9 @@ final class ContractRoutes {
 
   private static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch", "head", "options");
   private final List<Operation> operations = new ArrayList<>();
+  /** Operations without path parameters, by "METHOD path": most requests are found without a regex. */
+  private final Map<String, Operation> literal = new HashMap<>();
+  private final List<Operation> templated = new ArrayList<>();
 
   ContractRoutes(JsonObject contract) {
     JsonArray global = contract.getJsonArray("security", new JsonArray());
@@ -33,8 +38,15 @@ final class ContractRoutes {
       for (String method : METHODS) {
         JsonObject op = item.getJsonObject(method);
         if (op != null) {
-          operations.add(new Operation(op.getString("operationId"), HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)),
-              path, Pattern.compile(regex), op.getJsonArray("security", global)));
+          Operation operation = new Operation(op.getString("operationId"),
+              HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)), path, Pattern.compile(regex),
+              op.getJsonArray("security", global));
+          operations.add(operation);
+          if (path.contains("{")) {
+            templated.add(operation);
+          } else {
+            literal.put(operation.method().name() + " " + path, operation);
+          }
         }
       }
     }
@@ -42,7 +54,11 @@ final class ContractRoutes {
 
   /** The operation a request is for, or null when the contract has none. */
   Operation find(HttpMethod method, String path) {
-    for (Operation op : operations) {
+    Operation exact = literal.get(method.name() + " " + path);
+    if (exact != null) {
+      return exact;
+    }
+    for (Operation op : templated) {
       if (op.method().equals(method) && op.pattern().matcher(path).matches()) {
         return op;
       }

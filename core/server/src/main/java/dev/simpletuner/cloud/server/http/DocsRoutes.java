@@ -4,7 +4,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
 
 /** The contract itself ({@code /openapi.json}, {@code /openapi.yaml}) and Swagger UI at {@code /docs}. */
 final class DocsRoutes {
@@ -34,12 +33,12 @@ final class DocsRoutes {
     this.yaml = yaml;
   }
 
-  void mount(RouterBuilder rb) {
-    rb.getRoute("getOpenApiJson").addHandler(rc -> rc.response().putHeader("Content-Type", "application/json")
+  void mount(ContractRouter ops) {
+    ops.on("getOpenApiJson", rc -> rc.response().putHeader("Content-Type", "application/json")
         .end(json));
-    rb.getRoute("getOpenApiYaml").addHandler(rc -> rc.response().putHeader("Content-Type", "application/yaml")
+    ops.on("getOpenApiYaml", rc -> rc.response().putHeader("Content-Type", "application/yaml")
         .end(yaml));
-    rb.getRoute("getDocs").addHandler(rc -> rc.response().putHeader("Content-Type", "text/html; charset=utf-8")
+    ops.on("getDocs", rc -> rc.response().putHeader("Content-Type", "text/html; charset=utf-8")
         .end(PAGE));
   }
 

@@ -3,15 +3,8 @@ package dev.simpletuner.cloud.server.http;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import io.vertx.core.Handler;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
-import io.vertx.json.schema.OutputUnit;
-import io.vertx.openapi.validation.SchemaValidationException;
-import io.vertx.openapi.validation.ValidatorException;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +14,6 @@ import org.slf4j.LoggerFactory;
  */
 final class FailureHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
-  private static final Pattern PARAMETER = Pattern.compile("(query|path|header|cookie) parameter (\\S+?)[ .]");
 
   @Override
   public void handle(RoutingContext rc) {
@@ -38,9 +30,6 @@ final class FailureHandler implements Handler<RoutingContext> {
       return app;
     }
     if (failure instanceof HttpException http) {
-      if (http.getCause() instanceof ValidatorException validation) {
-        return fromValidation(validation);
-      }
       return fromStatus(http.getStatusCode(), http.getPayload());
     }
     if (failure == null) {
@@ -67,35 +56,5 @@ final class FailureHandler implements Handler<RoutingContext> {
     };
   }
 
-  private static AppException fromValidation(ValidatorException e) {
-    String message = e.getMessage() == null ? "Invalid request." : e.getMessage();
-    JsonObject details = new JsonObject();
-    Matcher m = PARAMETER.matcher(message + " ");
-    if (m.find()) {
-      details.put("field", m.group(2)).put("in", m.group(1));
-    } else if (e instanceof SchemaValidationException schema && schema.getOutputUnit() != null) {
-      String field = field(schema.getOutputUnit());
-      details.put("field", field.isEmpty() ? "body" : field).put("in", "body");
-    } else if (message.contains("body")) {
-      details.put("field", "body").put("in", "body");
-    }
-    if (message.contains("format of the request body is not supported")) {
-      return new AppException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as JSON with the header "
-          + "Content-Type: application/json.", details);
-    }
-    if (message.contains("can't be decoded")) {
-      message = "The request body is not valid JSON.";
-    } else if (message.contains("does not contain the required body")) {
-      message = "This request needs a JSON body.";
-    }
-    return new AppException(ErrorCode.INVALID_INPUT, message, details);
-  }
 
-  private static String field(OutputUnit unit) {
-    List<OutputUnit> errors = unit.getErrors();
-    OutputUnit relevant = errors == null || errors.isEmpty() ? unit : errors.get(errors.size() - 1);
-    String location = relevant.getInstanceLocation() == null ? "" : relevant.getInstanceLocation();
-    location = location.replaceFirst("^#?/?", "");
-    return location.replace('/', '.');
-  }
 }

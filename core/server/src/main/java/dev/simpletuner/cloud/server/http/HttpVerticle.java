@@ -4,6 +4,8 @@ import dev.simpletuner.cloud.server.ServerContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpServerOptions;
@@ -11,9 +13,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
-import io.vertx.ext.web.openapi.router.OpenAPIRoute;
-import io.vertx.ext.web.openapi.router.RequestExtractor;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 
 /**
@@ -46,27 +45,20 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private Router router(OpenAPIContract contract, JsonObject published, Buffer yaml) {
-    RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
-    new JobRoutes(vertx, ctx).mount(builder);
-    new ConfigRoutes(ctx).mount(builder);
-    new ProviderRoutes(ctx).mount(builder);
-    new MetricsRoutes(ctx).mount(builder);
-    new WebhookRoutes(vertx, ctx).mount(builder);
-    new DocsRoutes(published, yaml).mount(builder);
-    for (OpenAPIRoute route : builder.getRoutes()) {
-      if (route.getHandlers().isEmpty()) {
-        throw new IllegalStateException("No handler for operation " + route.getOperation().getOperationId());
-      }
-    }
+    ContractRouter operations = new ContractRouter();
+    new JobRoutes(vertx, ctx).mount(operations);
+    new ConfigRoutes(ctx).mount(operations);
+    new ProviderRoutes(ctx).mount(operations);
+    new MetricsRoutes(ctx).mount(operations);
+    new WebhookRoutes(vertx, ctx).mount(operations);
+    new DocsRoutes(published, yaml).mount(operations);
     FailureHandler failures = new FailureHandler();
-    Router api = builder.createRouter();
-    api.route().failureHandler(failures);
-
     Router root = Router.router(vertx);
     root.route().handler(HttpVerticle::securityHeaders);
     root.route().handler(new AccessGuard(new ContractRoutes(published)));
-    root.route().handler(BodyHandler.create(false).setBodyLimit(ctx.config().maxBodyBytes()));
-    root.route("/*").subRouter(api);
+    root.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH)
+        .handler(BodyHandler.create(false).setBodyLimit(ctx.config().maxBodyBytes()));
+    operations.addTo(root, contract);
     DocsRoutes.mountAssets(root);
     root.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
     root.route().handler(rc -> rc.fail(404));
@@ -74,11 +66,18 @@ public final class HttpVerticle extends VerticleBase {
     return root;
   }
 
+  private static final CharSequence CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
+  private static final CharSequence NOSNIFF = HttpHeaders.createOptimized("nosniff");
+  private static final CharSequence FRAME_OPTIONS = HttpHeaders.createOptimized("X-Frame-Options");
+  private static final CharSequence DENY = HttpHeaders.createOptimized("DENY");
+  private static final CharSequence REFERRER_POLICY = HttpHeaders.createOptimized("Referrer-Policy");
+  private static final CharSequence NO_REFERRER = HttpHeaders.createOptimized("no-referrer");
+
   private static void securityHeaders(RoutingContext rc) {
     rc.response().headers()
-        .set("X-Content-Type-Options", "nosniff")
-        .set("X-Frame-Options", "DENY")
-        .set("Referrer-Policy", "no-referrer");
+        .set(CONTENT_TYPE_OPTIONS, NOSNIFF)
+        .set(FRAME_OPTIONS, DENY)
+        .set(REFERRER_POLICY, NO_REFERRER);
     rc.next();
   }
 

@@ -15,7 +15,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -28,23 +27,24 @@ final class JobRoutes {
 
   private final Vertx vertx;
   private final ServerContext ctx;
+  private final RenderedJobs rendered = new RenderedJobs();
 
   JobRoutes(Vertx vertx, ServerContext ctx) {
     this.vertx = vertx;
     this.ctx = ctx;
   }
 
-  void mount(RouterBuilder rb) {
-    rb.getRoute("submitJob").addHandler(this::submit);
-    rb.getRoute("listJobs").addHandler(this::list);
-    rb.getRoute("syncJobs").addHandler(this::sync);
-    rb.getRoute("getJob").addHandler(this::get);
-    rb.getRoute("deleteJob").addHandler(rc -> command(rc, Addresses.JOB_DELETE));
-    rb.getRoute("cancelJob").addHandler(rc -> command(rc, Addresses.JOB_CANCEL));
-    rb.getRoute("getJobLogs").addHandler(this::logs);
-    rb.getRoute("getJobEvents").addHandler(this::events);
-    rb.getRoute("streamJobLogs").addHandler(new LogStream(ctx)::handle);
-    rb.getRoute("streamEvents").addHandler(new JobEventStream()::handle);
+  void mount(ContractRouter ops) {
+    ops.on("submitJob", this::submit);
+    ops.on("listJobs", this::list);
+    ops.on("syncJobs", this::sync);
+    ops.on("getJob", this::get);
+    ops.on("deleteJob", rc -> command(rc, Addresses.JOB_DELETE));
+    ops.on("cancelJob", rc -> command(rc, Addresses.JOB_CANCEL));
+    ops.on("getJobLogs", this::logs);
+    ops.on("getJobEvents", this::events);
+    ops.on("streamJobLogs", new LogStream(ctx)::handle);
+    ops.on("streamEvents", new JobEventStream()::handle);
   }
 
   private void submit(RoutingContext rc) {
@@ -99,12 +99,12 @@ final class JobRoutes {
   private void get(RoutingContext rc) {
     Principal principal = AccessGuard.principal(rc);
     String jobId = Params.path(rc, "job_id");
-    Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
+    ctx.store().jobs().get(jobId).compose(found -> {
       Job job = Visibility.require(principal, jobId, found);
       Future<Long> position = JobView.waitsForSlot(job) ? ctx.store().jobs().queuePosition(job)
           : Future.succeededFuture(null);
-      return position.map(pos -> new JsonObject().put("job", JobView.render(job, pos, true, ctx.now())));
-    }));
+      return position.map(pos -> rendered.body(job, pos, ctx.now()));
+    }).onSuccess(body -> Responses.json(rc, 200, body)).onFailure(rc::fail);
   }
 
   /** Cancel and delete: check visibility here, let the lifecycle do the rest. */

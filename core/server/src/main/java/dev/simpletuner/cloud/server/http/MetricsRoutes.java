@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.time.Instant;
 
 /** Figures and health. Health endpoints are public (liveness and readiness probes). */
@@ -18,14 +17,14 @@ final class MetricsRoutes {
     this.ctx = ctx;
   }
 
-  void mount(RouterBuilder rb) {
-    rb.getRoute("getMetrics").addHandler(rc -> {
+  void mount(ContractRouter ops) {
+    ops.on("getMetrics", rc -> {
       AccessGuard.principal(rc);
       Responses.reply(rc, MetricsReport.build(ctx, Params.queryInt(rc, "days", 30)));
     });
-    rb.getRoute("getHealth").addHandler(this::health);
-    rb.getRoute("getLiveness").addHandler(rc -> Responses.json(rc, 200, new JsonObject().put("status", "ok")));
-    rb.getRoute("getReadiness").addHandler(rc -> ctx.store().jobs().ping()
+    ops.on("getHealth", this::health);
+    ops.on("getLiveness", rc -> Responses.json(rc, 200, new JsonObject().put("status", "ok")));
+    ops.on("getReadiness", rc -> ctx.store().jobs().ping()
         .onSuccess(v -> Responses.json(rc, 200, new JsonObject().put("status", "ready")))
         .onFailure(e -> Responses.json(rc, 503, new JsonObject().put("success", false)
             .put("error", "Not ready: the database does not answer (" + e.getMessage() + ").")

@@ -1,42 +1,38 @@
 package dev.simpletuner.cloud.server.http;
 
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.core.json.JsonObject;
-import io.vertx.openapi.validation.RequestParameter;
-import io.vertx.openapi.validation.ValidatedRequest;
+import io.vertx.ext.web.RoutingContext;
 
-/** Typed access to the parameters the OpenAPI contract already validated. */
+/** Typed access to the parameters and body the contract already validated. */
 final class Params {
   private Params() {
   }
 
-  private static ValidatedRequest validated(RoutingContext rc) {
-    return rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+  private static OperationValidator.Validated validated(RoutingContext rc) {
+    return rc.get(OperationValidator.KEY);
   }
 
   static String path(RoutingContext rc, String name) {
-    RequestParameter p = validated(rc).getPathParameters().get(name);
-    return p == null || p.isNull() ? rc.pathParam(name) : p.getString();
+    Object value = validated(rc).path().get(name);
+    return value == null ? rc.pathParam(name) : String.valueOf(value);
   }
 
   static String query(RoutingContext rc, String name) {
-    RequestParameter p = validated(rc).getQuery().get(name);
-    return p == null || p.isNull() ? null : String.valueOf(p.get());
+    Object value = validated(rc).query().get(name);
+    return value == null ? null : String.valueOf(value);
   }
 
   static int queryInt(RoutingContext rc, String name, int fallback) {
-    RequestParameter p = validated(rc).getQuery().get(name);
-    return p == null || p.isNull() ? fallback : p.getInteger();
+    Object value = validated(rc).query().get(name);
+    return value instanceof Number n ? n.intValue() : fallback;
   }
 
   static boolean queryBool(RoutingContext rc, String name) {
-    RequestParameter p = validated(rc).getQuery().get(name);
-    return p != null && !p.isNull() && Boolean.TRUE.equals(p.getBoolean());
+    return Boolean.TRUE.equals(validated(rc).query().get(name));
   }
 
   static JsonObject body(RoutingContext rc) {
-    RequestParameter p = validated(rc).getBody();
-    return p == null || p.isNull() ? new JsonObject() : p.getJsonObject();
+    Object body = validated(rc).body();
+    return body instanceof JsonObject o ? o : new JsonObject();
   }
 }

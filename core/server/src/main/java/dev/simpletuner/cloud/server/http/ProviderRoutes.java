@@ -8,7 +8,6 @@ import dev.simpletuner.cloud.server.settings.ProviderSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
 
 /** Provider settings, credential checks, cost limits and the plugin list. */
 final class ProviderRoutes {
@@ -20,16 +19,16 @@ final class ProviderRoutes {
     this.settings = new ProviderSettings(ctx);
   }
 
-  void mount(RouterBuilder rb) {
-    rb.getRoute("listProviders").addHandler(this::list);
-    rb.getRoute("getProvider").addHandler(this::get);
-    rb.getRoute("getProviderConfig").addHandler(this::get);
-    rb.getRoute("updateProvider").addHandler(this::update);
-    rb.getRoute("updateProviderConfig").addHandler(this::update);
-    rb.getRoute("validateProvider").addHandler(this::validate);
-    rb.getRoute("getCostLimit").addHandler(this::costLimit);
-    rb.getRoute("getCostLimitStatus").addHandler(this::costLimit);
-    rb.getRoute("listPlugins").addHandler(this::plugins);
+  void mount(ContractRouter ops) {
+    ops.on("listProviders", this::list);
+    ops.on("getProvider", this::get);
+    ops.on("getProviderConfig", this::get);
+    ops.on("updateProvider", this::update);
+    ops.on("updateProviderConfig", this::update);
+    ops.on("validateProvider", this::validate);
+    ops.on("getCostLimit", this::costLimit);
+    ops.on("getCostLimitStatus", this::costLimit);
+    ops.on("listPlugins", this::plugins);
   }
 
   private void list(RoutingContext rc) {

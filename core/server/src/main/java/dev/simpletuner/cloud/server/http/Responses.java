@@ -2,22 +2,30 @@ package dev.simpletuner.cloud.server.http;
 
 import dev.simpletuner.cloud.server.error.AppException;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /** Writes JSON responses and routes failures to the one failure handler. */
 final class Responses {
+  private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+
   private Responses() {
   }
 
   static void json(RoutingContext rc, int status, JsonObject body) {
+    json(rc, status, body.toBuffer());
+  }
+
+  static void json(RoutingContext rc, int status, Buffer body) {
     if (rc.response().ended() || rc.response().closed()) {
       return;
     }
     rc.response()
         .setStatusCode(status)
-        .putHeader("Content-Type", "application/json")
-        .end(body.toBuffer());
+        .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+        .end(body);
   }
 
   /** Sends the future's result as 200 JSON, or its failure through the failure handler. */

@@ -8,7 +8,6 @@ import dev.simpletuner.cloud.server.error.ErrorCode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
 
 /** Inbound callbacks, each authenticated by its own credentials instead of a user session. */
 final class WebhookRoutes {
@@ -20,8 +19,8 @@ final class WebhookRoutes {
     this.ctx = ctx;
   }
 
-  void mount(RouterBuilder rb) {
-    rb.getRoute("trainerCallback").addHandler(this::trainer);
+  void mount(ContractRouter ops) {
+    ops.on("trainerCallback", this::trainer);
   }
 
   /** A trainer's progress event; the per-job token is checked before anything is read from the store. */

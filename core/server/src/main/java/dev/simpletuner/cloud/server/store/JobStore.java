@@ -27,9 +27,16 @@ public final class JobStore {
   public static final long IDEMPOTENCY_TTL_MS = 24L * 3600 * 1000;
 
   private final Db db;
+  private final JobCache cache;
 
   JobStore(Db db) {
     this.db = db;
+    // SQLite has one writer, this process; PostgreSQL may be shared by several instances.
+    this.cache = db.dialect() == Dialect.SQLITE ? JobCache.soleWriter(5_000) : JobCache.shared(5_000, 2_000);
+  }
+
+  private void invalidate(String jobId) {
+    cache.invalidate(jobId);
   }
 
   /**
@@ -79,6 +86,7 @@ public final class JobStore {
   }
 
   private Future<Void> insert(SqlConnection conn, Job job) {
+    invalidate(job.jobId());
     return db.query(conn, "INSERT INTO jobs (job_id, owner_id, job_type, provider, status, config_name, "
             + "tracker_run_name, hardware_profile, hardware_type, cost_per_second, cost_usd, estimated_cost_usd, "
             + "created_at, updated_at, started_at, completed_at, dispatched_at, external_id, host_id, error_message, "
@@ -93,7 +101,16 @@ public final class JobStore {
   }
 
   public Future<Optional<Job>> get(String jobId) {
-    return db.query("SELECT " + ALL_COLUMNS + " FROM jobs WHERE job_id = ?", jobId).map(JobStore::first);
+    Job cached = cache.get(jobId);
+    if (cached != null) {
+      return Future.succeededFuture(Optional.of(cached));
+    }
+    long token = cache.readStarted();
+    return db.query("SELECT " + ALL_COLUMNS + " FROM jobs WHERE job_id = ?", jobId).map(rows -> {
+      Optional<Job> job = first(rows);
+      job.ifPresent(j -> cache.put(j, token));
+      return job;
+    });
   }
 
   private Future<Optional<Job>> get(SqlConnection conn, String jobId, boolean full) {
@@ -193,14 +210,16 @@ public final class JobStore {
       args.addAll(statusArgs(from));
     }
     sql.append(" RETURNING ").append(SUMMARY_COLUMNS);
-    return db.query(sql.toString(), args.toArray()).map(JobStore::first);
+    invalidate(jobId);
+    return db.query(sql.toString(), args.toArray()).map(JobStore::first).onComplete(ar -> invalidate(jobId));
   }
 
   /** Marks a queued job as handed to its provider by this host; false if someone else did. */
   public Future<Optional<Job>> claimForDispatch(String jobId, String hostId, long now) {
+    invalidate(jobId);
     return db.query("UPDATE jobs SET dispatched_at = ?, host_id = ?, updated_at = ?, version = version + 1 "
         + "WHERE job_id = ? AND status = ? AND dispatched_at IS NULL RETURNING " + ALL_COLUMNS, now, hostId, now, jobId,
-        JobStatus.QUEUED.wireName()).map(JobStore::first);
+        JobStatus.QUEUED.wireName()).map(JobStore::first).onComplete(ar -> invalidate(jobId));
   }
 
   /** Deletes a job in one of {@code from}, with its logs and events. */
@@ -208,12 +227,13 @@ public final class JobStore {
     List<Object> args = new ArrayList<>();
     args.add(jobId);
     args.addAll(statusArgs(from));
+    invalidate(jobId);
     return db.transaction(conn -> db.query(conn, "DELETE FROM jobs WHERE job_id = ? AND status IN ("
             + marks(from.size()) + ")", args.toArray())
         .compose(deleted -> deleted.rowCount() == 0 ? Future.succeededFuture(false)
             : db.query(conn, "DELETE FROM job_logs WHERE job_id = ?", jobId)
                 .compose(v -> db.query(conn, "DELETE FROM job_events WHERE job_id = ?", jobId))
-                .map(v -> true)));
+                .map(v -> true))).onComplete(ar -> invalidate(jobId));
   }
 
   /** Forgets idempotency keys older than their lifetime. */

@@ -1,0 +1,35 @@
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Router;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Benchmark baseline: a bare Vert.x Web route that returns a constant JSON body (the same bytes
+ * the real server returns for one job), with as many event loops as the real server uses.
+ * Run: java -cp core/server/target/simpletuner-cloud.jar bench/BareServer.java PORT BODY_FILE
+ */
+public class BareServer extends VerticleBase {
+  private static Buffer body;
+  private static int port;
+
+  public static void main(String[] args) throws Exception {
+    port = Integer.parseInt(args[0]);
+    body = Buffer.buffer(Files.readAllBytes(Path.of(args[1])));
+    Vertx vertx = Vertx.vertx();
+    vertx.deployVerticle(BareServer::new,
+        new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())).await();
+    System.out.println("bare server on " + port);
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.get("/api/cloud/jobs/:id").handler(rc -> rc.response()
+        .putHeader("Content-Type", "application/json").end(body));
+    return vertx.createHttpServer().requestHandler(router).listen(port, "127.0.0.1");
+  }
+}

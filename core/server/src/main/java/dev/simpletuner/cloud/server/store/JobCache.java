@@ -1,0 +1,75 @@
+package dev.simpletuner.cloud.server.store;
+
+import dev.simpletuner.cloud.server.job.Job;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Recently read jobs, so that polling clients (CI loops, dashboards) do not cost a database round
+ * trip each. Every job write in this process invalidates the entry; a read that raced with a write
+ * is not cached. Where other processes may write too (PostgreSQL), only jobs that have ended are
+ * cached, and only for a moment, which bounds how stale a late change (a deletion) can look.
+ */
+final class JobCache {
+  private record Entry(Job job, long expiresAtNanos) {
+  }
+
+  private final int capacity;
+  private final long ttlNanos;
+  private final boolean onlyTerminal;
+  private final AtomicLong writes = new AtomicLong();
+  private final Map<String, Entry> entries;
+
+  /** Sole writer: cache everything until invalidated. */
+  static JobCache soleWriter(int capacity) {
+    return new JobCache(capacity, Long.MAX_VALUE, false);
+  }
+
+  /** Shared database: cache ended jobs for {@code ttlMillis}. */
+  static JobCache shared(int capacity, long ttlMillis) {
+    return new JobCache(capacity, ttlMillis * 1_000_000, true);
+  }
+
+  private JobCache(int capacity, long ttlNanos, boolean onlyTerminal) {
+    this.capacity = capacity;
+    this.ttlNanos = ttlNanos;
+    this.onlyTerminal = onlyTerminal;
+    this.entries = new LinkedHashMap<>(capacity, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+        return size() > JobCache.this.capacity;
+      }
+    };
+  }
+
+  synchronized Job get(String jobId) {
+    Entry e = entries.get(jobId);
+    if (e == null) {
+      return null;
+    }
+    if (ttlNanos != Long.MAX_VALUE && System.nanoTime() - e.expiresAtNanos() > 0) {
+      entries.remove(jobId);
+      return null;
+    }
+    return e.job();
+  }
+
+  /** A token to pass to {@link #put} after reading from the database. */
+  long readStarted() {
+    return writes.get();
+  }
+
+  /** Caches a job read from the database, unless any job was written since the read began. */
+  synchronized void put(Job job, long readStarted) {
+    if (writes.get() == readStarted && (!onlyTerminal || job.status().isTerminal())) {
+      long expires = ttlNanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + ttlNanos;
+      entries.put(job.jobId(), new Entry(job, expires));
+    }
+  }
+
+  synchronized void invalidate(String jobId) {
+    writes.incrementAndGet();
+    entries.remove(jobId);
+  }
+}
