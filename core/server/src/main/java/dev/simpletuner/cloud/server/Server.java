@@ -8,6 +8,7 @@ import dev.simpletuner.cloud.server.plugin.HostJobReporter;
 import dev.simpletuner.cloud.server.plugin.Providers;
 import dev.simpletuner.cloud.server.polling.ProviderPollingVerticle;
 import dev.simpletuner.cloud.server.store.Store;
+import dev.simpletuner.cloud.server.upload.UploadVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -65,6 +66,7 @@ public final class Server {
     int httpInstances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx.deployVerticle(new JobLifecycleVerticle(ctx))
         .compose(id -> vertx.deployVerticle(new ProviderPollingVerticle(ctx)))
+        .compose(id -> vertx.deployVerticle(new UploadVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(ctx),
             new DeploymentOptions().setInstances(httpInstances)))
         .mapEmpty();

@@ -19,6 +19,11 @@ public interface Provider extends AutoCloseable {
     return List.of();
   }
 
+  /** Largest dataset archive the provider accepts, in bytes; 0 when datasets are not uploaded. */
+  default long maxUploadBytes() {
+    return 0;
+  }
+
   /**
    * How many jobs may run at once on this provider; the host queues the rest. 0 means no limit.
    */

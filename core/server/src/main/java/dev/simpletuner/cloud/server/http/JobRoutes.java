@@ -7,6 +7,11 @@ import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.job.JobType;
 import dev.simpletuner.cloud.server.job.JobView;
+import dev.simpletuner.cloud.server.job.SubmitRequest;
+import dev.simpletuner.cloud.server.error.AppException;
+import dev.simpletuner.cloud.server.error.ErrorCode;
+import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.server.settings.ProviderSettings;
 import dev.simpletuner.cloud.server.store.EventStore.Event;
 import dev.simpletuner.cloud.server.store.JobQuery;
 import dev.simpletuner.cloud.server.store.LogStore.Line;
@@ -37,6 +42,7 @@ final class JobRoutes {
   void mount(ContractRouter ops) {
     ops.on("submitJob", this::submit);
     ops.on("listJobs", this::list);
+    ops.on("uploadSummary", this::uploadSummary);
     ops.on("syncJobs", this::sync);
     ops.on("getJob", this::get);
     ops.on("deleteJob", rc -> command(rc, Addresses.JOB_DELETE));
@@ -55,6 +61,24 @@ final class JobRoutes {
         .put("provider", provider == null ? "replicate" : provider)
         .put("body", Params.body(rc));
     Responses.reply(rc, Bus.request(vertx, Addresses.JOB_SUBMIT, message));
+  }
+
+  private void uploadSummary(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    String providerId = Params.query(rc, "provider") == null ? "replicate" : Params.query(rc, "provider");
+    JsonObject body = Params.body(rc);
+    ProviderHandle provider = new ProviderSettings(ctx).handle(providerId);
+    String name = body.getString("config_name_to_load");
+    Future<JsonArray> dataloader = body.getValue("dataloader_config") instanceof JsonArray inline || name == null
+        ? Future.succeededFuture(body.getJsonArray("dataloader_config", new JsonArray()))
+        : ctx.store().configs().get(name).map(found -> found.orElseThrow(() -> new AppException(
+            ErrorCode.CONFIG_NOT_FOUND, "No saved config named '" + name + "'.",
+            new JsonObject().put("field", "config_name_to_load"))).dataloaderConfig());
+    Responses.reply(rc, dataloader.compose(datasets -> {
+      SubmitRequest.checkDatasets(datasets);
+      return Bus.request(vertx, Addresses.UPLOAD_SUMMARY, new JsonObject().put("dataloader_config", datasets)
+          .put("upload_limit_bytes", provider.provider().maxUploadBytes()).put("local", provider.runsLocally()));
+    }).map(summary -> summary.put("provider", provider.id())));
   }
 
   private void list(RoutingContext rc) {
