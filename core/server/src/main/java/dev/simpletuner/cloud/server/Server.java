@@ -7,6 +7,7 @@ import dev.simpletuner.cloud.server.job.JobLifecycleVerticle;
 import dev.simpletuner.cloud.server.plugin.HostJobReporter;
 import dev.simpletuner.cloud.server.plugin.Providers;
 import dev.simpletuner.cloud.server.polling.ProviderPollingVerticle;
+import dev.simpletuner.cloud.server.secret.SecretBox;
 import dev.simpletuner.cloud.server.store.Store;
 import dev.simpletuner.cloud.server.upload.UploadVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -43,13 +44,15 @@ public final class Server {
     ServerConfig config = requested.port() == 0 ? requested.withPort(freePort(requested.host())) : requested;
     StateDir.prepare(config);
     String hostId = StateDir.hostId(config);
+    SecretBox secrets = SecretBox.open(config.stateDir(), env);
     Vertx vertx = Vertx.vertx();
     long startedAt = System.currentTimeMillis();
     return Store.open(vertx, config.databaseUrl(), config.cloudDir().resolve("jobs.db"))
         .compose(store -> store.settings().putIfAbsent("server", "callback_key", randomKey(), startedAt)
-            .compose(key -> Providers.load(vertx, config, env, store, hostId, new HostJobReporter(vertx, store))
+            .compose(key -> Providers.load(vertx, config, env, store, secrets, hostId,
+                    new HostJobReporter(vertx, store))
                 .map(providers -> new ServerContext(config, env, store, providers,
-                    new CallbackTokens(Base64.getDecoder().decode(key)), localBaseUrl(config), hostId,
+                    new CallbackTokens(Base64.getDecoder().decode(key)), secrets, localBaseUrl(config), hostId,
                     Clock.systemUTC(), startedAt))))
         .compose(ctx -> deploy(vertx, ctx).map(v -> new Server(vertx, ctx)))
         .onSuccess(server -> LOG.info("SimpleTuner cloud server listening on http://{}:{} (state {}, {} store, "
@@ -64,9 +67,9 @@ public final class Server {
 
   private static Future<Void> deploy(Vertx vertx, ServerContext ctx) {
     int httpInstances = Math.max(1, Runtime.getRuntime().availableProcessors());
-    return vertx.deployVerticle(new JobLifecycleVerticle(ctx))
+    return vertx.deployVerticle(new UploadVerticle(ctx))
+        .compose(id -> vertx.deployVerticle(new JobLifecycleVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new ProviderPollingVerticle(ctx)))
-        .compose(id -> vertx.deployVerticle(new UploadVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(ctx),
             new DeploymentOptions().setInstances(httpInstances)))
         .mapEmpty();

@@ -3,6 +3,7 @@ package dev.simpletuner.cloud.server;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.job.CallbackTokens;
 import dev.simpletuner.cloud.server.plugin.Providers;
+import dev.simpletuner.cloud.server.secret.SecretBox;
 import dev.simpletuner.cloud.server.store.Store;
 import java.time.Clock;
 import java.util.Map;
@@ -15,8 +16,8 @@ import java.util.Map;
  * @param startedAt    epoch millis of start-up
  */
 public record ServerContext(ServerConfig config, Map<String, String> env, Store store, Providers providers,
-                            CallbackTokens callbackTokens, String localBaseUrl, String hostId, Clock clock,
-                            long startedAt) {
+                            CallbackTokens callbackTokens, SecretBox secrets, String localBaseUrl, String hostId,
+                            Clock clock, long startedAt) {
 
   public long now() {
     return clock.millis();

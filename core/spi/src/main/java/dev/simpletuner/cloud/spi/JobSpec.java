@@ -13,7 +13,9 @@ import io.vertx.core.json.JsonObject;
  * @param runName          tracker run name; may be null
  * @param webhookConfig    trainer callback config: {@code [{"webhook_type":"raw","callback_url":..,"auth_token":..}]}
  * @param dataArchiveUrl   where the uploaded dataset archive lives; null when nothing was uploaded
+ * @param platformWebhookUrl where the provider's own platform should send status webhooks; null when
+ *                         the host has no public URL
  */
 public record JobSpec(String jobId, JsonObject config, JsonArray dataloaderConfig, String hardwareProfile,
-                      String runName, JsonArray webhookConfig, String dataArchiveUrl) {
+                      String runName, JsonArray webhookConfig, String dataArchiveUrl, String platformWebhookUrl) {
 }

@@ -1,7 +1,9 @@
 package dev.simpletuner.cloud.spi;
 
 import io.vertx.core.Future;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One configured training provider. Methods are called on Vert.x event-loop threads and must not
@@ -37,6 +39,32 @@ public interface Provider extends AutoCloseable {
    */
   default boolean reportsStatus() {
     return false;
+  }
+
+  /**
+   * Uploads a dataset archive (a zip the host built) and returns the URL the trainer downloads it
+   * from. Only called when {@link #maxUploadBytes()} is above 0. Stream the file; never read it
+   * into memory whole.
+   */
+  default Future<String> uploadArchive(Path archive, long sizeBytes) {
+    return Future.failedFuture(new UnsupportedOperationException("this provider takes no dataset uploads"));
+  }
+
+  /**
+   * Verifies and reads a webhook the provider's platform sent to the host
+   * ({@code POST /api/webhooks/<provider id>}). Fails with {@link SecurityException} when the
+   * signature does not verify; the host then answers 401 and changes nothing.
+   *
+   * @param headers request headers, names in lower case
+   * @param body    the exact bytes received, as text
+   */
+  default Future<ProviderJobStatus> parseWebhook(Map<String, String> headers, String body) {
+    return Future.failedFuture(new UnsupportedOperationException("this provider sends no webhooks"));
+  }
+
+  /** The job's whole log as the provider has it; empty when the provider keeps none. */
+  default Future<String> logs(String externalId) {
+    return Future.succeededFuture("");
   }
 
   /** Starts a job. The returned external id is used for every later call about it. */

@@ -29,6 +29,14 @@ public final class Addresses {
   /** Request: reconcile active jobs with their providers now. Reply: counts. */
   public static final String POLL_SYNC = "polling.sync";
 
+  /** Send: package and upload the datasets of an uploading job {@code {job_id}}. */
+  public static final String UPLOAD_START = "uploads.start";
+  /** Send: upload progress of a job {@code {job_id, stage, percent, message}} (to the lifecycle). */
+  public static final String UPLOAD_PROGRESS = "jobs.upload-progress";
+  /** Request: the dataset archive of a job is uploaded {@code {job_id, url, archive_bytes}}. */
+  public static final String UPLOAD_DONE = "jobs.upload-done";
+  /** Request: the upload of a job failed {@code {job_id, error}}. */
+  public static final String UPLOAD_FAILED = "jobs.upload-failed";
   /** Request: scan the datasets of a dataloader config. Reply: the upload summary. */
   public static final String UPLOAD_SUMMARY = "uploads.summary";
 

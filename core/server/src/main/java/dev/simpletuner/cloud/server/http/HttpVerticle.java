@@ -48,7 +48,7 @@ public final class HttpVerticle extends VerticleBase {
     ContractRouter operations = new ContractRouter();
     new JobRoutes(vertx, ctx).mount(operations);
     new ConfigRoutes(ctx).mount(operations);
-    new ProviderRoutes(ctx).mount(operations);
+    new ProviderRoutes(vertx, ctx).mount(operations);
     new MetricsRoutes(ctx).mount(operations);
     new WebhookRoutes(vertx, ctx).mount(operations);
     new DocsRoutes(published, yaml).mount(operations);

@@ -11,6 +11,8 @@ import java.time.Instant;
 /** Figures and health. Health endpoints are public (liveness and readiness probes). */
 final class MetricsRoutes {
   private static final String VERSION = "1.0.0";
+  /** Random per process: lets the webhook test tell this server from anything else at the URL. */
+  static final String INSTANCE = java.util.UUID.randomUUID().toString();
   private final ServerContext ctx;
 
   MetricsRoutes(ServerContext ctx) {
@@ -23,7 +25,8 @@ final class MetricsRoutes {
       Responses.reply(rc, MetricsReport.build(ctx, Params.queryInt(rc, "days", 30)));
     });
     ops.on("getHealth", this::health);
-    ops.on("getLiveness", rc -> Responses.json(rc, 200, new JsonObject().put("status", "ok")));
+    ops.on("getLiveness", rc -> Responses.json(rc, 200, new JsonObject().put("status", "ok")
+        .put("instance", INSTANCE)));
     ops.on("getReadiness", rc -> ctx.store().jobs().ping()
         .onSuccess(v -> Responses.json(rc, 200, new JsonObject().put("status", "ready")))
         .onFailure(e -> Responses.json(rc, 503, new JsonObject().put("success", false)
@@ -38,9 +41,16 @@ final class MetricsRoutes {
         .recover(e -> Future.succeededFuture(component("database", "unhealthy", started, e.getMessage())));
     database.onSuccess(db -> {
       JsonArray components = new JsonArray().add(db);
-      ctx.providers().all().forEach(h -> components.add(new JsonObject().put("name", "provider_" + h.id())
-          .put("status", "healthy").put("latency_ms", 0).put("message", h.displayName())));
-      String status = "unhealthy".equals(db.getString("status")) ? "unhealthy" : "healthy";
+      boolean degraded = false;
+      for (var h : ctx.providers().all()) {
+        String breaker = h.breakerState();
+        boolean closed = "closed".equals(breaker);
+        degraded |= !closed;
+        components.add(new JsonObject().put("name", "circuit_breaker_" + h.id()).put("status", closed ? "healthy"
+            : "degraded").put("state", breaker).put("latency_ms", 0).put("message", closed ? h.displayName()
+            + " calls flow normally" : h.displayName() + " keeps failing; calls are paused (" + breaker + ")"));
+      }
+      String status = "unhealthy".equals(db.getString("status")) ? "unhealthy" : degraded ? "degraded" : "healthy";
       Responses.json(rc, "unhealthy".equals(status) ? 503 : 200, new JsonObject()
           .put("status", status)
           .put("version", VERSION)

@@ -13,10 +13,12 @@ import io.vertx.ext.web.RoutingContext;
 final class ProviderRoutes {
   private final ServerContext ctx;
   private final ProviderSettings settings;
+  private final WebhookTest webhookTest;
 
-  ProviderRoutes(ServerContext ctx) {
+  ProviderRoutes(io.vertx.core.Vertx vertx, ServerContext ctx) {
     this.ctx = ctx;
     this.settings = new ProviderSettings(ctx);
+    this.webhookTest = new WebhookTest(vertx);
   }
 
   void mount(ContractRouter ops) {
@@ -29,6 +31,16 @@ final class ProviderRoutes {
     ops.on("getCostLimit", this::costLimit);
     ops.on("getCostLimitStatus", this::costLimit);
     ops.on("listPlugins", this::plugins);
+    ops.on("testWebhook", rc -> {
+      AccessGuard.principal(rc);
+      ProviderHandle handle = settings.handle(Params.path(rc, "provider"));
+      String url = Params.body(rc).getString("webhook_url");
+      if (url == null) {
+        url = ctx.config().publicUrl() != null ? ctx.config().publicUrl()
+            : handle.saved().get(ProviderSettings.WEBHOOK_URL);
+      }
+      Responses.reply(rc, webhookTest.check(url));
+    });
   }
 
   private void list(RoutingContext rc) {
@@ -54,7 +66,8 @@ final class ProviderRoutes {
     ProviderHandle handle = settings.handle(Params.path(rc, "provider"));
     Responses.reply(rc, handle.provider().validateCredentials()
         .map(status -> new JsonObject().put("valid", status.valid()).put("username", status.username())
-            .put("error", status.error()).put("provider", handle.id()))
+            .put("error", status.error()).put("provider", handle.id())
+            .put("token_source", handle.settingSources().get("api_token")))
         .recover(e -> io.vertx.core.Future.succeededFuture(new JsonObject().put("valid", false)
             .put("username", null).put("error", e.getMessage()).put("provider", handle.id()))));
   }

@@ -71,14 +71,9 @@ final class Dispatcher {
         : CallbackTargets.baseOf(job.metadata().getString("callback_base"));
     JobSpec spec = new JobSpec(job.jobId(), job.config(), job.dataloaderConfig(), job.hardwareProfile(),
         job.trackerRunName(), CallbackTargets.webhookConfig(ctx, job.jobId(), base),
-        job.metadata().getString("data_archive_url"));
-    Future<SubmittedJob> submitted;
-    try {
-      submitted = handle.provider().submit(spec);
-    } catch (RuntimeException e) {
-      submitted = Future.failedFuture(e);
-    }
-    return submitted
+        job.metadata().getString("data_archive_url"),
+        handle.runsLocally() || base == null ? null : base + "/api/webhooks/" + handle.id());
+    return handle.guarded(() -> handle.provider().submit(spec))
         .compose(accepted -> accepted(job, accepted))
         .recover(e -> {
           LOG.warn("Provider {} did not accept job {}: {}", handle.id(), job.jobId(), e.getMessage());

@@ -55,12 +55,15 @@ public final class JobLifecycleVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_PROVIDER_LOGS, m -> onLogs(m.body()));
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_DISPATCH,
         m -> dispatcher.dispatch(m.body().getString("provider")));
+    vertx.eventBus().<JsonObject>consumer(Addresses.UPLOAD_PROGRESS, m -> uploadProgress(m.body()));
     return Future.all(List.of(
             Bus.serve(vertx, Addresses.JOB_SUBMIT, submits::submit),
             Bus.serve(vertx, Addresses.JOB_CANCEL, this::cancel),
             Bus.serve(vertx, Addresses.JOB_DELETE, this::delete),
             Bus.serve(vertx, Addresses.JOB_CALLBACK, this::callback),
-            Bus.serve(vertx, Addresses.JOB_PROVIDER_STATUS, this::providerStatus)))
+            Bus.serve(vertx, Addresses.JOB_PROVIDER_STATUS, this::providerStatus),
+            Bus.serve(vertx, Addresses.UPLOAD_DONE, this::uploadDone),
+            Bus.serve(vertx, Addresses.UPLOAD_FAILED, this::uploadFailed)))
         .compose(v -> recover())
         .onSuccess(v -> {
           vertx.setPeriodic(DISPATCH_TICK_MS, id -> dispatcher.dispatchAll());
@@ -92,7 +95,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
   private Future<Void> stopAtProvider(Job job) {
     ProviderHandle handle = ctx.providers().get(job.provider()).orElseThrow(() -> new AppException(
         ErrorCode.PROVIDER_UNAVAILABLE, "Provider " + job.provider() + " is not available on this server."));
-    return handle.provider().cancel(job.externalId()).recover(e -> Future.failedFuture(new AppException(
+    return handle.guarded(() -> handle.provider().cancel(job.externalId())).recover(e -> Future.failedFuture(new AppException(
         ErrorCode.PROVIDER_ERROR, "The provider could not cancel the job: " + e.getMessage(),
         new JsonObject().put("job_id", job.jobId()))));
   }
@@ -132,6 +135,49 @@ public final class JobLifecycleVerticle extends VerticleBase {
         .map(ended -> new JsonObject().put("job_id", jobId).put("ended", ended)));
   }
 
+  private void uploadProgress(JsonObject message) {
+    String jobId = message.getString("job_id");
+    queue.run(jobId, () -> ctx.store().jobs().get(jobId).compose(found -> {
+      if (found.isEmpty() || found.get().status() != JobStatus.UPLOADING) {
+        return Future.succeededFuture();
+      }
+      Job job = found.get();
+      String stage = message.getString("stage");
+      boolean newStage = job.progress() == null || !stage.equals(job.progress().getString("stage"));
+      JsonObject progress = new JsonObject().put("stage", stage).put("percent", message.getDouble("percent"))
+          .put("source", "upload").put("updated_at", ctx.now());
+      Future<?> timeline = newStage ? events.timeline(jobId, "upload", new JsonObject().put("stage", stage)
+          .put("message", message.getString("message"))) : Future.succeededFuture();
+      return timeline.compose(v -> events.update(jobId, JobUpdate.create().progress(progress)));
+    })).onFailure(e -> LOG.debug("Upload progress of {} not recorded: {}", jobId, e.getMessage()));
+  }
+
+  private Future<JsonObject> uploadDone(JsonObject message) {
+    String jobId = message.getString("job_id");
+    return queue.run(jobId, () -> ctx.store().jobs().get(jobId).compose(found -> {
+      if (found.isEmpty() || found.get().status() != JobStatus.UPLOADING) {
+        return Future.succeededFuture(new JsonObject().put("job_id", jobId).put("accepted", false));
+      }
+      Job job = found.get();
+      JsonObject metadata = job.metadata().copy().put("data_archive_url", message.getString("url"))
+          .put("archive_bytes", message.getLong("archive_bytes"));
+      return events.transition(jobId, JobStatus.QUEUED, JobUpdate.create().metadata(metadata)
+              .progress(new JsonObject().put("stage", "Dataset uploaded").put("percent", 0.0).put("source", "upload")
+                  .put("updated_at", ctx.now())), "Dataset uploaded")
+          .map(moved -> {
+            dispatcher.dispatch(job.provider());
+            return new JsonObject().put("job_id", jobId).put("accepted", moved.isPresent());
+          });
+    }));
+  }
+
+  private Future<JsonObject> uploadFailed(JsonObject message) {
+    String jobId = message.getString("job_id");
+    String error = "Dataset upload failed: " + message.getString("error");
+    return queue.run(jobId, () -> events.transition(jobId, JobStatus.FAILED, JobUpdate.create().errorMessage(error)
+        .completedAt(ctx.now()), error).map(moved -> new JsonObject().put("job_id", jobId)));
+  }
+
   private void onLogs(JsonObject message) {
     String jobId = message.getString("job_id");
     List<String> lines = new ArrayList<>();
@@ -153,8 +199,11 @@ public final class JobLifecycleVerticle extends VerticleBase {
         if (handle == null) {
           LOG.warn("Job {} belongs to provider {}, which is not loaded; it is left as it is.", job.jobId(),
               job.provider());
-        } else if (job.status() == JobStatus.UPLOADING || job.status() == JobStatus.PENDING
-            && job.dispatchedAt() == null) {
+        } else if (job.status() == JobStatus.UPLOADING) {
+          // The archive was never handed over: package and upload it again.
+          LOG.info("Restarting the dataset upload of job {}", job.jobId());
+          vertx.eventBus().send(Addresses.UPLOAD_START, new JsonObject().put("job_id", job.jobId()));
+        } else if (job.status() == JobStatus.PENDING && job.dispatchedAt() == null) {
           work.add(events.transition(job.jobId(), JobStatus.FAILED, JobUpdate.create().completedAt(ctx.now())
                   .errorMessage("The server restarted before the job was handed to the provider. Submit it again."),
               "Interrupted by a server restart"));

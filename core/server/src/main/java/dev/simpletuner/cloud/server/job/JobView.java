@@ -36,7 +36,7 @@ public final class JobView {
         .put("hardware_type", job.hardwareType())
         .put("cost_per_hour", round(job.costPerSecond() * 3600, 4))
         .put("cost_usd", cost(job, now))
-        .put("estimated_cost_usd", job.estimatedCostUsd() == null ? null : round(job.estimatedCostUsd(), 4))
+        .put("estimated_cost_usd", job.estimatedCostUsd() == null ? null : round(job.estimatedCostUsd(), 6))
         .put("progress", progress(job.progress()))
         .put("error_message", job.errorMessage())
         .put("output_url", job.outputUrl())
@@ -68,13 +68,13 @@ public final class JobView {
 
   static Double cost(Job job, long now) {
     if (job.costUsd() != null) {
-      return round(job.costUsd(), 4);
+      return round(job.costUsd(), 6);
     }
     if (job.startedAt() == null) {
       return job.status().isTerminal() ? 0.0 : null;
     }
     long end = job.completedAt() != null ? job.completedAt() : now;
-    return round(Math.max(0, end - job.startedAt()) / 1000.0 * job.costPerSecond(), 4);
+    return round(Math.max(0, end - job.startedAt()) / 1000.0 * job.costPerSecond(), 6);
   }
 
   private static Double duration(Job job, long now) {

@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.job;
 
 import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
@@ -12,10 +13,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -27,12 +26,14 @@ final class SubmitHandler {
   private final ServerContext ctx;
   private final JobEvents events;
   private final Dispatcher dispatcher;
+  private final SubmitChecks checks;
 
   SubmitHandler(Vertx vertx, ServerContext ctx, JobEvents events, Dispatcher dispatcher) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.events = events;
     this.dispatcher = dispatcher;
+    this.checks = new SubmitChecks(vertx, ctx);
   }
 
   /** @param message {@code {owner_id, provider, body}} */
@@ -46,11 +47,24 @@ final class SubmitHandler {
         .put("available", new JsonArray(ctx.providers().ids()))));
     String hardware = checkHardware(provider, request.hardwareProfile() != null ? request.hardwareProfile()
         : provider.saved().get(ProviderSettings.HARDWARE_PROFILE));
-    return resolveConfig(request)
-        .compose(resolved -> warnings(provider, resolved).map(warnings -> newJob(ownerId, provider, request, resolved,
-            hardware, warnings)))
-        .compose(job -> ctx.store().jobs().submit(job, request.idempotencyKey(), request.requestHash()))
-        .compose(outcome -> outcome.hit() ? replyExisting(outcome, request) : started(outcome.job()));
+    Future<Optional<SubmitOutcome>> earlier = request.idempotencyKey() == null ? Future.succeededFuture(Optional.empty())
+        : ctx.store().jobs().idempotentJob(ownerId, request.idempotencyKey(), request.requestHash(), ctx.now());
+    return earlier.compose(found -> {
+      // A retry of an accepted request gets its job back, whatever changed since (spend, files).
+      if (found.isPresent()) {
+        return replyExisting(found.get(), request);
+      }
+      if (provider.isPaused()) {
+        throw new AppException(ErrorCode.PROVIDER_UNAVAILABLE, "Provider " + provider.id() + " keeps failing, so new "
+            + "submissions are paused for a short while. Try again in a minute.",
+            new JsonObject().put("provider", provider.id()).put("circuit", provider.breakerState()));
+      }
+      return resolveConfig(request)
+          .compose(resolved -> checks.prepare(provider, resolved.config(), resolved.dataloader(), hardware)
+              .map(prepared -> newJob(ownerId, provider, request, resolved, hardware, prepared)))
+          .compose(job -> ctx.store().jobs().submit(job, request.idempotencyKey(), request.requestHash()))
+          .compose(outcome -> outcome.hit() ? replyExisting(outcome, request) : started(outcome.job()));
+    });
   }
 
   private Future<JsonObject> replyExisting(SubmitOutcome outcome, SubmitRequest request) {
@@ -64,9 +78,13 @@ final class SubmitHandler {
 
   private Future<JsonObject> started(Job job) {
     return events.timeline(job.jobId(), "submitted", new JsonObject().put("provider", job.provider())
-            .put("config_name", job.configName()))
+            .put("config_name", job.configName()).put("estimated_cost_usd", job.estimatedCostUsd()))
         .compose(v -> {
           events.publish(job);
+          if (job.status() == JobStatus.UPLOADING) {
+            vertx.eventBus().send(Addresses.UPLOAD_START, new JsonObject().put("job_id", job.jobId()));
+            return Future.succeededFuture();
+          }
           return dispatcher.dispatch(job.provider());
         })
         .compose(v -> ctx.store().jobs().get(job.jobId()))
@@ -124,33 +142,16 @@ final class SubmitHandler {
         + ".", new JsonObject().put("field", "hardware_profile"));
   }
 
-  /** Things worth telling the submitter that do not stop the job. File checks run off the event loop. */
-  private Future<List<String>> warnings(ProviderHandle provider, Resolved resolved) {
-    List<String> dirs = new ArrayList<>();
-    for (Object entry : resolved.dataloader()) {
-      if (entry instanceof JsonObject dataset && dataset.getValue("instance_data_dir") instanceof String dir) {
-        dirs.add(dataset.getString("id") + "\u0000" + dir);
-      }
-    }
-    if (!provider.runsLocally() || dirs.isEmpty()) {
-      return Future.succeededFuture(List.of());
-    }
-    return vertx.executeBlocking(() -> {
-      List<String> out = new ArrayList<>();
-      for (String d : dirs) {
-        String[] parts = d.split("\u0000", 2);
-        if (!Files.isDirectory(Path.of(parts[1]))) {
-          out.add("Dataset '" + parts[0] + "': directory " + parts[1] + " does not exist on this machine.");
-        }
-      }
-      return out;
-    });
-  }
-
   private Job newJob(String ownerId, ProviderHandle provider, SubmitRequest request, Resolved resolved,
-                     String hardware, List<String> warnings) {
+                     String hardware, SubmitChecks.Prepared prepared) {
     long now = ctx.now();
-    JsonObject metadata = new JsonObject().put("warnings", new JsonArray(warnings));
+    JsonObject metadata = new JsonObject().put("warnings", new JsonArray(prepared.warnings()));
+    if (prepared.uploadSummary() != null) {
+      metadata.put("upload_summary", prepared.uploadSummary());
+    }
+    if (prepared.estimate() != null) {
+      metadata.put("estimate", prepared.estimate());
+    }
     if (request.webhookUrl() != null) {
       metadata.put("webhook_url", request.webhookUrl()).put("callback_base", request.webhookUrl());
     } else if (!provider.runsLocally()) {
@@ -163,9 +164,10 @@ final class SubmitHandler {
       metadata.put("idempotency_key", request.idempotencyKey());
     }
     return Job.submitted(UUID.randomUUID().toString(), ownerId,
-        provider.runsLocally() ? JobType.LOCAL : JobType.CLOUD, provider.id(), JobStatus.QUEUED,
+        provider.runsLocally() ? JobType.LOCAL : JobType.CLOUD, provider.id(),
+        prepared.uploadSummary() != null ? JobStatus.UPLOADING : JobStatus.QUEUED,
         resolved.configName(), request.trackerRunName(), hardware, null, rate(provider, hardware),
-        provider.runsLocally() ? 0.0 : null, now, resolved.config(), resolved.dataloader(), metadata);
+        prepared.estimatedCost(), now, resolved.config(), resolved.dataloader(), metadata);
   }
 
   private String publicBase(ProviderHandle provider) {

@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.plugin;
 
 import dev.simpletuner.cloud.server.config.ServerConfig;
+import dev.simpletuner.cloud.server.secret.SecretBox;
 import dev.simpletuner.cloud.server.store.Store;
 import dev.simpletuner.cloud.spi.JobReporter;
 import dev.simpletuner.cloud.spi.Plugin;
@@ -47,7 +48,7 @@ public final class Providers {
    * returns them. Blocking only for directory creation; call during start-up.
    */
   public static Future<Providers> load(Vertx vertx, ServerConfig config, Map<String, String> env, Store store,
-                                       String hostId, JobReporter reporter) {
+                                       SecretBox secrets, String hostId, JobReporter reporter) {
     Map<String, ProviderFactory> factories = new LinkedHashMap<>();
     Map<String, PluginInfo> origins = new LinkedHashMap<>();
     List<PluginInfo> plugins = new ArrayList<>();
@@ -68,8 +69,8 @@ public final class Providers {
       register(plugin, "built-in", factories, origins, plugins);
     }
     List<Future<ProviderHandle>> created = new ArrayList<>();
-    factories.forEach((id, factory) -> created.add(create(vertx, config, env, store, hostId, reporter, factory,
-        origins.get(id))));
+    factories.forEach((id, factory) -> created.add(create(vertx, config, env, store, secrets, hostId, reporter,
+        factory, origins.get(id))));
     return Future.join(created).map(done -> {
       Map<String, ProviderHandle> byId = new LinkedHashMap<>();
       for (Future<ProviderHandle> f : created) {
@@ -110,9 +111,10 @@ public final class Providers {
   }
 
   private static Future<ProviderHandle> create(Vertx vertx, ServerConfig config, Map<String, String> env, Store store,
-                                               String hostId, JobReporter reporter, ProviderFactory factory,
-                                               PluginInfo origin) {
-    return store.settings().get(settingsScope(factory.id())).compose(saved -> {
+                                               SecretBox secrets, String hostId, JobReporter reporter,
+                                               ProviderFactory factory, PluginInfo origin) {
+    return store.settings().get(settingsScope(factory.id())).compose(stored -> {
+      Map<String, String> saved = openSecrets(secrets, factory.id(), stored);
       try {
         Path dataDir = config.providersDir().resolve(factory.id());
         Files.createDirectories(dataDir);
@@ -126,6 +128,25 @@ public final class Providers {
         return Future.failedFuture(e);
       }
     });
+  }
+
+  /** Saved settings with sealed secrets opened (a secret that does not open is dropped and logged). */
+  public static Map<String, String> openSecrets(SecretBox secrets, String providerId, Map<String, String> stored) {
+    Map<String, String> open = new LinkedHashMap<>();
+    stored.forEach((name, value) -> {
+      if (SecretBox.isSealed(value)) {
+        String plain = secrets.open(settingsScope(providerId) + "/" + name, value);
+        if (plain == null) {
+          LOG.error("The saved secret {} of provider {} cannot be decrypted with this server's key "
+              + "(SIMPLETUNER_SECRET_KEY or secret.key); save it again.", name, providerId);
+        } else {
+          open.put(name, plain);
+        }
+      } else {
+        open.put(name, value);
+      }
+    });
+    return open;
   }
 
   public Optional<ProviderHandle> get(String id) {

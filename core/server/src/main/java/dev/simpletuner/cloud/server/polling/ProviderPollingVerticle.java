@@ -32,6 +32,7 @@ public final class ProviderPollingVerticle extends VerticleBase {
 
   private final ServerContext ctx;
   private Future<JsonObject> running;
+  private CloudLogFollower logs;
 
   public ProviderPollingVerticle(ServerContext ctx) {
     this.ctx = ctx;
@@ -39,6 +40,14 @@ public final class ProviderPollingVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    logs = new CloudLogFollower(vertx, ctx);
+    // The last lines of a cloud job are fetched once it ends, however the end was learned.
+    vertx.eventBus().<JsonObject>consumer(Addresses.JOB_CHANGED, m -> {
+      JsonObject job = m.body();
+      if (job.getBoolean("is_terminal", false) && "cloud".equals(job.getString("job_type"))) {
+        ctx.store().jobs().get(job.getString("job_id")).onSuccess(found -> found.ifPresent(j -> logs.fetch(j, true)));
+      }
+    });
     schedule(1_000);
     return Bus.serve(vertx, Addresses.POLL_SYNC, body -> reconcile());
   }
@@ -54,7 +63,7 @@ public final class ProviderPollingVerticle extends VerticleBase {
   private Future<JsonObject> reconcile() {
     if (running == null) {
       running = ctx.store().jobs().active(null)
-          .compose(this::reconcile)
+          .compose(active -> reconcile(active).compose(result -> logs.round(active).map(result)))
           .onComplete(ar -> running = null);
     }
     return running;
@@ -89,7 +98,7 @@ public final class ProviderPollingVerticle extends VerticleBase {
   private Future<Integer> poll(ProviderHandle handle, List<Job> jobs) {
     Map<String, Job> byExternal = new LinkedHashMap<>();
     jobs.forEach(j -> byExternal.put(j.externalId(), j));
-    return handle.provider().statuses(new ArrayList<>(byExternal.keySet()))
+    return handle.guarded(() -> handle.provider().statuses(new ArrayList<>(byExternal.keySet())))
         .compose(statuses -> {
           List<Future<JsonObject>> reports = new ArrayList<>();
           int changed = 0;

@@ -47,7 +47,8 @@ public final class ProviderSettings {
 
   /** The server's own settings of a provider (saved values only). */
   public Future<Map<String, String>> saved(String providerId) {
-    return ctx.store().settings().get(Providers.settingsScope(providerId));
+    return ctx.store().settings().get(Providers.settingsScope(providerId))
+        .map(stored -> Providers.openSecrets(ctx.secrets(), providerId, stored));
   }
 
   /** Validates and stores a change; returns the provider as the API shows it afterwards. */
@@ -67,7 +68,9 @@ public final class ProviderSettings {
           throw AppException.invalid(key, "Setting '" + key + "' can only be changed in the config file or with "
               + (spec.env() != null ? "the environment variable " + spec.env() : "the server's configuration") + ".");
         }
-        changes.put(key, SettingValues.check(spec, value));
+        String checked = SettingValues.check(spec, value);
+        changes.put(key, spec.secret() && checked != null
+            ? ctx.secrets().seal(Providers.settingsScope(providerId) + "/" + key, checked) : checked);
       }
     }
     return ctx.store().settings().put(Providers.settingsScope(providerId), changes, ctx.now())

@@ -81,6 +81,25 @@ public final class JobStore {
         });
   }
 
+  /**
+   * The job an owner's idempotency key currently stands for, if any (a plain read; the binding
+   * itself is made atomically by {@link #submit}).
+   */
+  public Future<Optional<SubmitOutcome>> idempotentJob(String ownerId, String key, String requestHash, long now) {
+    return db.query("SELECT request_hash, job_id FROM idempotency_keys WHERE owner_id = ? AND idem_key = ? "
+        + "AND created_at >= ?", ownerId, key, now - IDEMPOTENCY_TTL_MS).compose(rows -> {
+          if (!rows.iterator().hasNext()) {
+            return Future.succeededFuture(Optional.empty());
+          }
+          Row binding = rows.iterator().next();
+          if (!binding.getString("request_hash").equals(requestHash)) {
+            return Future.succeededFuture(Optional.of(new SubmitOutcome(null, true, true)));
+          }
+          return get(binding.getString("job_id")).map(job -> job.filter(j -> !neverReachedProvider(j))
+              .map(j -> new SubmitOutcome(j, true, false)));
+        });
+  }
+
   private static boolean neverReachedProvider(Job job) {
     return job.status() == JobStatus.FAILED && job.externalId() == null;
   }
@@ -271,6 +290,22 @@ public final class JobStore {
 
   /** One group of {@link #dailyFigures}. */
   public record DayFigures(long day, JobStatus status, JobType type, long jobs, double storedCost, long runMillis) {
+  }
+
+  /** The latest completed jobs of a provider on one hardware profile (null: the default). */
+  public Future<List<Job>> recentCompleted(String provider, String hardwareProfile, int limit) {
+    String hw = hardwareProfile == null ? "hardware_profile IS NULL" : "hardware_profile = ?";
+    Object[] args = hardwareProfile == null ? new Object[] {provider, JobStatus.COMPLETED.wireName(), limit}
+        : new Object[] {provider, JobStatus.COMPLETED.wireName(), hardwareProfile, limit};
+    return db.query("SELECT " + SUMMARY_COLUMNS + " FROM jobs WHERE provider = ? AND status = ? AND " + hw
+        + " AND started_at IS NOT NULL AND completed_at IS NOT NULL ORDER BY completed_at DESC LIMIT ?", args)
+        .map(JobStore::jobs);
+  }
+
+  /** Finds a job by the provider's id for it (webhooks carry only that). */
+  public Future<Optional<Job>> byExternalId(String provider, String externalId) {
+    return db.query("SELECT " + SUMMARY_COLUMNS + " FROM jobs WHERE provider = ? AND external_id = ?", provider,
+        externalId).map(JobStore::first);
   }
 
   public Future<Void> ping() {

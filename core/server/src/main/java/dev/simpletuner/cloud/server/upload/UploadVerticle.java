@@ -3,17 +3,38 @@ package dev.simpletuner.cloud.server.upload;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.bus.Bus;
+import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobStatus;
+import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Dataset work on worker threads: the pre-submit upload summary (scan) now; packaging and upload
- * for cloud providers build on the same scan.
+ * Dataset work on worker threads: the pre-submit summary, and for cloud jobs the scan, the zip
+ * and the upload to the provider (scanning -> packaging -> uploading, reported as job progress).
+ * Temporary archives are always removed; a cancelled job stops its packaging.
  */
 public final class UploadVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(UploadVerticle.class);
+  private static final long PROGRESS_EVERY_MS = 500;
+  /** Free space kept on top of the archive estimate. */
+  private static final long DISK_MARGIN = 64L * 1024 * 1024;
+
   private final ServerContext ctx;
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
+  private final Map<String, Boolean> cancelled = new ConcurrentHashMap<>();
 
   public UploadVerticle(ServerContext ctx) {
     this.ctx = ctx;
@@ -21,6 +42,13 @@ public final class UploadVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    vertx.eventBus().<JsonObject>consumer(Addresses.UPLOAD_START, m -> upload(m.body().getString("job_id")));
+    vertx.eventBus().<JsonObject>consumer(Addresses.JOB_CHANGED, m -> {
+      String jobId = m.body().getString("job_id");
+      if (running.contains(jobId) && m.body().getBoolean("is_terminal", false)) {
+        cancelled.put(jobId, true);
+      }
+    });
     return Bus.serve(vertx, Addresses.UPLOAD_SUMMARY, this::summary);
   }
 
@@ -32,5 +60,83 @@ public final class UploadVerticle extends VerticleBase {
     return vertx.executeBlocking(() -> DatasetScanner.scan(dataloader, limit).summary(), false)
         .map(summary -> local ? summary.put("requires_upload", false).put("note",
             "Jobs on this machine read the datasets in place; nothing is uploaded.") : summary);
+  }
+
+  private void upload(String jobId) {
+    if (!running.add(jobId)) {
+      return;
+    }
+    cancelled.remove(jobId);
+    Path archive = ctx.config().stateDir().resolve("tmp").resolve("dataset-" + jobId + ".zip");
+    ctx.store().jobs().get(jobId)
+        .compose(found -> {
+          if (found.isEmpty() || found.get().status() != JobStatus.UPLOADING) {
+            return Future.succeededFuture();
+          }
+          Job job = found.get();
+          ProviderHandle handle = ctx.providers().get(job.provider()).orElseThrow(() -> new IllegalStateException(
+              "provider " + job.provider() + " is not loaded"));
+          progress(jobId, "Scanning datasets", 0.0, null);
+          return vertx.executeBlocking(() -> pack(job, handle, archive), false)
+              .compose(size -> {
+                progress(jobId, "Uploading dataset", 0.0, String.format(Locale.ROOT, "%.1f MiB", size / 1048576.0));
+                return handle.guarded(() -> handle.provider().uploadArchive(archive, size))
+                    .compose(url -> Bus.request(vertx, Addresses.UPLOAD_DONE, new JsonObject().put("job_id", jobId)
+                        .put("url", url).put("archive_bytes", size)));
+              })
+              .<Void>mapEmpty();
+        })
+        .onFailure(e -> {
+          if (Boolean.TRUE.equals(cancelled.get(jobId)) || e instanceof CancellationException) {
+            LOG.info("Upload of job {} stopped: the job ended", jobId);
+            return;
+          }
+          LOG.warn("Upload of job {} failed: {}", jobId, e.getMessage());
+          Bus.request(vertx, Addresses.UPLOAD_FAILED, new JsonObject().put("job_id", jobId)
+              .put("error", e.getMessage() == null ? e.toString() : e.getMessage()));
+        })
+        .eventually(() -> vertx.executeBlocking(() -> Files.deleteIfExists(archive), false))
+        .onComplete(ar -> {
+          running.remove(jobId);
+          cancelled.remove(jobId);
+        });
+  }
+
+  /** Scans again (the files may have changed since submit), checks the disk, and writes the zip. */
+  private long pack(Job job, ProviderHandle handle, Path archive) throws IOException {
+    long limit = handle.provider().maxUploadBytes();
+    DatasetScanner.Scan scan = DatasetScanner.scan(job.dataloaderConfig(), limit);
+    if (!scan.ok()) {
+      throw new IllegalArgumentException("The datasets cannot be uploaded: " + String.join(" ",
+          scan.summary().getJsonArray("errors").stream().map(String::valueOf).toList()));
+    }
+    Files.createDirectories(archive.getParent());
+    long estimate = scan.summary().getLong("archive_estimate_bytes");
+    long free = Files.getFileStore(archive.getParent()).getUsableSpace();
+    if (free < estimate + DISK_MARGIN) {
+      throw new IllegalStateException(String.format(Locale.ROOT, "Not enough free disk space to package the "
+          + "datasets: about %.0f MiB needed in %s, %.0f MiB free.", (estimate + DISK_MARGIN) / 1048576.0,
+          archive.getParent(), free / 1048576.0));
+    }
+    long total = Math.max(1, scan.summary().getLong("total_bytes"));
+    long[] lastReport = {0};
+    String jobId = job.jobId();
+    long size = ArchiveWriter.write(scan.entries(), archive, read -> {
+      long now = System.currentTimeMillis();
+      if (now - lastReport[0] >= PROGRESS_EVERY_MS) {
+        lastReport[0] = now;
+        progress(jobId, "Packaging dataset", 100.0 * read / total, null);
+      }
+    }, () -> Boolean.TRUE.equals(cancelled.get(jobId)));
+    if (limit > 0 && size > limit) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "The dataset archive is %.1f MiB, over the "
+          + "provider's %.0f MiB upload limit.", size / 1048576.0, limit / 1048576.0));
+    }
+    return size;
+  }
+
+  private void progress(String jobId, String stage, Double percent, String message) {
+    vertx.eventBus().send(Addresses.UPLOAD_PROGRESS, new JsonObject().put("job_id", jobId).put("stage", stage)
+        .put("percent", percent == null ? null : Math.round(percent * 10) / 10.0).put("message", message));
   }
 }

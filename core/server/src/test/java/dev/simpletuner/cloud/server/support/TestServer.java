@@ -41,6 +41,29 @@ public final class TestServer implements AutoCloseable {
     return start(backend, Map.of("SIMPLETUNER_LOCAL_COMMAND", localCommand));
   }
 
+  /**
+   * A server that talks to {@code replicate} and whose public URL is its own loopback address, so
+   * platform webhooks and trainer callbacks reach it.
+   */
+  public static TestServer withReplicate(Backend backend, FakeReplicate replicate, Map<String, String> extraEnv) {
+    int port = freePort();
+    Map<String, String> env = new HashMap<>(extraEnv);
+    env.put("SIMPLETUNER_PORT", String.valueOf(port));
+    env.put("SIMPLETUNER_PUBLIC_URL", "http://127.0.0.1:" + port);
+    env.put("REPLICATE_API_TOKEN", FakeReplicate.TOKEN);
+    env.put("REPLICATE_BASE_URL", replicate.baseUrl());
+    env.putIfAbsent("SIMPLETUNER_LOCAL_COMMAND", trainerCommand(0.02));
+    return start(backend, env);
+  }
+
+  public static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public static TestServer start(Backend backend, Map<String, String> extraEnv) {
     try {
       Path state = Files.createTempDirectory("st-state-");
@@ -57,7 +80,7 @@ public final class TestServer implements AutoCloseable {
   public void boot() {
     Map<String, String> env = new HashMap<>(this.env);
     env.put("SIMPLETUNER_STATE_DIR", stateDir.toString());
-    env.put("SIMPLETUNER_PORT", "0");
+    env.putIfAbsent("SIMPLETUNER_PORT", "0");
     if (databaseUrl != null) {
       env.put("SIMPLETUNER_DATABASE_URL", databaseUrl);
     }

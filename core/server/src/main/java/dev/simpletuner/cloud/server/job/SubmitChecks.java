@@ -1,0 +1,116 @@
+package dev.simpletuner.cloud.server.job;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.error.AppException;
+import dev.simpletuner.cloud.server.error.ErrorCode;
+import dev.simpletuner.cloud.server.metrics.CostLimit;
+import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.server.settings.ProviderSettings;
+import dev.simpletuner.cloud.server.upload.DatasetScanner;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What is checked before a job is stored: the datasets that would be uploaded (refused with every
+ * reason before anything leaves the machine), the cost estimate and the cost limit, and the
+ * warnings the submitter should read.
+ */
+final class SubmitChecks {
+  /** The outcome of the checks, carried into the new job. */
+  record Prepared(List<String> warnings, JsonObject uploadSummary, JsonObject estimate, Double estimatedCost) {
+  }
+
+  private final Vertx vertx;
+  private final ServerContext ctx;
+
+  SubmitChecks(Vertx vertx, ServerContext ctx) {
+    this.vertx = vertx;
+    this.ctx = ctx;
+  }
+
+  Future<Prepared> prepare(ProviderHandle provider, JsonObject config, JsonArray dataloader, String hardware) {
+    if (provider.runsLocally()) {
+      return missingDirectories(dataloader).map(warnings -> new Prepared(warnings, null, null, 0.0));
+    }
+    boolean upload = dataloader.stream().anyMatch(d -> d instanceof JsonObject o && DatasetScanner.isLocal(o));
+    Future<JsonObject> scan = upload
+        ? vertx.executeBlocking(() -> DatasetScanner.scan(dataloader, provider.provider().maxUploadBytes()), false)
+            .map(this::refuseBadDatasets)
+        : Future.succeededFuture(null);
+    return scan.compose(summary -> CostEstimator.estimate(ctx, provider, hardware, config)
+        .compose(estimate -> CostLimit.status(ctx, provider).map(limit -> {
+          List<String> warnings = new ArrayList<>();
+          if (summary != null) {
+            summary.getJsonArray("warnings").forEach(w -> warnings.add(String.valueOf(w)));
+          }
+          Double cost = estimate.getDouble("estimated_cost_usd");
+          checkLimit(limit, cost == null ? 0 : cost, warnings);
+          if (ctx.config().publicUrl() == null && provider.saved().get(ProviderSettings.WEBHOOK_URL) == null) {
+            warnings.add("No public URL is set, so progress comes from polling " + provider.displayName()
+                + " (every 15 s or so) instead of live callbacks. Set SIMPLETUNER_PUBLIC_URL or Settings → Webhook URL.");
+          }
+          return new Prepared(warnings, summary, estimate, cost);
+        })));
+  }
+
+  private JsonObject refuseBadDatasets(DatasetScanner.Scan scan) {
+    if (!scan.ok()) {
+      JsonArray errors = scan.summary().getJsonArray("errors");
+      throw new AppException(ErrorCode.INVALID_INPUT, "The datasets cannot be uploaded: " + String.join(" ",
+          errors.stream().map(String::valueOf).toList()), new JsonObject().put("field", "dataloader_config")
+          .put("errors", errors).put("upload_summary", scan.summary()));
+    }
+    return scan.summary();
+  }
+
+  /** Counts spend so far plus this job's estimate; refuses or warns as the limit says. */
+  private static void checkLimit(JsonObject limit, double estimate, List<String> warnings) {
+    if (!limit.getBoolean("enabled") || limit.getDouble("limit_amount") == null) {
+      return;
+    }
+    double cap = limit.getDouble("limit_amount");
+    double spent = limit.getDouble("current_spend");
+    double projected = spent + estimate;
+    String period = limit.getString("period");
+    String figures = String.format(Locale.ROOT, "$%.2f spent + $%.2f estimated for this job, against the $%.2f %s "
+        + "limit", spent, estimate, cap, period);
+    if (projected >= cap) {
+      if ("block".equals(limit.getString("action"))) {
+        throw new AppException(ErrorCode.COST_LIMIT_EXCEEDED, "Cost limit exceeded: " + figures + ".",
+            new JsonObject().put("current_spend", spent).put("estimated_cost_usd", estimate).put("limit_amount", cap)
+                .put("period", period));
+      }
+      warnings.add("Spending limit exceeded: " + figures + ".");
+    } else if (projected >= 0.8 * cap) {
+      warnings.add("Approaching the spending limit: " + figures + ".");
+    }
+  }
+
+  private Future<List<String>> missingDirectories(JsonArray dataloader) {
+    List<String[]> dirs = new ArrayList<>();
+    for (Object entry : dataloader) {
+      if (entry instanceof JsonObject dataset && dataset.getValue("instance_data_dir") instanceof String dir) {
+        dirs.add(new String[] {dataset.getString("id"), dir});
+      }
+    }
+    if (dirs.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return vertx.executeBlocking(() -> {
+      List<String> out = new ArrayList<>();
+      for (String[] d : dirs) {
+        if (!Files.isDirectory(Path.of(d[1]))) {
+          out.add("Dataset '" + d[0] + "': directory " + d[1] + " does not exist on this machine.");
+        }
+      }
+      return out;
+    }, false);
+  }
+}

@@ -1,0 +1,316 @@
+package dev.simpletuner.cloud.server.replicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.simpletuner.cloud.server.support.Api;
+import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.FakeReplicate;
+import dev.simpletuner.cloud.server.support.TestServer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The seed's API flow with provider=replicate against a faithful fake of Replicate. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReplicateFlowTest {
+  private FakeReplicate replicate;
+  private TestServer server;
+  private Api api;
+  @TempDir
+  Path data;
+
+  @BeforeAll
+  void start() {
+    replicate = FakeReplicate.start();
+    server = TestServer.withReplicate(Backend.SQLITE, replicate, Map.of());
+    api = server.api();
+  }
+
+  @AfterAll
+  void stop() {
+    server.close();
+    replicate.close();
+  }
+
+  private JsonObject body(Path dataset, int steps, String hardware) {
+    JsonObject body = new JsonObject().put("config", new JsonObject().put("--model_family", "flux")
+        .put("--model_type", "lora").put("--max_train_steps", steps).put("--output_dir", "/outputs/flux-lora"));
+    JsonArray datasets = new JsonArray();
+    if (dataset != null) {
+      datasets.add(new JsonObject().put("id", "training-images").put("type", "local").put("dataset_type", "image")
+          .put("instance_data_dir", dataset.toString()).put("caption_strategy", "textfile").put("resolution", 1024));
+    }
+    body.put("dataloader_config", datasets);
+    if (hardware != null) {
+      body.put("hardware_profile", hardware);
+    }
+    return body;
+  }
+
+  private JsonObject predictionOf(String jobId) {
+    String external = api.waitFor(jobId, j -> j.getString("external_id") != null, Duration.ofSeconds(30))
+        .getString("external_id");
+    return replicate.prediction(external);
+  }
+
+  /** Posts an event as the SimpleTuner trainer running on Replicate would, with the job's token. */
+  private Api.Response trainerCallback(JsonObject prediction, JsonObject event) {
+    JsonObject hook = new JsonArray(prediction.getJsonObject("input").getString("webhook_config")).getJsonObject(0);
+    String path = hook.getString("callback_url").substring(api.base().length());
+    return api.post(path, event, "X-API-Key", hook.getString("auth_token"));
+  }
+
+  @Test
+  void validatesTheToken() {
+    JsonObject valid = api.get("/api/cloud/providers/replicate/validate").json();
+    assertThat(valid.getBoolean("valid")).isTrue();
+    assertThat(valid.getString("username")).isEqualTo("tester");
+    assertThat(valid.getString("token_source")).isEqualTo("env");
+    JsonObject provider = api.get("/api/cloud/providers/replicate").json();
+    assertThat(provider.encode()).doesNotContain(FakeReplicate.TOKEN);
+    assertThat(provider.getJsonObject("settings").getString("api_token")).startsWith("****");
+    assertThat(provider.getJsonArray("hardware").encode()).contains("h100-x2").contains("l40s-x8");
+  }
+
+  @Test
+  void aDatasetIsPackagedUploadedAndTheJobRunsToCompletionWithItsCost() throws Exception {
+    Path dataset = Datasets.images(data.resolve("dogs"), 6, 64);
+    JsonObject summary = api.post("/api/cloud/jobs/upload-summary?provider=replicate", body(dataset, 100, null))
+        .json();
+    assertThat(summary.getBoolean("requires_upload")).isTrue();
+    assertThat(summary.getLong("total_files")).isEqualTo(12);
+    assertThat(summary.getJsonArray("errors")).isEmpty();
+
+    Api.Response submitted = api.post("/api/cloud/jobs/submit?provider=replicate",
+        body(dataset, 100, "h100-x2").put("tracker_run_name", "api-test-run"));
+    assertThat(submitted.status()).as(submitted.body()).isEqualTo(200);
+    assertThat(submitted.json().getString("status")).isIn("uploading", "queued");
+    String jobId = submitted.json().getString("job_id");
+    JsonObject queued = api.waitFor(jobId, j -> "queued".equals(j.getString("status"))
+        && j.getString("external_id") != null, Duration.ofSeconds(30));
+    assertThat(queued.getString("hardware_type")).isEqualTo("2x H100");
+    assertThat(queued.getDouble("estimated_cost_usd")).isPositive();
+
+    JsonObject prediction = predictionOf(jobId);
+    JsonObject input = prediction.getJsonObject("input");
+    assertThat(prediction.getString("model")).isEqualTo("simpletuner/advanced-trainer-h100-x2");
+    assertThat(new JsonObject(input.getString("config_json")).getInteger("--max_train_steps")).isEqualTo(100);
+    assertThat(new JsonArray(input.getString("dataloader_json")).getJsonObject(0).getString("id"))
+        .isEqualTo("training-images");
+    assertThat(prediction.getString("webhook")).isEqualTo(api.base() + "/api/webhooks/replicate");
+    Path archive = replicate.uploadedFile(input.getString("images"));
+    try (ZipFile zip = new ZipFile(archive.toFile())) {
+      assertThat(zip.size()).isEqualTo(12);
+      ZipEntry jpg = zip.getEntry("training-images/photo0.jpg");
+      assertThat(jpg.getMethod()).isEqualTo(ZipEntry.STORED);
+      assertThat(zip.getEntry("training-images/photo0.txt").getMethod()).isEqualTo(ZipEntry.DEFLATED);
+    }
+    assertThat(api.get("/api/cloud/jobs/" + jobId + "/events").json().getJsonArray("events").encode())
+        .contains("Scanning datasets").contains("Packaging dataset").contains("Uploading dataset");
+
+    replicate.begin(prediction.getString("id"));
+    api.waitForStatus(jobId, "running");
+    Api.Response progress = trainerCallback(prediction, new JsonObject().put("type", "training.status")
+        .put("data", new JsonObject().put("status", "running")).put("progress", new JsonObject()
+            .put("label", "Training").put("current", 50).put("total", 100).put("eta_seconds", 60)
+            .put("metrics", new JsonObject().put("loss", 0.0421).put("learning_rate", 1e-4))));
+    assertThat(progress.status()).as(progress.body()).isEqualTo(200);
+    JsonObject running = api.job(jobId);
+    assertThat(running.getJsonObject("progress").getInteger("current")).isEqualTo(50);
+    assertThat(running.getJsonObject("progress").getDouble("loss")).isEqualTo(0.0421);
+    assertThat(running.getJsonObject("progress").getDouble("percent")).isEqualTo(50.0);
+    Api.sleep(300);
+    assertThat(api.job(jobId).getDouble("cost_usd")).isPositive();
+
+    replicate.log(prediction.getString("id"), "step 50/100 loss=0.0421\n");
+    replicate.succeed(prediction.getString("id"), 120.0);
+    JsonObject done = api.waitFor(jobId, j -> j.getBoolean("is_terminal"), Duration.ofSeconds(30));
+    assertThat(done.getString("status")).isEqualTo("completed");
+    // Billable time at the job's own hardware rate: 120 s x 2 x $0.001525/s.
+    assertThat(done.getDouble("cost_usd")).isEqualTo(0.366);
+    assertThat(done.getString("output_url")).contains(prediction.getString("id"));
+    String logs = api.waitFor(jobId, j -> api.get("/api/cloud/jobs/" + jobId + "/logs").json().getString("logs")
+        .contains("Training complete"), Duration.ofSeconds(30)).getString("job_id");
+    assertThat(api.get("/api/cloud/jobs/" + logs + "/logs").json().getString("logs")).contains("step 50/100");
+  }
+
+  @Test
+  void cancelStopsThePrediction() {
+    String jobId = api.post("/api/cloud/jobs/submit?provider=replicate", body(null, 10, "l40s")).json()
+        .getString("job_id");
+    JsonObject prediction = predictionOf(jobId);
+    assertThat(prediction.getString("model")).endsWith("advanced-trainer-l40s");
+    Api.Response cancelled = api.postEmpty("/api/cloud/jobs/" + jobId + "/cancel");
+    assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+    assertThat(replicate.prediction(prediction.getString("id")).getString("status")).isEqualTo("canceled");
+    assertThat(api.job(jobId).getString("status")).isEqualTo("cancelled");
+  }
+
+  @Test
+  void withoutWebhooksPollingConverges() {
+    replicate.webhooks(false);
+    try {
+      String jobId = api.post("/api/cloud/jobs/submit?provider=replicate", body(null, 10, null)).json()
+          .getString("job_id");
+      String id = predictionOf(jobId).getString("id");
+      replicate.begin(id);
+      replicate.succeed(id, 30.0);
+      Api.sleep(200);
+      JsonObject listed = api.get("/api/cloud/jobs?sync_active=true&provider=replicate").json();
+      JsonObject job = listed.getJsonArray("jobs").stream().map(JsonObject.class::cast)
+          .filter(j -> jobId.equals(j.getString("job_id"))).findFirst().orElseThrow();
+      assertThat(job.getString("status")).isEqualTo("completed");
+      assertThat(job.getDouble("cost_usd")).isCloseTo(30 * 0.001525, org.assertj.core.data.Offset.offset(1e-9));
+    } finally {
+      replicate.webhooks(true);
+    }
+  }
+
+  @Test
+  void duplicatedAndReorderedWebhooksAreHarmless() {
+    replicate.duplicateWebhooks(true).reorderWebhooks(true);
+    try {
+      String jobId = api.post("/api/cloud/jobs/submit?provider=replicate", body(null, 10, null)).json()
+          .getString("job_id");
+      String id = predictionOf(jobId).getString("id");
+      replicate.begin(id);
+      replicate.succeed(id, 10.0);
+      api.waitForStatus(jobId, "completed");
+      Api.sleep(500);
+      assertThat(api.job(jobId).getString("status")).isEqualTo("completed");
+      long statusEvents = api.get("/api/cloud/jobs/" + jobId + "/events").json().getJsonArray("events").stream()
+          .map(JsonObject.class::cast).filter(e -> "status".equals(e.getString("type"))
+              && "completed".equals(e.getJsonObject("data").getString("status"))).count();
+      assertThat(statusEvents).isEqualTo(1);
+    } finally {
+      replicate.duplicateWebhooks(false).reorderWebhooks(false);
+    }
+  }
+
+  @Test
+  void badlySignedWebhooksAreRefusedAndChangeNothing() {
+    String jobId = api.post("/api/cloud/jobs/submit?provider=replicate", body(null, 10, null)).json()
+        .getString("job_id");
+    JsonObject prediction = predictionOf(jobId);
+    JsonObject forged = prediction.copy().put("status", "succeeded").put("metrics", new JsonObject()
+        .put("predict_time", 99999));
+    long ts = System.currentTimeMillis() / 1000;
+    Api.Response unsigned = api.post("/api/webhooks/replicate", forged);
+    assertThat(unsigned.status()).isEqualTo(401);
+    Api.Response wrong = api.post("/api/webhooks/replicate", forged.encode(), "webhook-id", "msg_1",
+        "webhook-timestamp", String.valueOf(ts), "webhook-signature",
+        FakeReplicate.sign("whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32]), "msg_1", ts,
+            forged.encode()));
+    assertThat(wrong.status()).isEqualTo(401);
+    Api.Response stale = api.post("/api/webhooks/replicate", forged.encode(), "webhook-id", "msg_2",
+        "webhook-timestamp", String.valueOf(ts - 3600), "webhook-signature",
+        FakeReplicate.sign(replicate.webhookSecret(), "msg_2", ts - 3600, forged.encode()));
+    assertThat(stale.status()).isEqualTo(401);
+    assertThat(api.job(jobId).getString("status")).isEqualTo("queued");
+
+    String body = forged.encode();
+    Api.Response good = api.post("/api/webhooks/replicate", body, "webhook-id", "msg_3", "webhook-timestamp",
+        String.valueOf(ts), "webhook-signature", FakeReplicate.sign(replicate.webhookSecret(), "msg_3", ts, body));
+    assertThat(good.status()).as(good.body()).isEqualTo(200);
+    assertThat(api.job(jobId).getString("status")).isEqualTo("completed");
+
+    JsonObject stranger = new JsonObject().put("id", "notoursnotoursnotoursnotou").put("status", "succeeded");
+    String other = stranger.encode();
+    Api.Response ignored = api.post("/api/webhooks/replicate", other, "webhook-id", "msg_4", "webhook-timestamp",
+        String.valueOf(ts), "webhook-signature", FakeReplicate.sign(replicate.webhookSecret(), "msg_4", ts, other));
+    assertThat(ignored.json().getString("status")).isEqualTo("ignored");
+  }
+
+  @Test
+  void retriesHonourRetryAfterAndACreateIsNeverRepeatedBlindly() {
+    replicate.failNext(HttpMethod.POST, "/v1/predictions", 429, 1, 1);
+    long before = replicate.createCount();
+    String throttled = api.post("/api/cloud/jobs/submit?provider=replicate", body(null, 10, null)).json()
+        .getString("job_id");
+    assertThat(predictionOf(throttled).getString("id")).isNotNull();
+    assertThat(replicate.createCount()).isEqualTo(before + 1);
+
+    replicate.failNext(HttpMethod.POST, "/v1/predictions", 500, 1, null);
+    long beforeFailure = replicate.createCount();
+    String failed = api.post("/api/cloud/jobs/submit?provider=replicate", body(null, 10, null)).json()
+        .getString("job_id");
+    JsonObject job = api.waitFor(failed, j -> j.getBoolean("is_terminal"), Duration.ofSeconds(30));
+    assertThat(job.getString("status")).isEqualTo("failed");
+    assertThat(job.getString("error_message")).contains("500");
+    assertThat(replicate.createCount()).isEqualTo(beforeFailure);
+
+    replicate.failNext(HttpMethod.GET, "/v1/predictions", 503, 2, 1);
+    assertThat(api.postEmpty("/api/cloud/jobs/sync").json().getBoolean("success")).isTrue();
+  }
+
+  @Test
+  void slowAnswersTimeOutAndAreRetried() {
+    api.put("/api/cloud/providers/replicate", new JsonObject().put("request_timeout_seconds", 1));
+    try {
+      replicate.delayNext(HttpMethod.GET, "/v1/account", 3000, 1);
+      JsonObject valid = api.get("/api/cloud/providers/replicate/validate").json();
+      assertThat(valid.getBoolean("valid")).as(valid.encode()).isTrue();
+    } finally {
+      api.put("/api/cloud/providers/replicate", new JsonObject().put("request_timeout_seconds", 30));
+    }
+  }
+
+  @Test
+  void datasetsThatMustNotLeaveAreRefusedBeforeAnyUpload() throws Exception {
+    Path dataset = Datasets.images(data.resolve("with-key"), 2, 32);
+    java.nio.file.Files.writeString(dataset.resolve("id_rsa"), "-----BEGIN OPENSSH PRIVATE KEY-----");
+    int uploads = replicate.uploadCount();
+    long jobs = api.get("/api/cloud/jobs?limit=1").json().getLong("total");
+    Api.Response refused = api.post("/api/cloud/jobs/submit?provider=replicate", body(dataset, 10, null));
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().getString("error")).contains("id_rsa");
+    assertThat(refused.json().getJsonObject("details").getJsonArray("errors")).isNotEmpty();
+    assertThat(replicate.uploadCount()).isEqualTo(uploads);
+    assertThat(api.get("/api/cloud/jobs?limit=1").json().getLong("total")).isEqualTo(jobs);
+  }
+
+  @Test
+  void aCostLimitBlocksWithASentenceAndWarnsOtherwise() {
+    api.put("/api/cloud/providers/replicate", new JsonObject().put("cost_limit_enabled", true)
+        .put("cost_limit_amount", 0.01).put("cost_limit_period", "daily").put("cost_limit_action", "block"));
+    try {
+      Api.Response blocked = api.post("/api/cloud/jobs/submit?provider=replicate", body(null, 1000, null));
+      assertThat(blocked.status()).isEqualTo(429);
+      assertThat(blocked.json().getString("code")).isEqualTo("cost_limit_exceeded");
+      assertThat(blocked.json().getString("error")).contains("spent").contains("$0.01 daily limit");
+      JsonObject status = api.get("/api/cloud/metrics/cost-limit?provider=replicate").json();
+      assertThat(status.getBoolean("enabled")).isTrue();
+      assertThat(status.getString("period")).isEqualTo("daily");
+
+      api.put("/api/cloud/providers/replicate", new JsonObject().put("cost_limit_action", "warn"));
+      Api.Response warned = api.post("/api/cloud/jobs/submit?provider=replicate", body(null, 1000, null));
+      assertThat(warned.status()).isEqualTo(200);
+      assertThat(warned.json().getJsonArray("warnings").encode()).contains("Spending limit exceeded");
+      api.postEmpty("/api/cloud/jobs/" + warned.json().getString("job_id") + "/cancel");
+    } finally {
+      api.put("/api/cloud/providers/replicate", new JsonObject().put("cost_limit_enabled", false));
+    }
+  }
+
+  @Test
+  void savedTokensAreEncryptedAtRestAndMasked() {
+    Api.Response saved = api.put("/api/cloud/providers/replicate", new JsonObject().put("api_token", "r8_saved_secret"));
+    assertThat(saved.status()).isEqualTo(200);
+    assertThat(saved.body()).doesNotContain("r8_saved_secret");
+    String stored = server.server().context().store().settings().get("provider:replicate").await().get("api_token");
+    assertThat(stored).startsWith("enc:v1:").doesNotContain("r8_saved_secret");
+    // The environment still wins over the saved token.
+    assertThat(api.get("/api/cloud/providers/replicate/validate").json().getBoolean("valid")).isTrue();
+    api.put("/api/cloud/providers/replicate", new JsonObject().putNull("api_token"));
+  }
+}

@@ -1,0 +1,487 @@
+package dev.simpletuner.cloud.server.support;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * An in-process Replicate written from its wire format (external-apis.md section 1): account,
+ * models and versions, the Files API (streamed multipart), predictions with a scripted
+ * lifecycle, cursor pagination with absolute URLs, and signed Standard Webhooks. Faults can be
+ * injected: error statuses with Retry-After, slow answers, dropped, duplicated, reordered or
+ * badly signed webhooks.
+ */
+public final class FakeReplicate implements AutoCloseable {
+  public static final String TOKEN = "r8_fake_token_for_tests";
+  public static final String VERSION_ID = "a".repeat(32) + "b".repeat(32);
+  private static final int PAGE = 100;
+
+  private final Vertx vertx = Vertx.vertx();
+  private final WebClient webhooks = WebClient.create(vertx);
+  private final String secret;
+  private final Path files;
+  private final Map<String, JsonObject> predictions = new LinkedHashMap<>();
+  private final Map<String, Path> uploads = new LinkedHashMap<>();
+  private final List<Fault> faults = new ArrayList<>();
+  private final ConcurrentLinkedQueue<Long> requestTimes = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger creates = new AtomicInteger();
+  private final List<JsonObject> heldWebhooks = new ArrayList<>();
+  private final SecureRandom random = new SecureRandom();
+  private HttpServer server;
+  private long uploadLimit = 100L * 1024 * 1024;
+  private boolean webhooksOn = true;
+  private boolean duplicateWebhooks;
+  private boolean reorderWebhooks;
+  private boolean badSignatures;
+  private long autoStartMs = -1;
+  private long autoRunMs = -1;
+
+  private record Fault(HttpMethod method, String pathPrefix, int status, long delayMs, Integer retryAfter,
+                       AtomicInteger left) {
+  }
+
+  private FakeReplicate() {
+    byte[] key = new byte[32];
+    random.nextBytes(key);
+    secret = "whsec_" + Base64.getEncoder().encodeToString(key);
+    try {
+      files = Files.createTempDirectory("fake-replicate-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static FakeReplicate start() {
+    FakeReplicate fake = new FakeReplicate();
+    fake.server = fake.vertx.createHttpServer().requestHandler(fake.router()).listen(0, "127.0.0.1").await();
+    return fake;
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.actualPort();
+  }
+
+  public String webhookSecret() {
+    return secret;
+  }
+
+  // ---- scripting ----------------------------------------------------------------------------
+
+  /** Every new prediction starts after {@code startMs} and succeeds {@code runMs} later. */
+  public synchronized FakeReplicate autoRun(long startMs, long runMs) {
+    autoStartMs = startMs;
+    autoRunMs = runMs;
+    return this;
+  }
+
+  public synchronized FakeReplicate webhooks(boolean on) {
+    webhooksOn = on;
+    return this;
+  }
+
+  public synchronized FakeReplicate duplicateWebhooks(boolean on) {
+    duplicateWebhooks = on;
+    return this;
+  }
+
+  /** Holds each "start" webhook back and sends it after the "completed" one. */
+  public synchronized FakeReplicate reorderWebhooks(boolean on) {
+    reorderWebhooks = on;
+    return this;
+  }
+
+  public synchronized FakeReplicate badSignatures(boolean on) {
+    badSignatures = on;
+    return this;
+  }
+
+  public synchronized FakeReplicate uploadLimit(long bytes) {
+    uploadLimit = bytes;
+    return this;
+  }
+
+  /** The next {@code times} requests matching answer {@code status} (with Retry-After seconds if given). */
+  public synchronized FakeReplicate failNext(HttpMethod method, String pathPrefix, int status, int times,
+                                             Integer retryAfter) {
+    faults.add(new Fault(method, pathPrefix, status, 0, retryAfter, new AtomicInteger(times)));
+    return this;
+  }
+
+  /** The next {@code times} requests matching are answered only after {@code delayMs}. */
+  public synchronized FakeReplicate delayNext(HttpMethod method, String pathPrefix, long delayMs, int times) {
+    faults.add(new Fault(method, pathPrefix, 0, delayMs, null, new AtomicInteger(times)));
+    return this;
+  }
+
+  public synchronized List<JsonObject> predictions() {
+    return predictions.values().stream().map(JsonObject::copy).toList();
+  }
+
+  public synchronized JsonObject prediction(String id) {
+    return predictions.get(id).copy();
+  }
+
+  public int createCount() {
+    return creates.get();
+  }
+
+  /** The bytes of an uploaded file. */
+  public synchronized Path uploadedFile(String url) {
+    return uploads.get(url.substring(url.lastIndexOf('/') + 1));
+  }
+
+  public synchronized int uploadCount() {
+    return uploads.size();
+  }
+
+  /** Requests received in the last {@code millis}. */
+  public long requestsInLast(long millis) {
+    long since = System.currentTimeMillis() - millis;
+    return requestTimes.stream().filter(t -> t >= since).count();
+  }
+
+  public long totalRequests() {
+    return requestTimes.size();
+  }
+
+  public void begin(String id) {
+    vertx.runOnContext(v -> transition(id, "processing", null, null));
+  }
+
+  public void log(String id, String text) {
+    synchronized (this) {
+      JsonObject p = predictions.get(id);
+      p.put("logs", (p.getString("logs") == null ? "" : p.getString("logs")) + text);
+    }
+  }
+
+  public void succeed(String id, double predictTime) {
+    vertx.runOnContext(v -> transition(id, "succeeded", null, predictTime));
+  }
+
+  public void fail(String id, String error) {
+    vertx.runOnContext(v -> transition(id, "failed", error, 1.0));
+  }
+
+  @Override
+  public void close() {
+    vertx.close().await();
+    TestServer.deleteTree(files);
+  }
+
+  // ---- HTTP ---------------------------------------------------------------------------------
+
+  private Router router() {
+    Router r = Router.router(vertx);
+    r.route().handler(this::countAndFault);
+    r.route().handler(this::authenticate);
+    r.post("/v1/files").handler(this::upload);
+    r.route().handler(BodyHandler.create(false).setBodyLimit(10 * 1024 * 1024));
+    r.get("/v1/account").handler(rc -> json(rc, 200, new JsonObject().put("type", "user").put("username", "tester")
+        .put("name", "Test User").put("github_url", "https://github.com/tester")));
+    r.get("/v1/models/:owner/:name").handler(this::model);
+    r.get("/v1/webhooks/default/secret").handler(rc -> json(rc, 200, new JsonObject().put("key", secret)));
+    r.post("/v1/predictions").handler(this::create);
+    r.get("/v1/predictions").handler(this::list);
+    r.get("/v1/predictions/:id").handler(rc -> withPrediction(rc, p -> json(rc, 200, p)));
+    r.post("/v1/predictions/:id/cancel").handler(rc -> withPrediction(rc, p -> {
+      if (!terminal(p.getString("status"))) {
+        transition(p.getString("id"), "canceled", null, 0.5);
+      }
+      json(rc, 200, prediction(p.getString("id")));
+    }));
+    r.get("/v1/files/:id").handler(rc -> {
+      Path file;
+      synchronized (this) {
+        file = uploads.get(rc.pathParam("id"));
+      }
+      if (file == null) {
+        problem(rc, 404, "Not found");
+      } else {
+        rc.response().sendFile(file.toString());
+      }
+    });
+    r.route().handler(rc -> problem(rc, 404, "Not found"));
+    return r;
+  }
+
+  private void countAndFault(RoutingContext rc) {
+    requestTimes.add(System.currentTimeMillis());
+    Fault hit = null;
+    synchronized (this) {
+      for (Fault f : faults) {
+        if (f.method().equals(rc.request().method()) && rc.request().path().startsWith(f.pathPrefix())
+            && f.left().getAndDecrement() > 0) {
+          hit = f;
+          break;
+        }
+      }
+      faults.removeIf(f -> f.left().get() <= 0);
+    }
+    if (hit == null) {
+      rc.next();
+    } else if (hit.delayMs() > 0) {
+      rc.request().pause();
+      vertx.setTimer(hit.delayMs(), id -> {
+        rc.request().resume();
+        rc.next();
+      });
+    } else {
+      if (hit.retryAfter() != null) {
+        rc.response().putHeader("Retry-After", String.valueOf(hit.retryAfter()));
+      }
+      problem(rc, hit.status(), hit.status() == 429 ? "Request was throttled. Your rate limit resets in ~1s."
+          : "Internal server error");
+    }
+  }
+
+  private void authenticate(RoutingContext rc) {
+    String auth = rc.request().getHeader("Authorization");
+    if (auth != null && (auth.equals("Bearer " + TOKEN) || auth.equals("Token " + TOKEN))) {
+      rc.next();
+    } else {
+      json(rc, 401, new JsonObject().put("title", "Unauthenticated")
+          .put("detail", "You did not pass a valid authentication token").put("status", 401));
+    }
+  }
+
+  private void model(RoutingContext rc) {
+    String name = rc.pathParam("name");
+    if (!name.startsWith("advanced-trainer-")) {
+      problem(rc, 404, "Not found");
+      return;
+    }
+    json(rc, 200, new JsonObject().put("owner", rc.pathParam("owner")).put("name", name)
+        .put("visibility", "public").put("latest_version", new JsonObject().put("id", VERSION_ID)
+            .put("created_at", Instant.now().toString())));
+  }
+
+  /** {@code POST /v1/files}: the content part is streamed to disk, never held in memory. */
+  private void upload(RoutingContext rc) {
+    HttpServerRequest request = rc.request();
+    request.setExpectMultipart(true);
+    String id = randomId();
+    Path target = files.resolve(id);
+    String[] name = {"upload"};
+    List<Future<Void>> writes = new ArrayList<>();
+    request.uploadHandler(part -> {
+      if (!"content".equals(part.name())) {
+        return;
+      }
+      name[0] = part.filename();
+      writes.add(part.streamToFileSystem(target.toString()));
+    });
+    request.endHandler(v -> Future.all(writes).compose(done -> vertx.executeBlocking(() -> {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      try (var in = Files.newInputStream(target)) {
+        byte[] buf = new byte[1 << 16];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          sha.update(buf, 0, n);
+        }
+      }
+      return new Object[] {Files.size(target), HexFormat.of().formatHex(sha.digest())};
+    })).onComplete(ar -> {
+      if (ar.failed()) {
+        problem(rc, 400, "No file content was sent");
+        return;
+      }
+      long size = (Long) ar.result()[0];
+      if (size > uploadLimit) {
+        problem(rc, 413, "Files must be less than 100MB in size");
+        return;
+      }
+      synchronized (this) {
+        uploads.put(id, target);
+      }
+      json(rc, 201, new JsonObject().put("id", id).put("name", name[0]).put("content_type", "application/zip")
+          .put("size", size).put("checksums", new JsonObject().put("sha256", (String) ar.result()[1]))
+          .put("metadata", new JsonObject()).put("created_at", Instant.now().toString())
+          .put("expires_at", Instant.now().plusSeconds(86400).toString())
+          .put("urls", new JsonObject().put("get", baseUrl() + "/v1/files/" + id)));
+    }));
+  }
+
+  private void create(RoutingContext rc) {
+    JsonObject body = rc.body().asJsonObject();
+    String version = body == null ? null : body.getString("version");
+    if (version == null || !version.endsWith(":" + VERSION_ID) || !(body.getValue("input") instanceof JsonObject)) {
+      problem(rc, 422, "Invalid version or input");
+      return;
+    }
+    creates.incrementAndGet();
+    String id = randomId();
+    JsonObject p = new JsonObject().put("id", id).put("model", version.substring(0, version.indexOf(':')))
+        .put("version", VERSION_ID).put("input", body.getJsonObject("input")).put("logs", "").put("error", null)
+        .put("status", "starting").put("created_at", Instant.now().toString()).put("started_at", null)
+        .put("completed_at", null).put("metrics", new JsonObject()).put("output", null).put("source", "api")
+        .put("urls", new JsonObject().put("get", baseUrl() + "/v1/predictions/" + id)
+            .put("cancel", baseUrl() + "/v1/predictions/" + id + "/cancel"));
+    if (body.getString("webhook") != null) {
+      p.put("webhook", body.getString("webhook"))
+          .put("webhook_events_filter", body.getJsonArray("webhook_events_filter", new JsonArray()));
+    }
+    synchronized (this) {
+      predictions.put(id, p);
+    }
+    if (autoStartMs >= 0) {
+      vertx.setTimer(Math.max(1, autoStartMs), t -> {
+        transition(id, "processing", null, null);
+        vertx.setTimer(Math.max(1, autoRunMs), t2 -> transition(id, "succeeded", null, autoRunMs / 1000.0));
+      });
+    }
+    json(rc, 201, prediction(id));
+  }
+
+  private void list(RoutingContext rc) {
+    int cursor = rc.queryParams().contains("cursor") ? Integer.parseInt(rc.queryParams().get("cursor")) : 0;
+    List<JsonObject> newest;
+    synchronized (this) {
+      newest = new ArrayList<>(predictions.values());
+    }
+    java.util.Collections.reverse(newest);
+    JsonArray results = new JsonArray();
+    for (int i = cursor; i < Math.min(newest.size(), cursor + PAGE); i++) {
+      JsonObject copy = newest.get(i).copy();
+      copy.remove("logs");
+      results.add(copy);
+    }
+    String next = cursor + PAGE < newest.size() ? baseUrl() + "/v1/predictions?cursor=" + (cursor + PAGE) : null;
+    json(rc, 200, new JsonObject().put("next", next).put("previous", null).put("results", results));
+  }
+
+  private void withPrediction(RoutingContext rc, java.util.function.Consumer<JsonObject> then) {
+    JsonObject p;
+    synchronized (this) {
+      p = predictions.get(rc.pathParam("id"));
+    }
+    if (p == null) {
+      problem(rc, 404, "The requested resource could not be found.");
+    } else {
+      then.accept(p.copy());
+    }
+  }
+
+  private void transition(String id, String status, String error, Double predictTime) {
+    JsonObject snapshot;
+    synchronized (this) {
+      JsonObject p = predictions.get(id);
+      if (p == null || terminal(p.getString("status"))) {
+        return;
+      }
+      p.put("status", status);
+      if ("processing".equals(status)) {
+        p.put("started_at", Instant.now().toString());
+        p.put("logs", p.getString("logs") + "Starting training\n");
+      } else {
+        if (p.getString("started_at") == null && !"canceled".equals(status)) {
+          p.put("started_at", Instant.now().toString());
+        }
+        p.put("completed_at", Instant.now().toString()).put("error", error)
+            .put("metrics", new JsonObject().put("predict_time", predictTime).put("total_time", predictTime));
+        if ("succeeded".equals(status)) {
+          p.put("output", new JsonObject().put("version", "b".repeat(64))
+              .put("weights", baseUrl() + "/weights/" + id + ".safetensors"));
+          p.put("logs", p.getString("logs") + "Training complete\n");
+        }
+      }
+      snapshot = p.copy();
+    }
+    webhook(snapshot, "processing".equals(status) ? "start" : "completed");
+  }
+
+  private void webhook(JsonObject p, String event) {
+    String url = p.getString("webhook");
+    JsonArray filter = p.getJsonArray("webhook_events_filter", new JsonArray());
+    synchronized (this) {
+      if (url == null || !webhooksOn || !filter.isEmpty() && !filter.contains(event)) {
+        return;
+      }
+      if (reorderWebhooks && "start".equals(event)) {
+        heldWebhooks.add(p);
+        return;
+      }
+    }
+    deliver(url, p);
+    if (duplicateWebhooks) {
+      deliver(url, p);
+    }
+    List<JsonObject> held;
+    synchronized (this) {
+      held = "completed".equals(event) ? new ArrayList<>(heldWebhooks) : List.of();
+      heldWebhooks.removeIf(held::contains);
+    }
+    held.stream().filter(h -> h.getString("id").equals(p.getString("id"))).forEach(h -> deliver(url, h));
+  }
+
+  private void deliver(String url, JsonObject p) {
+    String body = p.encode();
+    String id = "msg_" + randomId();
+    long ts = System.currentTimeMillis() / 1000;
+    String signature = sign(badSignatures ? "whsec_" + Base64.getEncoder().encodeToString(new byte[32]) : secret, id,
+        ts, body);
+    webhooks.postAbs(url).putHeader("Content-Type", "application/json").putHeader("webhook-id", id)
+        .putHeader("webhook-timestamp", String.valueOf(ts)).putHeader("webhook-signature", signature)
+        .sendBuffer(Buffer.buffer(body));
+  }
+
+  public static String sign(String secret, String id, long ts, String body) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(Base64.getDecoder().decode(secret.substring(6)), "HmacSHA256"));
+      return "v1," + Base64.getEncoder().encodeToString(mac.doFinal((id + "." + ts + "." + body)
+          .getBytes(StandardCharsets.UTF_8)));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean terminal(String status) {
+    return List.of("succeeded", "failed", "canceled", "aborted").contains(status);
+  }
+
+  private String randomId() {
+    String alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < 26; i++) {
+      s.append(alphabet.charAt(random.nextInt(alphabet.length())));
+    }
+    return s.toString();
+  }
+
+  private static void problem(RoutingContext rc, int status, String detail) {
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/problem+json")
+        .end(new JsonObject().put("detail", detail).put("status", status).encode());
+  }
+
+  private static void json(RoutingContext rc, int status, JsonObject body) {
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+}

@@ -1,0 +1,180 @@
+package dev.simpletuner.cloud.provider.replicate;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.multipart.MultipartForm;
+import java.net.ConnectException;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+/**
+ * The Replicate HTTP API (external-apis.md section 1): bearer auth, JSON, problem+json errors, and
+ * retries with exponential backoff and full jitter that honour {@code Retry-After}. Only requests
+ * that are safe to repeat are retried; a create is retried only when Replicate said it did not
+ * process it (429) or the connection never opened.
+ */
+final class ReplicateClient {
+  private static final int MAX_ATTEMPTS = 5;
+  private static final long BASE_DELAY_MS = 250;
+  private static final long MAX_DELAY_MS = 30_000;
+  private static final long UPLOAD_TIMEOUT_MS = 600_000;
+
+  private final Vertx vertx;
+  private final WebClient web;
+  private final Supplier<String> baseUrl;
+  private final Supplier<String> token;
+  private final Supplier<Long> timeoutMs;
+
+  ReplicateClient(Vertx vertx, Supplier<String> baseUrl, Supplier<String> token, Supplier<Long> timeoutMs) {
+    this.timeoutMs = timeoutMs;
+    this.vertx = vertx;
+    this.web = WebClient.create(vertx, new WebClientOptions().setUserAgent("simpletuner-cloud/1.0")
+        .setConnectTimeout(10_000).setKeepAlive(true));
+    this.baseUrl = baseUrl;
+    this.token = token;
+  }
+
+  /** {@code path} relative to {@code /v1}, or an absolute URL Replicate gave us (pagination). */
+  Future<JsonObject> get(String path) {
+    return call(HttpMethod.GET, path, null, true);
+  }
+
+  /** A POST that may be repeated without harm (cancel). */
+  Future<JsonObject> postIdempotent(String path, JsonObject body) {
+    return call(HttpMethod.POST, path, body, true);
+  }
+
+  /** A POST that creates something: never repeated unless Replicate refused it outright. */
+  Future<JsonObject> create(String path, JsonObject body) {
+    return call(HttpMethod.POST, path, body, false);
+  }
+
+  /** {@code POST /v1/files}: the archive is streamed from disk as multipart form data. */
+  Future<JsonObject> uploadFile(Path file, String filename, String contentType) {
+    MultipartForm form = MultipartForm.create()
+        .binaryFileUpload("content", filename, file.toString(), contentType)
+        .attribute("filename", filename)
+        .attribute("type", contentType);
+    return attempt(1, () -> authorized(HttpMethod.POST, url("/files"), UPLOAD_TIMEOUT_MS).sendMultipartForm(form),
+        true);
+  }
+
+  void close() {
+    web.close();
+  }
+
+  private Future<JsonObject> call(HttpMethod method, String path, JsonObject body, boolean idempotent) {
+    String url = path.startsWith("http") ? path : url(path);
+    return attempt(1, () -> {
+      HttpRequest<Buffer> request = authorized(method, url, timeoutMs.get());
+      return body == null ? request.send() : request.sendJsonObject(body);
+    }, idempotent);
+  }
+
+  private HttpRequest<Buffer> authorized(HttpMethod method, String url, long timeout) {
+    String t = token.get();
+    if (t == null || t.isBlank()) {
+      throw new ReplicateException(401, "No Replicate API token: set REPLICATE_API_TOKEN or save one in Settings.");
+    }
+    return web.requestAbs(method, url).bearerTokenAuthentication(t.strip()).timeout(timeout)
+        .putHeader("Accept", "application/json");
+  }
+
+  private String url(String path) {
+    String base = baseUrl.get();
+    while (base.endsWith("/")) {
+      base = base.substring(0, base.length() - 1);
+    }
+    return base + (base.endsWith("/v1") ? "" : "/v1") + path;
+  }
+
+  private Future<JsonObject> attempt(int n, Supplier<Future<HttpResponse<Buffer>>> send, boolean idempotent) {
+    Future<HttpResponse<Buffer>> sent;
+    try {
+      sent = send.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return sent.transform(ar -> {
+      if (ar.succeeded() && ar.result().statusCode() < 400) {
+        return Future.succeededFuture(json(ar.result()));
+      }
+      boolean retry;
+      long retryAfter = -1;
+      Throwable failure;
+      if (ar.succeeded()) {
+        HttpResponse<Buffer> r = ar.result();
+        int status = r.statusCode();
+        failure = new ReplicateException(status, "Replicate API error " + status + ": " + detail(r));
+        retry = status == 429 || idempotent && (status == 500 || status == 502 || status == 503 || status == 504);
+        retryAfter = retryAfterMillis(r.getHeader("Retry-After"));
+      } else {
+        Throwable cause = ar.cause();
+        failure = new ReplicateException(0, "Replicate did not answer: " + cause.getMessage());
+        retry = idempotent || cause instanceof ConnectException;
+      }
+      if (!retry || n >= MAX_ATTEMPTS) {
+        return Future.failedFuture(failure);
+      }
+      long backoff = ThreadLocalRandom.current().nextLong(Math.min(MAX_DELAY_MS, BASE_DELAY_MS << (n - 1)) + 1);
+      long delay = Math.max(backoff, Math.min(retryAfter, 60_000));
+      return vertx.timer(delay).compose(v -> attempt(n + 1, send, idempotent));
+    });
+  }
+
+  private static JsonObject json(HttpResponse<Buffer> r) {
+    Buffer body = r.body();
+    if (body == null || body.length() == 0) {
+      return new JsonObject();
+    }
+    try {
+      return body.toJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      throw new ReplicateException(r.statusCode(), "Replicate sent a response that is not JSON.");
+    }
+  }
+
+  private static String detail(HttpResponse<Buffer> r) {
+    try {
+      JsonObject problem = r.bodyAsJsonObject();
+      if (problem != null) {
+        String detail = problem.getString("detail", problem.getString("title"));
+        if (detail != null) {
+          return detail;
+        }
+      }
+    } catch (RuntimeException notJson) {
+      // fall through to the raw text
+    }
+    String text = r.bodyAsString();
+    return text == null || text.isBlank() ? r.statusMessage() : text.length() > 300 ? text.substring(0, 300) : text;
+  }
+
+  /** {@code Retry-After} as seconds or an HTTP date; -1 when absent or unreadable. */
+  static long retryAfterMillis(String header) {
+    if (header == null || header.isBlank()) {
+      return -1;
+    }
+    try {
+      return Math.max(0, (long) (Double.parseDouble(header.strip()) * 1000));
+    } catch (NumberFormatException e) {
+      try {
+        return Math.max(0, ZonedDateTime.parse(header.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant()
+            .toEpochMilli() - System.currentTimeMillis());
+      } catch (RuntimeException unreadable) {
+        return -1;
+      }
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package dev.simpletuner.cloud.provider.replicate;
+
+import dev.simpletuner.cloud.spi.Provider;
+import dev.simpletuner.cloud.spi.ProviderContext;
+import dev.simpletuner.cloud.spi.ProviderFactory;
+import dev.simpletuner.cloud.spi.SettingSpec;
+import dev.simpletuner.cloud.spi.SettingSpec.Type;
+import java.util.List;
+
+/** Declares the Replicate provider's settings and creates it. */
+public final class ReplicateProviderFactory implements ProviderFactory {
+  static final String API_TOKEN = "api_token";
+  static final String BASE_URL = "base_url";
+  static final String VERSION_OVERRIDE = "version_override";
+  static final String MODEL_OWNER = "model_owner";
+  static final String MAX_UPLOAD_MB = "max_upload_mb";
+  static final String TIMEOUT_SECONDS = "request_timeout_seconds";
+
+  @Override
+  public String id() {
+    return "replicate";
+  }
+
+  @Override
+  public String displayName() {
+    return "Replicate";
+  }
+
+  @Override
+  public List<SettingSpec> settings() {
+    return List.of(
+        new SettingSpec(API_TOKEN, Type.STRING, null, true, true, "REPLICATE_API_TOKEN", true,
+            "Replicate API token (r8_...). Stored encrypted; never shown again."),
+        // Changing where the token is sent is an operator decision, not an API one.
+        new SettingSpec(BASE_URL, Type.URL, "https://api.replicate.com", false, false, "REPLICATE_BASE_URL", false,
+            "Replicate API base URL."),
+        SettingSpec.of(VERSION_OVERRIDE, Type.STRING, null,
+            "Trainer model version to use (owner/model:version or a version id); default: the model's latest."),
+        SettingSpec.of(MODEL_OWNER, Type.STRING, "simpletuner",
+            "Owner of the advanced-trainer-<profile> models."),
+        SettingSpec.of(MAX_UPLOAD_MB, Type.INTEGER, "100",
+            "Largest dataset archive to upload, in MiB (Replicate's Files API accepts 100)."),
+        SettingSpec.of(TIMEOUT_SECONDS, Type.INTEGER, "30", "Seconds to wait for an answer from Replicate."));
+  }
+
+  @Override
+  public Provider create(ProviderContext context) {
+    return new ReplicateProvider(context);
+  }
+}
