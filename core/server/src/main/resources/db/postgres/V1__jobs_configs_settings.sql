@@ -33,6 +33,7 @@ CREATE INDEX jobs_owner_created ON jobs (owner_id, created_at DESC, job_id DESC)
 CREATE INDEX jobs_provider_created ON jobs (provider, created_at DESC, job_id DESC);
 CREATE INDEX jobs_type_created ON jobs (job_type, created_at DESC, job_id DESC);
 CREATE INDEX jobs_external ON jobs (provider, external_id);
+CREATE INDEX jobs_finished ON jobs (provider, status, completed_at DESC);
 
 CREATE TABLE job_events (
   id BIGSERIAL PRIMARY KEY,

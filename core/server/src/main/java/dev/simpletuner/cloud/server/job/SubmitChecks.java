@@ -44,8 +44,10 @@ final class SubmitChecks {
         ? vertx.executeBlocking(() -> DatasetScanner.scan(dataloader, provider.provider().maxUploadBytes()), false)
             .map(this::refuseBadDatasets)
         : Future.succeededFuture(null);
+    boolean limited = Boolean.parseBoolean(provider.saved().get(ProviderSettings.COST_LIMIT_ENABLED));
     return scan.compose(summary -> CostEstimator.estimate(ctx, provider, hardware, config)
-        .compose(estimate -> CostLimit.status(ctx, provider).map(limit -> {
+        .compose(estimate -> (limited ? CostLimit.status(ctx, provider)
+            : Future.succeededFuture(new JsonObject().put("enabled", false))).map(limit -> {
           List<String> warnings = new ArrayList<>();
           if (summary != null) {
             summary.getJsonArray("warnings").forEach(w -> warnings.add(String.valueOf(w)));

@@ -107,9 +107,12 @@ public final class ProviderPollingVerticle extends VerticleBase {
             if (job == null) {
               continue;
             }
-            if (JobStatus.fromProvider(status.status()) != job.status()) {
-              changed++;
+            boolean moved = JobStatus.fromProvider(status.status()) != job.status();
+            boolean newStart = status.startedAt() != null && job.startedAt() == null;
+            if (!moved && !newStart) {
+              continue; // nothing new: no work for the lifecycle
             }
+            changed += moved ? 1 : 0;
             reports.add(Bus.request(vertx, Addresses.JOB_PROVIDER_STATUS, new JsonObject()
                 .put("job_id", job.jobId()).put("status", ProviderReports.toJson(status))));
           }

@@ -5,7 +5,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -17,12 +16,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +57,7 @@ public final class FakeReplicate implements AutoCloseable {
   private boolean duplicateWebhooks;
   private boolean reorderWebhooks;
   private boolean badSignatures;
+  private boolean keepUploads = true;
   private long autoStartMs = -1;
   private long autoRunMs = -1;
 
@@ -119,6 +117,12 @@ public final class FakeReplicate implements AutoCloseable {
 
   public synchronized FakeReplicate badSignatures(boolean on) {
     badSignatures = on;
+    return this;
+  }
+
+  /** Off: uploads are counted, not stored (for benchmarks that measure the server, not this fake's disk). */
+  public synchronized FakeReplicate keepUploads(boolean keep) {
+    keepUploads = keep;
     return this;
   }
 
@@ -200,6 +204,16 @@ public final class FakeReplicate implements AutoCloseable {
 
   private Router router() {
     Router r = Router.router(vertx);
+    // Benchmark control (not part of Replicate's API): finish every open prediction.
+    r.post("/_fake/complete-all").handler(rc -> {
+      List<String> open;
+      synchronized (this) {
+        open = predictions.values().stream().filter(p -> !terminal(p.getString("status")))
+            .map(p -> p.getString("id")).toList();
+      }
+      open.forEach(id -> transition(id, "succeeded", null, 60.0));
+      json(rc, 200, new JsonObject().put("completed", open.size()));
+    });
     r.route().handler(this::countAndFault);
     r.route().handler(this::authenticate);
     r.post("/v1/files").handler(this::upload);
@@ -285,48 +299,27 @@ public final class FakeReplicate implements AutoCloseable {
 
   /** {@code POST /v1/files}: the content part is streamed to disk, never held in memory. */
   private void upload(RoutingContext rc) {
-    HttpServerRequest request = rc.request();
-    request.setExpectMultipart(true);
     String id = randomId();
     Path target = files.resolve(id);
-    String[] name = {"upload"};
-    List<Future<Void>> writes = new ArrayList<>();
-    request.uploadHandler(part -> {
-      if (!"content".equals(part.name())) {
-        return;
-      }
-      name[0] = part.filename();
-      writes.add(part.streamToFileSystem(target.toString()));
-    });
-    request.endHandler(v -> Future.all(writes).compose(done -> vertx.executeBlocking(() -> {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      try (var in = Files.newInputStream(target)) {
-        byte[] buf = new byte[1 << 16];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          sha.update(buf, 0, n);
-        }
-      }
-      return new Object[] {Files.size(target), HexFormat.of().formatHex(sha.digest())};
-    })).onComplete(ar -> {
-      if (ar.failed()) {
+    MultipartReceiver.receive(vertx, rc.request(), keepUploads ? target : null).onComplete(ar -> {
+      if (ar.failed() || ar.result().size() == 0) {
         problem(rc, 400, "No file content was sent");
         return;
       }
-      long size = (Long) ar.result()[0];
-      if (size > uploadLimit) {
+      MultipartReceiver.Received file = ar.result();
+      if (file.size() > uploadLimit) {
         problem(rc, 413, "Files must be less than 100MB in size");
         return;
       }
       synchronized (this) {
         uploads.put(id, target);
       }
-      json(rc, 201, new JsonObject().put("id", id).put("name", name[0]).put("content_type", "application/zip")
-          .put("size", size).put("checksums", new JsonObject().put("sha256", (String) ar.result()[1]))
+      json(rc, 201, new JsonObject().put("id", id).put("name", file.filename()).put("content_type", "application/zip")
+          .put("size", file.size()).put("checksums", new JsonObject().put("sha256", file.sha256()))
           .put("metadata", new JsonObject()).put("created_at", Instant.now().toString())
           .put("expires_at", Instant.now().plusSeconds(86400).toString())
           .put("urls", new JsonObject().put("get", baseUrl() + "/v1/files/" + id)));
-    }));
+    });
   }
 
   private void create(RoutingContext rc) {

@@ -3,14 +3,17 @@ package dev.simpletuner.cloud.provider.replicate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
-import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.ext.web.multipart.MultipartForm;
 import java.net.ConnectException;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
@@ -28,10 +31,10 @@ final class ReplicateClient {
   private static final int MAX_ATTEMPTS = 5;
   private static final long BASE_DELAY_MS = 250;
   private static final long MAX_DELAY_MS = 30_000;
-  private static final long UPLOAD_TIMEOUT_MS = 600_000;
 
   private final Vertx vertx;
   private final WebClient web;
+  private final HttpClient http;
   private final Supplier<String> baseUrl;
   private final Supplier<String> token;
   private final Supplier<Long> timeoutMs;
@@ -41,6 +44,7 @@ final class ReplicateClient {
     this.vertx = vertx;
     this.web = WebClient.create(vertx, new WebClientOptions().setUserAgent("simpletuner-cloud/1.0")
         .setConnectTimeout(10_000).setKeepAlive(true));
+    this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(10_000));
     this.baseUrl = baseUrl;
     this.token = token;
   }
@@ -60,26 +64,59 @@ final class ReplicateClient {
     return call(HttpMethod.POST, path, body, false);
   }
 
-  /** {@code POST /v1/files}: the archive is streamed from disk as multipart form data. */
+  /**
+   * {@code POST /v1/files}: a multipart body whose file part is piped from disk with back-pressure,
+   * with an exact Content-Length; memory use does not grow with the file.
+   */
   Future<JsonObject> uploadFile(Path file, String filename, String contentType) {
-    MultipartForm form = MultipartForm.create()
-        .binaryFileUpload("content", filename, file.toString(), contentType)
-        .attribute("filename", filename)
-        .attribute("type", contentType);
-    return attempt(1, () -> authorized(HttpMethod.POST, url("/files"), UPLOAD_TIMEOUT_MS).sendMultipartForm(form),
-        true);
+    return attempt(1, () -> streamUpload(file, filename, contentType), true);
+  }
+
+  private Future<Answer> streamUpload(Path path, String filename, String contentType) {
+    String boundary = "----simpletuner" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+    Buffer head = Buffer.buffer("--" + boundary + "\r\nContent-Disposition: form-data; name=\"content\"; filename=\""
+        + filename + "\"\r\nContent-Type: " + contentType + "\r\n\r\n");
+    Buffer tail = Buffer.buffer("\r\n--" + boundary + "--\r\n");
+    String t = token.get();
+    if (t == null || t.isBlank()) {
+      return Future.failedFuture(new ReplicateException(401, "No Replicate API token: set REPLICATE_API_TOKEN or "
+          + "save one in Settings."));
+    }
+    return vertx.fileSystem().open(path.toString(), new OpenOptions().setRead(true)).compose(file -> file.size()
+        .compose(size -> http.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url("/files"))
+            .setIdleTimeout(timeoutMs.get()).putHeader("Authorization", "Bearer " + t.strip())
+            .putHeader("Accept", "application/json")
+            .putHeader("Content-Type", "multipart/form-data; boundary=" + boundary)
+            .putHeader("Content-Length", String.valueOf(head.length() + size + tail.length()))))
+        .compose(request -> {
+          file.setReadBufferSize(256 * 1024);
+          Future<HttpClientResponse> response = request.response();
+          return request.write(head)
+              .compose(v -> file.pipe().endOnSuccess(false).to(request))
+              .compose(v -> request.end(tail))
+              .compose(v -> response)
+              .compose(r -> r.body().map(body -> new Answer(r.statusCode(), r.statusMessage(),
+                  r.getHeader("Retry-After"), body)));
+        })
+        .eventually(file::close));
   }
 
   void close() {
     web.close();
+    http.close();
   }
 
   private Future<JsonObject> call(HttpMethod method, String path, JsonObject body, boolean idempotent) {
     String url = path.startsWith("http") ? path : url(path);
     return attempt(1, () -> {
       HttpRequest<Buffer> request = authorized(method, url, timeoutMs.get());
-      return body == null ? request.send() : request.sendJsonObject(body);
+      return (body == null ? request.send() : request.sendJsonObject(body)).map(r -> new Answer(r.statusCode(),
+          r.statusMessage(), r.getHeader("Retry-After"), r.body()));
     }, idempotent);
+  }
+
+  /** An HTTP answer, whichever client got it. */
+  private record Answer(int status, String statusMessage, String retryAfter, Buffer body) {
   }
 
   private HttpRequest<Buffer> authorized(HttpMethod method, String url, long timeout) {
@@ -99,26 +136,26 @@ final class ReplicateClient {
     return base + (base.endsWith("/v1") ? "" : "/v1") + path;
   }
 
-  private Future<JsonObject> attempt(int n, Supplier<Future<HttpResponse<Buffer>>> send, boolean idempotent) {
-    Future<HttpResponse<Buffer>> sent;
+  private Future<JsonObject> attempt(int n, Supplier<Future<Answer>> send, boolean idempotent) {
+    Future<Answer> sent;
     try {
       sent = send.get();
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
     return sent.transform(ar -> {
-      if (ar.succeeded() && ar.result().statusCode() < 400) {
+      if (ar.succeeded() && ar.result().status() < 400) {
         return Future.succeededFuture(json(ar.result()));
       }
       boolean retry;
       long retryAfter = -1;
       Throwable failure;
       if (ar.succeeded()) {
-        HttpResponse<Buffer> r = ar.result();
-        int status = r.statusCode();
+        Answer r = ar.result();
+        int status = r.status();
         failure = new ReplicateException(status, "Replicate API error " + status + ": " + detail(r));
         retry = status == 429 || idempotent && (status == 500 || status == 502 || status == 503 || status == 504);
-        retryAfter = retryAfterMillis(r.getHeader("Retry-After"));
+        retryAfter = retryAfterMillis(r.retryAfter());
       } else {
         Throwable cause = ar.cause();
         failure = new ReplicateException(0, "Replicate did not answer: " + cause.getMessage());
@@ -133,7 +170,7 @@ final class ReplicateClient {
     });
   }
 
-  private static JsonObject json(HttpResponse<Buffer> r) {
+  private static JsonObject json(Answer r) {
     Buffer body = r.body();
     if (body == null || body.length() == 0) {
       return new JsonObject();
@@ -141,13 +178,14 @@ final class ReplicateClient {
     try {
       return body.toJsonObject();
     } catch (DecodeException | ClassCastException e) {
-      throw new ReplicateException(r.statusCode(), "Replicate sent a response that is not JSON.");
+      throw new ReplicateException(r.status(), "Replicate sent a response that is not JSON.");
     }
   }
 
-  private static String detail(HttpResponse<Buffer> r) {
+  private static String detail(Answer r) {
+    String text = r.body() == null ? null : r.body().toString();
     try {
-      JsonObject problem = r.bodyAsJsonObject();
+      JsonObject problem = text == null ? null : new JsonObject(text);
       if (problem != null) {
         String detail = problem.getString("detail", problem.getString("title"));
         if (detail != null) {
@@ -157,7 +195,6 @@ final class ReplicateClient {
     } catch (RuntimeException notJson) {
       // fall through to the raw text
     }
-    String text = r.bodyAsString();
     return text == null || text.isBlank() ? r.statusMessage() : text.length() > 300 ? text.substring(0, 300) : text;
   }
 
