@@ -18,8 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,76 +41,95 @@ public final class Providers {
     return SETTINGS_SCOPE + providerId;
   }
 
+  /** A provider factory and the plugin it came from. */
+  private record Registered(ProviderFactory factory, PluginInfo plugin, ClassLoader loader) {
+  }
+
   /**
-   * Loads every plugin on the class path, creates its providers with their saved settings, and
-   * returns them. Blocking only for directory creation; call during start-up.
+   * Loads the built-in plugins and those in the plugins directory, creates their providers with
+   * their saved settings, and returns them. A plugin that is broken, built for another SPI major,
+   * or claims a provider id that is taken is refused with the reason and never stops the server.
    */
   public static Future<Providers> load(Vertx vertx, ServerConfig config, Map<String, String> env, Store store,
                                        SecretBox secrets, String hostId, JobReporter reporter) {
-    Map<String, ProviderFactory> factories = new LinkedHashMap<>();
-    Map<String, PluginInfo> origins = new LinkedHashMap<>();
     List<PluginInfo> plugins = new ArrayList<>();
-    ServiceLoader<Plugin> loader = ServiceLoader.load(Plugin.class, Providers.class.getClassLoader());
-    var iterator = loader.iterator();
-    while (true) {
-      Plugin plugin;
-      try {
-        if (!iterator.hasNext()) {
-          break;
-        }
-        plugin = iterator.next();
-      } catch (ServiceConfigurationError | LinkageError e) {
-        LOG.error("A built-in plugin could not be loaded: {}", e.getMessage());
-        plugins.add(new PluginInfo("unknown", null, "built-in", "refused", e.getMessage()));
-        continue;
-      }
-      register(plugin, "built-in", factories, origins, plugins);
+    List<PluginDiscovery.Found> found = new ArrayList<>(PluginDiscovery.builtIn(plugins));
+    found.addAll(PluginDiscovery.external(config.pluginsDir(), plugins));
+    Map<String, Registered> factories = new LinkedHashMap<>();
+    for (PluginDiscovery.Found f : found) {
+      register(f, factories, plugins);
     }
+    List<Registered> registered = new ArrayList<>(factories.values());
     List<Future<ProviderHandle>> created = new ArrayList<>();
-    factories.forEach((id, factory) -> created.add(create(vertx, config, env, store, secrets, hostId, reporter,
-        factory, origins.get(id))));
-    return Future.join(created).map(done -> {
+    registered.forEach(r -> created.add(create(vertx, config, env, store, secrets, hostId, reporter, r)));
+    return Future.join(created).transform(done -> {
       Map<String, ProviderHandle> byId = new LinkedHashMap<>();
-      for (Future<ProviderHandle> f : created) {
+      for (int i = 0; i < created.size(); i++) {
+        Future<ProviderHandle> f = created.get(i);
         if (f.succeeded()) {
           byId.put(f.result().id(), f.result());
+        } else {
+          PluginInfo info = registered.get(i).plugin();
+          int at = plugins.indexOf(info);
+          plugins.set(at >= 0 ? at : plugins.size() - 1, new PluginInfo(info.name(), info.version(), info.location(), "refused",
+              "provider " + registered.get(i).factory().id() + " failed to start: "
+                  + PluginDiscovery.rootMessage(f.cause())));
         }
       }
-      return new Providers(byId, List.copyOf(plugins));
+      return Future.succeededFuture(new Providers(byId, List.copyOf(plugins)));
     });
   }
 
-  private static void register(Plugin plugin, String location, Map<String, ProviderFactory> factories,
-                               Map<String, PluginInfo> origins, List<PluginInfo> plugins) {
-    if (plugin.spiMajor() != SpiVersion.MAJOR) {
-      String error = "built for SPI major " + plugin.spiMajor() + ", this server provides " + SpiVersion.MAJOR;
-      LOG.error("Refusing plugin {} from {}: {}", plugin.name(), location, error);
-      plugins.add(new PluginInfo(plugin.name(), plugin.version(), location, "refused", error));
-      return;
-    }
-    PluginInfo info = new PluginInfo(plugin.name(), plugin.version(), location, "loaded", null);
-    for (ProviderFactory factory : plugin.providerFactories()) {
-      if (!factory.id().matches("[a-z0-9_-]{1,40}")) {
-        LOG.error("Refusing provider id '{}' of plugin {}: use lowercase letters, digits, '-' and '_'", factory.id(),
-            plugin.name());
-        continue;
+  private static void register(PluginDiscovery.Found found, Map<String, Registered> factories,
+                               List<PluginInfo> plugins) {
+    String location = found.location();
+    String name = location;
+    try {
+      Plugin plugin = found.plugin();
+      name = plugin.name();
+      String version = plugin.version();
+      if (plugin.spiMajor() != SpiVersion.MAJOR) {
+        refuse(plugins, name, version, location, "built for SPI major " + plugin.spiMajor() + ", this server provides "
+            + SpiVersion.MAJOR);
+        return;
       }
-      if (factories.containsKey(factory.id())) {
-        LOG.error("Refusing provider {} of plugin {}: the id is already taken by plugin {}", factory.id(),
-            plugin.name(), origins.get(factory.id()).name());
-        continue;
+      List<ProviderFactory> mine = found.loader() == null ? plugin.providerFactories()
+          : IsolatedProvider.withLoader(found.loader(), plugin::providerFactories);
+      for (ProviderFactory factory : mine) {
+        if (!factory.id().matches("[a-z0-9_-]{1,40}")) {
+          refuse(plugins, name, version, location, "provider id '" + factory.id()
+              + "' is not lowercase letters, digits, '-' and '_'");
+          return;
+        }
+        Registered taken = factories.get(factory.id());
+        if (taken != null) {
+          refuse(plugins, name, version, location, "provider id '" + factory.id() + "' is already registered by "
+              + "plugin " + taken.plugin().name() + " (" + taken.plugin().location() + ")");
+          return;
+        }
       }
-      factories.put(factory.id(), factory);
-      origins.put(factory.id(), info);
-      LOG.info("Registering provider {} ({}) from plugin {} {}", factory.id(), factory.displayName(), plugin.name(),
-          plugin.version());
+      PluginInfo info = new PluginInfo(name, version, location, "loaded", null);
+      for (ProviderFactory factory : mine) {
+        factories.put(factory.id(), new Registered(factory, info, found.loader()));
+        LOG.info("Registering provider {} ({}) from plugin {} {} [{}]", factory.id(), factory.displayName(), name,
+            version, location);
+      }
+      plugins.add(info);
+    } catch (RuntimeException | LinkageError e) {
+      refuse(plugins, name, null, location, "failed while registering: " + PluginDiscovery.rootMessage(e));
     }
-    plugins.add(info);
+  }
+
+  private static void refuse(List<PluginInfo> plugins, String name, String version, String location, String error) {
+    LOG.error("Refusing plugin {} from {}: {}", name, location, error);
+    plugins.add(new PluginInfo(name, version, location, "refused", error));
   }
 
   private static Future<ProviderHandle> create(Vertx vertx, ServerConfig config, Map<String, String> env, Store store,
                                                SecretBox secrets, String hostId, JobReporter reporter,
-                                               ProviderFactory factory, PluginInfo origin) {
+                                               Registered registered) {
+    ProviderFactory factory = registered.factory();
+    PluginInfo origin = registered.plugin();
     return store.settings().get(settingsScope(factory.id())).compose(stored -> {
       Map<String, String> saved = openSecrets(secrets, factory.id(), stored);
       try {
@@ -121,10 +138,13 @@ public final class Providers {
         HostProviderContext context = new HostProviderContext(vertx, factory.id(), factory.settings(),
             config.providerSettings().getOrDefault(factory.id(), Map.of()), env, dataDir, hostId, reporter);
         context.reload(saved);
-        Provider provider = factory.create(context);
+        ClassLoader loader = registered.loader();
+        Provider provider = loader == null ? factory.create(context)
+            : new IsolatedProvider(IsolatedProvider.withLoader(loader, () -> factory.create(context)), loader);
         return Future.succeededFuture(new ProviderHandle(factory, provider, context, origin));
       } catch (Exception | LinkageError e) {
-        LOG.error("Provider {} failed to start and is skipped", factory.id(), e);
+        LOG.error("Provider {} of plugin {} failed to start and is skipped: {}", factory.id(), origin.name(),
+            PluginDiscovery.rootMessage(e));
         return Future.failedFuture(e);
       }
     });

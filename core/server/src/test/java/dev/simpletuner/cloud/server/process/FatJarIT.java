@@ -74,7 +74,8 @@ class FatJarIT {
   void listsTheBuiltInProvidersFoundThroughServiceLoader() throws Exception {
     Api api = start(0.01);
     JsonObject plugins = api.get("/api/plugins").json();
-    assertThat(plugins.getJsonArray("providers").encode()).contains("\"id\":\"local\"");
+    assertThat(plugins.getJsonArray("providers").encode()).contains("\"id\":\"local\"")
+        .contains("\"id\":\"replicate\"");
     assertThat(api.get("/docs").status()).isEqualTo(200);
     assertThat(api.get("/openapi.json").json().getString("openapi")).startsWith("3.1");
   }
