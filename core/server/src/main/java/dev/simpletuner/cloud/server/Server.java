@@ -1,5 +1,8 @@
 package dev.simpletuner.cloud.server;
 
+import dev.simpletuner.cloud.server.auth.AuditLog;
+import dev.simpletuner.cloud.server.auth.Authenticator;
+import dev.simpletuner.cloud.server.auth.Sessions;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.http.HttpVerticle;
 import dev.simpletuner.cloud.server.job.CallbackTokens;
@@ -47,13 +50,15 @@ public final class Server {
     SecretBox secrets = SecretBox.open(config.stateDir(), env);
     Vertx vertx = Vertx.vertx();
     long startedAt = System.currentTimeMillis();
+    Clock clock = Clock.systemUTC();
     return Store.open(vertx, config.databaseUrl(), config.cloudDir().resolve("jobs.db"))
         .compose(store -> store.settings().putIfAbsent("server", "callback_key", randomKey(), startedAt)
-            .compose(key -> Providers.load(vertx, config, env, store, secrets, hostId,
-                    new HostJobReporter(vertx, store))
+            .compose(key -> Sessions.open(vertx, store, startedAt).compose(sessions -> Providers.load(vertx, config,
+                    env, store, secrets, hostId, new HostJobReporter(vertx, store))
                 .map(providers -> new ServerContext(config, env, store, providers,
-                    new CallbackTokens(Base64.getDecoder().decode(key)), secrets, localBaseUrl(config), hostId,
-                    Clock.systemUTC(), startedAt))))
+                    new CallbackTokens(Base64.getDecoder().decode(key)), secrets,
+                    new Authenticator(store, sessions, clock), new AuditLog(store.audit(), secrets.derive("audit")),
+                    localBaseUrl(config), hostId, clock, startedAt)))))
         .compose(ctx -> deploy(vertx, ctx).map(v -> new Server(vertx, ctx)))
         .onSuccess(server -> LOG.info("SimpleTuner cloud server listening on http://{}:{} (state {}, {} store, "
                 + "providers {})", config.host(), config.port(), config.stateDir(),
@@ -70,8 +75,11 @@ public final class Server {
     return vertx.deployVerticle(new UploadVerticle(ctx))
         .compose(id -> vertx.deployVerticle(new JobLifecycleVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new ProviderPollingVerticle(ctx)))
-        .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(ctx),
-            new DeploymentOptions().setInstances(httpInstances)))
+        .compose(id -> {
+          var limiters = HttpVerticle.sharedLimiters();
+          return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters),
+              new DeploymentOptions().setInstances(httpInstances));
+        })
         .mapEmpty();
   }
 

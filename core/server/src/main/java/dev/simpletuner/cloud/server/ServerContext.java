@@ -1,5 +1,7 @@
 package dev.simpletuner.cloud.server;
 
+import dev.simpletuner.cloud.server.auth.AuditLog;
+import dev.simpletuner.cloud.server.auth.Authenticator;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.job.CallbackTokens;
 import dev.simpletuner.cloud.server.plugin.Providers;
@@ -16,8 +18,8 @@ import java.util.Map;
  * @param startedAt    epoch millis of start-up
  */
 public record ServerContext(ServerConfig config, Map<String, String> env, Store store, Providers providers,
-                            CallbackTokens callbackTokens, SecretBox secrets, String localBaseUrl, String hostId,
-                            Clock clock, long startedAt) {
+                            CallbackTokens callbackTokens, SecretBox secrets, Authenticator auth, AuditLog audit,
+                            String localBaseUrl, String hostId, Clock clock, long startedAt) {
 
   public long now() {
     return clock.millis();

@@ -26,6 +26,9 @@ public final class Addresses {
   /** Publish: a job was deleted {@code {job_id}}. */
   public static final String JOB_DELETED = "jobs.deleted";
 
+  /** Request: decide an approval request {@code {request_id, decision, reviewer, notes}}. */
+  public static final String APPROVAL_DECIDE = "approvals.decide";
+
   /** Request: reconcile active jobs with their providers now. Reply: counts. */
   public static final String POLL_SYNC = "polling.sync";
 

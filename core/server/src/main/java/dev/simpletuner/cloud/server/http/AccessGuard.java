@@ -1,55 +1,159 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.auth.Authenticator;
+import dev.simpletuner.cloud.server.auth.Principal;
+import dev.simpletuner.cloud.server.auth.RateLimiter;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.Locale;
 
 /**
- * Decides who a request is before anything else runs. Operations the contract marks public pass.
- * Everything else, while no accounts exist, is allowed only straight from loopback: a request that
- * came through a tunnel or proxy (forwarding headers) or from another machine must authenticate.
- * Browser requests from other origins and foreign Host names (DNS rebinding) are refused too.
+ * Decides who a request is and whether it may proceed, before its body is read, from the
+ * contract: public operations pass; every other one needs a principal holding one of the
+ * operation's {@code x-permissions}. With no accounts yet, a request straight from loopback is the
+ * machine's owner; one that came through a tunnel or proxy (forwarding headers) or from another
+ * machine must authenticate. Cookie sessions are refused for cross-site requests (CSRF), and
+ * {@code x-rate-limit} classes are enforced here.
  */
 final class AccessGuard implements Handler<RoutingContext> {
   private static final Set<String> FORWARDING_HEADERS = Set.of("forwarded", "x-forwarded-for", "x-forwarded-host",
       "x-forwarded-proto", "x-real-ip", "cf-connecting-ip", "true-client-ip", "x-client-ip", "x-cluster-client-ip",
       "fastly-client-ip", "x-original-forwarded-for", "via");
+  /** Requests per minute per class: login and setup per address, the rest per caller. */
+  private static final Map<String, Integer> LIMITS = Map.of("login", 10, "setup", 5, "api_key_create", 10,
+      "submit", 120, "callback", 1200, "webhook", 600, "storage", 3000);
 
   private final ContractRoutes routes;
+  private final ServerContext ctx;
+  private final Authenticator auth;
+  private final Map<String, RateLimiter> limiters;
 
-  AccessGuard(ContractRoutes routes) {
+  AccessGuard(ContractRoutes routes, ServerContext ctx, Map<String, RateLimiter> limiters) {
     this.routes = routes;
+    this.ctx = ctx;
+    this.auth = ctx.auth();
+    this.limiters = limiters;
+  }
+
+  /** The limiters all HTTP verticles of this process share. */
+  static Map<String, RateLimiter> sharedLimiters() {
+    java.util.HashMap<String, RateLimiter> m = new java.util.HashMap<>();
+    LIMITS.forEach((name, perMinute) -> m.put(name, new RateLimiter(perMinute, 60_000)));
+    return Map.copyOf(m);
   }
 
   @Override
   public void handle(RoutingContext rc) {
     HttpServerRequest request = rc.request();
-    ContractRoutes.Operation operation = routes.find(request.method(), request.path());
-    if (operation == null || operation.isPublic()) {
+    ContractRoutes.Operation op = routes.find(request.method(), request.path());
+    if (op == null) {
       rc.next();
       return;
     }
-    if (!isDirectLoopback(request)) {
-      rc.fail(new AppException(ErrorCode.AUTHENTICATION_REQUIRED, "Authentication required: requests that come "
-          + "through a tunnel or proxy, or from another machine, must authenticate."));
+    String ip = sourceIp(request);
+    if (op.isPublic()) {
+      if (limited(rc, op, ip + " " + (op.rateLimit() != null && op.rateLimit().equals("callback")
+          ? request.path() : ""))) {
+        return;
+      }
+      rc.next();
       return;
     }
-    if (!isLocalHostHeader(request.getHeader("Host"))) {
-      rc.fail(new AppException(ErrorCode.PERMISSION_DENIED, "Requests must address this server as localhost."));
-      return;
+    Authenticator.Credentials creds = Authenticator.credentials(request);
+    // The body must wait while identity is looked up; the body handler resumes the request.
+    request.pause();
+    Future<Principal> who = creds.none() ? anonymous(request, ip) : auth.authenticate(creds, ip);
+    who.onFailure(e -> {
+      AppException app = e instanceof AppException a ? a
+          : new AppException(ErrorCode.AUTHENTICATION_REQUIRED, "Authentication required.");
+      if (!creds.none()) {
+        ctx.audit().record(null, "auth.failed", "operation", op.id(), "denied", new JsonObject()
+            .put("reason", app.getMessage()).put("credential", creds.apiKey() != null ? "api_key" : "session"), ip,
+            ctx.now());
+      }
+      rc.fail(app);
+    }).onSuccess(principal -> {
+      if (creds.fromCookie() && isCrossOrigin(request) && request.method() != HttpMethod.GET) {
+        rc.fail(new AppException(ErrorCode.PERMISSION_DENIED, "Cross-site requests are not allowed."));
+        return;
+      }
+      if (!op.permissions().isEmpty() && op.permissions().stream().noneMatch(principal::can)) {
+        ctx.audit().record(principal, "security.permission_denied", "operation", op.id(), "denied",
+            new JsonObject().put("needs", new JsonArray(op.permissions())), ip, ctx.now());
+        rc.fail(new AppException(ErrorCode.PERMISSION_DENIED, "Permission denied: this needs "
+            + String.join(" or ", op.permissions()) + (principal.keyId() != null ? " (check the API key's scopes)" : "")
+            + ".", new JsonObject().put("required", new JsonArray(op.permissions()))));
+        return;
+      }
+      if (limited(rc, op, principal.userId())) {
+        return;
+      }
+      rc.put(Principal.KEY, principal);
+      if (!hasBody(request.method())) {
+        request.resume();
+      }
+      rc.next();
+    });
+  }
+
+  /** Methods the body handler reads a body for (and resumes itself). */
+  static boolean hasBody(HttpMethod method) {
+    return method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH;
+  }
+
+  /** No credentials: the machine's owner in single-user mode, straight from loopback; else 401. */
+  private Future<Principal> anonymous(HttpServerRequest request, String ip) {
+    return auth.usersExist().map(exist -> {
+      if (exist) {
+        throw new AppException(ErrorCode.AUTHENTICATION_REQUIRED, "Authentication required: log in, or send an "
+            + "API key as 'Authorization: Bearer stk_...'.");
+      }
+      if (!isDirectLoopback(request)) {
+        throw new AppException(ErrorCode.AUTHENTICATION_REQUIRED, "Authentication required: requests that come "
+            + "through a tunnel or proxy, or from another machine, must authenticate.");
+      }
+      if (!isLocalHostHeader(request.getHeader("Host"))) {
+        throw new AppException(ErrorCode.PERMISSION_DENIED, "Requests must address this server as localhost.");
+      }
+      if (isCrossOrigin(request)) {
+        throw new AppException(ErrorCode.PERMISSION_DENIED, "Cross-origin requests are not allowed.");
+      }
+      return Principal.localAdmin(ip);
+    });
+  }
+
+  private boolean limited(RoutingContext rc, ContractRoutes.Operation op, String who) {
+    RateLimiter limiter = op.rateLimit() == null ? null : limiters.get(op.rateLimit());
+    if (limiter == null) {
+      return false;
     }
-    if (isCrossOrigin(request)) {
-      rc.fail(new AppException(ErrorCode.PERMISSION_DENIED, "Cross-origin requests are not allowed."));
-      return;
+    long wait = limiter.hit(op.rateLimit() + " " + who, ctx.now());
+    if (wait == 0) {
+      return false;
     }
-    rc.put(Principal.KEY, Principal.LOCAL_ADMIN);
-    rc.next();
+    long seconds = Math.max(1, (wait + 999) / 1000);
+    rc.response().putHeader("Retry-After", String.valueOf(seconds));
+    ctx.audit().record(null, "security.rate_limited", "operation", op.id(), "denied",
+        new JsonObject().put("class", op.rateLimit()), sourceIp(rc.request()), ctx.now());
+    rc.fail(new AppException(ErrorCode.RATE_LIMITED, "Too many requests; try again in " + seconds + " s.",
+        new JsonObject().put("retry_after_seconds", seconds)));
+    return true;
+  }
+
+  static String sourceIp(HttpServerRequest request) {
+    SocketAddress peer = request.remoteAddress();
+    return peer == null ? null : peer.hostAddress();
   }
 
   static boolean isDirectLoopback(HttpServerRequest request) {
@@ -83,9 +187,9 @@ final class AccessGuard implements Handler<RoutingContext> {
     return h.equals("localhost") || h.endsWith(".localhost") || h.startsWith("127.") || h.equals("[::1]");
   }
 
-  private static boolean isCrossOrigin(HttpServerRequest request) {
+  static boolean isCrossOrigin(HttpServerRequest request) {
     String origin = request.getHeader("Origin");
-    if (origin == null || origin.equals("null") && request.method().name().equals("GET")) {
+    if (origin == null || origin.equals("null") && request.method() == HttpMethod.GET) {
       return false;
     }
     String host = request.getHeader("Host");

@@ -1,5 +1,7 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.auth.Principal;
+
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;

@@ -16,8 +16,12 @@ import java.util.regex.Pattern;
  * hand-kept list.
  */
 final class ContractRoutes {
-  /** One operation of the contract. */
-  record Operation(String id, HttpMethod method, String path, Pattern pattern, JsonArray security) {
+  /**
+   * One operation of the contract: public when its security is {@code []}; otherwise the caller
+   * needs one of {@code permissions} (none listed: any authenticated caller).
+   */
+  record Operation(String id, HttpMethod method, String path, Pattern pattern, JsonArray security,
+                   List<String> permissions, String rateLimit) {
     boolean isPublic() {
       return security.isEmpty();
     }
@@ -38,9 +42,11 @@ final class ContractRoutes {
       for (String method : METHODS) {
         JsonObject op = item.getJsonObject(method);
         if (op != null) {
+          List<String> permissions = new ArrayList<>();
+          op.getJsonArray("x-permissions", new JsonArray()).forEach(p -> permissions.add(String.valueOf(p)));
           Operation operation = new Operation(op.getString("operationId"),
               HttpMethod.valueOf(method.toUpperCase(Locale.ROOT)), path, Pattern.compile(regex),
-              op.getJsonArray("security", global));
+              op.getJsonArray("security", global), List.copyOf(permissions), op.getString("x-rate-limit"));
           operations.add(operation);
           if (path.contains("{")) {
             templated.add(operation);

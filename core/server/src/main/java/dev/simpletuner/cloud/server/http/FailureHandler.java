@@ -21,6 +21,11 @@ final class FailureHandler implements Handler<RoutingContext> {
       rc.response().reset();
       return;
     }
+    if (!rc.request().isEnded()) {
+      // A refused request whose body was not read: drop the rest and the connection with it.
+      rc.response().putHeader("Connection", "close");
+      rc.request().resume();
+    }
     Responses.error(rc, toAppException(rc));
   }
 

@@ -14,6 +14,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.openapi.contract.OpenAPIContract;
+import dev.simpletuner.cloud.server.auth.RateLimiter;
+import java.util.Map;
 
 /**
  * Serves the API from the OpenAPI contract (routing and request validation), the SSE streams, the
@@ -22,10 +24,17 @@ import io.vertx.openapi.contract.OpenAPIContract;
 public final class HttpVerticle extends VerticleBase {
   static final String CONTRACT = "openapi.yaml";
   private final ServerContext ctx;
+  private final Map<String, RateLimiter> limiters;
   private HttpServer server;
 
-  public HttpVerticle(ServerContext ctx) {
+  /** @param limiters shared by all HTTP verticles of the process (see {@link #sharedLimiters()}) */
+  public HttpVerticle(ServerContext ctx, Map<String, RateLimiter> limiters) {
     this.ctx = ctx;
+    this.limiters = limiters;
+  }
+
+  public static Map<String, RateLimiter> sharedLimiters() {
+    return AccessGuard.sharedLimiters();
   }
 
   @Override
@@ -52,10 +61,15 @@ public final class HttpVerticle extends VerticleBase {
     new MetricsRoutes(ctx).mount(operations);
     new WebhookRoutes(vertx, ctx).mount(operations);
     new DocsRoutes(published, yaml).mount(operations);
+    new AuthRoutes(vertx, ctx).mount(operations);
+    new ApiKeyRoutes(ctx).mount(operations);
+    new UserRoutes(vertx, ctx).mount(operations);
+    new AuditRoutes(ctx).mount(operations);
+    new ApprovalRoutes(vertx, ctx).mount(operations);
     FailureHandler failures = new FailureHandler();
     Router root = Router.router(vertx);
     root.route().handler(HttpVerticle::securityHeaders);
-    root.route().handler(new AccessGuard(new ContractRoutes(published)));
+    root.route().handler(new AccessGuard(new ContractRoutes(published), ctx, limiters));
     root.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH)
         .handler(BodyHandler.create(false).setBodyLimit(ctx.config().maxBodyBytes()));
     operations.addTo(root, contract);

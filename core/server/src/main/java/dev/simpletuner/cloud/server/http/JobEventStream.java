@@ -1,5 +1,7 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.auth.Principal;
+
 import dev.simpletuner.cloud.server.bus.Addresses;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -36,7 +38,8 @@ final class JobEventStream {
           if (!Visibility.canSee(principal, body)) {
             return;
           }
-        } else if (!principal.admin() && !principal.userId().equals(owners.get(jobId))) {
+        } else if (!principal.can(dev.simpletuner.cloud.server.auth.Permission.JOB_VIEW_ALL)
+            && !principal.userId().equals(owners.get(jobId))) {
           return;
         }
         if (!sse.congested()) {

@@ -1,8 +1,11 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.auth.Principal;
+
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.bus.Bus;
+import dev.simpletuner.cloud.server.auth.Permission;
 import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.job.JobType;
@@ -45,8 +48,10 @@ final class JobRoutes {
     ops.on("uploadSummary", this::uploadSummary);
     ops.on("syncJobs", this::sync);
     ops.on("getJob", this::get);
-    ops.on("deleteJob", rc -> command(rc, Addresses.JOB_DELETE));
-    ops.on("cancelJob", rc -> command(rc, Addresses.JOB_CANCEL));
+    ops.on("deleteJob", rc -> command(rc, Addresses.JOB_DELETE, Permission.JOB_DELETE_OWN, Permission.JOB_DELETE_ALL,
+        "job.deleted"));
+    ops.on("cancelJob", rc -> command(rc, Addresses.JOB_CANCEL, Permission.JOB_CANCEL_OWN, Permission.JOB_CANCEL_ALL,
+        "job.cancelled"));
     ops.on("getJobLogs", this::logs);
     ops.on("getJobEvents", this::events);
     ops.on("streamJobLogs", new LogStream(ctx)::handle);
@@ -58,9 +63,14 @@ final class JobRoutes {
     String provider = Params.query(rc, "provider");
     JsonObject message = new JsonObject()
         .put("owner_id", principal.userId())
+        .put("role", principal.role())
         .put("provider", provider == null ? "replicate" : provider)
         .put("body", Params.body(rc));
-    Responses.reply(rc, Bus.request(vertx, Addresses.JOB_SUBMIT, message));
+    Responses.reply(rc, Bus.request(vertx, Addresses.JOB_SUBMIT, message).compose(reply -> reply.getBoolean(
+        "idempotent_hit", false) ? Future.succeededFuture(reply)
+        : ctx.audit().record(principal, "job.submitted", "job", reply.getString("job_id"), "ok", new JsonObject()
+            .put("provider", message.getString("provider")).put("status", reply.getString("status")), null, ctx.now())
+            .map(reply)));
   }
 
   private void uploadSummary(RoutingContext rc) {
@@ -131,13 +141,19 @@ final class JobRoutes {
     }).onSuccess(body -> Responses.json(rc, 200, body)).onFailure(rc::fail);
   }
 
-  /** Cancel and delete: check visibility here, let the lifecycle do the rest. */
-  private void command(RoutingContext rc, String address) {
+  /** Cancel and delete: ownership and permission here, the lifecycle does the rest. */
+  private void command(RoutingContext rc, String address, String own, String all, String event) {
     Principal principal = AccessGuard.principal(rc);
     String jobId = Params.path(rc, "job_id");
     Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
-      Visibility.require(principal, jobId, found);
-      return Bus.request(vertx, address, new JsonObject().put("job_id", jobId).put("actor", principal.username()));
+      Job job = Visibility.require(principal, jobId, found);
+      if (!principal.can(own, all, job.ownerId())) {
+        throw new AppException(ErrorCode.PERMISSION_DENIED, "Permission denied: this needs " + all
+            + (principal.userId().equals(job.ownerId()) ? " or " + own : "") + ".");
+      }
+      return Bus.request(vertx, address, new JsonObject().put("job_id", jobId).put("actor", principal.username()))
+          .compose(reply -> ctx.audit().record(principal, event, "job", jobId, "ok", null, null, ctx.now())
+              .map(reply));
     }));
   }
 

@@ -1,5 +1,7 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.auth.Principal;
+
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.metrics.CostLimit;
 import dev.simpletuner.cloud.server.plugin.PluginInfo;
@@ -57,8 +59,12 @@ final class ProviderRoutes {
   }
 
   private void update(RoutingContext rc) {
-    AccessGuard.principal(rc);
-    Responses.reply(rc, settings.update(Params.path(rc, "provider"), Params.body(rc)));
+    Principal principal = AccessGuard.principal(rc);
+    String provider = Params.path(rc, "provider");
+    JsonObject body = Params.body(rc);
+    Responses.reply(rc, settings.update(provider, body).compose(result -> ctx.audit().record(principal,
+        "settings.changed", "provider", provider, "ok", new JsonObject().put("settings",
+            new JsonArray(new java.util.ArrayList<>(body.fieldNames()))), null, ctx.now()).map(result)));
   }
 
   private void validate(RoutingContext rc) {

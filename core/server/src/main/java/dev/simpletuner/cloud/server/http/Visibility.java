@@ -1,26 +1,29 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.auth.Principal;
+
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.auth.Permission;
 import io.vertx.core.json.JsonObject;
 
-/** Ownership rules for jobs: admins see all; everyone else only their own. */
+/** Ownership rules for jobs: {@code job.view.all} sees every job, {@code job.view.own} only one's own. */
 final class Visibility {
   private Visibility() {
   }
 
   /** The owner to filter lists by, or null for all jobs. */
   static String ownerFilter(Principal principal) {
-    return principal.admin() ? null : principal.userId();
+    return principal.can(Permission.JOB_VIEW_ALL) ? null : principal.userId();
   }
 
   static boolean canSee(Principal principal, Job job) {
-    return principal.admin() || principal.userId().equals(job.ownerId());
+    return principal.can(Permission.JOB_VIEW_OWN, Permission.JOB_VIEW_ALL, job.ownerId());
   }
 
   static boolean canSee(Principal principal, JsonObject renderedJob) {
-    return principal.admin() || principal.userId().equals(renderedJob.getString("owner_id"));
+    return principal.can(Permission.JOB_VIEW_OWN, Permission.JOB_VIEW_ALL, renderedJob.getString("owner_id"));
   }
 
   /** Someone else's job looks exactly like a missing one: no ids leak. */

@@ -30,6 +30,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobLifecycleVerticle.class);
   private static final long DISPATCH_TICK_MS = 5_000;
   private static final long PURGE_TICK_MS = 3_600_000;
+  private static final long APPROVAL_TICK_MS = 60_000;
 
   private final ServerContext ctx;
   private final PerJobQueue queue = new PerJobQueue();
@@ -63,11 +64,13 @@ public final class JobLifecycleVerticle extends VerticleBase {
             Bus.serve(vertx, Addresses.JOB_CALLBACK, this::callback),
             Bus.serve(vertx, Addresses.JOB_PROVIDER_STATUS, this::providerStatus),
             Bus.serve(vertx, Addresses.UPLOAD_DONE, this::uploadDone),
-            Bus.serve(vertx, Addresses.UPLOAD_FAILED, this::uploadFailed)))
+            Bus.serve(vertx, Addresses.UPLOAD_FAILED, this::uploadFailed),
+            Bus.serve(vertx, Addresses.APPROVAL_DECIDE, this::decide)))
         .compose(v -> recover())
         .onSuccess(v -> {
           vertx.setPeriodic(DISPATCH_TICK_MS, id -> dispatcher.dispatchAll());
           vertx.setPeriodic(PURGE_TICK_MS, id -> ctx.store().jobs().purgeIdempotencyKeys(ctx.now()));
+          vertx.setPeriodic(APPROVAL_TICK_MS, id -> expireApprovals());
         });
   }
 
@@ -176,6 +179,59 @@ public final class JobLifecycleVerticle extends VerticleBase {
     String error = "Dataset upload failed: " + message.getString("error");
     return queue.run(jobId, () -> events.transition(jobId, JobStatus.FAILED, JobUpdate.create().errorMessage(error)
         .completedAt(ctx.now()), error).map(moved -> new JsonObject().put("job_id", jobId)));
+  }
+
+  /**
+   * Applies a decision on an approval request: approved jobs continue where they would have gone
+   * (upload or queue), rejected and expired ones are cancelled. The decision is recorded once.
+   */
+  private Future<JsonObject> decide(JsonObject message) {
+    String requestId = message.getString("request_id");
+    String decision = message.getString("decision");
+    String reviewer = message.getString("reviewer");
+    String notes = message.getString("notes");
+    return ctx.store().approvals().request(requestId).compose(found -> {
+      var request = found.orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND, "No approval request "
+          + requestId + "."));
+      return queue.run(request.jobId(), () -> ctx.store().approvals().decide(requestId, decision, reviewer, notes,
+              ctx.now())
+          .compose(decided -> {
+            if (!decided) {
+              throw new AppException(ErrorCode.INVALID_JOB_STATE, "The request was already decided.");
+            }
+            return events.timeline(request.jobId(), "approval", new JsonObject().put("decision", decision)
+                .put("reviewer", reviewer).put("notes", notes));
+          })
+          .compose(v -> ctx.store().jobs().get(request.jobId()))
+          .compose(job -> job.isEmpty() ? Future.succeededFuture() : afterDecision(job.get(), decision, reviewer,
+              notes))
+          .map(v -> new JsonObject().put("success", true).put("request_id", requestId).put("job_id", request.jobId())
+              .put("status", decision)));
+    });
+  }
+
+  private Future<Void> afterDecision(Job job, String decision, String reviewer, String notes) {
+    if ("approved".equals(decision)) {
+      JobStatus next = JobStatus.parse(job.metadata().getString("after_approval", "queued"));
+      return events.transition(job.jobId(), next, JobUpdate.create(), "Approved by " + reviewer).map(moved -> {
+        if (moved.isPresent() && next == JobStatus.UPLOADING) {
+          vertx.eventBus().send(Addresses.UPLOAD_START, new JsonObject().put("job_id", job.jobId()));
+        } else if (moved.isPresent()) {
+          dispatcher.dispatch(job.provider());
+        }
+        return null;
+      });
+    }
+    String why = "expired".equals(decision) ? "The approval request expired before anyone decided."
+        : "Rejected by " + reviewer + (notes == null || notes.isBlank() ? "." : ": " + notes);
+    return events.transition(job.jobId(), JobStatus.CANCELLED, JobUpdate.create().completedAt(ctx.now())
+        .errorMessage(why), why).mapEmpty();
+  }
+
+  private void expireApprovals() {
+    ctx.store().approvals().expired(ctx.now()).onSuccess(requests -> requests.forEach(r -> decide(new JsonObject()
+        .put("request_id", r.requestId()).put("decision", "expired").put("reviewer", "system"))
+        .onFailure(e -> LOG.debug("Approval {} not expired: {}", r.requestId(), e.getMessage()))));
   }
 
   private void onLogs(JsonObject message) {

@@ -23,8 +23,9 @@ import java.util.Locale;
  * warnings the submitter should read.
  */
 final class SubmitChecks {
-  /** The outcome of the checks, carried into the new job. */
-  record Prepared(List<String> warnings, JsonObject uploadSummary, JsonObject estimate, Double estimatedCost) {
+  /** The outcome of the checks, carried into the new job; {@code approvalReasons} empty when none is needed. */
+  record Prepared(List<String> warnings, JsonObject uploadSummary, JsonObject estimate, Double estimatedCost,
+                  List<String> approvalReasons, List<String> approvalRules) {
   }
 
   private final Vertx vertx;
@@ -35,9 +36,68 @@ final class SubmitChecks {
     this.ctx = ctx;
   }
 
-  Future<Prepared> prepare(ProviderHandle provider, JsonObject config, JsonArray dataloader, String hardware) {
+  Future<Prepared> prepare(ProviderHandle provider, JsonObject config, JsonArray dataloader, String hardware,
+                           String ownerId, String role) {
+    return quota(ownerId).compose(v -> basics(provider, config, dataloader, hardware))
+        .compose(p -> userCostQuota(ownerId, p.estimatedCost() == null ? 0 : p.estimatedCost()).map(p))
+        .compose(p -> ctx.store().approvals().rules(true).map(rules -> {
+          double cost = p.estimatedCost() == null ? 0 : p.estimatedCost();
+          List<ApprovalRules.Match> matches = ApprovalRules.matches(rules, new ApprovalRules.Submission(cost, hardware,
+              provider.id(), role));
+          return new Prepared(p.warnings(), p.uploadSummary(), p.estimate(), p.estimatedCost(),
+              matches.stream().map(ApprovalRules.Match::reason).toList(),
+              matches.stream().map(ApprovalRules.Match::ruleId).toList());
+        }));
+  }
+
+  /** A user's cap on jobs running at once. */
+  private Future<Void> quota(String ownerId) {
+    return ctx.store().users().byId(ownerId).compose(user -> {
+      Integer max = user.map(u -> u.maxConcurrentJobs()).orElse(null);
+      if (max == null) {
+        return Future.succeededFuture();
+      }
+      return ctx.store().jobs().countActive(ownerId).map(active -> {
+        if (active >= max) {
+          throw new AppException(ErrorCode.QUOTA_EXCEEDED, "Quota exceeded: you have " + active + " active job(s) and "
+              + "may run at most " + max + " at once.", new JsonObject().put("active_jobs", active)
+              .put("max_concurrent_jobs", max));
+        }
+        return null;
+      });
+    });
+  }
+
+  /** A user's own spending cap over a rolling period, counting this job's estimate. */
+  private Future<Void> userCostQuota(String ownerId, double estimate) {
+    return ctx.store().users().byId(ownerId).compose(user -> {
+      if (user.isEmpty() || user.get().costLimitAmount() == null) {
+        return Future.succeededFuture();
+      }
+      double cap = user.get().costLimitAmount();
+      String period = user.get().costLimitPeriod() == null ? "monthly" : user.get().costLimitPeriod();
+      long since = ctx.now() - CostLimit.windowMillis(period);
+      return ctx.store().jobs().ownedSince(ownerId, since).map(jobs -> {
+        double spent = 0;
+        for (Job j : jobs) {
+          Double c = JobView.liveCost(j, ctx.now());
+          spent += c == null ? 0 : c;
+        }
+        if (spent + estimate > cap) {
+          throw new AppException(ErrorCode.QUOTA_EXCEEDED, String.format(Locale.ROOT, "Quota exceeded: you spent $%.2f "
+              + "and this job is estimated at $%.2f, over your $%.2f %s quota.", spent, estimate, cap, period),
+              new JsonObject().put("current_spend", spent).put("estimated_cost_usd", estimate).put("limit", cap)
+                  .put("period", period));
+        }
+        return null;
+      });
+    });
+  }
+
+  private Future<Prepared> basics(ProviderHandle provider, JsonObject config, JsonArray dataloader, String hardware) {
     if (provider.runsLocally()) {
-      return missingDirectories(dataloader).map(warnings -> new Prepared(warnings, null, null, 0.0));
+      return missingDirectories(dataloader).map(warnings -> new Prepared(warnings, null, null, 0.0, List.of(),
+          List.of()));
     }
     boolean upload = dataloader.stream().anyMatch(d -> d instanceof JsonObject o && DatasetScanner.isLocal(o));
     Future<JsonObject> scan = upload
@@ -58,7 +118,7 @@ final class SubmitChecks {
             warnings.add("No public URL is set, so progress comes from polling " + provider.displayName()
                 + " (every 15 s or so) instead of live callbacks. Set SIMPLETUNER_PUBLIC_URL or Settings → Webhook URL.");
           }
-          return new Prepared(warnings, summary, estimate, cost);
+          return new Prepared(warnings, summary, estimate, cost, List.of(), List.of());
         })));
   }
 

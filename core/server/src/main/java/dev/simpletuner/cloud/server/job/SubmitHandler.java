@@ -7,12 +7,15 @@ import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.store.ConfigStore.NamedConfig;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
+import dev.simpletuner.cloud.server.store.ApprovalStore;
+import dev.simpletuner.cloud.server.store.JobUpdate;
 import dev.simpletuner.cloud.server.store.SubmitOutcome;
 import dev.simpletuner.cloud.spi.HardwareOffer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -27,6 +30,8 @@ final class SubmitHandler {
   private final JobEvents events;
   private final Dispatcher dispatcher;
   private final SubmitChecks checks;
+  /** How long an approval request stays open before the job is cancelled. */
+  static final long APPROVAL_TTL_MS = 24 * 3600 * 1000L;
 
   SubmitHandler(Vertx vertx, ServerContext ctx, JobEvents events, Dispatcher dispatcher) {
     this.vertx = vertx;
@@ -36,9 +41,10 @@ final class SubmitHandler {
     this.checks = new SubmitChecks(vertx, ctx);
   }
 
-  /** @param message {@code {owner_id, provider, body}} */
+  /** @param message {@code {owner_id, role, provider, body}} */
   Future<JsonObject> submit(JsonObject message) {
     String ownerId = message.getString("owner_id");
+    String role = message.getString("role", "admin");
     String providerId = message.getString("provider", "replicate");
     SubmitRequest request = SubmitRequest.parse(providerId, message.getJsonObject("body", new JsonObject()));
     ProviderHandle provider = ctx.providers().get(providerId).orElseThrow(() -> new AppException(
@@ -60,7 +66,8 @@ final class SubmitHandler {
             new JsonObject().put("provider", provider.id()).put("circuit", provider.breakerState()));
       }
       return resolveConfig(request)
-          .compose(resolved -> checks.prepare(provider, resolved.config(), resolved.dataloader(), hardware)
+          .compose(resolved -> checks.prepare(provider, resolved.config(), resolved.dataloader(), hardware, ownerId,
+                  role)
               .map(prepared -> newJob(ownerId, provider, request, resolved, hardware, prepared)))
           .compose(job -> ctx.store().jobs().submit(job, request.idempotencyKey(), request.requestHash()))
           .compose(outcome -> outcome.hit() ? replyExisting(outcome, request) : started(outcome.job()));
@@ -81,6 +88,9 @@ final class SubmitHandler {
             .put("config_name", job.configName()).put("estimated_cost_usd", job.estimatedCostUsd()))
         .compose(v -> {
           events.publish(job);
+          if (job.status() == JobStatus.PENDING_APPROVAL) {
+            return requestApproval(job);
+          }
           if (job.status() == JobStatus.UPLOADING) {
             vertx.eventBus().send(Addresses.UPLOAD_START, new JsonObject().put("job_id", job.jobId()));
             return Future.succeededFuture();
@@ -89,6 +99,20 @@ final class SubmitHandler {
         })
         .compose(v -> ctx.store().jobs().get(job.jobId()))
         .map(current -> reply(current.orElse(job), false));
+  }
+
+  /** Files the approval request of a job that waits for one; the job fails if it cannot be filed. */
+  private Future<Void> requestApproval(Job job) {
+    JsonObject approval = job.metadata().getJsonObject("approval");
+    List<String> ruleIds = approval.getJsonArray("rule_ids").stream().map(String::valueOf).toList();
+    long now = ctx.now();
+    ApprovalStore.Request request = new ApprovalStore.Request(approval.getString("request_id"), job.jobId(), ruleIds,
+        approval.getString("reason"), "pending", job.ownerId(), null, null, null, now, now + APPROVAL_TTL_MS);
+    return ctx.store().approvals().addRequest(request)
+        .compose(v -> events.timeline(job.jobId(), "approval", new JsonObject().put("decision", "requested")
+            .put("reason", request.reason())))
+        .recover(e -> events.transition(job.jobId(), JobStatus.FAILED, JobUpdate.create().completedAt(now)
+            .errorMessage("The approval request could not be filed: " + e.getMessage()), null).mapEmpty());
   }
 
   private JsonObject reply(Job job, boolean hit) {
@@ -145,12 +169,23 @@ final class SubmitHandler {
   private Job newJob(String ownerId, ProviderHandle provider, SubmitRequest request, Resolved resolved,
                      String hardware, SubmitChecks.Prepared prepared) {
     long now = ctx.now();
-    JsonObject metadata = new JsonObject().put("warnings", new JsonArray(prepared.warnings()));
+    JsonObject metadata = new JsonObject().put("warnings", new JsonArray(new ArrayList<>(prepared.warnings())));
     if (prepared.uploadSummary() != null) {
       metadata.put("upload_summary", prepared.uploadSummary());
     }
     if (prepared.estimate() != null) {
       metadata.put("estimate", prepared.estimate());
+    }
+    JobStatus next = prepared.uploadSummary() != null ? JobStatus.UPLOADING : JobStatus.QUEUED;
+    JobStatus status = next;
+    if (!prepared.approvalReasons().isEmpty()) {
+      status = JobStatus.PENDING_APPROVAL;
+      metadata.put("after_approval", next.wireName()).put("approval", new JsonObject()
+          .put("request_id", "apr_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16))
+          .put("rule_ids", new JsonArray(prepared.approvalRules()))
+          .put("reason", "Needs approval: " + String.join("; ", prepared.approvalReasons()) + "."));
+      metadata.getJsonArray("warnings").add("This job waits for approval by a lead or admin: "
+          + String.join("; ", prepared.approvalReasons()) + ".");
     }
     if (request.webhookUrl() != null) {
       metadata.put("webhook_url", request.webhookUrl()).put("callback_base", request.webhookUrl());
@@ -164,8 +199,7 @@ final class SubmitHandler {
       metadata.put("idempotency_key", request.idempotencyKey());
     }
     return Job.submitted(UUID.randomUUID().toString(), ownerId,
-        provider.runsLocally() ? JobType.LOCAL : JobType.CLOUD, provider.id(),
-        prepared.uploadSummary() != null ? JobStatus.UPLOADING : JobStatus.QUEUED,
+        provider.runsLocally() ? JobType.LOCAL : JobType.CLOUD, provider.id(), status,
         resolved.configName(), request.trackerRunName(), hardware, null, rate(provider, hardware),
         prepared.estimatedCost(), now, resolved.config(), resolved.dataloader(), metadata);
   }

@@ -61,7 +61,7 @@ public final class CostLimit {
     return String.format(Locale.ROOT, "%s: $%.2f spent of $%.2f %s limit.", state, spend, limit, period);
   }
 
-  static long windowMillis(String period) {
+  public static long windowMillis(String period) {
     long day = 24L * 3600 * 1000;
     return switch (period) {
       case "daily" -> day;

@@ -58,6 +58,17 @@ public final class SecretBox {
     }
   }
 
+  /** A key for another purpose (e.g. "audit"), derived from this one so it needs no storage of its own. */
+  public byte[] derive(String purpose) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(key);
+      return mac.doFinal(("simpletuner:" + purpose).getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static boolean isSealed(String value) {
     return value != null && value.startsWith(PREFIX);
   }

@@ -68,6 +68,11 @@ final class JobCache {
     }
   }
 
+  synchronized void clear() {
+    writes.incrementAndGet();
+    entries.clear();
+  }
+
   synchronized void invalidate(String jobId) {
     writes.incrementAndGet();
     entries.remove(jobId);

@@ -308,6 +308,28 @@ public final class JobStore {
         externalId).map(JobStore::first);
   }
 
+  /** Gives the jobs made before accounts existed (owner "local") to the first admin. */
+  public Future<Integer> adoptLocalJobs(String ownerId) {
+    return db.query("UPDATE jobs SET owner_id = ? WHERE owner_id = 'local'", ownerId).map(RowSet::rowCount)
+        .compose(n -> db.query("UPDATE configs SET owner_id = ? WHERE owner_id = 'local'", ownerId).map(x -> n))
+        .onComplete(ar -> cache.clear());
+  }
+
+  /** Active jobs of one owner (for per-user quotas). */
+  public Future<Long> countActive(String ownerId) {
+    List<Object> args = new ArrayList<>();
+    args.add(ownerId);
+    args.addAll(statusArgs(JobStatus.ACTIVE));
+    return db.query("SELECT COUNT(*) FROM jobs WHERE owner_id = ? AND status IN (" + marks(JobStatus.ACTIVE.size())
+        + ")", args.toArray()).map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** Stored cost of an owner's jobs created since {@code since}, and their active jobs' live cost. */
+  public Future<List<Job>> ownedSince(String ownerId, long since) {
+    return db.query("SELECT " + SUMMARY_COLUMNS + " FROM jobs WHERE owner_id = ? AND created_at >= ?", ownerId, since)
+        .map(JobStore::jobs);
+  }
+
   public Future<Void> ping() {
     return db.query("SELECT 1").mapEmpty();
   }

@@ -22,6 +22,10 @@ public final class Store {
   private final EventStore events;
   private final ConfigStore configs;
   private final SettingStore settings;
+  private final UserStore users;
+  private final ApiKeyStore apiKeys;
+  private final AuditStore audit;
+  private final ApprovalStore approvals;
 
   private Store(Db db) {
     this.db = db;
@@ -30,6 +34,26 @@ public final class Store {
     this.events = new EventStore(db);
     this.configs = new ConfigStore(db);
     this.settings = new SettingStore(db);
+    this.users = new UserStore(db);
+    this.apiKeys = new ApiKeyStore(db);
+    this.audit = new AuditStore(db);
+    this.approvals = new ApprovalStore(db);
+  }
+
+  public UserStore users() {
+    return users;
+  }
+
+  public ApiKeyStore apiKeys() {
+    return apiKeys;
+  }
+
+  public AuditStore audit() {
+    return audit;
+  }
+
+  public ApprovalStore approvals() {
+    return approvals;
   }
 
   /** Opens PostgreSQL at {@code databaseUrl}, or SQLite at {@code sqliteFile} when the URL is null. */

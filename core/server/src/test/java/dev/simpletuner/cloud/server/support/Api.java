@@ -55,6 +55,11 @@ public final class Api {
     return send(builder(path, headers).POST(HttpRequest.BodyPublishers.noBody()));
   }
 
+  public Response patch(String path, Object body, String... headers) {
+    return send(builder(path, headers).header("Content-Type", "application/json")
+        .method("PATCH", HttpRequest.BodyPublishers.ofString(body.toString())));
+  }
+
   public Response put(String path, Object body, String... headers) {
     return send(builder(path, headers).header("Content-Type", "application/json")
         .PUT(HttpRequest.BodyPublishers.ofString(body.toString())));

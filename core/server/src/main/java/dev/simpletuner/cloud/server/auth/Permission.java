@@ -1,0 +1,32 @@
+package dev.simpletuner.cloud.server.auth;
+
+import java.util.List;
+
+/** Permission names, as used in roles, API key scopes and the contract's {@code x-permissions}. */
+public final class Permission {
+  public static final String JOB_SUBMIT = "job.submit";
+  public static final String JOB_VIEW_OWN = "job.view.own";
+  public static final String JOB_VIEW_ALL = "job.view.all";
+  public static final String JOB_CANCEL_OWN = "job.cancel.own";
+  public static final String JOB_CANCEL_ALL = "job.cancel.all";
+  public static final String JOB_DELETE_OWN = "job.delete.own";
+  public static final String JOB_DELETE_ALL = "job.delete.all";
+  public static final String CONFIG_VIEW = "config.view";
+  public static final String CONFIG_EDIT = "config.edit";
+  public static final String SETTINGS_VIEW = "settings.view";
+  public static final String SETTINGS_EDIT = "settings.edit";
+  public static final String METRICS_VIEW = "metrics.view";
+  public static final String API_KEY_OWN = "api_key.own";
+  public static final String API_KEY_ALL = "api_key.all";
+  public static final String USERS_MANAGE = "users.manage";
+  public static final String AUDIT_VIEW = "audit.view";
+  public static final String APPROVAL_REVIEW = "approval.review";
+  public static final String APPROVAL_MANAGE = "approval.manage";
+
+  public static final List<String> ALL = List.of(JOB_SUBMIT, JOB_VIEW_OWN, JOB_VIEW_ALL, JOB_CANCEL_OWN, JOB_CANCEL_ALL,
+      JOB_DELETE_OWN, JOB_DELETE_ALL, CONFIG_VIEW, CONFIG_EDIT, SETTINGS_VIEW, SETTINGS_EDIT, METRICS_VIEW,
+      API_KEY_OWN, API_KEY_ALL, USERS_MANAGE, AUDIT_VIEW, APPROVAL_REVIEW, APPROVAL_MANAGE);
+
+  private Permission() {
+  }
+}

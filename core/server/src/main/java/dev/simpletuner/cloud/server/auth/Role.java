@@ -1,0 +1,45 @@
+package dev.simpletuner.cloud.server.auth;
+
+import static dev.simpletuner.cloud.server.auth.Permission.*;
+
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** Roles and what each may do. Each role includes the ones before it. */
+public enum Role {
+  VIEWER(Set.of(JOB_VIEW_OWN, CONFIG_VIEW, METRICS_VIEW, SETTINGS_VIEW)),
+  RESEARCHER(Set.of(JOB_SUBMIT, JOB_CANCEL_OWN, JOB_DELETE_OWN, CONFIG_EDIT, API_KEY_OWN)),
+  LEAD(Set.of(JOB_VIEW_ALL, JOB_CANCEL_ALL, JOB_DELETE_ALL, APPROVAL_REVIEW, AUDIT_VIEW)),
+  ADMIN(Set.copyOf(Permission.ALL));
+
+  private final Set<String> added;
+
+  Role(Set<String> added) {
+    this.added = added;
+  }
+
+  public Set<String> permissions() {
+    Set<String> all = new LinkedHashSet<>();
+    for (Role r : values()) {
+      all.addAll(r.added);
+      if (r == this) {
+        break;
+      }
+    }
+    return Set.copyOf(all);
+  }
+
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static Role parse(String value) {
+    for (Role r : values()) {
+      if (r.wireName().equals(value)) {
+        return r;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,109 @@
+package dev.simpletuner.cloud.server.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The append-only audit log. Each entry's hash covers all its fields and the previous entry's
+ * hash; appends are serialised in a transaction so the chain has no forks.
+ */
+public final class AuditStore {
+  private static final String COLUMNS = "id, created_at, event_type, actor_id, actor_name, key_id, source_ip, "
+      + "target_type, target_id, outcome, details, prev_hash, entry_hash";
+  private static final long PG_LOCK_KEY = 0x5354415544L; // "STAUD"
+  private final Db db;
+
+  AuditStore(Db db) {
+    this.db = db;
+  }
+
+  /** One entry; {@code id} and the hashes are set by {@link #append}. */
+  public record Entry(long id, long createdAt, String eventType, String actorId, String actorName, String keyId,
+                      String sourceIp, String targetType, String targetId, String outcome, JsonObject details,
+                      String prevHash, String entryHash) {
+    public Entry withChain(String prev, String hash) {
+      return new Entry(id, createdAt, eventType, actorId, actorName, keyId, sourceIp, targetType, targetId, outcome,
+          details, prev, hash);
+    }
+  }
+
+  /** Appends {@code entry}; {@code hasher} computes its hash from it with the previous hash filled in. */
+  public Future<Void> append(Entry entry, Function<Entry, String> hasher) {
+    return db.transaction(conn -> lock(conn)
+        .compose(v -> db.query(conn, "SELECT entry_hash FROM audit_log ORDER BY id DESC LIMIT 1"))
+        .compose(rows -> {
+          String prev = rows.iterator().hasNext() ? rows.iterator().next().getString(0) : "genesis";
+          Entry chained = entry.withChain(prev, null);
+          String hash = hasher.apply(chained);
+          return db.query(conn, "INSERT INTO audit_log (created_at, event_type, actor_id, actor_name, key_id, "
+                  + "source_ip, target_type, target_id, outcome, details, prev_hash, entry_hash) "
+                  + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entry.createdAt(), entry.eventType(),
+              entry.actorId(), entry.actorName(), entry.keyId(), entry.sourceIp(), entry.targetType(),
+              entry.targetId(), entry.outcome(), entry.details().encode(), prev, hash).mapEmpty();
+        }));
+  }
+
+  private Future<Void> lock(SqlConnection conn) {
+    if (db.dialect() != Dialect.POSTGRES) {
+      return Future.succeededFuture();
+    }
+    return db.query(conn, "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(?)) AS l", PG_LOCK_KEY).mapEmpty();
+  }
+
+  /** Entries matching the filters (null: any), newest first, and how many match in all. */
+  public Future<Page> list(String eventType, String actorId, Long since, Long until, int limit, int offset) {
+    List<Object> args = new ArrayList<>();
+    List<String> where = new ArrayList<>();
+    if (eventType != null) {
+      where.add(eventType.endsWith("*") ? "event_type LIKE ?" : "event_type = ?");
+      args.add(eventType.endsWith("*") ? eventType.substring(0, eventType.length() - 1) + "%" : eventType);
+    }
+    if (actorId != null) {
+      where.add("actor_id = ?");
+      args.add(actorId);
+    }
+    if (since != null) {
+      where.add("created_at >= ?");
+      args.add(since);
+    }
+    if (until != null) {
+      where.add("created_at < ?");
+      args.add(until);
+    }
+    String clause = where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where);
+    List<Object> pageArgs = new ArrayList<>(args);
+    pageArgs.add(limit);
+    pageArgs.add(offset);
+    Future<List<Entry>> page = db.query("SELECT " + COLUMNS + " FROM audit_log" + clause
+        + " ORDER BY id DESC LIMIT ? OFFSET ?", pageArgs.toArray()).map(AuditStore::entries);
+    Future<Long> total = db.query("SELECT COUNT(*) FROM audit_log" + clause, args.toArray())
+        .map(rows -> rows.iterator().next().getLong(0));
+    return Future.all(page, total).map(v -> new Page(page.result(), total.result()));
+  }
+
+  /** A page of entries. */
+  public record Page(List<Entry> entries, long total) {
+  }
+
+  /** Entries with id above {@code afterId}, oldest first (for verifying the chain in batches). */
+  public Future<List<Entry>> after(long afterId, int limit) {
+    return db.query("SELECT " + COLUMNS + " FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", afterId, limit)
+        .map(AuditStore::entries);
+  }
+
+  private static List<Entry> entries(Iterable<Row> rows) {
+    List<Entry> out = new ArrayList<>();
+    for (Row r : rows) {
+      out.add(new Entry(r.getLong("id"), r.getLong("created_at"), r.getString("event_type"), r.getString("actor_id"),
+          r.getString("actor_name"), r.getString("key_id"), r.getString("source_ip"), r.getString("target_type"),
+          r.getString("target_id"), r.getString("outcome"), new JsonObject(r.getString("details")),
+          r.getString("prev_hash"), r.getString("entry_hash")));
+    }
+    return out;
+  }
+}
