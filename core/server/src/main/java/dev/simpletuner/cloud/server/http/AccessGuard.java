@@ -112,6 +112,13 @@ final class AccessGuard implements Handler<RoutingContext> {
     return method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH;
   }
 
+  /** Who the request is, whatever the operation: fails with 401/403 when it is nobody. */
+  Future<Principal> identify(HttpServerRequest request) {
+    Authenticator.Credentials creds = Authenticator.credentials(request);
+    String ip = sourceIp(request);
+    return creds.none() ? anonymous(request, ip) : auth.authenticate(creds, ip);
+  }
+
   /** No credentials: the machine's owner in single-user mode, straight from loopback; else 401. */
   private Future<Principal> anonymous(HttpServerRequest request, String ip) {
     return auth.usersExist().map(exist -> {

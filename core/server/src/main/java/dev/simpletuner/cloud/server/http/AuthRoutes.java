@@ -29,10 +29,13 @@ final class AuthRoutes {
   private final ServerContext ctx;
   private final Authenticator auth;
 
-  AuthRoutes(Vertx vertx, ServerContext ctx) {
+  private final AccessGuard guard;
+
+  AuthRoutes(Vertx vertx, ServerContext ctx, AccessGuard guard) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.auth = ctx.auth();
+    this.guard = guard;
   }
 
   void mount(ContractRouter ops) {
@@ -42,6 +45,10 @@ final class AuthRoutes {
     ops.on("login", this::login);
     ops.on("logout", this::logout);
     ops.on("getMe", rc -> Responses.json(rc, 200, Accounts.render(AccessGuard.principal(rc))));
+    ops.on("checkAuth", rc -> Responses.reply(rc, guard.identify(rc.request())
+        .map(p -> new JsonObject().put("authenticated", true).put("user", Accounts.render(p)).put("needs_setup", p.local()))
+        .recover(e -> auth.usersExist().map(exist -> new JsonObject().put("authenticated", false)
+            .put("needs_setup", !exist)))));
     ops.on("rotateSigningKey", rc -> {
       Principal p = AccessGuard.principal(rc);
       Responses.reply(rc, auth.sessions().rotate(ctx.now())

@@ -8,6 +8,7 @@ import io.vertx.ext.web.handler.StaticHandler;
 /** The contract itself ({@code /openapi.json}, {@code /openapi.yaml}) and Swagger UI at {@code /docs}. */
 final class DocsRoutes {
   static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/5.34.1";
+  static final String CHART_JS = "META-INF/resources/webjars/chart.js/4.4.7/dist";
   private static final String PAGE = """
       <!doctype html>
       <html lang="en">
@@ -42,10 +43,12 @@ final class DocsRoutes {
         .end(PAGE));
   }
 
-  /** Swagger UI's own files; not API operations, so not in the contract. */
+  /** Swagger UI's and the UI's vendored files; not API operations, so not in the contract. */
   static void mountAssets(Router router) {
     router.get("/docs/init.js").handler(rc -> rc.response().putHeader("Content-Type", "text/javascript")
         .end(INIT));
     router.route("/docs/assets/*").handler(StaticHandler.create(SWAGGER_UI));
+    // The UI's vendored chart library, from its webjar.
+    router.route("/vendor/chart.js/*").handler(StaticHandler.create(CHART_JS));
   }
 }

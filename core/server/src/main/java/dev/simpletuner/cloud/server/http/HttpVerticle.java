@@ -61,7 +61,8 @@ public final class HttpVerticle extends VerticleBase {
     new MetricsRoutes(ctx).mount(operations);
     new WebhookRoutes(vertx, ctx).mount(operations);
     new DocsRoutes(published, yaml).mount(operations);
-    new AuthRoutes(vertx, ctx).mount(operations);
+    AccessGuard guard = new AccessGuard(new ContractRoutes(published), ctx, limiters);
+    new AuthRoutes(vertx, ctx, guard).mount(operations);
     new ApiKeyRoutes(ctx).mount(operations);
     new UserRoutes(vertx, ctx).mount(operations);
     new AuditRoutes(ctx).mount(operations);
@@ -69,7 +70,7 @@ public final class HttpVerticle extends VerticleBase {
     FailureHandler failures = new FailureHandler();
     Router root = Router.router(vertx);
     root.route().handler(HttpVerticle::securityHeaders);
-    root.route().handler(new AccessGuard(new ContractRoutes(published), ctx, limiters));
+    root.route().handler(guard);
     root.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH)
         .handler(BodyHandler.create(false).setBodyLimit(ctx.config().maxBodyBytes()));
     operations.addTo(root, contract);

@@ -6,6 +6,7 @@ import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.bus.Bus;
 import dev.simpletuner.cloud.server.auth.Permission;
+import dev.simpletuner.cloud.server.job.CostEstimator;
 import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.job.JobType;
@@ -54,6 +55,15 @@ final class JobRoutes {
         "job.cancelled"));
     ops.on("getJobLogs", this::logs);
     ops.on("getJobEvents", this::events);
+    ops.on("getJobMetrics", rc -> {
+      Principal principal = AccessGuard.principal(rc);
+      String jobId = Params.path(rc, "job_id");
+      Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
+        Visibility.require(principal, jobId, found);
+        return ctx.store().metrics().series(jobId).map(points -> new JsonObject().put("job_id", jobId)
+            .put("points", points));
+      }));
+    });
     ops.on("streamJobLogs", new LogStream(ctx)::handle);
     ops.on("streamEvents", new JobEventStream()::handle);
   }
@@ -79,15 +89,22 @@ final class JobRoutes {
     JsonObject body = Params.body(rc);
     ProviderHandle provider = new ProviderSettings(ctx).handle(providerId);
     String name = body.getString("config_name_to_load");
-    Future<JsonArray> dataloader = body.getValue("dataloader_config") instanceof JsonArray inline || name == null
-        ? Future.succeededFuture(body.getJsonArray("dataloader_config", new JsonArray()))
+    Future<JsonObject> named = name == null ? Future.succeededFuture(new JsonObject())
         : ctx.store().configs().get(name).map(found -> found.orElseThrow(() -> new AppException(
             ErrorCode.CONFIG_NOT_FOUND, "No saved config named '" + name + "'.",
-            new JsonObject().put("field", "config_name_to_load"))).dataloaderConfig());
-    Responses.reply(rc, dataloader.compose(datasets -> {
+            new JsonObject().put("field", "config_name_to_load"))).toJson());
+    String hardware = body.getString("hardware_profile");
+    Responses.reply(rc, named.compose(saved -> {
+      JsonArray datasets = body.getJsonArray("dataloader_config",
+          saved.getJsonArray("dataloader_config", new JsonArray()));
+      JsonObject config = saved.getJsonObject("config", new JsonObject()).copy()
+          .mergeIn(body.getJsonObject("config", new JsonObject()));
       SubmitRequest.checkDatasets(datasets);
+      Future<JsonObject> estimate = provider.runsLocally() ? Future.succeededFuture(null)
+          : CostEstimator.estimate(ctx, provider, hardware, config);
       return Bus.request(vertx, Addresses.UPLOAD_SUMMARY, new JsonObject().put("dataloader_config", datasets)
-          .put("upload_limit_bytes", provider.provider().maxUploadBytes()).put("local", provider.runsLocally()));
+              .put("upload_limit_bytes", provider.provider().maxUploadBytes()).put("local", provider.runsLocally()))
+          .compose(summary -> estimate.map(e -> summary.put("estimate", e)));
     }).map(summary -> summary.put("provider", provider.id())));
   }
 

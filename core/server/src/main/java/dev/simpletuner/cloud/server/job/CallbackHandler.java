@@ -52,7 +52,8 @@ final class CallbackHandler {
     if (event.failureHint() != null) {
       update.errorMessage(event.failureHint());
     }
-    Future<?> changed = update.isEmpty() ? Future.succeededFuture() : events.update(job.jobId(), update);
+    Future<?> changed = (update.isEmpty() ? Future.succeededFuture() : events.update(job.jobId(), update))
+        .compose(v -> events.chart(job.jobId(), event.progress()));
     if (!event.timeline()) {
       return changed.mapEmpty();
     }

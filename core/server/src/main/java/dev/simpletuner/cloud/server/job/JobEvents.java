@@ -55,6 +55,14 @@ final class JobEvents {
         .onSuccess(updated -> updated.ifPresent(this::publish));
   }
 
+  /** Keeps a chart point when progress carries a step and a loss or learning rate. */
+  Future<Void> chart(String jobId, ProgressReading reading) {
+    if (reading == null || reading.current() == null || reading.loss() == null && reading.learningRate() == null) {
+      return Future.succeededFuture();
+    }
+    return ctx.store().metrics().record(jobId, reading.current(), reading.loss(), reading.learningRate(), ctx.now());
+  }
+
   Future<Void> timeline(String jobId, String type, JsonObject data) {
     long now = ctx.now();
     return ctx.store().events().add(jobId, type, data, now).onSuccess(v -> vertx.eventBus().publish(

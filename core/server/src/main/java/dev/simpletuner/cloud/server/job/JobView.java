@@ -51,7 +51,12 @@ public final class JobView {
             new JsonArray()))
         .put("webhook_url", job.metadata() == null ? null : job.metadata().getString("webhook_url"));
     if (detail) {
-      json.put("config", job.config()).put("dataloader_config", job.dataloaderConfig());
+      JsonObject meta = job.metadata() == null ? new JsonObject() : job.metadata();
+      json.put("config", job.config()).put("dataloader_config", job.dataloaderConfig())
+          .put("upload_summary", meta.getJsonObject("upload_summary"))
+          .put("estimate", meta.getJsonObject("estimate"))
+          .put("approval", meta.getJsonObject("approval"))
+          .put("archive_bytes", meta.getLong("archive_bytes"));
     }
     return json;
   }

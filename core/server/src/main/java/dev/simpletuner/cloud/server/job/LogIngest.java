@@ -73,7 +73,7 @@ final class LogIngest {
         return Future.succeededFuture();
       }
       JsonObject merged = reading.mergeInto(stored, "log", now, job.startedAt());
-      return events.update(jobId, JobUpdate.create().progress(merged)).mapEmpty();
+      return events.update(jobId, JobUpdate.create().progress(merged)).compose(v -> events.chart(jobId, reading));
     });
   }
 }

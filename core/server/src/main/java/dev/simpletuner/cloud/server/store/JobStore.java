@@ -252,6 +252,7 @@ public final class JobStore {
         .compose(deleted -> deleted.rowCount() == 0 ? Future.succeededFuture(false)
             : db.query(conn, "DELETE FROM job_logs WHERE job_id = ?", jobId)
                 .compose(v -> db.query(conn, "DELETE FROM job_events WHERE job_id = ?", jobId))
+                .compose(v -> db.query(conn, "DELETE FROM job_metrics WHERE job_id = ?", jobId))
                 .map(v -> true))).onComplete(ar -> invalidate(jobId));
   }
 

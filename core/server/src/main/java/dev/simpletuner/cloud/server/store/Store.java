@@ -26,6 +26,7 @@ public final class Store {
   private final ApiKeyStore apiKeys;
   private final AuditStore audit;
   private final ApprovalStore approvals;
+  private final MetricStore metrics;
 
   private Store(Db db) {
     this.db = db;
@@ -38,6 +39,11 @@ public final class Store {
     this.apiKeys = new ApiKeyStore(db);
     this.audit = new AuditStore(db);
     this.approvals = new ApprovalStore(db);
+    this.metrics = new MetricStore(db);
+  }
+
+  public MetricStore metrics() {
+    return metrics;
   }
 
   public UserStore users() {

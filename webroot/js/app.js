@@ -1,0 +1,70 @@
+// Boot: who is signed in, then route by the URL hash to a view.
+import { get, post, onUnauthorized } from './api.js';
+import { clear, h } from './dom.js';
+import { session } from './store.js';
+import { renderJobs } from './jobs.js';
+import { renderJobDetails } from './job-details.js';
+import { renderConfigTab } from './configs.js';
+import { openSettings } from './settings.js';
+import { renderLogin, renderSetup } from './auth.js';
+
+const main = document.getElementById('main');
+let leave = null;
+
+async function whoAmI() {
+  const check = await get('/api/auth/check').catch(() => ({ authenticated: false }));
+  session.user = check.authenticated ? check.user : null;
+  session.singleUser = !!session.user?.single_user_mode;
+  document.getElementById('whoami').textContent = session.user && !session.singleUser ? session.user.username : '';
+  document.getElementById('logout-button').hidden = !session.user || session.singleUser;
+  const banner = document.getElementById('banner');
+  clear(banner, session.singleUser ? [
+    'Single-user mode: only this machine can use the server. ',
+    h('a', { href: '#/setup' }, 'Create an admin account'), ' to sign in from elsewhere and to create API keys.',
+  ] : []);
+}
+
+async function route() {
+  if (leave) { leave(); leave = null; }
+  const hash = location.hash || '#/jobs';
+  const [, view, arg] = hash.split('/');
+  document.querySelectorAll('.tabs a').forEach((a) => {
+    if (a.dataset.tab === (view === 'job' ? 'jobs' : view)) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  });
+  if (view === 'login') { leave = renderLogin(main, () => start('#/jobs')); return; }
+  if (view === 'setup') { leave = renderSetup(main, () => start('#/jobs')); return; }
+  if (!session.user) { location.hash = '#/login'; return; }
+  if (view === 'job' && arg) leave = renderJobDetails(main, decodeURIComponent(arg));
+  else if (['model', 'training', 'dataloader', 'publishing'].includes(view)) leave = renderConfigTab(main, view);
+  else leave = renderJobs(main);
+  window.scrollTo(0, 0);
+  main.focus({ preventScroll: true });
+}
+
+async function start(target) {
+  await whoAmI();
+  if (!session.user && location.hash !== '#/setup') {
+    const status = await get('/api/auth/setup/status').catch(() => ({ needs_setup: false }));
+    if (status.needs_setup) { location.hash = '#/setup'; return; }
+  }
+  else if (target && location.hash !== target) { location.hash = target; return; }
+  route();
+}
+
+onUnauthorized(() => {
+  if (!location.hash.startsWith('#/login') && !location.hash.startsWith('#/setup')) {
+    session.user = null;
+    location.hash = '#/login';
+  }
+});
+
+window.addEventListener('hashchange', route);
+document.getElementById('settings-button').addEventListener('click', () => openSettings());
+document.getElementById('logout-button').addEventListener('click', async () => {
+  await post('/api/auth/logout').catch(() => {});
+  session.user = null;
+  await whoAmI();
+  location.hash = '#/login';
+});
+start();

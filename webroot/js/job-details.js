@@ -1,0 +1,202 @@
+// One job: progress, loss chart, logs, timeline, config snapshot and the actions that fit its state.
+import { del, get, post } from './api.js';
+import { bytes, clear, duration, h, money, toast, when } from './dom.js';
+import { progressCell, statusChip, live } from './jobs.js';
+import { can, session } from './store.js';
+import { openSubmit } from './submit-dialog.js';
+
+export function renderJobDetails(main, jobId) {
+  let job = null;
+  let chart = null;
+  let logStream = null;
+  const closers = [];
+  const title = h('h1', {}, 'Job');
+  const actions = h('div.row');
+  const progress = h('div');
+  const facts = h('dl.kv');
+  const timeline = h('ol.timeline', { 'aria-label': 'Timeline' });
+  const logs = h('pre.logs', { tabindex: 0, 'aria-label': 'Job log' });
+  const logPanel = h('section.panel', { hidden: true }, h('div.row', {}, h('h2', {}, 'Logs'), h('div.spacer'),
+    h('span.muted#log-state', {}, '')), logs);
+  const canvas = h('canvas', { 'aria-label': 'Loss and learning rate by step', role: 'img' });
+  const chartPanel = h('section.panel', {}, h('h2', {}, 'Loss'), h('div.chart-box', {}, canvas));
+  const config = h('pre.code');
+  const dataset = h('div');
+  const error = h('div');
+
+  clear(main,
+    h('div.row', {}, h('a', { href: '#/jobs' }, '← All jobs')),
+    h('div.row', {}, title, h('span#status-chip'), h('div.spacer'), actions),
+    error,
+    h('div.detail-grid', {},
+      h('div', {},
+        h('section.panel', {}, h('h2', {}, 'Progress'), progress),
+        chartPanel, logPanel,
+        h('section.panel', {}, h('h2', {}, 'Datasets'), dataset),
+        h('section.panel', {}, h('h2', {}, 'Config snapshot'), config)),
+      h('div', {},
+        h('section.panel', {}, h('h2', {}, 'Details'), facts),
+        h('section.panel', {}, h('h2', {}, 'Timeline'), timeline))));
+
+  function renderJob() {
+    title.textContent = job.tracker_run_name || job.config_name || `Job ${job.job_id.slice(0, 8)}`;
+    clear(document.getElementById('status-chip'), statusChip(job));
+    const p = job.progress || {};
+    const { elapsed, cost } = live(job);
+    clear(progress, progressCell(job), h('dl.kv', { style: 'margin-top:12px' },
+      h('dt', {}, 'Stage'), h('dd', {}, p.stage || '—'),
+      h('dt', {}, 'Loss'), h('dd.num#loss', {}, p.loss != null ? p.loss.toFixed(4) : '—'),
+      h('dt', {}, 'Learning rate'), h('dd.num', {}, p.learning_rate != null ? p.learning_rate.toExponential(2) : '—'),
+      h('dt', {}, 'ETA'), h('dd.num', {}, job.is_active && p.eta_seconds != null ? duration(p.eta_seconds) : '—'),
+      h('dt', {}, 'Elapsed'), h('dd.num#elapsed', {}, duration(elapsed)),
+      h('dt', {}, 'Cost'), h('dd.num#cost', {}, money(cost),
+        job.estimated_cost_usd != null ? h('span.muted', {}, ` (estimated ${money(job.estimated_cost_usd)})`) : null)));
+    clear(facts,
+      h('dt', {}, 'Provider'), h('dd', {}, job.provider),
+      h('dt', {}, 'Hardware'), h('dd', {}, job.hardware_type || job.hardware_profile || '—'),
+      h('dt', {}, 'Created'), h('dd', {}, when(job.created_at)),
+      h('dt', {}, 'Started'), h('dd', {}, when(job.started_at)),
+      h('dt', {}, 'Finished'), h('dd', {}, when(job.completed_at)),
+      h('dt', {}, 'Owner'), h('dd', {}, job.owner_id),
+      h('dt', {}, 'Job id'), h('dd.mono', {}, job.job_id),
+      job.external_id ? [h('dt', {}, 'Provider id'), h('dd.mono', {}, job.external_id)] : [],
+      job.output_url ? [h('dt', {}, 'Output'), h('dd.mono', {}, job.output_url)] : []);
+    clear(error,
+      job.error_message ? h('div.notice.bad', { role: 'alert' }, job.error_message) : null,
+      job.approval && job.status === 'pending_approval' ? h('div.notice.warn', {}, job.approval.reason) : null,
+      (job.warnings || []).map((w) => h('div.notice.warn', {}, w)));
+    if (actions.dataset.status === job.status) return; // keep the buttons (and focus) while the job runs
+    actions.dataset.status = job.status;
+    clear(actions,
+      h('button#view-logs', { type: 'button', onclick: showLogs }, 'View Logs'),
+      h('button', { type: 'button', onclick: () => openSubmit({ config: job.config, dataloader: job.dataloader_config,
+        provider: job.provider, hardware: job.hardware_profile, runName: job.tracker_run_name, configName: job.config_name }) },
+      'Clone and resubmit'),
+      job.is_active && canAct('cancel') ? h('button.danger#cancel-job', { type: 'button', onclick: cancel }, 'Cancel') : null,
+      job.is_terminal && canAct('delete') ? h('button.danger#delete-job', { type: 'button', onclick: remove }, 'Delete') : null);
+  }
+
+  function canAct(what) {
+    return can(`job.${what}.all`) || (can(`job.${what}.own`) && session.user && job.owner_id === session.user.id);
+  }
+
+  function renderDataset() {
+    const s = job.upload_summary;
+    const rows = (s?.datasets || []).map((d) => h('tr', {}, h('td', {}, d.id), h('td.mono', {}, d.instance_data_dir),
+      h('td.num', {}, d.file_count), h('td.num', {}, bytes(d.total_bytes))));
+    clear(dataset,
+      (job.dataloader_config || []).length === 0 ? h('p.muted', {}, 'No datasets in this job.') : null,
+      rows.length ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Dataset'), h('th', {}, 'Directory'),
+        h('th', {}, 'Files'), h('th', {}, 'Size'))), h('tbody', {}, rows)) :
+        (job.dataloader_config || []).map((d) => h('div.mono', {}, `${d.id}: ${d.instance_data_dir || d.type || ''}`)),
+      job.archive_bytes ? h('p.muted', {}, `Uploaded archive: ${bytes(job.archive_bytes)}`) : null);
+    config.textContent = JSON.stringify(job.config, null, 2);
+  }
+
+  function addEvent(e) {
+    const text = e.type === 'status' ? `Status: ${e.data.status}${e.data.message ? ' — ' + e.data.message : ''}`
+      : e.type === 'upload' ? `${e.data.stage}${e.data.message ? ' (' + e.data.message + ')' : ''}`
+        : e.type === 'approval' ? `Approval ${e.data.decision}${e.data.reviewer ? ' by ' + e.data.reviewer : ''}${e.data.notes ? ': ' + e.data.notes : ''}`
+          : `${e.type}${e.data.message ? ': ' + e.data.message : e.data.stage ? ': ' + e.data.stage : ''}`;
+    timeline.append(h('li', {}, h('time', { datetime: e.created_at }, when(e.created_at)), text));
+    timeline.scrollTop = timeline.scrollHeight;
+  }
+
+  function setupChart(points) {
+    if (!window.Chart) return;
+    chart = new window.Chart(canvas, {
+      type: 'line',
+      data: { datasets: [
+        { label: 'Loss', data: points.filter((p) => p.loss != null).map((p) => ({ x: p.step, y: p.loss })),
+          borderColor: '#6366f1', pointRadius: 0, yAxisID: 'y', tension: 0.2 },
+        { label: 'Learning rate', data: points.filter((p) => p.learning_rate != null).map((p) => ({ x: p.step, y: p.learning_rate })),
+          borderColor: '#f59e0b', pointRadius: 0, yAxisID: 'lr', borderDash: [4, 3] }] },
+      options: { animation: false, maintainAspectRatio: false, parsing: false,
+        scales: { x: { type: 'linear', title: { display: true, text: 'Step' } },
+          y: { title: { display: true, text: 'Loss' } },
+          lr: { position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: 'LR' } } } },
+    });
+    chartPanel.hidden = false;
+  }
+
+  function addPoint(p) {
+    if (!chart || p.current == null) return;
+    const [loss, lr] = chart.data.datasets;
+    const last = loss.data[loss.data.length - 1];
+    if (last && last.x >= p.current) return;
+    if (p.loss != null) loss.data.push({ x: p.current, y: p.loss });
+    if (p.learning_rate != null) lr.data.push({ x: p.current, y: p.learning_rate });
+    chart.update('none');
+  }
+
+  function showLogs() {
+    logPanel.hidden = false;
+    logs.focus();
+    if (logStream) return;
+    logs.textContent = '';
+    const state = document.getElementById('log-state');
+    state.textContent = 'live';
+    logStream = new EventSource(`/api/cloud/jobs/${encodeURIComponent(jobId)}/logs/stream?tail=500`);
+    logStream.addEventListener('message', (e) => {
+      const atBottom = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 20;
+      logs.append(e.data + '\n');
+      if (atBottom) logs.scrollTop = logs.scrollHeight;
+    });
+    logStream.addEventListener('done', (e) => { state.textContent = `ended (${e.data})`; logStream.close(); });
+  }
+
+  async function cancel() {
+    try {
+      await post(`/api/cloud/jobs/${encodeURIComponent(jobId)}/cancel`);
+      toast('Job cancelled');
+    } catch (e) { toast(e.message, true); }
+  }
+
+  async function remove() {
+    if (!confirm('Delete this job from the history? Its outputs are kept.')) return;
+    try {
+      await del(`/api/cloud/jobs/${encodeURIComponent(jobId)}`);
+      toast('Job deleted');
+      location.hash = '#/jobs';
+    } catch (e) { toast(e.message, true); }
+  }
+
+  async function load() {
+    try {
+      job = (await get(`/api/cloud/jobs/${encodeURIComponent(jobId)}`)).job;
+    } catch (e) {
+      clear(main, h('div.panel.empty', {}, h('strong', {}, 'Job not found'), e.message, h('p', {}, h('a', { href: '#/jobs' }, 'Back to all jobs'))));
+      return;
+    }
+    renderJob();
+    renderDataset();
+    const [events, metrics] = await Promise.all([
+      get(`/api/cloud/jobs/${encodeURIComponent(jobId)}/events`),
+      get(`/api/cloud/jobs/${encodeURIComponent(jobId)}/metrics`)]);
+    events.events.forEach(addEvent);
+    setupChart(metrics.points);
+    const stream = new EventSource(`/api/cloud/events?job_id=${encodeURIComponent(jobId)}`);
+    closers.push(() => stream.close());
+    stream.addEventListener('job', (e) => {
+      const update = JSON.parse(e.data);
+      job = { ...job, ...update, config: job.config, dataloader_config: job.dataloader_config,
+        upload_summary: job.upload_summary, estimate: job.estimate, approval: job.approval };
+      renderJob();
+      addPoint(update.progress || {});
+    });
+    stream.addEventListener('timeline', (e) => addEvent(JSON.parse(e.data)));
+    stream.addEventListener('job_deleted', () => { location.hash = '#/jobs'; });
+    const ticker = setInterval(() => {
+      if (!job || job.status !== 'running') return;
+      const { elapsed, cost } = live(job);
+      const el = document.getElementById('elapsed');
+      if (el) el.textContent = duration(elapsed);
+      const c = document.getElementById('cost');
+      if (c) c.firstChild.textContent = money(cost);
+    }, 1000);
+    closers.push(() => clearInterval(ticker));
+  }
+
+  load();
+  return () => { closers.forEach((fn) => fn()); if (logStream) logStream.close(); if (chart) chart.destroy(); };
+}

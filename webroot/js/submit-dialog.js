@@ -1,0 +1,105 @@
+// "Train in Cloud": choose the config, provider and hardware, review the upload summary and the
+// estimate, then submit. Server errors appear next to the field they are about.
+import { get, post } from './api.js';
+import { bytes, clear, field, h, money, toast } from './dom.js';
+
+export async function openSubmit(prefill = {}) {
+  const [configs, providers] = await Promise.all([get('/api/configs'), get('/api/cloud/providers')]);
+  const configSelect = h('select', { name: 'config_name_to_load' },
+    prefill.config ? h('option', { value: '' }, `This job's config (${prefill.configName || 'snapshot'})`) : null,
+    configs.configs.map((c) => h('option', { value: c.name }, c.name)));
+  if (!prefill.config && configs.configs.length === 0) {
+    toast('Save a config in the Model tab first.', true);
+    location.hash = '#/model';
+    return;
+  }
+  const providerSelect = h('select', { name: 'provider' }, providers.providers.map((p) =>
+    h('option', { value: p.id, selected: p.id === (prefill.provider || 'replicate') }, `${p.name}${p.configured ? '' : ' (not configured)'}`)));
+  const hardwareSelect = h('select', { name: 'hardware_profile' });
+  const runName = h('input', { name: 'tracker_run_name', placeholder: 'optional', value: prefill.runName || '' });
+  const f = {
+    config_name_to_load: field('Config', configSelect),
+    provider: field('Provider', providerSelect),
+    hardware_profile: field('Hardware', hardwareSelect),
+    tracker_run_name: field('Run name', runName, 'Shown in the job list and passed to your tracker.'),
+  };
+  const summary = h('div', { 'aria-live': 'polite' });
+  const formError = h('div.form-error', { role: 'alert' });
+  const submit = h('button.primary#submit-job', { type: 'submit' }, 'Submit');
+  const dialog = h('dialog#submit-dialog', { 'aria-labelledby': 'submit-title' },
+    h('form', { method: 'dialog', onsubmit: onSubmit },
+      h('header', {}, h('h2#submit-title', {}, 'Train in Cloud')),
+      h('div.body', {}, h('div.grid2', {}, f.config_name_to_load.wrap, f.provider.wrap, f.hardware_profile.wrap,
+        f.tracker_run_name.wrap), h('h3', {}, 'Upload summary'), summary, formError),
+      h('footer', {}, h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'), submit)));
+  dialog.addEventListener('close', () => dialog.remove());
+  document.body.append(dialog);
+
+  function provider() { return providers.providers.find((p) => p.id === providerSelect.value); }
+
+  function fillHardware() {
+    const p = provider();
+    clear(hardwareSelect, (p?.hardware || []).map((hw) => h('option', {
+      value: hw.id, selected: hw.id === (prefill.hardware || p.settings.hardware_profile),
+    }, `${hw.name} — ${money(hw.cost_per_hour)}/h`)));
+    hardwareSelect.disabled = !(p?.hardware || []).length || p.job_type === 'local';
+  }
+
+  function body() {
+    const b = { tracker_run_name: runName.value || undefined };
+    if (hardwareSelect.value && !hardwareSelect.disabled) b.hardware_profile = hardwareSelect.value;
+    if (configSelect.value) b.config_name_to_load = configSelect.value;
+    else { b.config = prefill.config; b.dataloader_config = prefill.dataloader; }
+    return b;
+  }
+
+  let check = 0;
+  async function review() {
+    const mine = ++check;
+    clear(summary, h('p.muted', {}, 'Checking datasets…'));
+    try {
+      const s = await post(`/api/cloud/jobs/upload-summary?provider=${encodeURIComponent(providerSelect.value)}`, body());
+      if (mine !== check) return;
+      const rows = s.datasets.map((d) => h('tr', {}, h('td', {}, d.id), h('td.num', {}, d.file_count),
+        h('td.num', {}, bytes(d.total_bytes)), h('td', {}, [...d.errors, ...d.warnings].join(' ') || 'OK')));
+      clear(summary,
+        s.note ? h('div.notice', {}, s.note) : null,
+        rows.length ? h('table#upload-summary', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Dataset'), h('th', {}, 'Files'),
+          h('th', {}, 'Size'), h('th', {}, 'Notes'))), h('tbody', {}, rows)) : h('p.muted', {}, 'No local datasets to upload.'),
+        s.requires_upload ? h('p.muted', {}, `About ${bytes(s.archive_estimate_bytes)} will be uploaded` +
+          (s.upload_limit_bytes ? ` (limit ${bytes(s.upload_limit_bytes)}).` : '.')) : null,
+        s.estimate?.estimated_cost_usd != null ? h('div.notice.ok#estimate', {},
+          `Estimated cost: ${money(s.estimate.estimated_cost_usd)} (${s.estimate.basis}).`) : null,
+        s.errors.map((e) => h('div.notice.bad', {}, e)),
+        s.warnings.map((w) => h('div.notice.warn', {}, w)));
+      submit.disabled = s.errors.length > 0;
+    } catch (e) {
+      if (mine === check) clear(summary, h('div.notice.bad', {}, e.message));
+    }
+  }
+
+  async function onSubmit(e) {
+    e.preventDefault();
+    Object.values(f).forEach((x) => { x.error.textContent = ''; });
+    formError.textContent = '';
+    submit.disabled = true;
+    try {
+      const r = await post(`/api/cloud/jobs/submit?provider=${encodeURIComponent(providerSelect.value)}`, body());
+      dialog.close();
+      toast(r.idempotent_hit ? 'That job was already submitted.' : `Submitted (${r.status}).`);
+      (r.warnings || []).slice(0, 2).forEach((w) => toast(w));
+      location.hash = `#/job/${encodeURIComponent(r.job_id)}`;
+    } catch (err) {
+      const target = f[err.details?.field] || (err.details?.field === 'dataloader_config' ? null : null);
+      (target ? target.error : formError).textContent = err.message;
+      submit.disabled = false;
+    }
+  }
+
+  providerSelect.addEventListener('change', () => { fillHardware(); review(); });
+  configSelect.addEventListener('change', review);
+  hardwareSelect.addEventListener('change', review);
+  fillHardware();
+  dialog.showModal();
+  review();
+}
