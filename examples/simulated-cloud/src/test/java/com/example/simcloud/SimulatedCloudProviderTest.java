@@ -73,7 +73,7 @@ class SimulatedCloudProviderTest {
     Vertx vertx = Vertx.vertx();
     try {
       Provider provider = new SimulatedCloudFactory().create(context(vertx, Map.of("seconds_per_job", "1")));
-      String id = provider.submit(new JobSpec("job-1", new JsonObject(), new JsonArray(), null, null, null, null, null))
+      String id = provider.submit(new JobSpec("job-1", new JsonObject(), new JsonArray(), null, null, null, null, null, null))
           .await().externalId();
       assertEquals(ProviderStatus.QUEUED, provider.status(id).await().status());
       Thread.sleep(1400);

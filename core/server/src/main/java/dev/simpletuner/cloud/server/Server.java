@@ -4,8 +4,11 @@ import dev.simpletuner.cloud.server.auth.AuditLog;
 import dev.simpletuner.cloud.server.auth.Authenticator;
 import dev.simpletuner.cloud.server.auth.Sessions;
 import dev.simpletuner.cloud.server.config.ServerConfig;
+import dev.simpletuner.cloud.server.delivery.DeliveryVerticle;
 import dev.simpletuner.cloud.server.http.HttpVerticle;
-import dev.simpletuner.cloud.server.job.CallbackTokens;
+import dev.simpletuner.cloud.server.job.JobTokens;
+import dev.simpletuner.cloud.server.plugin.Deliveries;
+import dev.simpletuner.cloud.server.plugin.PluginRegistry;
 import dev.simpletuner.cloud.server.job.JobLifecycleVerticle;
 import dev.simpletuner.cloud.server.plugin.HostJobReporter;
 import dev.simpletuner.cloud.server.plugin.Providers;
@@ -48,17 +51,19 @@ public final class Server {
     StateDir.prepare(config);
     String hostId = StateDir.hostId(config);
     SecretBox secrets = SecretBox.open(config.stateDir(), env);
+    PluginRegistry plugins = PluginRegistry.discover(config.pluginsDir());
     Vertx vertx = Vertx.vertx();
     long startedAt = System.currentTimeMillis();
     Clock clock = Clock.systemUTC();
     return Store.open(vertx, config.databaseUrl(), config.cloudDir().resolve("jobs.db"))
         .compose(store -> store.settings().putIfAbsent("server", "callback_key", randomKey(), startedAt)
             .compose(key -> Sessions.open(vertx, store, startedAt).compose(sessions -> Providers.load(vertx, config,
-                    env, store, secrets, hostId, new HostJobReporter(vertx, store))
-                .map(providers -> new ServerContext(config, env, store, providers,
-                    new CallbackTokens(Base64.getDecoder().decode(key)), secrets,
+                    env, store, secrets, hostId, new HostJobReporter(vertx, store), plugins)
+                .compose(providers -> Deliveries.load(vertx, config, env, store, secrets, plugins)
+                .map(deliveries -> new ServerContext(config, env, store, providers, deliveries,
+                    new JobTokens(Base64.getDecoder().decode(key)), secrets,
                     new Authenticator(store, sessions, clock), new AuditLog(store.audit(), secrets.derive("audit")),
-                    localBaseUrl(config), hostId, clock, startedAt)))))
+                    localBaseUrl(config), hostId, clock, startedAt))))))
         .compose(ctx -> deploy(vertx, ctx).map(v -> new Server(vertx, ctx)))
         .onSuccess(server -> LOG.info("SimpleTuner cloud server listening on http://{}:{} (state {}, {} store, "
                 + "providers {})", config.host(), config.port(), config.stateDir(),
@@ -75,6 +80,7 @@ public final class Server {
     return vertx.deployVerticle(new UploadVerticle(ctx))
         .compose(id -> vertx.deployVerticle(new JobLifecycleVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new ProviderPollingVerticle(ctx)))
+        .compose(id -> vertx.deployVerticle(new DeliveryVerticle(ctx)))
         .compose(id -> {
           var limiters = HttpVerticle.sharedLimiters();
           return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters),
@@ -102,6 +108,7 @@ public final class Server {
         .eventually(() -> Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()))
         .eventually(() -> {
           ctx.providers().close();
+          ctx.deliveries().close();
           return ctx.store().close();
         })
         .eventually(vertx::close)

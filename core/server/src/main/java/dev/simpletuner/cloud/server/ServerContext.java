@@ -3,7 +3,8 @@ package dev.simpletuner.cloud.server;
 import dev.simpletuner.cloud.server.auth.AuditLog;
 import dev.simpletuner.cloud.server.auth.Authenticator;
 import dev.simpletuner.cloud.server.config.ServerConfig;
-import dev.simpletuner.cloud.server.job.CallbackTokens;
+import dev.simpletuner.cloud.server.job.JobTokens;
+import dev.simpletuner.cloud.server.plugin.Deliveries;
 import dev.simpletuner.cloud.server.plugin.Providers;
 import dev.simpletuner.cloud.server.secret.SecretBox;
 import dev.simpletuner.cloud.server.store.Store;
@@ -18,7 +19,7 @@ import java.util.Map;
  * @param startedAt    epoch millis of start-up
  */
 public record ServerContext(ServerConfig config, Map<String, String> env, Store store, Providers providers,
-                            CallbackTokens callbackTokens, SecretBox secrets, Authenticator auth, AuditLog audit,
+                            Deliveries deliveries, JobTokens tokens, SecretBox secrets, Authenticator auth, AuditLog audit,
                             String localBaseUrl, String hostId, Clock clock, long startedAt) {
 
   public long now() {

@@ -2,6 +2,7 @@ package dev.simpletuner.cloud.spi;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 
 /**
  * Everything a provider needs to start one job.
@@ -15,7 +16,15 @@ import io.vertx.core.json.JsonObject;
  * @param dataArchiveUrl   where the uploaded dataset archive lives; null when nothing was uploaded
  * @param platformWebhookUrl where the provider's own platform should send status webhooks; null when
  *                         the host has no public URL
+ * @param secrets          secrets the trainer needs that must not be written into the config, by name
+ *                         (e.g. {@code "hf_token"}: the user chose to let the trainer push to the Hub);
+ *                         pass them the provider's own secret way and never log them
  */
 public record JobSpec(String jobId, JsonObject config, JsonArray dataloaderConfig, String hardwareProfile,
-                      String runName, JsonArray webhookConfig, String dataArchiveUrl, String platformWebhookUrl) {
+                      String runName, JsonArray webhookConfig, String dataArchiveUrl, String platformWebhookUrl,
+                      Map<String, String> secrets) {
+
+  public JobSpec {
+    secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
+  }
 }

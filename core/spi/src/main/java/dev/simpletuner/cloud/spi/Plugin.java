@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.spi;
 
+import dev.simpletuner.cloud.spi.delivery.DeliveryFactory;
 import java.util.List;
 
 /**
@@ -23,6 +24,11 @@ public interface Plugin {
 
   /** Training providers this plugin contributes. */
   default List<ProviderFactory> providerFactories() {
+    return List.of();
+  }
+
+  /** Delivery targets (where finished models go) this plugin contributes. */
+  default List<DeliveryFactory> deliveryFactories() {
     return List.of();
   }
 }

@@ -26,6 +26,11 @@ public final class Addresses {
   /** Publish: a job was deleted {@code {job_id}}. */
   public static final String JOB_DELETED = "jobs.deleted";
 
+  /** Publish: a file arrived through the storage endpoint {@code {job_id, key, size}}. */
+  public static final String JOB_OUTPUT = "jobs.output";
+  /** Send: deliver (or retry delivering) a job's outputs {@code {job_id, target?}}. */
+  public static final String DELIVERY_START = "delivery.start";
+
   /** Request: decide an approval request {@code {request_id, decision, reviewer, notes}}. */
   public static final String APPROVAL_DECIDE = "approvals.decide";
 

@@ -90,7 +90,8 @@ public final class ConfigLoader {
         "limits.log_lines_per_job");
     return new ServerConfig(host, port, stateDir, configFile, databaseUrl, publicUrl,
         pluginsDir != null ? expand(pluginsDir) : stateDir.resolve("plugins"), maxBody, logLines,
-        providerSettings(section(file, "providers")));
+        pluginSettings(section(file, "providers"), "providers"), pluginSettings(section(file, "delivery"), "delivery"),
+        storage(section(file, "storage")));
   }
 
   private static Map<Key, String> parseFlags(List<String> args) {
@@ -163,14 +164,21 @@ public final class ConfigLoader {
     return stringKeys(map);
   }
 
-  private static Map<String, Map<String, String>> providerSettings(Map<String, Object> providers) {
+  private static ServerConfig.Storage storage(Map<String, Object> storage) {
+    ServerConfig.Storage d = ServerConfig.Storage.DEFAULT;
+    return new ServerConfig.Storage(parseLong(storage.get("grace_seconds"), d.graceSeconds(), "storage.grace_seconds"),
+        parseLong(storage.get("settle_seconds"), d.settleSeconds(), "storage.settle_seconds"));
+  }
+
+  /** {@code <section>.<id>.<setting>}: settings of providers or delivery targets. */
+  private static Map<String, Map<String, String>> pluginSettings(Map<String, Object> section, String name) {
     Map<String, Map<String, String>> result = new LinkedHashMap<>();
-    providers.forEach((id, settings) -> {
+    section.forEach((id, settings) -> {
       if (!(settings instanceof Map<?, ?> map)) {
-        throw new ConfigException("Config key 'providers." + id + "' must be a mapping of settings.");
+        throw new ConfigException("Config key '" + name + "." + id + "' must be a mapping of settings.");
       }
       Map<String, String> values = new LinkedHashMap<>();
-      stringKeys(map).forEach((k, v) -> values.put(k, scalar(v, "providers." + id + "." + k)));
+      stringKeys(map).forEach((k, v) -> values.put(k, scalar(v, name + "." + id + "." + k)));
       result.put(id, Map.copyOf(values));
     });
     return Map.copyOf(result);

@@ -16,10 +16,23 @@ import java.util.Map;
  * @param maxBodyBytes      request body limit for JSON APIs
  * @param logLinesPerJob    how many log lines are kept per job (older ones are dropped)
  * @param providerSettings  {@code providers.<id>.<setting>} from the config file
+ * @param deliverySettings  {@code delivery.<target>.<setting>} from the config file
+ * @param storage           the storage endpoint's timing
  */
 public record ServerConfig(String host, int port, Path stateDir, Path configFile, String databaseUrl, String publicUrl,
                            Path pluginsDir, long maxBodyBytes, int logLinesPerJob,
-                           Map<String, Map<String, String>> providerSettings) {
+                           Map<String, Map<String, String>> providerSettings,
+                           Map<String, Map<String, String>> deliverySettings, Storage storage) {
+
+  /**
+   * @param graceSeconds  how long a job's storage credentials keep working after it ended, so a
+   *                      final upload racing the completion webhook still lands
+   * @param settleSeconds how long uploads must have been quiet after a job ended before its
+   *                      outputs are delivered
+   */
+  public record Storage(long graceSeconds, long settleSeconds) {
+    public static final Storage DEFAULT = new Storage(1800, 10);
+  }
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8001;
@@ -40,6 +53,6 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, stateDir, configFile, databaseUrl, publicUrl, pluginsDir, maxBodyBytes,
-        logLinesPerJob, providerSettings);
+        logLinesPerJob, providerSettings, deliverySettings, storage);
   }
 }

@@ -12,7 +12,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 final class Contract {
   /** Response types the contract library does not know; responses are not validated, so it sees them as text. */
   private static final Set<String> OPAQUE_RESPONSE_TYPES = Set.of("text/event-stream", "text/html",
-      "application/yaml");
+      "application/yaml", "application/octet-stream");
 
   private Contract() {
   }
@@ -23,13 +23,20 @@ final class Contract {
   }
 
   /**
-   * A copy for the contract library: streaming and document responses declared as plain text, and
-   * no security requirements (access is decided by {@link AccessGuard} from the published contract).
+   * A copy for the contract library: streaming and document responses declared as plain text, no
+   * security requirements (access is decided by {@link AccessGuard} from the published contract),
+   * and without the raw-protocol paths ({@code x-raw}: the S3 endpoint) that have handlers of their own.
    */
   static JsonObject forRouter(JsonObject published) {
     JsonObject copy = published.copy();
     copy.remove("security");
     JsonObject paths = copy.getJsonObject("paths");
+    for (String path : Set.copyOf(paths.fieldNames())) {
+      if (paths.getJsonObject(path).stream().anyMatch(e -> e.getValue() instanceof JsonObject op
+          && op.getBoolean("x-raw", false))) {
+        paths.remove(path);
+      }
+    }
     for (String path : paths.fieldNames()) {
       JsonObject item = paths.getJsonObject(path);
       for (String method : item.fieldNames()) {

@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.http;
 
 import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.storage.StorageHandler;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -58,6 +59,7 @@ public final class HttpVerticle extends VerticleBase {
     new JobRoutes(vertx, ctx).mount(operations);
     new ConfigRoutes(ctx).mount(operations);
     new ProviderRoutes(vertx, ctx).mount(operations);
+    new DeliveryRoutes(vertx, ctx).mount(operations);
     new MetricsRoutes(ctx).mount(operations);
     new WebhookRoutes(vertx, ctx).mount(operations);
     new DocsRoutes(published, yaml).mount(operations);
@@ -70,6 +72,9 @@ public final class HttpVerticle extends VerticleBase {
     FailureHandler failures = new FailureHandler();
     Router root = Router.router(vertx);
     root.route().handler(HttpVerticle::securityHeaders);
+    // S3 clients authenticate with per-job SigV4 credentials and stream their bodies: ahead of the
+    // session guard and the body handler.
+    root.route(StorageHandler.PATH + "/*").handler(new StorageHandler(vertx, ctx));
     root.route().handler(guard);
     root.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH)
         .handler(BodyHandler.create(false).setBodyLimit(ctx.config().maxBodyBytes()));

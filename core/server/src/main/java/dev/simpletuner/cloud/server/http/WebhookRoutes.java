@@ -57,7 +57,7 @@ final class WebhookRoutes {
   /** A trainer's progress event; the per-job token is checked before anything is read from the store. */
   private void trainer(RoutingContext rc) {
     String jobId = Params.path(rc, "job_id");
-    if (!ctx.callbackTokens().verify(jobId, presentedToken(rc))) {
+    if (!ctx.tokens().verifyCallback(jobId, presentedToken(rc))) {
       rc.fail(new AppException(ErrorCode.INVALID_TOKEN, "Missing or wrong job token. Send the auth_token from the "
           + "job's webhook_config in the X-API-Key header."));
       return;

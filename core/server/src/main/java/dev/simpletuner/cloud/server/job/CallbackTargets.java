@@ -20,7 +20,7 @@ final class CallbackTargets {
     return new JsonArray().add(new JsonObject()
         .put("webhook_type", "raw")
         .put("callback_url", base + "/api/webhooks/trainer/" + jobId)
-        .put("auth_token", ctx.callbackTokens().tokenFor(jobId)));
+        .put("auth_token", ctx.tokens().callbackToken(jobId)));
   }
 
   /**

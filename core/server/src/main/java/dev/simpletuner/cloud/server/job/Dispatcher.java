@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.job;
 
 import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.delivery.DeliveryPlanner;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.store.JobUpdate;
 import dev.simpletuner.cloud.spi.JobSpec;
@@ -22,11 +23,13 @@ final class Dispatcher {
   private final ServerContext ctx;
   private final JobEvents events;
   private final PerJobQueue queue;
+  private final DeliveryPlanner planner;
 
   Dispatcher(ServerContext ctx, JobEvents events, PerJobQueue queue) {
     this.ctx = ctx;
     this.events = events;
     this.queue = queue;
+    this.planner = new DeliveryPlanner(ctx);
   }
 
   Future<Void> dispatchAll() {
@@ -69,11 +72,11 @@ final class Dispatcher {
   private Future<Void> submit(ProviderHandle handle, Job job) {
     String base = handle.runsLocally() ? ctx.localBaseUrl()
         : CallbackTargets.baseOf(job.metadata().getString("callback_base"));
-    JobSpec spec = new JobSpec(job.jobId(), job.config(), job.dataloaderConfig(), job.hardwareProfile(),
-        job.trackerRunName(), CallbackTargets.webhookConfig(ctx, job.jobId(), base),
-        job.metadata().getString("data_archive_url"),
-        handle.runsLocally() || base == null ? null : base + "/api/webhooks/" + handle.id());
-    return handle.guarded(() -> handle.provider().submit(spec))
+    return planner.trainerSide(job.jobId(), handle, job.config(), job.metadata().getJsonObject("delivery"), base)
+        .compose(trainer -> handle.guarded(() -> handle.provider().submit(new JobSpec(job.jobId(), trainer.config(),
+            job.dataloaderConfig(), job.hardwareProfile(), job.trackerRunName(),
+            CallbackTargets.webhookConfig(ctx, job.jobId(), base), job.metadata().getString("data_archive_url"),
+            handle.runsLocally() || base == null ? null : base + "/api/webhooks/" + handle.id(), trainer.secrets()))))
         .compose(accepted -> accepted(job, accepted))
         .recover(e -> {
           LOG.warn("Provider {} did not accept job {}: {}", handle.id(), job.jobId(), e.getMessage());

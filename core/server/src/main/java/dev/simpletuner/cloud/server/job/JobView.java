@@ -40,7 +40,7 @@ public final class JobView {
         .put("progress", progress(job.progress()))
         .put("error_message", job.errorMessage())
         .put("output_url", job.outputUrl())
-        .put("delivery", new JsonObject())
+        .put("delivery", job.delivery() == null ? new JsonArray() : job.delivery())
         .put("is_terminal", job.status().isTerminal())
         .put("is_active", job.status().isActive())
         .put("queue_position", queuePosition)

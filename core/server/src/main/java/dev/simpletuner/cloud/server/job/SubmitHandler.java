@@ -2,6 +2,7 @@ package dev.simpletuner.cloud.server.job;
 
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
+import dev.simpletuner.cloud.server.delivery.DeliveryPlanner;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
@@ -30,6 +31,7 @@ final class SubmitHandler {
   private final JobEvents events;
   private final Dispatcher dispatcher;
   private final SubmitChecks checks;
+  private final DeliveryPlanner planner;
   /** How long an approval request stays open before the job is cancelled. */
   static final long APPROVAL_TTL_MS = 24 * 3600 * 1000L;
 
@@ -39,6 +41,7 @@ final class SubmitHandler {
     this.events = events;
     this.dispatcher = dispatcher;
     this.checks = new SubmitChecks(vertx, ctx);
+    this.planner = new DeliveryPlanner(ctx);
   }
 
   /** @param message {@code {owner_id, role, provider, body}} */
@@ -65,10 +68,14 @@ final class SubmitHandler {
             + "submissions are paused for a short while. Try again in a minute.",
             new JsonObject().put("provider", provider.id()).put("circuit", provider.breakerState()));
       }
+      String jobId = UUID.randomUUID().toString();
+      String callbackBase = callbackBase(provider, request);
       return resolveConfig(request)
           .compose(resolved -> checks.prepare(provider, resolved.config(), resolved.dataloader(), hardware, ownerId,
                   role)
-              .map(prepared -> newJob(ownerId, provider, request, resolved, hardware, prepared)))
+              .compose(prepared -> planner.plan(jobId, provider, resolved.config(), request.delivery(), callbackBase)
+                  .map(planned -> newJob(jobId, ownerId, provider, request, resolved, hardware, prepared, planned,
+                      callbackBase))))
           .compose(job -> ctx.store().jobs().submit(job, request.idempotencyKey(), request.requestHash()))
           .compose(outcome -> outcome.hit() ? replyExisting(outcome, request) : started(outcome.job()));
     });
@@ -166,10 +173,14 @@ final class SubmitHandler {
         + ".", new JsonObject().put("field", "hardware_profile"));
   }
 
-  private Job newJob(String ownerId, ProviderHandle provider, SubmitRequest request, Resolved resolved,
-                     String hardware, SubmitChecks.Prepared prepared) {
+  private Job newJob(String jobId, String ownerId, ProviderHandle provider, SubmitRequest request, Resolved resolved,
+                     String hardware, SubmitChecks.Prepared prepared, DeliveryPlanner.Planned planned,
+                     String callbackBase) {
     long now = ctx.now();
-    JsonObject metadata = new JsonObject().put("warnings", new JsonArray(new ArrayList<>(prepared.warnings())));
+    List<String> warnings = new ArrayList<>(prepared.warnings());
+    warnings.addAll(planned.warnings());
+    JsonObject metadata = new JsonObject().put("warnings", new JsonArray(warnings))
+        .put("delivery", planned.metadata());
     if (prepared.uploadSummary() != null) {
       metadata.put("upload_summary", prepared.uploadSummary());
     }
@@ -188,25 +199,30 @@ final class SubmitHandler {
           + String.join("; ", prepared.approvalReasons()) + ".");
     }
     if (request.webhookUrl() != null) {
-      metadata.put("webhook_url", request.webhookUrl()).put("callback_base", request.webhookUrl());
-    } else if (!provider.runsLocally()) {
-      String base = publicBase(provider);
-      if (base != null) {
-        metadata.put("callback_base", base);
-      }
+      metadata.put("webhook_url", request.webhookUrl());
+    }
+    if (callbackBase != null) {
+      metadata.put("callback_base", callbackBase);
     }
     if (request.idempotencyKey() != null) {
       metadata.put("idempotency_key", request.idempotencyKey());
     }
-    return Job.submitted(UUID.randomUUID().toString(), ownerId,
+    return Job.submitted(jobId, ownerId,
         provider.runsLocally() ? JobType.LOCAL : JobType.CLOUD, provider.id(), status,
         resolved.configName(), request.trackerRunName(), hardware, null, rate(provider, hardware),
-        prepared.estimatedCost(), now, resolved.config(), resolved.dataloader(), metadata);
+        prepared.estimatedCost(), now, resolved.config(), resolved.dataloader(), metadata, planned.status());
   }
 
-  private String publicBase(ProviderHandle provider) {
+  /** Where a cloud trainer reaches this server: the submission's webhook URL, else the public URL; null for local jobs. */
+  private String callbackBase(ProviderHandle provider, SubmitRequest request) {
+    if (request.webhookUrl() != null) {
+      return CallbackTargets.baseOf(request.webhookUrl());
+    }
+    if (provider.runsLocally()) {
+      return null;
+    }
     String configured = ctx.config().publicUrl();
-    return configured != null ? configured : provider.saved().get(ProviderSettings.WEBHOOK_URL);
+    return CallbackTargets.baseOf(configured != null ? configured : provider.saved().get(ProviderSettings.WEBHOOK_URL));
   }
 
   private static double rate(ProviderHandle provider, String hardware) {

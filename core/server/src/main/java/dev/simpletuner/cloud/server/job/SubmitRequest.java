@@ -18,7 +18,7 @@ import java.util.TreeMap;
  */
 public record SubmitRequest(String provider, JsonObject config, JsonArray dataloaderConfig, String configNameToLoad,
                             String configName, String trackerRunName, String idempotencyKey, String hardwareProfile,
-                            String webhookUrl, JsonObject body) {
+                            String webhookUrl, JsonArray delivery, JsonObject body) {
 
   public static final int MAX_IDEMPOTENCY_KEY = 256;
 
@@ -38,7 +38,8 @@ public record SubmitRequest(String provider, JsonObject config, JsonArray datalo
       checkConfig(config);
     }
     return new SubmitRequest(provider, config, dataloader, configNameToLoad, text(body, "config_name", 200),
-        text(body, "tracker_run_name", 200), key, text(body, "hardware_profile", 64), url(body, "webhook_url"), body);
+        text(body, "tracker_run_name", 200), key, text(body, "hardware_profile", 64), url(body, "webhook_url"),
+        arrayOrNull(body, "delivery"), body);
   }
 
   /** Checks the trainer settings the server itself relies on. */

@@ -14,9 +14,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * A third-party provider, called with its own class loader as the thread's context class loader
- * (libraries such as Jackson or ServiceLoader inside the plugin look there), and with exceptions it
- * throws turned into failed futures.
+ * A third-party provider, every call made through {@link PluginCalls} with the plugin's class
+ * loader.
  */
 final class IsolatedProvider implements Provider {
   private final Provider delegate;
@@ -27,24 +26,8 @@ final class IsolatedProvider implements Provider {
     this.loader = loader;
   }
 
-  static <T> T withLoader(ClassLoader loader, Supplier<T> call) {
-    Thread thread = Thread.currentThread();
-    ClassLoader previous = thread.getContextClassLoader();
-    thread.setContextClassLoader(loader);
-    try {
-      return call.get();
-    } finally {
-      thread.setContextClassLoader(previous);
-    }
-  }
-
   private <T> Future<T> async(Supplier<Future<T>> call) {
-    try {
-      Future<T> result = withLoader(loader, call);
-      return result == null ? Future.failedFuture(new IllegalStateException("the plugin returned no future")) : result;
-    } catch (RuntimeException | LinkageError e) {
-      return Future.failedFuture(e);
-    }
+    return PluginCalls.async(loader, call);
   }
 
   @Override
@@ -54,22 +37,22 @@ final class IsolatedProvider implements Provider {
 
   @Override
   public List<HardwareOffer> hardware() {
-    return withLoader(loader, delegate::hardware);
+    return PluginCalls.withLoader(loader, delegate::hardware);
   }
 
   @Override
   public long maxUploadBytes() {
-    return withLoader(loader, delegate::maxUploadBytes);
+    return PluginCalls.withLoader(loader, delegate::maxUploadBytes);
   }
 
   @Override
   public int concurrencyLimit() {
-    return withLoader(loader, delegate::concurrencyLimit);
+    return PluginCalls.withLoader(loader, delegate::concurrencyLimit);
   }
 
   @Override
   public boolean reportsStatus() {
-    return withLoader(loader, delegate::reportsStatus);
+    return PluginCalls.withLoader(loader, delegate::reportsStatus);
   }
 
   @Override
@@ -119,7 +102,7 @@ final class IsolatedProvider implements Provider {
 
   @Override
   public void close() {
-    withLoader(loader, () -> {
+    PluginCalls.withLoader(loader, () -> {
       delegate.close();
       return null;
     });

@@ -17,14 +17,17 @@ public final class ProviderHandle {
   private final ProviderFactory factory;
   private final Provider provider;
   private final HostProviderContext context;
+  private final SettingLayers settings;
   private final PluginInfo plugin;
 
   private final CircuitBreaker breaker;
 
-  ProviderHandle(ProviderFactory factory, Provider provider, HostProviderContext context, PluginInfo plugin) {
+  ProviderHandle(ProviderFactory factory, Provider provider, HostProviderContext context, SettingLayers settings,
+                 PluginInfo plugin) {
     this.factory = factory;
     this.provider = provider;
     this.context = context;
+    this.settings = settings;
     this.plugin = plugin;
     // Pauses calls to a cloud provider that keeps failing on its side; its own refusals do not count.
     this.breaker = factory.runsLocally() ? null : CircuitBreaker.create("provider-" + factory.id(), context.vertx(),
@@ -85,21 +88,21 @@ public final class ProviderHandle {
 
   /** Current effective settings (secrets in clear text: never render these directly). */
   public Map<String, String> settings() {
-    return context.settings();
+    return settings.effective();
   }
 
   /** Everything saved through the API for this provider (plugin and server settings). */
   public Map<String, String> saved() {
-    return context.saved();
+    return settings.saved();
   }
 
   /** Where each effective setting came from: default, file, saved or env. */
   public Map<String, String> settingSources() {
-    return context.sources();
+    return settings.sources();
   }
 
   /** Re-reads saved settings after they changed. */
   public void reloadSettings(Map<String, String> saved) {
-    context.reload(saved);
+    settings.reload(saved);
   }
 }

@@ -48,7 +48,7 @@ public final class ProviderSettings {
   /** The server's own settings of a provider (saved values only). */
   public Future<Map<String, String>> saved(String providerId) {
     return ctx.store().settings().get(Providers.settingsScope(providerId))
-        .map(stored -> Providers.openSecrets(ctx.secrets(), providerId, stored));
+        .map(stored -> Providers.openSecrets(ctx.secrets(), Providers.settingsScope(providerId), stored));
   }
 
   /** Validates and stores a change; returns the provider as the API shows it afterwards. */
@@ -61,16 +61,8 @@ public final class ProviderSettings {
       if (HOST_KEYS.contains(key)) {
         changes.put(key, hostValue(handle, key, value));
       } else {
-        SettingSpec spec = handle.settingSpecs().stream().filter(s -> s.name().equals(key)).findFirst()
-            .orElseThrow(() -> AppException.invalid(key, "Unknown setting '" + key + "' for provider " + providerId
-                + "."));
-        if (!spec.apiWritable()) {
-          throw AppException.invalid(key, "Setting '" + key + "' can only be changed in the config file or with "
-              + (spec.env() != null ? "the environment variable " + spec.env() : "the server's configuration") + ".");
-        }
-        String checked = SettingValues.check(spec, value);
-        changes.put(key, spec.secret() && checked != null
-            ? ctx.secrets().seal(Providers.settingsScope(providerId) + "/" + key, checked) : checked);
+        changes.put(key, DeclaredSettings.check(ctx.secrets(), Providers.settingsScope(providerId),
+            handle.settingSpecs(), "provider " + providerId, key, value));
       }
     }
     return ctx.store().settings().put(Providers.settingsScope(providerId), changes, ctx.now())
@@ -153,12 +145,8 @@ public final class ProviderSettings {
 
   /** The provider as the API shows it: settings with secrets masked, hardware with prices. */
   public JsonObject render(ProviderHandle handle, Map<String, String> saved) {
-    JsonObject settings = new JsonObject();
     Map<String, String> effective = handle.settings();
-    for (SettingSpec spec : handle.settingSpecs()) {
-      String value = effective.get(spec.name());
-      settings.put(spec.name(), spec.secret() ? SettingValues.mask(value) : value);
-    }
+    JsonObject settings = DeclaredSettings.values(handle.settingSpecs(), effective);
     for (String key : HOST_KEYS) {
       if (!HARDWARE_INFO.equals(key)) {
         settings.put(key, saved.get(key));
@@ -170,23 +158,14 @@ public final class ProviderSettings {
           .put("cost_per_second", offer.costPerSecond()).put("cost_per_hour", Math.round(offer.costPerSecond()
               * 3600 * 10000) / 10000.0));
     }
-    JsonArray specs = new JsonArray();
-    for (SettingSpec spec : handle.settingSpecs()) {
-      specs.add(new JsonObject().put("name", spec.name()).put("type", spec.type().name().toLowerCase(Locale.ROOT))
-          .put("default", spec.secret() ? null : spec.defaultValue()).put("required", spec.required())
-          .put("secret", spec.secret()).put("env", spec.env()).put("api_writable", spec.apiWritable())
-          .put("description", spec.description()));
-    }
-    boolean configured = handle.settingSpecs().stream().filter(SettingSpec::required)
-        .allMatch(s -> effective.get(s.name()) != null && !effective.get(s.name()).isBlank());
     return new JsonObject()
         .put("id", handle.id())
         .put("name", handle.displayName())
         .put("job_type", handle.runsLocally() ? "local" : "cloud")
-        .put("configured", configured)
+        .put("configured", DeclaredSettings.configured(handle.settingSpecs(), effective))
         .put("settings", settings)
         .put("setting_sources", new JsonObject(new LinkedHashMap<>(handle.settingSources())))
-        .put("setting_specs", specs)
+        .put("setting_specs", DeclaredSettings.specs(handle.settingSpecs()))
         .put("hardware", hardware)
         .put("concurrency_limit", handle.provider().concurrencyLimit())
         .put("plugin", new JsonObject().put("name", handle.plugin().name()).put("version", handle.plugin().version()));

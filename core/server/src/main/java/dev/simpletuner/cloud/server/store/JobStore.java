@@ -21,7 +21,7 @@ public final class JobStore {
   private static final String SUMMARY_COLUMNS = "job_id, owner_id, job_type, provider, status, config_name, "
       + "tracker_run_name, hardware_profile, hardware_type, cost_per_second, cost_usd, estimated_cost_usd, "
       + "created_at, updated_at, started_at, completed_at, dispatched_at, external_id, host_id, error_message, "
-      + "output_url, progress, metadata, version";
+      + "output_url, progress, metadata, delivery, version";
   private static final String ALL_COLUMNS = SUMMARY_COLUMNS + ", config, dataloader_config";
   /** Idempotency keys are honoured for this long. */
   public static final long IDEMPOTENCY_TTL_MS = 24L * 3600 * 1000;
@@ -109,14 +109,14 @@ public final class JobStore {
     return db.query(conn, "INSERT INTO jobs (job_id, owner_id, job_type, provider, status, config_name, "
             + "tracker_run_name, hardware_profile, hardware_type, cost_per_second, cost_usd, estimated_cost_usd, "
             + "created_at, updated_at, started_at, completed_at, dispatched_at, external_id, host_id, error_message, "
-            + "output_url, progress, config, dataloader_config, metadata, version) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            + "output_url, progress, config, dataloader_config, metadata, delivery, version) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         job.jobId(), job.ownerId(), job.jobType().wireName(), job.provider(), job.status().wireName(),
         job.configName(), job.trackerRunName(), job.hardwareProfile(), job.hardwareType(), job.costPerSecond(),
         job.costUsd(), job.estimatedCostUsd(), job.createdAt(), job.updatedAt(), job.startedAt(), job.completedAt(),
         job.dispatchedAt(), job.externalId(), job.hostId(), job.errorMessage(), job.outputUrl(),
         job.progress() == null ? null : job.progress().encode(), job.config().encode(),
-        job.dataloaderConfig().encode(), job.metadata().encode(), job.version()).mapEmpty();
+        job.dataloaderConfig().encode(), job.metadata().encode(), job.delivery().encode(), job.version()).mapEmpty();
   }
 
   public Future<Optional<Job>> get(String jobId) {
@@ -233,6 +233,24 @@ public final class JobStore {
     return db.query(sql.toString(), args.toArray()).map(JobStore::first).onComplete(ar -> invalidate(jobId));
   }
 
+  /** Ended jobs whose delivery is not finished (a target pending or interrupted while delivering). */
+  public Future<List<String>> withOpenDeliveries() {
+    return db.query("SELECT job_id FROM jobs WHERE status IN (" + marks(JobStatus.TERMINAL.size()) + ") AND "
+            + "(delivery LIKE ? OR delivery LIKE ?)", concat(statusArgs(JobStatus.TERMINAL),
+            "%\"status\":\"pending\"%", "%\"status\":\"delivering\"%").toArray())
+        .map(rows -> {
+          List<String> ids = new ArrayList<>();
+          rows.forEach(r -> ids.add(r.getString(0)));
+          return ids;
+        });
+  }
+
+  private static List<Object> concat(List<Object> first, Object... more) {
+    List<Object> all = new ArrayList<>(first);
+    all.addAll(List.of(more));
+    return all;
+  }
+
   /** Marks a queued job as handed to its provider by this host; false if someone else did. */
   public Future<Optional<Job>> claimForDispatch(String jobId, String hostId, long now) {
     invalidate(jobId);
@@ -241,7 +259,7 @@ public final class JobStore {
         JobStatus.QUEUED.wireName()).map(JobStore::first).onComplete(ar -> invalidate(jobId));
   }
 
-  /** Deletes a job in one of {@code from}, with its logs and events. */
+  /** Deletes a job in one of {@code from}, with its logs, events, metrics and output records. */
   public Future<Boolean> delete(String jobId, Collection<JobStatus> from) {
     List<Object> args = new ArrayList<>();
     args.add(jobId);
@@ -253,6 +271,11 @@ public final class JobStore {
             : db.query(conn, "DELETE FROM job_logs WHERE job_id = ?", jobId)
                 .compose(v -> db.query(conn, "DELETE FROM job_events WHERE job_id = ?", jobId))
                 .compose(v -> db.query(conn, "DELETE FROM job_metrics WHERE job_id = ?", jobId))
+                // The received files stay on disk (they are the user's models); only their records go.
+                .compose(v -> db.query(conn, "DELETE FROM job_outputs WHERE job_id = ?", jobId))
+                .compose(v -> db.query(conn, "DELETE FROM storage_upload_parts WHERE upload_id IN "
+                    + "(SELECT upload_id FROM storage_uploads WHERE job_id = ?)", jobId))
+                .compose(v -> db.query(conn, "DELETE FROM storage_uploads WHERE job_id = ?", jobId))
                 .map(v -> true))).onComplete(ar -> invalidate(jobId));
   }
 
@@ -368,7 +391,7 @@ public final class JobStore {
         row.getString("error_message"), row.getString("output_url"), object(row.getString("progress")),
         full ? object(row.getString("config")) : new JsonObject(),
         full ? array(row.getString("dataloader_config")) : new JsonArray(),
-        object(row.getString("metadata")), row.getLong("version"));
+        object(row.getString("metadata")), array(row.getString("delivery")), row.getLong("version"));
   }
 
   private static double orZero(Double d) {

@@ -66,6 +66,10 @@ public final class JobUpdate {
     return set("progress", progress == null ? null : progress.encode());
   }
 
+  public JobUpdate delivery(io.vertx.core.json.JsonArray delivery) {
+    return set("delivery", delivery.encode());
+  }
+
   public JobUpdate metadata(JsonObject metadata) {
     return set("metadata", metadata.encode());
   }

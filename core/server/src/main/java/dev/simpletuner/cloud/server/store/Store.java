@@ -27,6 +27,7 @@ public final class Store {
   private final AuditStore audit;
   private final ApprovalStore approvals;
   private final MetricStore metrics;
+  private final OutputStore outputs;
 
   private Store(Db db) {
     this.db = db;
@@ -40,6 +41,11 @@ public final class Store {
     this.audit = new AuditStore(db);
     this.approvals = new ApprovalStore(db);
     this.metrics = new MetricStore(db);
+    this.outputs = new OutputStore(db);
+  }
+
+  public OutputStore outputs() {
+    return outputs;
   }
 
   public MetricStore metrics() {

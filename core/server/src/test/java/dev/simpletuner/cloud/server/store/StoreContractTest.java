@@ -55,7 +55,7 @@ class StoreContractTest {
   private static Job job(String owner, long createdAt, JobStatus status, String provider) {
     return Job.submitted(UUID.randomUUID().toString(), owner, JobType.LOCAL, provider, status, "cfg", "run", null,
         null, 0.001, 0.0, createdAt, new JsonObject().put("--max_train_steps", 10),
-        new JsonArray().add(new JsonObject().put("id", "d")), new JsonObject());
+        new JsonArray().add(new JsonObject().put("id", "d")), new JsonObject(), null);
   }
 
   @ParameterizedTest

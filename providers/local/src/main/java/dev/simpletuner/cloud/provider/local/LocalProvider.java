@@ -97,6 +97,9 @@ final class LocalProvider implements Provider {
     if (spec.runName() != null) {
       env.put("SIMPLETUNER_TRACKER_RUN_NAME", spec.runName());
     }
+    if (spec.secrets().get("hf_token") != null) {
+      env.put("HF_TOKEN", spec.secrets().get("hf_token"));
+    }
     env.put("PYTHONUNBUFFERED", "1");
     Process process = builder.start();
     dir.recordProcess(process.toHandle());

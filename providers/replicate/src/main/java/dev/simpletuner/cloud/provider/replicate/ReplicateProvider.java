@@ -107,6 +107,10 @@ final class ReplicateProvider implements Provider {
       if (spec.config().getValue("--hub_model_id") instanceof String hub) {
         input.put("hub_model_id", hub);
       }
+      if (spec.secrets().get("hf_token") != null) {
+        // Only when the user chose to let the trainer push to the Hub itself.
+        input.put("hf_token", spec.secrets().get("hf_token"));
+      }
       JsonObject body = new JsonObject().put("version", version).put("input", input);
       if (spec.platformWebhookUrl() != null) {
         body.put("webhook", spec.platformWebhookUrl())

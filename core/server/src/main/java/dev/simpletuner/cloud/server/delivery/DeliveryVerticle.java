@@ -1,0 +1,268 @@
+package dev.simpletuner.cloud.server.delivery;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.bus.Addresses;
+import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobStatus;
+import dev.simpletuner.cloud.server.job.JobView;
+import dev.simpletuner.cloud.server.plugin.DeliveryHandle;
+import dev.simpletuner.cloud.server.store.JobUpdate;
+import dev.simpletuner.cloud.server.store.OutputStore;
+import dev.simpletuner.cloud.spi.delivery.DeliveryJob;
+import dev.simpletuner.cloud.spi.delivery.OutputFile;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers ended jobs' models: once a job completed and its uploads have been quiet for the
+ * settle time (no open multipart upload either), each target the trainer does not publish to
+ * itself gets the files this server holds, one target after another. The job's {@code delivery}
+ * column is written only here. Deliveries interrupted by a restart run again at start-up (targets
+ * resume where their service allows).
+ */
+public final class DeliveryVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveryVerticle.class);
+  private static final long CHECK_MS = 1_000;
+  private static final long PROGRESS_EVERY_MS = 2_000;
+  private static final long MAX_DELIVERY_HOURS = 12;
+
+  private final ServerContext ctx;
+  private final Map<String, Long> lastOutputAt = new HashMap<>();
+  private final Set<String> scheduled = new HashSet<>();
+
+  public DeliveryVerticle(ServerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public Future<?> start() {
+    vertx.eventBus().<JsonObject>consumer(Addresses.JOB_OUTPUT,
+        m -> lastOutputAt.put(m.body().getString("job_id"), ctx.now()));
+    vertx.eventBus().<JsonObject>consumer(Addresses.JOB_CHANGED, m -> {
+      JsonObject job = m.body();
+      if (job.getBoolean("is_terminal", false) && hasOpen(job.getJsonArray("delivery"))) {
+        schedule(job.getString("job_id"), false);
+      }
+    });
+    vertx.eventBus().<JsonObject>consumer(Addresses.DELIVERY_START, m -> retry(m.body().getString("job_id"),
+        m.body().getString("target")));
+    return ctx.store().jobs().withOpenDeliveries().onSuccess(ids -> ids.forEach(id -> schedule(id, true)));
+  }
+
+  private static boolean hasOpen(JsonArray delivery) {
+    if (delivery == null) {
+      return false;
+    }
+    for (Object o : delivery) {
+      String status = ((JsonObject) o).getString("status");
+      if (DeliveryStatus.PENDING.equals(status) || DeliveryStatus.DELIVERING.equals(status)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** @param now skip the settle wait (a restart or an explicit retry) */
+  private void schedule(String jobId, boolean now) {
+    if (!scheduled.add(jobId)) {
+      return;
+    }
+    long started = ctx.now();
+    if (now) {
+      run(jobId);
+      return;
+    }
+    vertx.setPeriodic(CHECK_MS, timer -> settled(jobId, started).onSuccess(ready -> {
+      if (ready) {
+        vertx.cancelTimer(timer);
+        run(jobId);
+      }
+    }).onFailure(e -> {
+      vertx.cancelTimer(timer);
+      scheduled.remove(jobId);
+      LOG.error("Checking whether job {} is ready for delivery failed", jobId, e);
+    }));
+  }
+
+  /** Quiet for the settle time with no upload open, or waited as long as uploads may still arrive. */
+  private Future<Boolean> settled(String jobId, long since) {
+    long settleMs = ctx.config().storage().settleSeconds() * 1000;
+    long quietSince = Math.max(since, lastOutputAt.getOrDefault(jobId, 0L));
+    if (ctx.now() - quietSince < settleMs) {
+      return Future.succeededFuture(false);
+    }
+    if (ctx.now() - since > ctx.config().storage().graceSeconds() * 1000) {
+      return Future.succeededFuture(true);
+    }
+    return ctx.store().outputs().uploads(jobId).map(List::isEmpty);
+  }
+
+  private void retry(String jobId, String target) {
+    ctx.store().jobs().get(jobId).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      JsonArray delivery = found.get().delivery().copy();
+      for (Object o : delivery) {
+        JsonObject entry = (JsonObject) o;
+        if (entry.getString("target").equals(target) && "server".equals(entry.getString("mode"))) {
+          entry.put("status", DeliveryStatus.PENDING).remove("error");
+        }
+      }
+      return save(jobId, delivery, null).onSuccess(v -> schedule(jobId, true));
+    }).onFailure(e -> LOG.error("Retrying delivery {} of job {} failed", target, jobId, e));
+  }
+
+  private void run(String jobId) {
+    lastOutputAt.remove(jobId);
+    ctx.store().jobs().get(jobId)
+        .compose(found -> found.isEmpty() ? Future.succeededFuture() : deliverAll(found.get()))
+        .onComplete(ar -> {
+          scheduled.remove(jobId);
+          if (ar.failed()) {
+            LOG.error("Delivering job {} failed", jobId, ar.cause());
+          }
+        });
+  }
+
+  private Future<Void> deliverAll(Job job) {
+    return ctx.store().outputs().list(job.jobId()).compose(outputs -> {
+      List<OutputFile> files = files(job.jobId(), outputs);
+      JsonArray delivery = job.delivery().copy();
+      Future<Void> chain = Future.succeededFuture();
+      for (Object o : delivery) {
+        JsonObject entry = (JsonObject) o;
+        String status = entry.getString("status");
+        if (!DeliveryStatus.PENDING.equals(status) && !DeliveryStatus.DELIVERING.equals(status)) {
+          continue;
+        }
+        chain = chain.compose(v -> deliverOne(job, delivery, entry, files));
+      }
+      return chain.compose(v -> save(job.jobId(), delivery, outputUrl(job, delivery, files)));
+    });
+  }
+
+  private Future<Void> deliverOne(Job job, JsonArray delivery, JsonObject entry, List<OutputFile> files) {
+    String target = entry.getString("target");
+    boolean localTarget = DeliveryPlanner.LOCAL.equals(target);
+    if (job.status() != JobStatus.COMPLETED && !(localTarget && !files.isEmpty())) {
+      entry.put("status", DeliveryStatus.SKIPPED).put("error", "The job did not complete, so nothing was delivered.")
+          .put("finished_at", Instant.ofEpochMilli(ctx.now()).toString());
+      return Future.succeededFuture();
+    }
+    DeliveryHandle handle = ctx.deliveries().get(target).orElse(null);
+    if (handle == null) {
+      entry.put("status", DeliveryStatus.FAILED).put("error", "Delivery target '" + target + "' is not installed.");
+      return Future.succeededFuture();
+    }
+    JsonObject options = targetOptions(job, target);
+    DeliveryJob deliveryJob = new DeliveryJob(job.jobId(), job.trackerRunName(), options, job.config(), files,
+        outputsUrl(job.jobId()));
+    entry.put("status", DeliveryStatus.DELIVERING).put("started_at", Instant.ofEpochMilli(ctx.now()).toString())
+        .put("bytes_total", deliveryJob.totalBytes()).put("bytes_done", 0).remove("error");
+    long[] lastSaved = {0};
+    return save(job.jobId(), delivery, null)
+        .compose(v -> handle.deliver(deliveryJob, (done, total) -> vertx.runOnContext(x -> {
+          entry.put("bytes_done", done);
+          if (ctx.now() - lastSaved[0] >= PROGRESS_EVERY_MS) {
+            lastSaved[0] = ctx.now();
+            save(job.jobId(), delivery, null);
+          }
+        })).timeout(MAX_DELIVERY_HOURS, TimeUnit.HOURS))
+        .transform(ar -> {
+          entry.put("finished_at", Instant.ofEpochMilli(ctx.now()).toString());
+          if (ar.succeeded()) {
+            entry.put("status", DeliveryStatus.DELIVERED).put("url", ar.result().url())
+                .put("bytes", ar.result().bytes()).put("bytes_done", ar.result().bytes())
+                .put("files", files.size()).put("sha256", manifestSha256(files)).put("note", ar.result().note());
+          } else {
+            String message = ar.cause().getMessage() != null ? ar.cause().getMessage() : ar.cause().toString();
+            LOG.warn("Delivering job {} to {} failed: {}", job.jobId(), target, message);
+            entry.put("status", DeliveryStatus.FAILED).put("error", message);
+          }
+          return timeline(job.jobId(), entry);
+        });
+  }
+
+  private Future<Void> timeline(String jobId, JsonObject entry) {
+    JsonObject data = new JsonObject().put("target", entry.getString("target")).put("status", entry.getString("status"))
+        .put("url", entry.getString("url")).put("error", entry.getString("error"));
+    return ctx.store().events().add(jobId, "delivery", data, ctx.now())
+        .onSuccess(v -> vertx.eventBus().publish(Addresses.JOB_TIMELINE, new JsonObject().put("job_id", jobId)
+            .put("type", "delivery").put("data", data).put("created_at", Instant.ofEpochMilli(ctx.now()).toString())))
+        .recover(e -> Future.succeededFuture());
+  }
+
+  private Future<Void> save(String jobId, JsonArray delivery, String outputUrl) {
+    JobUpdate update = JobUpdate.create().delivery(delivery);
+    if (outputUrl != null) {
+      update.outputUrl(outputUrl);
+    }
+    return ctx.store().jobs().update(jobId, null, update, ctx.now())
+        .onSuccess(updated -> updated.ifPresent(j -> vertx.eventBus().publish(Addresses.JOB_CHANGED,
+            JobView.render(j, null, false, ctx.now()))))
+        .mapEmpty();
+  }
+
+  private static JsonObject targetOptions(Job job, String target) {
+    JsonObject plan = job.metadata() == null ? null : job.metadata().getJsonObject("delivery");
+    if (plan != null) {
+      for (Object o : plan.getJsonArray("targets", new JsonArray())) {
+        JsonObject t = (JsonObject) o;
+        if (target.equals(t.getString("target"))) {
+          return t.getJsonObject("options", new JsonObject());
+        }
+      }
+    }
+    return new JsonObject();
+  }
+
+  /** Where the model is: the first delivered remote target, else this server's copy. */
+  private String outputUrl(Job job, JsonArray delivery, List<OutputFile> files) {
+    for (Object o : delivery) {
+      JsonObject e = (JsonObject) o;
+      if (DeliveryStatus.DELIVERED.equals(e.getString("status")) && !DeliveryPlanner.LOCAL.equals(e.getString("target"))
+          && e.getString("url") != null) {
+        return e.getString("url");
+      }
+    }
+    return files.isEmpty() ? job.outputUrl() : outputsUrl(job.jobId());
+  }
+
+  static String outputsUrl(String jobId) {
+    return "/api/cloud/jobs/" + jobId + "/outputs";
+  }
+
+  private List<OutputFile> files(String jobId, List<OutputStore.Output> outputs) {
+    String prefix = jobId + "/";
+    List<OutputFile> files = new ArrayList<>();
+    for (OutputStore.Output o : outputs) {
+      if (o.key().startsWith(prefix)) {
+        files.add(new OutputFile(o.key().substring(prefix.length()), ctx.config().outputsDir().resolve(o.bucket())
+            .resolve(o.key()), o.size(), o.sha256()));
+      }
+    }
+    return files;
+  }
+
+  /** SHA-256 of the {@code sha256sum}-style manifest of the delivered files (sorted by path). */
+  static String manifestSha256(List<OutputFile> files) {
+    StringBuilder manifest = new StringBuilder();
+    files.stream().sorted((a, b) -> a.path().compareTo(b.path()))
+        .forEach(f -> manifest.append(f.sha256()).append("  ").append(f.path()).append('\n'));
+    return dev.simpletuner.cloud.spi.s3.SigV4.sha256Hex(manifest.toString().getBytes(StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,146 @@
+package dev.simpletuner.cloud.server.http;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.auth.Permission;
+import dev.simpletuner.cloud.server.auth.Principal;
+import dev.simpletuner.cloud.server.bus.Addresses;
+import dev.simpletuner.cloud.server.delivery.DeliveryStatus;
+import dev.simpletuner.cloud.server.error.AppException;
+import dev.simpletuner.cloud.server.error.ErrorCode;
+import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobStatus;
+import dev.simpletuner.cloud.server.plugin.DeliveryHandle;
+import dev.simpletuner.cloud.server.settings.DeliverySettings;
+import dev.simpletuner.cloud.server.store.OutputStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+
+/** Delivery targets' settings (the Publishing tab), a job's received files, and delivery retries. */
+final class DeliveryRoutes {
+  private final Vertx vertx;
+  private final ServerContext ctx;
+  private final DeliverySettings settings;
+
+  DeliveryRoutes(Vertx vertx, ServerContext ctx) {
+    this.vertx = vertx;
+    this.ctx = ctx;
+    this.settings = new DeliverySettings(ctx);
+  }
+
+  void mount(ContractRouter ops) {
+    ops.on("listDeliveryTargets", rc -> {
+      AccessGuard.principal(rc);
+      JsonArray targets = new JsonArray();
+      ctx.deliveries().all().forEach(h -> targets.add(settings.render(h)));
+      Responses.json(rc, 200, new JsonObject().put("targets", targets));
+    });
+    ops.on("getDeliveryTarget", rc -> {
+      AccessGuard.principal(rc);
+      Responses.json(rc, 200, settings.render(settings.handle(Params.path(rc, "target"))));
+    });
+    ops.on("updateDeliveryTarget", this::update);
+    ops.on("validateDeliveryTarget", this::validate);
+    ops.on("listJobOutputs", this::outputs);
+    ops.on("downloadJobOutput", this::download);
+    ops.on("retryDelivery", this::retry);
+  }
+
+  private void update(RoutingContext rc) {
+    Principal principal = AccessGuard.principal(rc);
+    String target = Params.path(rc, "target");
+    JsonObject body = Params.body(rc);
+    Responses.reply(rc, settings.update(target, body).compose(result -> ctx.audit().record(principal,
+        "settings.changed", "delivery", target, "ok", new JsonObject().put("settings",
+            new JsonArray(new ArrayList<>(body.fieldNames()))), null, ctx.now()).map(result)));
+  }
+
+  private void validate(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    DeliveryHandle handle = settings.handle(Params.path(rc, "target"));
+    Responses.reply(rc, handle.validate()
+        .map(status -> new JsonObject().put("valid", status.valid()).put("username", status.username())
+            .put("error", status.error()).put("target", handle.id()))
+        .recover(e -> Future.succeededFuture(new JsonObject().put("valid", false).put("username", null)
+            .put("error", e.getMessage()).put("target", handle.id()))));
+  }
+
+  private void outputs(RoutingContext rc) {
+    Principal principal = AccessGuard.principal(rc);
+    String jobId = Params.path(rc, "job_id");
+    Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
+      Visibility.require(principal, jobId, found);
+      return ctx.store().outputs().list(jobId);
+    }).map(list -> {
+      JsonArray files = new JsonArray();
+      long total = 0;
+      for (OutputStore.Output o : list) {
+        String path = o.key().substring(jobId.length() + 1);
+        total += o.size();
+        files.add(new JsonObject().put("path", path).put("key", o.key()).put("size", o.size())
+            .put("sha256", o.sha256()).put("etag", o.etag())
+            .put("updated_at", Instant.ofEpochMilli(o.updatedAt()).toString())
+            .put("download_url", "/api/cloud/jobs/" + jobId + "/outputs/download?path="
+                + URLEncoder.encode(path, StandardCharsets.UTF_8)));
+      }
+      return new JsonObject().put("job_id", jobId).put("total_bytes", total).put("files", files);
+    }));
+  }
+
+  private void download(RoutingContext rc) {
+    Principal principal = AccessGuard.principal(rc);
+    String jobId = Params.path(rc, "job_id");
+    String path = Params.query(rc, "path");
+    ctx.store().jobs().get(jobId).compose(found -> {
+      Visibility.require(principal, jobId, found);
+      return ctx.store().outputs().list(jobId);
+    }).onSuccess(list -> {
+      // Only keys the store knows for this job: the path is never joined onto the disk unchecked.
+      OutputStore.Output o = list.stream().filter(x -> x.key().equals(jobId + "/" + path)).findFirst()
+          .orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND, "Job " + jobId + " has no file '" + path + "'.",
+              new JsonObject().put("field", "path")));
+      String name = path.substring(path.lastIndexOf('/') + 1);
+      rc.response().putHeader("Content-Disposition", "attachment; filename*=UTF-8''"
+          + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))
+          .putHeader("ETag", "\"" + o.etag() + "\"");
+      // vertx-web's sendFile answers Range requests with 206.
+      rc.response().sendFile(ctx.config().outputsDir().resolve(o.bucket()).resolve(o.key()).toString());
+    }).onFailure(rc::fail);
+  }
+
+  private void retry(RoutingContext rc) {
+    Principal principal = AccessGuard.principal(rc);
+    String jobId = Params.path(rc, "job_id");
+    String target = Params.path(rc, "target");
+    Responses.reply(rc, 202, ctx.store().jobs().get(jobId).map(found -> {
+      Job job = Visibility.require(principal, jobId, found);
+      if (!principal.can(Permission.JOB_CANCEL_OWN, Permission.JOB_CANCEL_ALL, job.ownerId())) {
+        throw new AppException(ErrorCode.PERMISSION_DENIED, "Permission denied: this needs job.cancel.all"
+            + (principal.userId().equals(job.ownerId()) ? " or job.cancel.own" : "") + ".");
+      }
+      if (job.status() != JobStatus.COMPLETED) {
+        throw new AppException(ErrorCode.INVALID_JOB_STATE, "Only completed jobs are delivered; job " + jobId + " is "
+            + job.status().wireName() + ".");
+      }
+      JsonObject entry = job.delivery().stream().map(JsonObject.class::cast)
+          .filter(e -> target.equals(e.getString("target"))).findFirst()
+          .orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND, "Job " + jobId + " is not delivered to '" + target
+              + "'.", new JsonObject().put("field", "target")));
+      if (!"server".equals(entry.getString("mode"))) {
+        throw new AppException(ErrorCode.INVALID_JOB_STATE, "The trainer publishes to " + target + " itself; this "
+            + "server cannot deliver it again.");
+      }
+      if (DeliveryStatus.DELIVERING.equals(entry.getString("status"))) {
+        throw new AppException(ErrorCode.INVALID_JOB_STATE, "The delivery to " + target + " is running.");
+      }
+      vertx.eventBus().send(Addresses.DELIVERY_START, new JsonObject().put("job_id", jobId).put("target", target));
+      return new JsonObject().put("success", true).put("job_id", jobId).put("target", target);
+    }));
+  }
+}

@@ -1,0 +1,122 @@
+package dev.simpletuner.cloud.server.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Files trainers sent home through the storage endpoint, and multipart uploads in progress. */
+public final class OutputStore {
+  private final Db db;
+
+  OutputStore(Db db) {
+    this.db = db;
+  }
+
+  /**
+   * One stored object.
+   *
+   * @param etag     S3 ETag without quotes (MD5 hex, or {@code <md5>-<parts>} for multipart uploads)
+   * @param metadata {@code x-amz-meta-*} headers, names without the prefix; may be null
+   */
+  public record Output(String bucket, String key, String jobId, long size, String etag, String sha256,
+                       String contentType, JsonObject metadata, long updatedAt) {
+  }
+
+  /** A multipart upload in progress. */
+  public record Upload(String uploadId, String jobId, String bucket, String key, String contentType,
+                       JsonObject metadata, long createdAt) {
+  }
+
+  /** One received part (its file lives under the upload's directory). */
+  public record Part(int number, long size, String etag, long updatedAt) {
+  }
+
+  public Future<Void> put(Output o) {
+    return db.query("INSERT INTO job_outputs (bucket, object_key, job_id, size, etag, sha256, content_type, metadata, "
+            + "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, object_key) DO UPDATE SET "
+            + "job_id = excluded.job_id, size = excluded.size, etag = excluded.etag, sha256 = excluded.sha256, "
+            + "content_type = excluded.content_type, metadata = excluded.metadata, updated_at = excluded.updated_at",
+        o.bucket(), o.key(), o.jobId(), o.size(), o.etag(), o.sha256(), o.contentType(),
+        o.metadata() == null ? null : o.metadata().encode(), o.updatedAt()).mapEmpty();
+  }
+
+  public Future<Optional<Output>> get(String bucket, String key) {
+    return db.query("SELECT * FROM job_outputs WHERE bucket = ? AND object_key = ?", bucket, key)
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(output(rows.iterator().next())));
+  }
+
+  /** Every object of a job, by key. */
+  public Future<List<Output>> list(String jobId) {
+    return db.query("SELECT * FROM job_outputs WHERE job_id = ? ORDER BY object_key", jobId).map(OutputStore::outputs);
+  }
+
+  public Future<Boolean> delete(String bucket, String key) {
+    return db.query("DELETE FROM job_outputs WHERE bucket = ? AND object_key = ?", bucket, key)
+        .map(rows -> rows.rowCount() > 0);
+  }
+
+  public Future<Void> createUpload(Upload u) {
+    return db.query("INSERT INTO storage_uploads (upload_id, job_id, bucket, object_key, content_type, metadata, "
+            + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", u.uploadId(), u.jobId(), u.bucket(), u.key(),
+        u.contentType(), u.metadata() == null ? null : u.metadata().encode(), u.createdAt()).mapEmpty();
+  }
+
+  public Future<Optional<Upload>> upload(String uploadId) {
+    return db.query("SELECT * FROM storage_uploads WHERE upload_id = ?", uploadId)
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(upload(rows.iterator().next())));
+  }
+
+  /** The job's multipart uploads in progress. */
+  public Future<List<Upload>> uploads(String jobId) {
+    return db.query("SELECT * FROM storage_uploads WHERE job_id = ? ORDER BY object_key, created_at", jobId)
+        .map(rows -> {
+          List<Upload> out = new ArrayList<>();
+          rows.forEach(r -> out.add(upload(r)));
+          return out;
+        });
+  }
+
+  public Future<Void> deleteUpload(String uploadId) {
+    return db.query("DELETE FROM storage_upload_parts WHERE upload_id = ?", uploadId)
+        .compose(v -> db.query("DELETE FROM storage_uploads WHERE upload_id = ?", uploadId)).mapEmpty();
+  }
+
+  public Future<Void> putPart(String uploadId, Part part) {
+    return db.query("INSERT INTO storage_upload_parts (upload_id, part_number, size, etag, updated_at) "
+            + "VALUES (?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, "
+            + "etag = excluded.etag, updated_at = excluded.updated_at", uploadId, part.number(), part.size(),
+        part.etag(), part.updatedAt()).mapEmpty();
+  }
+
+  public Future<List<Part>> parts(String uploadId) {
+    return db.query("SELECT part_number, size, etag, updated_at FROM storage_upload_parts WHERE upload_id = ? "
+        + "ORDER BY part_number", uploadId).map(rows -> {
+          List<Part> out = new ArrayList<>();
+          rows.forEach(r -> out.add(new Part(r.getInteger(0), r.getLong(1), r.getString(2), r.getLong(3))));
+          return out;
+        });
+  }
+
+  private static List<Output> outputs(RowSet<Row> rows) {
+    List<Output> out = new ArrayList<>(rows.size());
+    rows.forEach(r -> out.add(output(r)));
+    return out;
+  }
+
+  private static Output output(Row r) {
+    String meta = r.getString("metadata");
+    return new Output(r.getString("bucket"), r.getString("object_key"), r.getString("job_id"), r.getLong("size"),
+        r.getString("etag"), r.getString("sha256"), r.getString("content_type"),
+        meta == null ? null : new JsonObject(meta), r.getLong("updated_at"));
+  }
+
+  private static Upload upload(Row r) {
+    String meta = r.getString("metadata");
+    return new Upload(r.getString("upload_id"), r.getString("job_id"), r.getString("bucket"), r.getString("object_key"),
+        r.getString("content_type"), meta == null ? null : new JsonObject(meta), r.getLong("created_at"));
+  }
+}
