@@ -2,6 +2,7 @@
 import { get } from './api.js';
 import { clear, field, h, toast } from './dom.js';
 import { can, editor } from './store.js';
+import { huggingFacePanel, localPanel, s3Panel } from './publishing.js';
 
 const FAMILIES = ['flux', 'sdxl', 'sd3', 'sd2x', 'sd1x', 'pixart_sigma', 'kolors', 'auraflow', 'hidream', 'qwen_image',
   'wan', 'ltxvideo', 'cosmos2image', 'lumina2', 'omnigen', 'sana', 'chroma'];
@@ -123,32 +124,20 @@ export function renderConfigTab(main, tab) {
   }
 
   function drawPublishing() {
-    const pub = Array.isArray(editor.config['--publishing_config']) ? editor.config['--publishing_config'] : [];
-    const s3 = pub.find((p) => p.provider === 's3' && !p.local) || {};
-    const s3Field = (k, labelText, type = 'text') => {
-      const el = h('input', { name: `s3-${k}`, type, value: s3[k] ?? '', autocomplete: 'off' });
-      el.addEventListener('change', () => {
-        const next = { provider: 's3', ...s3, [k]: el.value.trim() || undefined };
-        const others = pub.filter((p) => p !== s3);
-        setKey('--publishing_config', next.bucket ? [...others, next] : others.length ? others : undefined);
-        Object.assign(s3, next);
-      });
-      return field(labelText, el).wrap;
-    };
-    const localStatus = h('div');
-    get('/api/cloud/providers/replicate').then((p) => clear(localStatus, p.settings.webhook_url
-      ? h('div.notice.ok', {}, `Local download is on: cloud jobs send their model back through ${p.settings.webhook_url}.`)
-      : h('div.notice', {}, 'Local download needs a public URL (a tunnel). Set the Webhook URL in Settings.')))
-      .catch(() => clear(localStatus, h('div.notice', {}, 'Set a Webhook URL in Settings to receive models here.')));
+    // S3 and the Hugging Face token are server settings (secrets never live in a config).
+    const legacy = editor.config['--publishing_config'] !== undefined;
+    const push = field('Push to Hub', input('--push_to_hub', 'bool'));
+    const repo = field('Repository', input('--hub_model_id', 'text'), 'e.g. your-name/flux-lora');
+    errors['--push_to_hub'] = push.error;
+    errors['--hub_model_id'] = repo.error;
     return [
-      h('div.panel', {}, h('h2', {}, 'Hugging Face Hub'),
-        h('div.grid2', {}, field('Push to Hub', input('--push_to_hub', 'bool')).wrap,
-          field('Repository', input('--hub_model_id', 'text'), 'e.g. your-name/flux-lora').wrap)),
-      h('div.panel', {}, h('h2', {}, 'S3-compatible storage'),
-        h('p.muted', {}, 'AWS S3, MinIO, Backblaze B2, Cloudflare R2. Stored with the config and sent to the trainer.'),
-        h('div.grid2', {}, s3Field('endpoint_url', 'Endpoint'), s3Field('bucket', 'Bucket'),
-          s3Field('access_key', 'Access key'), s3Field('secret_key', 'Secret key', 'password'))),
-      h('div.panel', {}, h('h2', {}, 'Download to this machine'), localStatus)];
+      legacy ? h('div.notice.warn#legacy-publishing', {}, 'This config still carries a --publishing_config, which may hold '
+        + 'storage credentials. S3 settings now live on the server (below). ',
+      h('button.link-button', { type: 'button', onclick: () => { setKey('--publishing_config', undefined); draw(); } },
+        'Remove it from the config'), ' (then save the config).') : null,
+      huggingFacePanel(push.wrap, repo.wrap),
+      s3Panel(),
+      localPanel()];
   }
 
   function draw() {
@@ -166,6 +155,9 @@ export function renderConfigTab(main, tab) {
     if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) problems['--max_train_steps'] = 'A whole number above 0.';
     const rank = editor.config['--lora_rank'];
     if (rank !== undefined && !(Number.isInteger(rank) && rank > 0)) problems['--lora_rank'] = 'A whole number above 0.';
+    if (editor.config['--push_to_hub'] && !editor.config['--hub_model_id']) {
+      problems['--hub_model_id'] = 'Push to Hub needs a repository, e.g. your-name/flux-lora.';
+    }
     const ids = new Set();
     editor.dataloader.forEach((d, i) => {
       if (!d.id) problems[`dataloader_config[${i}].id`] = 'Every dataset needs an id.';

@@ -4,6 +4,7 @@ import { bytes, clear, duration, h, money, toast, when } from './dom.js';
 import { progressCell, statusChip, live } from './jobs.js';
 import { can, session } from './store.js';
 import { openSubmit } from './submit-dialog.js';
+import { deliveryEventText, deliverySection } from './delivery.js';
 
 export function renderJobDetails(main, jobId) {
   let job = null;
@@ -23,6 +24,7 @@ export function renderJobDetails(main, jobId) {
   const config = h('pre.code');
   const dataset = h('div');
   const error = h('div');
+  const delivery = deliverySection(jobId, { canRetry: () => !!job && canAct('cancel'), refresh });
 
   clear(main,
     h('div.row', {}, h('a', { href: '#/jobs' }, '← All jobs')),
@@ -31,7 +33,7 @@ export function renderJobDetails(main, jobId) {
     h('div.detail-grid', {},
       h('div', {},
         h('section.panel', {}, h('h2', {}, 'Progress'), progress),
-        chartPanel, logPanel,
+        delivery.el, chartPanel, logPanel,
         h('section.panel', {}, h('h2', {}, 'Datasets'), dataset),
         h('section.panel', {}, h('h2', {}, 'Config snapshot'), config)),
       h('div', {},
@@ -60,7 +62,10 @@ export function renderJobDetails(main, jobId) {
       h('dt', {}, 'Owner'), h('dd', {}, job.owner_id),
       h('dt', {}, 'Job id'), h('dd.mono', {}, job.job_id),
       job.external_id ? [h('dt', {}, 'Provider id'), h('dd.mono', {}, job.external_id)] : [],
-      job.output_url ? [h('dt', {}, 'Output'), h('dd.mono', {}, job.output_url)] : []);
+      job.output_url ? [h('dt', {}, 'Output'), h('dd.mono', {}, /^https?:\/\//i.test(job.output_url)
+        ? h('a', { href: job.output_url, target: '_blank', rel: 'noopener noreferrer' }, job.output_url)
+        : job.output_url.startsWith('/') ? 'On this machine (see Delivery)' : job.output_url)] : []);
+    delivery.update(job);
     clear(error,
       job.error_message ? h('div.notice.bad', { role: 'alert' }, job.error_message) : null,
       job.approval && job.status === 'pending_approval' ? h('div.notice.warn', {}, job.approval.reason) : null,
@@ -96,6 +101,7 @@ export function renderJobDetails(main, jobId) {
   function addEvent(e) {
     const text = e.type === 'status' ? `Status: ${e.data.status}${e.data.message ? ' — ' + e.data.message : ''}`
       : e.type === 'upload' ? `${e.data.stage}${e.data.message ? ' (' + e.data.message + ')' : ''}`
+        : e.type === 'delivery' ? deliveryEventText(e.data)
         : e.type === 'approval' ? `Approval ${e.data.decision}${e.data.reviewer ? ' by ' + e.data.reviewer : ''}${e.data.notes ? ': ' + e.data.notes : ''}`
           : `${e.type}${e.data.message ? ': ' + e.data.message : e.data.stage ? ': ' + e.data.stage : ''}`;
     timeline.append(h('li', {}, h('time', { datetime: e.created_at }, when(e.created_at)), text));
@@ -143,6 +149,14 @@ export function renderJobDetails(main, jobId) {
       if (atBottom) logs.scrollTop = logs.scrollHeight;
     });
     logStream.addEventListener('done', (e) => { state.textContent = `ended (${e.data})`; logStream.close(); });
+  }
+
+  /** Asks for the job again (after an action); an answer older than what the live stream brought is dropped. */
+  async function refresh() {
+    const fresh = (await get(`/api/cloud/jobs/${encodeURIComponent(jobId)}`)).job;
+    if (Date.parse(fresh.updated_at) < Date.parse(job.updated_at)) return;
+    job = { ...job, ...fresh };
+    renderJob();
   }
 
   async function cancel() {

@@ -1,4 +1,4 @@
-// The gear: provider credentials, public URL, cost limit, hardware prices and API keys.
+// The gear: provider credentials, public URL, cost limit, hardware prices and API keys (delivery: Publishing tab).
 import { del, get, post, put } from './api.js';
 import { clear, field, h, money, toast, when } from './dom.js';
 import { can, session } from './store.js';
@@ -13,7 +13,11 @@ export async function openSettings() {
     h('header', {}, h('h2#settings-title', {}, 'Settings'), h('div.spacer'),
       h('button', { type: 'button', onclick: () => dialog.close() }, 'Close')),
     h('div.body', {}, h('div.field', {}, h('label', { for: 'settings-provider' }, 'Provider'), providerSelect),
-      providerBox, keysBox));
+      providerBox,
+      h('section.panel', {}, h('h2', {}, 'Model delivery'), h('p.muted#delivery-settings-link', {},
+        'The Hugging Face token, the S3 bucket and downloads to this machine are set in the ',
+        h('a', { href: '#/publishing', onclick: () => dialog.close() }, 'Publishing tab'), '.')),
+      keysBox));
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   providerSelect.addEventListener('change', () => drawProvider(providerSelect.value));

@@ -246,16 +246,34 @@ public final class DeliveryVerticle extends VerticleBase {
     return "/api/cloud/jobs/" + jobId + "/outputs";
   }
 
+  /**
+   * The job's files with paths relative to its prefix. Trainers publish under the name of their
+   * output directory ({@code <job id>/output/...}); when every file shares that one folder it is
+   * left out, so a Hub repo gets the weights at its root as the trainer's own push would.
+   */
   private List<OutputFile> files(String jobId, List<OutputStore.Output> outputs) {
     String prefix = jobId + "/";
+    List<OutputStore.Output> mine = outputs.stream().filter(o -> o.key().startsWith(prefix)).toList();
+    String common = commonFolder(mine.stream().map(o -> o.key().substring(prefix.length())).toList());
     List<OutputFile> files = new ArrayList<>();
-    for (OutputStore.Output o : outputs) {
-      if (o.key().startsWith(prefix)) {
-        files.add(new OutputFile(o.key().substring(prefix.length()), ctx.config().outputsDir().resolve(o.bucket())
-            .resolve(o.key()), o.size(), o.sha256()));
-      }
+    for (OutputStore.Output o : mine) {
+      files.add(new OutputFile(o.key().substring(prefix.length() + common.length()),
+          ctx.config().outputsDir().resolve(o.bucket()).resolve(o.key()), o.size(), o.sha256()));
     }
     return files;
+  }
+
+  /** {@code "output/"} when every path starts with that one folder, else {@code ""}. */
+  static String commonFolder(List<String> paths) {
+    if (paths.isEmpty()) {
+      return "";
+    }
+    int slash = paths.get(0).indexOf('/');
+    if (slash < 0) {
+      return "";
+    }
+    String folder = paths.get(0).substring(0, slash + 1);
+    return paths.stream().allMatch(p -> p.startsWith(folder)) ? folder : "";
   }
 
   /** SHA-256 of the {@code sha256sum}-style manifest of the delivered files (sorted by path). */

@@ -11,6 +11,7 @@ import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.plugin.DeliveryHandle;
 import dev.simpletuner.cloud.server.settings.DeliverySettings;
+import dev.simpletuner.cloud.server.storage.ByteRange;
 import dev.simpletuner.cloud.server.store.OutputStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -100,18 +101,37 @@ final class DeliveryRoutes {
     ctx.store().jobs().get(jobId).compose(found -> {
       Visibility.require(principal, jobId, found);
       return ctx.store().outputs().list(jobId);
-    }).onSuccess(list -> {
+    }).map(list -> {
       // Only keys the store knows for this job: the path is never joined onto the disk unchecked.
       OutputStore.Output o = list.stream().filter(x -> x.key().equals(jobId + "/" + path)).findFirst()
           .orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND, "Job " + jobId + " has no file '" + path + "'.",
               new JsonObject().put("field", "path")));
-      String name = path.substring(path.lastIndexOf('/') + 1);
-      rc.response().putHeader("Content-Disposition", "attachment; filename*=UTF-8''"
-          + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))
-          .putHeader("ETag", "\"" + o.etag() + "\"");
-      // vertx-web's sendFile answers Range requests with 206.
-      rc.response().sendFile(ctx.config().outputsDir().resolve(o.bucket()).resolve(o.key()).toString());
-    }).onFailure(rc::fail);
+      try {
+        return new Download(o, ByteRange.parse(rc.request().getHeader("Range"), o.size()));
+      } catch (ByteRange.Unsatisfiable e) {
+        rc.response().putHeader("Content-Range", "bytes */" + o.size());
+        throw new AppException(ErrorCode.RANGE_NOT_SATISFIABLE, "The range lies outside the file (" + o.size()
+            + " bytes).");
+      }
+    }).onSuccess(d -> send(rc, path, d.output(), d.range())).onFailure(rc::fail);
+  }
+
+  private record Download(OutputStore.Output output, ByteRange range) {
+  }
+
+  private void send(RoutingContext rc, String path, OutputStore.Output o, ByteRange range) {
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    rc.response().putHeader("Content-Disposition", "attachment; filename*=UTF-8''"
+            + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))
+        .putHeader("Content-Type", "application/octet-stream")
+        .putHeader("Accept-Ranges", "bytes")
+        .putHeader("ETag", "\"" + o.etag() + "\"");
+    if (range != null) {
+      rc.response().setStatusCode(206).putHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/"
+          + o.size());
+    }
+    rc.response().sendFile(ctx.config().outputsDir().resolve(o.bucket()).resolve(o.key()).toString(),
+        range == null ? 0 : range.first(), range == null ? o.size() : range.length());
   }
 
   private void retry(RoutingContext rc) {

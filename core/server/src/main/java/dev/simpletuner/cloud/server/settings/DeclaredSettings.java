@@ -50,7 +50,8 @@ final class DeclaredSettings {
       out.add(new JsonObject().put("name", spec.name()).put("type", spec.type().name().toLowerCase(Locale.ROOT))
           .put("default", spec.secret() ? null : spec.defaultValue()).put("required", spec.required())
           .put("secret", spec.secret()).put("env", spec.env()).put("api_writable", spec.apiWritable())
-          .put("description", spec.description()));
+          .put("description", spec.description()).put("choices", spec.choices().isEmpty() ? null
+              : new JsonArray(spec.choices())));
     }
     return out;
   }

@@ -23,6 +23,9 @@ final class SettingValues {
         if (s.length() > 4096) {
           throw AppException.invalid(name, name + " is too long.");
         }
+        if (!spec.choices().isEmpty()) {
+          yield oneOf(name, s, spec.choices());
+        }
         yield s.strip();
       }
       case INTEGER -> {

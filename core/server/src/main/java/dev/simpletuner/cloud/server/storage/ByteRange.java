@@ -1,14 +1,21 @@
 package dev.simpletuner.cloud.server.storage;
 
-/** One HTTP byte range ({@code bytes=a-b}, {@code bytes=a-}, {@code bytes=-n}) within an object. */
-record ByteRange(long first, long last) {
+/** One HTTP byte range ({@code bytes=a-b}, {@code bytes=a-}, {@code bytes=-n}) within a file. */
+public record ByteRange(long first, long last) {
 
-  long length() {
+  /** Thrown for a range that lies outside the file (HTTP 416). */
+  public static final class Unsatisfiable extends RuntimeException {
+    Unsatisfiable() {
+      super("The requested range is not satisfiable", null, false, false);
+    }
+  }
+
+  public long length() {
     return last - first + 1;
   }
 
-  /** The range a Range header asks for, or null for the whole object; unsatisfiable ranges fail with 416. */
-  static ByteRange parse(String header, long size) {
+  /** The range a Range header asks for, or null for the whole file; throws {@link Unsatisfiable}. */
+  public static ByteRange parse(String header, long size) {
     if (header == null || !header.strip().startsWith("bytes=")) {
       return null;
     }
@@ -48,7 +55,7 @@ record ByteRange(long first, long last) {
     }
   }
 
-  private static S3Exception unsatisfiable() {
-    return new S3Exception(416, "InvalidRange", "The requested range is not satisfiable");
+  private static Unsatisfiable unsatisfiable() {
+    return new Unsatisfiable();
   }
 }

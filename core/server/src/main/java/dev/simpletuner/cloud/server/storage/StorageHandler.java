@@ -306,7 +306,12 @@ public final class StorageHandler implements Handler<RoutingContext> {
       if (o.metadata() != null) {
         o.metadata().forEach(e -> response.putHeader("x-amz-meta-" + e.getKey(), String.valueOf(e.getValue())));
       }
-      ByteRange range = ByteRange.parse(call.request().getHeader("Range"), o.size());
+      ByteRange range;
+      try {
+        range = ByteRange.parse(call.request().getHeader("Range"), o.size());
+      } catch (ByteRange.Unsatisfiable e) {
+        throw new S3Exception(416, "InvalidRange", e.getMessage());
+      }
       if (range != null) {
         response.setStatusCode(206).putHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/"
             + o.size());

@@ -60,6 +60,8 @@ public final class FakeReplicate implements AutoCloseable {
   private boolean keepUploads = true;
   private long autoStartMs = -1;
   private long autoRunMs = -1;
+  private Map<String, byte[]> trainerOutputs = Map.of();
+  private boolean publishAfterCompletion;
 
   private record Fault(HttpMethod method, String pathPrefix, int status, long delayMs, Integer retryAfter,
                        AtomicInteger left) {
@@ -121,6 +123,17 @@ public final class FakeReplicate implements AutoCloseable {
   }
 
   /** Off: uploads are counted, not stored (for benchmarks that measure the server, not this fake's disk). */
+  /**
+   * Files every succeeding training publishes through the S3 entries of its {@code --publishing_config}
+   * (as the SimpleTuner trainer does): before it reports success, or just after it (the race with
+   * the completion webhook).
+   */
+  public synchronized FakeReplicate trainerOutputs(Map<String, byte[]> files, boolean afterCompletion) {
+    this.trainerOutputs = Map.copyOf(files);
+    this.publishAfterCompletion = afterCompletion;
+    return this;
+  }
+
   public synchronized FakeReplicate keepUploads(boolean keep) {
     keepUploads = keep;
     return this;
@@ -383,6 +396,34 @@ public final class FakeReplicate implements AutoCloseable {
   }
 
   private void transition(String id, String status, String error, Double predictTime) {
+    Map<String, byte[]> outputs;
+    boolean after;
+    JsonObject input;
+    synchronized (this) {
+      outputs = trainerOutputs;
+      after = publishAfterCompletion;
+      JsonObject p = predictions.get(id);
+      input = p == null ? null : p.getJsonObject("input");
+    }
+    if (!"succeeded".equals(status) || outputs.isEmpty() || input == null) {
+      applyTransition(id, status, error, predictTime);
+      return;
+    }
+    JsonObject config = new JsonObject(input.getString("config_json"));
+    if (after) {
+      applyTransition(id, status, error, predictTime);
+    }
+    vertx.executeBlocking(() -> TrainerPublisher.publish(config, outputs)).onComplete(ar -> {
+      if (ar.failed()) {
+        System.err.println("fake trainer: publishing failed: " + ar.cause());
+        applyTransition(id, "failed", "publishing failed: " + ar.cause().getMessage(), predictTime);
+      } else if (!after) {
+        applyTransition(id, status, error, predictTime);
+      }
+    });
+  }
+
+  private void applyTransition(String id, String status, String error, Double predictTime) {
     JsonObject snapshot;
     synchronized (this) {
       JsonObject p = predictions.get(id);
