@@ -38,6 +38,8 @@ public final class HttpVerticle extends VerticleBase {
     return AccessGuard.sharedLimiters();
   }
 
+  private static final int MAX_BODY_PIECE = 256 * 1024;
+
   @Override
   public Future<?> start() {
     return vertx.fileSystem().readFile(CONTRACT)
@@ -49,6 +51,9 @@ public final class HttpVerticle extends VerticleBase {
         .compose(router -> {
           server = vertx.createHttpServer(new HttpServerOptions()
               .setCompressionSupported(true)
+              // Request bodies arrive in pieces of this size: the 8 KiB default makes every large
+              // upload a stream of tiny file writes.
+              .setMaxChunkSize(MAX_BODY_PIECE)
               .setIdleTimeout(0));
           return server.requestHandler(router).listen(ctx.config().port(), ctx.config().host());
         });

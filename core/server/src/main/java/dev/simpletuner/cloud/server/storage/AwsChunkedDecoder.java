@@ -2,6 +2,7 @@ package dev.simpletuner.cloud.server.storage;
 
 import dev.simpletuner.cloud.spi.s3.SigV4;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -68,7 +69,7 @@ final class AwsChunkedDecoder {
           int take = (int) Math.min(remaining, len - pos);
           Buffer slice = in.slice(pos, pos + take);
           if (signed) {
-            chunkHash.update(slice.getBytes());
+            chunkHash.update(((BufferInternal) slice).getByteBuf().nioBuffer());
           }
           payload.accept(slice);
           pos += take;

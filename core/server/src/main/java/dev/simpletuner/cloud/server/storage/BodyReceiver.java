@@ -4,20 +4,34 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.file.AsyncFile;
-import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * Streams a request body to a file, decoding {@code aws-chunked} bodies, computing digests on the
  * way, and checking everything the client declared: length, {@code x-amz-content-sha256},
- * {@code Content-MD5} and flexible checksums (header or trailer). The file is the caller's to move
- * or delete; nothing is kept in memory beyond the chunk in flight.
+ * {@code Content-MD5} and flexible checksums (header or trailer). The event loop only gathers the
+ * body into batches; decoding, hashing and writing run on worker threads, one batch after the other
+ * per request, so a large upload neither hogs an event loop nor costs a worker hand-off per network read.
+ * A complete object is forced to disk before it is acknowledged. The file is the caller's to move or
+ * delete; memory is bounded by the batches in flight.
  */
 final class BodyReceiver {
+  private static final int BATCH_BYTES = 1024 * 1024;
+  private static final int MAX_BATCHES_IN_FLIGHT = 4;
+
   private BodyReceiver() {
   }
 
@@ -36,85 +50,156 @@ final class BodyReceiver {
           + "allowed object size."));
     }
     String algorithm = checksumAlgorithm(request);
+    Declared expected = new Declared(payloadHash, declared, request.getHeader("Content-MD5"), algorithm,
+        algorithm == null ? null : request.getHeader("x-amz-checksum-" + algorithm));
     Checksums sums = new Checksums(algorithm, wholeObject || payloadHash.matches("[0-9a-fA-F]{64}"));
-    Promise<Received> done = Promise.promise();
-    return vertx.fileSystem().open(file.toString(), new OpenOptions().setWrite(true).setCreate(true)
-            .setTruncateExisting(true))
-        .compose(out -> {
-          Sink sink = new Sink(request, out, sums, maxBytes, done);
+    return vertx.executeBlocking(() -> FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING), false)
+        .compose(channel -> {
+          Sink sink = new Sink(channel, sums, maxBytes);
           AwsChunkedDecoder decoder = chunked ? new AwsChunkedDecoder(grant, AwsChunkedDecoder.isSigned(payloadHash),
               sink::write) : null;
-          request.handler(buffer -> {
-            try {
-              if (decoder != null) {
-                decoder.feed(buffer);
-              } else {
-                sink.write(buffer);
-              }
-            } catch (RuntimeException e) {
-              sink.fail(e);
+          return new Pipeline(vertx, request, decoder == null ? sink::write : decoder::feed).run(() -> {
+            if (decoder != null) {
+              decoder.end();
             }
-          });
-          request.exceptionHandler(sink::fail);
-          request.endHandler(v -> {
-            try {
-              if (decoder != null) {
-                decoder.end();
-              }
-              Checksums.Result result = sums.finish();
-              check(request, payloadHash, declared, result, decoder == null ? null : decoder.trailers().get(
-                  "x-amz-checksum-" + algorithm));
-              out.close().onComplete(c -> {
-                if (c.failed()) {
-                  sink.fail(c.cause());
-                } else {
-                  done.tryComplete(new Received(result));
-                }
-              });
-            } catch (RuntimeException e) {
-              sink.fail(e);
+            Checksums.Result result = sums.finish();
+            expected.check(result, decoder == null ? null : decoder.trailers().get("x-amz-checksum-" + algorithm));
+            if (wholeObject) {
+              channel.force(true);
             }
-          });
-          request.resume();
-          return done.future();
+            channel.close();
+            return new Received(result);
+          }).onFailure(e -> closeQuietly(channel));
         });
   }
 
-  /** Writes payload bytes with back-pressure: the request pauses while the file's queue is full. */
-  private static final class Sink {
+  /**
+   * Moves the body from the event loop to worker threads in batches, in order, pausing the request
+   * while too many batches wait.
+   */
+  private static final class Pipeline {
+    private final Vertx vertx;
     private final HttpServerRequest request;
-    private final AsyncFile out;
+    private final Consumer<Buffer> worker;
+    private final Promise<Void> failed = Promise.promise();
+    private List<Buffer> batch = new ArrayList<>();
+    private int batchBytes;
+    private Future<Void> tail = Future.succeededFuture();
+    private int inFlight;
+
+    Pipeline(Vertx vertx, HttpServerRequest request, Consumer<Buffer> worker) {
+      this.vertx = vertx;
+      this.request = request;
+      this.worker = worker;
+    }
+
+    /** Feeds the whole body through the worker, then runs {@code finish} on a worker thread. */
+    <T> Future<T> run(Callable<T> finish) {
+      Promise<T> done = Promise.promise();
+      failed.future().onFailure(done::tryFail);
+      request.handler(data -> {
+        if (failed.future().isComplete()) {
+          return;
+        }
+        batch.add(data);
+        batchBytes += data.length();
+        if (batchBytes >= BATCH_BYTES) {
+          submit();
+        }
+      });
+      request.exceptionHandler(failed::tryFail);
+      request.endHandler(v -> {
+        if (!batch.isEmpty()) {
+          submit();
+        }
+        tail.compose(x -> vertx.executeBlocking(finish, false)).onComplete(done);
+      });
+      // Clients that asked to be told before sending the body (the AWS SDKs do for every upload) would
+      // otherwise wait out their timeout: the request was authorized, so tell them to go ahead.
+      if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
+        request.response().writeContinue();
+      }
+      request.resume();
+      return done.future();
+    }
+
+    private void submit() {
+      List<Buffer> full = batch;
+      batch = new ArrayList<>();
+      batchBytes = 0;
+      if (++inFlight >= MAX_BATCHES_IN_FLIGHT) {
+        request.pause();
+      }
+      tail = tail.compose(v -> vertx.<Void>executeBlocking(() -> {
+        full.forEach(worker);
+        return null;
+      }, false));
+      tail.onComplete(ar -> {
+        if (ar.failed()) {
+          failed.tryFail(ar.cause());
+        } else if (--inFlight == MAX_BATCHES_IN_FLIGHT / 2) {
+          request.resume();
+        }
+      });
+    }
+  }
+
+  /** Hashes and writes payload bytes; runs on a worker thread. */
+  private static final class Sink {
+    private final FileChannel out;
     private final Checksums sums;
     private final long maxBytes;
-    private final Promise<Received> done;
 
-    Sink(HttpServerRequest request, AsyncFile out, Checksums sums, long maxBytes, Promise<Received> done) {
-      this.request = request;
+    Sink(FileChannel out, Checksums sums, long maxBytes) {
       this.out = out;
       this.sums = sums;
       this.maxBytes = maxBytes;
-      this.done = done;
     }
 
     void write(Buffer data) {
-      if (done.future().isComplete()) {
-        return;
-      }
-      sums.update(data);
+      ByteBuffer bytes = ((BufferInternal) data).getByteBuf().nioBuffer();
+      sums.update(bytes);
       if (sums.size() > maxBytes) {
         throw new S3Exception(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.");
       }
-      out.write(data);
-      if (out.writeQueueFull()) {
-        request.pause();
-        out.drainHandler(v -> request.resume());
+      try {
+        while (bytes.hasRemaining()) {
+          out.write(bytes);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     }
+  }
 
-    void fail(Throwable e) {
-      if (done.tryFail(e)) {
-        out.close();
+  /** What the client declared about the body, checked once it has all arrived. */
+  private record Declared(String payloadHash, long length, String contentMd5, String algorithm, String checksum) {
+    void check(Checksums.Result result, String trailerChecksum) {
+      if (length >= 0 && length != result.size()) {
+        throw S3Exception.incompleteBody();
       }
+      if (payloadHash.matches("[0-9a-fA-F]{64}") && !payloadHash.equalsIgnoreCase(result.sha256Hex())) {
+        throw new S3Exception(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does "
+            + "not match what was computed.");
+      }
+      if (contentMd5 != null && !contentMd5.strip().equals(Base64.getEncoder().encodeToString(result.md5()))) {
+        throw S3Exception.badDigest("Content-MD5");
+      }
+      if (result.algorithm() != null && result.checksum() != null) {
+        String sent = trailerChecksum != null ? trailerChecksum : checksum;
+        if (sent != null && !sent.strip().equals(result.checksum())) {
+          throw S3Exception.badDigest(result.algorithm().toUpperCase(Locale.ROOT));
+        }
+      }
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // the request already failed; the caller deletes the file
     }
   }
 
@@ -143,26 +228,5 @@ final class BodyReceiver {
       }
     }
     return null;
-  }
-
-  private static void check(HttpServerRequest request, String payloadHash, long declared, Checksums.Result result,
-                            String trailerChecksum) {
-    if (declared >= 0 && declared != result.size()) {
-      throw S3Exception.incompleteBody();
-    }
-    if (payloadHash.matches("[0-9a-fA-F]{64}") && !payloadHash.equalsIgnoreCase(result.sha256Hex())) {
-      throw new S3Exception(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not "
-          + "match what was computed.");
-    }
-    String contentMd5 = request.getHeader("Content-MD5");
-    if (contentMd5 != null && !contentMd5.strip().equals(Base64.getEncoder().encodeToString(result.md5()))) {
-      throw S3Exception.badDigest("Content-MD5");
-    }
-    if (result.algorithm() != null && result.checksum() != null) {
-      String sent = trailerChecksum != null ? trailerChecksum : request.getHeader("x-amz-checksum-" + result.algorithm());
-      if (sent != null && !sent.strip().equals(result.checksum())) {
-        throw S3Exception.badDigest(result.algorithm().toUpperCase(Locale.ROOT));
-      }
-    }
   }
 }

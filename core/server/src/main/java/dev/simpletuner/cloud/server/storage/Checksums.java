@@ -1,6 +1,6 @@
 package dev.simpletuner.cloud.server.storage;
 
-import io.vertx.core.buffer.Buffer;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
@@ -35,18 +35,18 @@ final class Checksums {
     this.sha1 = "sha1".equals(this.algorithm) ? digest("SHA-1") : null;
   }
 
-  void update(Buffer buffer) {
-    byte[] bytes = buffer.getBytes();
-    size += bytes.length;
-    md5.update(bytes);
+  /** Adds the buffer's remaining bytes; its position is left as it was. */
+  void update(ByteBuffer bytes) {
+    size += bytes.remaining();
+    md5.update(bytes.duplicate());
     if (sha256 != null) {
-      sha256.update(bytes);
+      sha256.update(bytes.duplicate());
     }
     if (crc != null) {
-      crc.update(bytes, 0, bytes.length);
+      crc.update(bytes.duplicate());
     }
     if (sha1 != null) {
-      sha1.update(bytes);
+      sha1.update(bytes.duplicate());
     }
   }
 

@@ -4,7 +4,6 @@ import dev.simpletuner.cloud.server.store.OutputStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -50,8 +49,7 @@ final class MultipartCompletion {
       previous = r.number();
       OutputStore.Part part = byNumber.get(r.number());
       if (part == null || !part.etag().equalsIgnoreCase(r.etag())) {
-        throw new S3Exception(400, "InvalidPart", "One or more of the specified parts could not be found. The part may "
-            + "not have been uploaded, or the specified entity tag may not match the part's entity tag.");
+        throw invalidPart();
       }
       parts.add(part);
       md5.update(HexFormat.of().parseHex(part.etag()));
@@ -65,31 +63,67 @@ final class MultipartCompletion {
     return new Plan(parts, HexFormat.of().formatHex(md5.digest()) + "-" + parts.size());
   }
 
-  /** Joins the parts into {@code target} on a worker thread, hashing the whole object on the way. */
+  /**
+   * Joins the parts into {@code target} and hashes the whole object, the two side by side on worker
+   * threads. The joined file is on disk when this succeeds.
+   */
   Future<Joined> join(String uploadId, Plan plan, Path target) {
-    return vertx.executeBlocking(() -> {
-      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-      ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-      long size = 0;
-      try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        for (OutputStore.Part part : plan.parts()) {
-          try (FileChannel in = FileChannel.open(files.part(uploadId, part.number()), StandardOpenOption.READ)) {
-            while (in.read(buffer) >= 0) {
-              buffer.flip();
-              sha256.update(buffer.duplicate());
-              while (buffer.hasRemaining()) {
-                size += out.write(buffer);
-              }
-              buffer.clear();
-            }
+    Future<Long> copied = vertx.executeBlocking(() -> concatenate(uploadId, plan, target), false);
+    Future<String> hashed = vertx.executeBlocking(() -> sha256(uploadId, plan), false);
+    return Future.all(copied, hashed).map(v -> new Joined(copied.result(), hashed.result()));
+  }
+
+  private long concatenate(String uploadId, Plan plan, Path target) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+    long size = 0;
+    try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      for (OutputStore.Part part : plan.parts()) {
+        try (FileChannel in = FileChannel.open(files.part(uploadId, part.number()), StandardOpenOption.READ)) {
+          // A part acknowledged but lost with the page cache (power loss) must not join silently.
+          if (in.size() != part.size()) {
+            throw invalidPart();
           }
+          size += copy(in, out, buffer);
         }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
       }
-      return new Joined(size, HexFormat.of().formatHex(sha256.digest()));
-    }, false);
+      out.force(true);
+    }
+    return size;
+  }
+
+  /** A plain read/write loop: on JDK 17 transferTo between files maps them, which costs far more. */
+  private static long copy(FileChannel in, FileChannel out, ByteBuffer buffer) throws IOException {
+    long copied = 0;
+    buffer.clear();
+    while (in.read(buffer) >= 0) {
+      buffer.flip();
+      while (buffer.hasRemaining()) {
+        copied += out.write(buffer);
+      }
+      buffer.clear();
+    }
+    return copied;
+  }
+
+  private String sha256(String uploadId, Plan plan) throws IOException, NoSuchAlgorithmException {
+    MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+    ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+    for (OutputStore.Part part : plan.parts()) {
+      try (FileChannel in = FileChannel.open(files.part(uploadId, part.number()), StandardOpenOption.READ)) {
+        while (in.read(buffer) >= 0) {
+          buffer.flip();
+          sha256.update(buffer);
+          buffer.clear();
+        }
+      }
+    }
+    return HexFormat.of().formatHex(sha256.digest());
+  }
+
+  private static S3Exception invalidPart() {
+    return new S3Exception(400, "InvalidPart", "One or more of the specified parts could not be found. The part may "
+        + "not have been uploaded, or the specified entity tag may not match the part's entity tag.");
   }
 
   private static MessageDigest md5() {

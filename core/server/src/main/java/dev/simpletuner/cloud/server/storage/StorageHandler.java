@@ -262,11 +262,11 @@ public final class StorageHandler implements Handler<RoutingContext> {
                   .compose(joined -> store(call, access, temp, joined.size(), plan.etag(), joined.sha256(),
                       u.contentType(), u.metadata()))
                   .compose(v -> outputs.deleteUpload(u.uploadId()))
-                  .compose(v -> vertx.fileSystem().deleteRecursive(files.uploadDir(u.uploadId()).toString())
-                      .recover(e -> Future.succeededFuture()))
                   .transform(ar -> {
                     vertx.cancelTimer(keepAlive);
                     if (ar.succeeded()) {
+                      // The parts are no longer needed; removing a large upload's files need not delay the answer.
+                      vertx.fileSystem().deleteRecursive(files.uploadDir(u.uploadId()).toString());
                       return response.end(S3Xml.completed(call.request().absoluteURI(), call.bucket(), call.key(),
                           plan.etag()));
                     }

@@ -99,6 +99,14 @@ class StorageEndpointTest {
         .build();
   }
 
+  private S3Presigner presigner() {
+    return S3Presigner.builder().endpointOverride(endpoint()).region(Region.US_EAST_1)
+        .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(true)
+            .build())
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+            JobTokens.storageAccessKey(jobA), secret(jobA)))).build();
+  }
+
   private Path stored(String key) {
     return server.stateDir().resolve("cloud_outputs").resolve("outputs").resolve(key);
   }
@@ -192,11 +200,7 @@ class StorageEndpointTest {
   @Test
   void presignedPutAndGet() throws Exception {
     String key = jobA + "/presigned/sample.png";
-    try (S3Presigner presigner = S3Presigner.builder().endpointOverride(endpoint()).region(Region.US_EAST_1)
-        .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().pathStyleAccessEnabled(true)
-            .build())
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
-            JobTokens.storageAccessKey(jobA), secret(jobA)))).build()) {
+    try (S3Presigner presigner = presigner()) {
       PresignedPutObjectRequest put = presigner.presignPutObject(b -> b.signatureDuration(Duration.ofMinutes(5))
           .putObjectRequest(r -> r.bucket("outputs").key(key)));
       HttpURLConnection c = (HttpURLConnection) put.url().openConnection();
@@ -209,6 +213,47 @@ class StorageEndpointTest {
           .getObjectRequest(r -> r.bucket("outputs").key(key))).url().toURI();
       HttpURLConnection g = (HttpURLConnection) get.toURL().openConnection();
       assertThat(new String(g.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("png bytes");
+    }
+  }
+
+  /**
+   * SDKs ask {@code Expect: 100-continue} before every upload: an authorized one is told to go on at
+   * once (not after the client's timeout), a refused one gets its error without the body being sent.
+   */
+  @Test
+  void expectContinueIsAnsweredAfterAuthorization() throws Exception {
+    String key = jobA + "/continue/weights.bin";
+    try (S3Presigner presigner = presigner()) {
+      URI good = presigner.presignPutObject(b -> b.signatureDuration(Duration.ofMinutes(5))
+          .putObjectRequest(r -> r.bucket("outputs").key(key))).url().toURI();
+      try (java.net.Socket socket = new java.net.Socket(good.getHost(), good.getPort())) {
+        socket.setSoTimeout(2_000);
+        var out = socket.getOutputStream();
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+            StandardCharsets.US_ASCII));
+        out.write(("PUT " + good.getRawPath() + "?" + good.getRawQuery() + " HTTP/1.1\r\nHost: " + good.getHost() + ":"
+            + good.getPort() + "\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        assertThat(in.readLine()).isEqualTo("HTTP/1.1 100 Continue");
+        assertThat(in.readLine()).isEmpty();
+        out.write("bytes".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+      }
+      assertThat(stored(key)).hasBinaryContent("bytes".getBytes(StandardCharsets.US_ASCII));
+
+      String forged = good.getRawQuery().replaceAll("X-Amz-Signature=[0-9a-f]+", "X-Amz-Signature=" + "0".repeat(64));
+      try (java.net.Socket socket = new java.net.Socket(good.getHost(), good.getPort())) {
+        socket.setSoTimeout(2_000);
+        socket.getOutputStream().write(("PUT " + good.getRawPath().replace("weights", "forged") + "?" + forged
+            + " HTTP/1.1\r\nHost: " + good.getHost() + ":" + good.getPort()
+            + "\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+            StandardCharsets.US_ASCII)).readLine();
+        assertThat(status).isEqualTo("HTTP/1.1 403 Forbidden");
+      }
+      assertThat(stored(jobA + "/continue/forged.bin")).doesNotExist();
     }
   }
 
