@@ -174,6 +174,9 @@ public final class ConfigLoader {
   private static Map<String, Map<String, String>> pluginSettings(Map<String, Object> section, String name) {
     Map<String, Map<String, String>> result = new LinkedHashMap<>();
     section.forEach((id, settings) -> {
+      if (settings == null) {
+        return; // a section left with only comments in it
+      }
       if (!(settings instanceof Map<?, ?> map)) {
         throw new ConfigException("Config key '" + name + "." + id + "' must be a mapping of settings.");
       }

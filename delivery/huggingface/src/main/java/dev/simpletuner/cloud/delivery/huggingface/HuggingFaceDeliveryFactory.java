@@ -29,7 +29,7 @@ public final class HuggingFaceDeliveryFactory implements DeliveryFactory {
   @Override
   public List<SettingSpec> settings() {
     return List.of(
-        new SettingSpec(TOKEN, Type.STRING, null, false, true, "HF_TOKEN", true,
+        new SettingSpec(TOKEN, Type.STRING, null, true, true, "HF_TOKEN", true,
             "Hugging Face access token with write permission"),
         // Where the token is sent is an operator decision: nobody may redirect it through the API.
         new SettingSpec(ENDPOINT, Type.URL, DEFAULT_ENDPOINT, false, false, "HF_ENDPOINT", false,
