@@ -5,6 +5,8 @@ import dev.simpletuner.cloud.server.auth.Authenticator;
 import dev.simpletuner.cloud.server.auth.Sessions;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.delivery.DeliveryVerticle;
+import dev.simpletuner.cloud.server.cluster.ClusterVerticle;
+import dev.simpletuner.cloud.server.cluster.Leases;
 import dev.simpletuner.cloud.server.http.HttpVerticle;
 import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.plugin.Deliveries;
@@ -63,7 +65,7 @@ public final class Server {
                 .map(deliveries -> new ServerContext(config, env, store, providers, deliveries,
                     new JobTokens(Base64.getDecoder().decode(key)), secrets,
                     new Authenticator(store, sessions, clock), new AuditLog(store.audit(), secrets.derive("audit")),
-                    localBaseUrl(config), hostId, clock, startedAt))))))
+                    localBaseUrl(config), hostId, clock, startedAt, new Leases(store.cluster(), hostId, clock)))))))
         .compose(ctx -> deploy(vertx, ctx).map(v -> new Server(vertx, ctx)))
         .onSuccess(server -> LOG.info("SimpleTuner cloud server listening on http://{}:{} (state {}, {} store, "
                 + "providers {})", config.host(), config.port(), config.stateDir(),
@@ -77,7 +79,8 @@ public final class Server {
 
   private static Future<Void> deploy(Vertx vertx, ServerContext ctx) {
     int httpInstances = Math.max(1, Runtime.getRuntime().availableProcessors());
-    return vertx.deployVerticle(new UploadVerticle(ctx))
+    return vertx.deployVerticle(new ClusterVerticle(ctx))
+        .compose(id -> vertx.deployVerticle(new UploadVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new JobLifecycleVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new ProviderPollingVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new DeliveryVerticle(ctx)))

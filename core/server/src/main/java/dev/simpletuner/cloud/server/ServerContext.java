@@ -2,6 +2,7 @@ package dev.simpletuner.cloud.server;
 
 import dev.simpletuner.cloud.server.auth.AuditLog;
 import dev.simpletuner.cloud.server.auth.Authenticator;
+import dev.simpletuner.cloud.server.cluster.Leases;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.plugin.Deliveries;
@@ -17,10 +18,11 @@ import java.util.Map;
  * @param localBaseUrl how this process reaches itself, e.g. {@code http://127.0.0.1:8001}
  * @param hostId       stable id of this server's host and state directory
  * @param startedAt    epoch millis of start-up
+ * @param leases       this instance's share of the background work, when several share the database
  */
 public record ServerContext(ServerConfig config, Map<String, String> env, Store store, Providers providers,
                             Deliveries deliveries, JobTokens tokens, SecretBox secrets, Authenticator auth, AuditLog audit,
-                            String localBaseUrl, String hostId, Clock clock, long startedAt) {
+                            String localBaseUrl, String hostId, Clock clock, long startedAt, Leases leases) {
 
   public long now() {
     return clock.millis();

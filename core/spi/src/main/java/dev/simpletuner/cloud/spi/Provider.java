@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One configured training provider. Methods are called on Vert.x event-loop threads and must not
@@ -88,6 +89,16 @@ public interface Provider extends AutoCloseable {
    */
   default Future<Void> recover(List<RecoveredJob> jobs) {
     return Future.succeededFuture();
+  }
+
+  /**
+   * Looks for what a submission created when the server stopped between sending it and recording
+   * the answer (a crash, or an instance of a cluster that died). Empty means certainly not created,
+   * so the job is submitted again; a job is never sent twice on a guess. The default cannot tell,
+   * and such a job is failed with a message instead.
+   */
+  default Future<Optional<SubmittedJob>> findSubmitted(String jobId) {
+    return Future.failedFuture(new UnsupportedOperationException("this provider cannot look up past submissions"));
   }
 
   /**

@@ -22,10 +22,11 @@ public final class Permission {
   public static final String AUDIT_VIEW = "audit.view";
   public static final String APPROVAL_REVIEW = "approval.review";
   public static final String APPROVAL_MANAGE = "approval.manage";
+  public static final String CLUSTER_VIEW = "cluster.view";
 
   public static final List<String> ALL = List.of(JOB_SUBMIT, JOB_VIEW_OWN, JOB_VIEW_ALL, JOB_CANCEL_OWN, JOB_CANCEL_ALL,
       JOB_DELETE_OWN, JOB_DELETE_ALL, CONFIG_VIEW, CONFIG_EDIT, SETTINGS_VIEW, SETTINGS_EDIT, METRICS_VIEW,
-      API_KEY_OWN, API_KEY_ALL, USERS_MANAGE, AUDIT_VIEW, APPROVAL_REVIEW, APPROVAL_MANAGE);
+      API_KEY_OWN, API_KEY_ALL, USERS_MANAGE, AUDIT_VIEW, APPROVAL_REVIEW, APPROVAL_MANAGE, CLUSTER_VIEW);
 
   private Permission() {
   }

@@ -2,6 +2,7 @@ package dev.simpletuner.cloud.server.delivery;
 
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
+import dev.simpletuner.cloud.server.cluster.ClusterEvents;
 import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.job.JobView;
@@ -53,7 +54,8 @@ public final class DeliveryVerticle extends VerticleBase {
         m -> lastOutputAt.put(m.body().getString("job_id"), ctx.now()));
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_CHANGED, m -> {
       JsonObject job = m.body();
-      if (job.getBoolean("is_terminal", false) && hasOpen(job.getJsonArray("delivery"))) {
+      // The instance that ended the job delivers it (another instance's event is only news).
+      if (!ClusterEvents.isRemote(m) && job.getBoolean("is_terminal", false) && hasOpen(job.getJsonArray("delivery"))) {
         schedule(job.getString("job_id"), false);
       }
     });

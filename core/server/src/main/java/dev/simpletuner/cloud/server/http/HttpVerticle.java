@@ -73,6 +73,7 @@ public final class HttpVerticle extends VerticleBase {
     new ApiKeyRoutes(ctx).mount(operations);
     new UserRoutes(vertx, ctx).mount(operations);
     new AuditRoutes(ctx).mount(operations);
+    new ClusterRoutes(ctx).mount(operations);
     new ApprovalRoutes(vertx, ctx).mount(operations);
     FailureHandler failures = new FailureHandler();
     Router root = Router.router(vertx);

@@ -42,7 +42,7 @@ final class Dispatcher {
     return ctx.providers().get(providerId)
         .map(handle -> queue.run("dispatch:" + providerId, () -> freeSlots(handle)
             .compose(free -> free <= 0 ? Future.succeededFuture(List.<Job>of())
-                : ctx.store().jobs().waiting(providerId, Math.min(free, BATCH)))
+                : ctx.store().jobs().waiting(providerId, hostFilter(handle), Math.min(free, BATCH)))
             .compose(jobs -> {
               List<Future<Void>> started = new ArrayList<>();
               jobs.forEach(job -> started.add(start(handle, job)));
@@ -60,7 +60,15 @@ final class Dispatcher {
     if (limit <= 0) {
       return Future.succeededFuture(BATCH);
     }
-    return ctx.store().jobs().occupyingSlots(handle.id()).map(busy -> (int) (limit - busy));
+    return ctx.store().jobs().occupyingSlots(handle.id(), hostFilter(handle)).map(busy -> (int) (limit - busy));
+  }
+
+  /**
+   * Jobs of a provider that runs on this machine start on the instance that accepted them (where
+   * their datasets are) and count against this machine's slots; cloud jobs go to any instance.
+   */
+  private String hostFilter(ProviderHandle handle) {
+    return handle.runsLocally() ? ctx.hostId() : null;
   }
 
   private Future<Void> start(ProviderHandle handle, Job waiting) {
@@ -87,7 +95,8 @@ final class Dispatcher {
         });
   }
 
-  private Future<Void> accepted(Job job, SubmittedJob accepted) {
+  /** Records what the provider answered to the job's submission (also when found after a crash). */
+  Future<Void> accepted(Job job, SubmittedJob accepted) {
     JobUpdate update = JobUpdate.create().externalId(accepted.externalId());
     if (accepted.hardwareType() != null) {
       update.hardwareType(accepted.hardwareType());

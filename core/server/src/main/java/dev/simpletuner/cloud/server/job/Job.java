@@ -16,13 +16,13 @@ public record Job(String jobId, String ownerId, JobType jobType, String provider
                   JsonObject progress, JsonObject config, JsonArray dataloaderConfig, JsonObject metadata,
                   JsonArray delivery, long version) {
 
-  /** A freshly submitted job. */
+  /** A freshly submitted job, on the instance that accepted it (it holds the datasets to upload). */
   public static Job submitted(String jobId, String ownerId, JobType type, String provider, JobStatus status,
                               String configName, String runName, String hardwareProfile, String hardwareType,
                               double costPerSecond, Double estimatedCost, long now, JsonObject config,
-                              JsonArray dataloader, JsonObject metadata, JsonArray delivery) {
+                              JsonArray dataloader, JsonObject metadata, JsonArray delivery, String hostId) {
     return new Job(jobId, ownerId, type, provider, status, configName, runName, hardwareProfile, hardwareType,
-        costPerSecond, null, estimatedCost, now, now, null, null, null, null, null, null, null, null, config,
+        costPerSecond, null, estimatedCost, now, now, null, null, null, null, hostId, null, null, null, config,
         dataloader, metadata, delivery == null ? new JsonArray() : delivery, 1);
   }
 }

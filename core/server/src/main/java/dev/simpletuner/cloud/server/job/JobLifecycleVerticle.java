@@ -31,6 +31,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
   private static final long DISPATCH_TICK_MS = 5_000;
   private static final long PURGE_TICK_MS = 3_600_000;
   private static final long APPROVAL_TICK_MS = 60_000;
+  private static final long ORPHAN_TICK_MS = 10_000;
 
   private final ServerContext ctx;
   private final PerJobQueue queue = new PerJobQueue();
@@ -40,6 +41,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
   private ProviderReports reports;
   private LogIngest logs;
   private CallbackHandler callbacks;
+  private OrphanedDispatches orphans;
 
   public JobLifecycleVerticle(ServerContext ctx) {
     this.ctx = ctx;
@@ -53,6 +55,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
     reports = new ProviderReports(ctx, events);
     logs = new LogIngest(vertx, ctx, events);
     callbacks = new CallbackHandler(ctx, events);
+    orphans = new OrphanedDispatches(ctx, dispatcher, events);
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_PROVIDER_LOGS, m -> onLogs(m.body()));
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_DISPATCH,
         m -> dispatcher.dispatch(m.body().getString("provider")));
@@ -69,8 +72,13 @@ public final class JobLifecycleVerticle extends VerticleBase {
         .compose(v -> recover())
         .onSuccess(v -> {
           vertx.setPeriodic(DISPATCH_TICK_MS, id -> dispatcher.dispatchAll());
-          vertx.setPeriodic(PURGE_TICK_MS, id -> ctx.store().jobs().purgeIdempotencyKeys(ctx.now()));
-          vertx.setPeriodic(APPROVAL_TICK_MS, id -> expireApprovals());
+          // Housekeeping runs on one instance of a cluster at a time.
+          vertx.setPeriodic(PURGE_TICK_MS, id -> ctx.leases().whileHolding("idempotency-purge",
+              () -> ctx.store().jobs().purgeIdempotencyKeys(ctx.now())));
+          vertx.setPeriodic(APPROVAL_TICK_MS, id -> ctx.leases().whileHolding("approval-expiry",
+              this::expireApprovals));
+          vertx.setPeriodic(ORPHAN_TICK_MS, id -> ctx.leases().whileHolding("orphaned-work", orphans::sweep)
+              .onFailure(e -> LOG.warn("Looking for work of stopped instances failed: {}", e.getMessage())));
         });
   }
 
@@ -228,10 +236,12 @@ public final class JobLifecycleVerticle extends VerticleBase {
         .errorMessage(why), why).mapEmpty();
   }
 
-  private void expireApprovals() {
-    ctx.store().approvals().expired(ctx.now()).onSuccess(requests -> requests.forEach(r -> decide(new JsonObject()
-        .put("request_id", r.requestId()).put("decision", "expired").put("reviewer", "system"))
-        .onFailure(e -> LOG.debug("Approval {} not expired: {}", r.requestId(), e.getMessage()))));
+  private Future<Void> expireApprovals() {
+    return ctx.store().approvals().expired(ctx.now()).compose(requests -> Future.join(requests.stream()
+        .map(r -> decide(new JsonObject().put("request_id", r.requestId()).put("decision", "expired")
+            .put("reviewer", "system"))
+            .onFailure(e -> LOG.debug("Approval {} not expired: {}", r.requestId(), e.getMessage())))
+        .toList()).mapEmpty());
   }
 
   private void onLogs(JsonObject message) {
@@ -244,7 +254,8 @@ public final class JobLifecycleVerticle extends VerticleBase {
 
   /**
    * After a restart: hands providers that supervise processes the jobs they were running on this
-   * host, fails uploads that were cut off, and restarts dispatching.
+   * host, restarts uploads that were cut off, settles hand-overs to providers that were cut off, and
+   * restarts dispatching. Jobs of other instances sharing the database are theirs.
    */
   private Future<Void> recover() {
     return ctx.store().jobs().active(null).compose(active -> {
@@ -255,6 +266,8 @@ public final class JobLifecycleVerticle extends VerticleBase {
         if (handle == null) {
           LOG.warn("Job {} belongs to provider {}, which is not loaded; it is left as it is.", job.jobId(),
               job.provider());
+        } else if (!ownedHere(job)) {
+          continue; // another instance's: it recovers its own, or the orphan sweep takes over when it is gone
         } else if (job.status() == JobStatus.UPLOADING) {
           // The archive was never handed over: package and upload it again.
           LOG.info("Restarting the dataset upload of job {}", job.jobId());
@@ -275,8 +288,14 @@ public final class JobLifecycleVerticle extends VerticleBase {
         work.add(ctx.providers().get(providerId).get().provider().recover(jobs)
             .onFailure(e -> LOG.error("Provider {} failed to recover its jobs", providerId, e)));
       });
+      work.add(orphans.resolveOwn(active));
       return Future.join(work).<Void>mapEmpty().recover(e -> Future.succeededFuture());
     }).compose(v -> dispatcher.dispatchAll());
+  }
+
+  /** Jobs this instance accepted or runs (no host: written before jobs recorded one). */
+  private boolean ownedHere(Job job) {
+    return job.hostId() == null || ctx.hostId().equals(job.hostId());
   }
 
   private static AppException notFound(String jobId) {

@@ -210,7 +210,8 @@ final class SubmitHandler {
     return Job.submitted(jobId, ownerId,
         provider.runsLocally() ? JobType.LOCAL : JobType.CLOUD, provider.id(), status,
         resolved.configName(), request.trackerRunName(), hardware, null, rate(provider, hardware),
-        prepared.estimatedCost(), now, resolved.config(), resolved.dataloader(), metadata, planned.status());
+        prepared.estimatedCost(), now, resolved.config(), resolved.dataloader(), metadata, planned.status(),
+        ctx.hostId());
   }
 
   /** Where a cloud trainer reaches this server: the submission's webhook URL, else the public URL; null for local jobs. */

@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -93,6 +94,11 @@ final class IsolatedProvider implements Provider {
   @Override
   public Future<Void> recover(List<RecoveredJob> jobs) {
     return async(() -> delegate.recover(jobs));
+  }
+
+  @Override
+  public Future<Optional<SubmittedJob>> findSubmitted(String jobId) {
+    return async(() -> delegate.findSubmitted(jobId));
   }
 
   @Override

@@ -3,6 +3,8 @@ package dev.simpletuner.cloud.server.polling;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.bus.Bus;
+import dev.simpletuner.cloud.server.cluster.ClusterEvents;
+import dev.simpletuner.cloud.server.cluster.Leases;
 import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.job.ProviderReports;
@@ -29,6 +31,7 @@ public final class ProviderPollingVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ProviderPollingVerticle.class);
   static final long ACTIVE_INTERVAL_MS = 15_000;
   static final long IDLE_INTERVAL_MS = 60_000;
+  static final String POLL_LEASE = "provider-polling";
 
   private final ServerContext ctx;
   private Future<JsonObject> running;
@@ -44,7 +47,7 @@ public final class ProviderPollingVerticle extends VerticleBase {
     // The last lines of a cloud job are fetched once it ends, however the end was learned.
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_CHANGED, m -> {
       JsonObject job = m.body();
-      if (job.getBoolean("is_terminal", false) && "cloud".equals(job.getString("job_type"))) {
+      if (!ClusterEvents.isRemote(m) && job.getBoolean("is_terminal", false) && "cloud".equals(job.getString("job_type"))) {
         ctx.store().jobs().get(job.getString("job_id")).onSuccess(found -> found.ifPresent(j -> logs.fetch(j, true)));
       }
     });
@@ -52,11 +55,17 @@ public final class ProviderPollingVerticle extends VerticleBase {
     return Bus.serve(vertx, Addresses.POLL_SYNC, body -> reconcile());
   }
 
+  /**
+   * Scheduled rounds run only on the instance holding the polling lease, so that several instances
+   * on one database do not each call the provider; the others check back often enough to take over
+   * within a lease's lifetime when the holder dies.
+   */
   private void schedule(long delay) {
     long jitter = (long) (delay * 0.2 * (ThreadLocalRandom.current().nextDouble() * 2 - 1));
-    vertx.setTimer(Math.max(100, delay + jitter), id -> reconcile()
-        .onComplete(ar -> schedule(ar.succeeded() && ar.result().getInteger("checked", 0) > 0
-            ? ACTIVE_INTERVAL_MS : IDLE_INTERVAL_MS)));
+    vertx.setTimer(Math.max(100, delay + jitter), id -> ctx.leases().hold(POLL_LEASE)
+        .compose(mine -> mine ? reconcile().map(r -> r.getInteger("checked", 0) > 0 ? ACTIVE_INTERVAL_MS
+            : IDLE_INTERVAL_MS) : Future.succeededFuture(Leases.TTL_MILLIS / 2))
+        .onComplete(ar -> schedule(ar.succeeded() ? ar.result() : ACTIVE_INTERVAL_MS)));
   }
 
   /** One reconciliation at a time; concurrent callers share the one in flight. */

@@ -35,7 +35,8 @@ public final class JobStore {
     this.cache = db.dialect() == Dialect.SQLITE ? JobCache.soleWriter(5_000) : JobCache.shared(5_000, 2_000);
   }
 
-  private void invalidate(String jobId) {
+  /** Drops a cached copy: another instance changed the job. */
+  public void invalidate(String jobId) {
     cache.invalidate(jobId);
   }
 
@@ -183,19 +184,26 @@ public final class JobStore {
     return db.query(sql + " ORDER BY created_at, job_id", args.toArray()).map(JobStore::jobs);
   }
 
-  /** Queued jobs of a provider that were not handed to it yet, in submission order. */
-  public Future<List<Job>> waiting(String provider, int limit) {
+  /**
+   * Queued jobs of a provider that were not handed to it yet, in submission order; with
+   * {@code hostId}, only those accepted on that host (jobs that run where their datasets are).
+   */
+  public Future<List<Job>> waiting(String provider, String hostId, int limit) {
     return db.query("SELECT " + ALL_COLUMNS + " FROM jobs WHERE provider = ? AND status = ? AND dispatched_at IS NULL "
-        + "ORDER BY created_at, job_id LIMIT ?", provider, JobStatus.QUEUED.wireName(), limit).map(JobStore::jobs);
+            + "AND (CAST(? AS TEXT) IS NULL OR host_id IS NULL OR host_id = ?) ORDER BY created_at, job_id LIMIT ?", provider,
+        JobStatus.QUEUED.wireName(), hostId, hostId, limit).map(JobStore::jobs);
   }
 
-  /** Jobs of a provider that hold a run slot: dispatched and not finished. */
-  public Future<Long> occupyingSlots(String provider) {
+  /** Jobs of a provider that hold a run slot (dispatched, not finished); with {@code hostId}, on that host. */
+  public Future<Long> occupyingSlots(String provider, String hostId) {
     List<Object> args = new ArrayList<>();
     args.add(provider);
     args.addAll(statusArgs(JobStatus.ACTIVE));
+    args.add(hostId);
+    args.add(hostId);
     return db.query("SELECT COUNT(*) FROM jobs WHERE provider = ? AND dispatched_at IS NOT NULL AND status IN ("
-        + marks(JobStatus.ACTIVE.size()) + ")", args.toArray()).map(rows -> rows.iterator().next().getLong(0));
+            + marks(JobStatus.ACTIVE.size()) + ") AND (CAST(? AS TEXT) IS NULL OR host_id = ?)", args.toArray())
+        .map(rows -> rows.iterator().next().getLong(0));
   }
 
   /** 1-based place in the provider's queue of a job that waits for a slot. */
@@ -257,6 +265,18 @@ public final class JobStore {
     return db.query("UPDATE jobs SET dispatched_at = ?, host_id = ?, updated_at = ?, version = version + 1 "
         + "WHERE job_id = ? AND status = ? AND dispatched_at IS NULL RETURNING " + ALL_COLUMNS, now, hostId, now, jobId,
         JobStatus.QUEUED.wireName()).map(JobStore::first).onComplete(ar -> invalidate(jobId));
+  }
+
+  /**
+   * Undoes the claim of a dispatch that never reached the provider (its instance died before the
+   * create was sent), so that the job is dispatched again; only while nothing else changed it.
+   */
+  public Future<Boolean> releaseDispatch(String jobId, String hostId, long now) {
+    invalidate(jobId);
+    return db.query("UPDATE jobs SET dispatched_at = NULL, host_id = NULL, updated_at = ?, version = version + 1 "
+            + "WHERE job_id = ? AND status = ? AND dispatched_at IS NOT NULL AND external_id IS NULL AND host_id = ?",
+        now, jobId, JobStatus.QUEUED.wireName(), hostId).map(rows -> rows.rowCount() == 1)
+        .onComplete(ar -> invalidate(jobId));
   }
 
   /** Deletes a job in one of {@code from}, with its logs, events, metrics and output records. */

@@ -9,6 +9,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The persistence contract: one set of stores over either backend. PostgreSQL (through
@@ -28,8 +29,12 @@ public final class Store {
   private final ApprovalStore approvals;
   private final MetricStore metrics;
   private final OutputStore outputs;
+  private final ClusterStore cluster;
+  private final PgConnectOptions pgOptions;
 
-  private Store(Db db) {
+  private Store(Db db, PgConnectOptions pgOptions) {
+    this.pgOptions = pgOptions;
+    this.cluster = new ClusterStore(db);
     this.db = db;
     this.jobs = new JobStore(db);
     this.logs = new LogStore(db);
@@ -42,6 +47,15 @@ public final class Store {
     this.approvals = new ApprovalStore(db);
     this.metrics = new MetricStore(db);
     this.outputs = new OutputStore(db);
+  }
+
+  public ClusterStore cluster() {
+    return cluster;
+  }
+
+  /** How to reach PostgreSQL (for a notification subscriber); empty on SQLite. */
+  public Optional<PgConnectOptions> postgresOptions() {
+    return Optional.ofNullable(pgOptions);
   }
 
   public OutputStore outputs() {
@@ -70,17 +84,20 @@ public final class Store {
 
   /** Opens PostgreSQL at {@code databaseUrl}, or SQLite at {@code sqliteFile} when the URL is null. */
   public static Future<Store> open(Vertx vertx, String databaseUrl, Path sqliteFile) {
-    Db db = databaseUrl != null ? new Db(postgres(vertx, databaseUrl), Dialect.POSTGRES)
-        : new Db(sqlite(vertx, sqliteFile), Dialect.SQLITE);
+    PgConnectOptions pg = databaseUrl == null ? null : postgresOptions(databaseUrl);
+    Db db = pg != null ? new Db(postgres(vertx, pg), Dialect.POSTGRES) : new Db(sqlite(vertx, sqliteFile), Dialect.SQLITE);
     return Migrations.apply(db)
-        .map(v -> new Store(db))
+        .map(v -> new Store(db, pg))
         .recover(e -> db.close().transform(x -> Future.failedFuture(e)));
   }
 
-  private static Pool postgres(Vertx vertx, String url) {
-    PgConnectOptions options = PgConnectOptions.fromUri(url.startsWith("postgres://")
+  private static PgConnectOptions postgresOptions(String url) {
+    return PgConnectOptions.fromUri(url.startsWith("postgres://")
         ? "postgresql://" + url.substring("postgres://".length()) : url);
-    options.setCachePreparedStatements(true).setPipeliningLimit(16);
+  }
+
+  private static Pool postgres(Vertx vertx, PgConnectOptions connect) {
+    PgConnectOptions options = new PgConnectOptions(connect).setCachePreparedStatements(true).setPipeliningLimit(16);
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(8).setShared(false))
         .connectingTo(options)

@@ -55,7 +55,7 @@ class StoreContractTest {
   private static Job job(String owner, long createdAt, JobStatus status, String provider) {
     return Job.submitted(UUID.randomUUID().toString(), owner, JobType.LOCAL, provider, status, "cfg", "run", null,
         null, 0.001, 0.0, createdAt, new JsonObject().put("--max_train_steps", 10),
-        new JsonArray().add(new JsonObject().put("id", "d")), new JsonObject(), null);
+        new JsonArray().add(new JsonObject().put("id", "d")), new JsonObject(), null, null);
   }
 
   @ParameterizedTest
@@ -83,7 +83,7 @@ class StoreContractTest {
     assertThat(jobs.list(new JobQuery(null, null, "local", JobType.LOCAL, 50, 0)).await().total()).isEqualTo(3);
     assertThat(jobs.list(new JobQuery(null, null, null, null, 50, 6)).await().jobs()).hasSize(1);
     assertThat(jobs.active("local").await()).hasSize(3);
-    assertThat(jobs.waiting("local", 10).await()).extracting(Job::jobId)
+    assertThat(jobs.waiting("local", null, 10).await()).extracting(Job::jobId)
         .containsExactly(created.get(0).jobId(), created.get(1).jobId(), created.get(2).jobId());
     assertThat(jobs.queuePosition(created.get(2)).await()).isEqualTo(3);
   }

@@ -22,14 +22,17 @@ public final class TestServer implements AutoCloseable {
   private final String databaseUrl;
   private final Path stateDir;
   private final Map<String, String> env;
+  private final boolean ownsDatabase;
   private Server server;
   private Api api;
 
-  private TestServer(Backend backend, String databaseUrl, Path stateDir, Map<String, String> env) {
+  private TestServer(Backend backend, String databaseUrl, Path stateDir, Map<String, String> env,
+                     boolean ownsDatabase) {
     this.backend = backend;
     this.databaseUrl = databaseUrl;
     this.stateDir = stateDir;
     this.env = env;
+    this.ownsDatabase = ownsDatabase;
   }
 
   /** The example trainer as the local command, with {@code seconds} per step. */
@@ -68,7 +71,23 @@ public final class TestServer implements AutoCloseable {
     try {
       Path state = Files.createTempDirectory("st-state-");
       Map<String, String> env = new HashMap<>(extraEnv);
-      TestServer s = new TestServer(backend, backend.newDatabase(), state, env);
+      TestServer s = new TestServer(backend, backend.newDatabase(), state, env, true);
+      s.boot();
+      return s;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Another instance on this one's database, with its own state directory and port (as a team runs
+   * several behind a load balancer). Closing it leaves the database to this one.
+   */
+  public TestServer sibling() {
+    try {
+      Map<String, String> siblingEnv = new HashMap<>(env);
+      siblingEnv.remove("SIMPLETUNER_PORT");
+      TestServer s = new TestServer(backend, databaseUrl, Files.createTempDirectory("st-state-"), siblingEnv, false);
       s.boot();
       return s;
     } catch (IOException e) {
@@ -117,7 +136,9 @@ public final class TestServer implements AutoCloseable {
     try {
       stop();
     } finally {
-      backend.dropDatabase(databaseUrl);
+      if (ownsDatabase) {
+        backend.dropDatabase(databaseUrl);
+      }
       deleteTree(stateDir);
     }
   }

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.HashSet;
 
@@ -134,15 +135,27 @@ final class ReplicateProvider implements Provider {
     }
     ctx.logger().log(Level.WARNING, "Replicate gave no clear answer to the submission of job {0}; looking for it",
         spec.jobId());
-    return client.get("/predictions").compose(page -> {
+    return prediction(spec.jobId()).compose(found -> found.map(Future::succeededFuture).orElseGet(() ->
+        Future.failedFuture(new ReplicateException(0, e.getMessage()
+            + " No prediction for this job was found on Replicate, so it was not started."))));
+  }
+
+  @Override
+  public Future<Optional<SubmittedJob>> findSubmitted(String jobId) {
+    return prediction(jobId).map(found -> found.map(p -> new SubmittedJob(p.getString("id"),
+        Predictions.status(p.getString("status")), null)));
+  }
+
+  /** The recent prediction whose trainer callbacks name this job (every submission carries them). */
+  private Future<Optional<JsonObject>> prediction(String jobId) {
+    return client.get("/predictions").map(page -> {
       for (Object item : page.getJsonArray("results", new JsonArray())) {
         if (item instanceof JsonObject p && p.getValue("input") instanceof JsonObject input
-            && String.valueOf(input.getValue("webhook_config")).contains(spec.jobId())) {
-          return Future.succeededFuture(p);
+            && String.valueOf(input.getValue("webhook_config")).contains(jobId)) {
+          return Optional.of(p);
         }
       }
-      return Future.failedFuture(new ReplicateException(0, e.getMessage()
-          + " No prediction for this job was found on Replicate, so it was not started."));
+      return Optional.empty();
     });
   }
 

@@ -1,0 +1,124 @@
+package dev.simpletuner.cloud.server.cluster;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.bus.Addresses;
+import dev.simpletuner.cloud.server.job.JobView;
+import dev.simpletuner.cloud.server.store.LogStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relays job events between instances through PostgreSQL {@code LISTEN/NOTIFY}, so that a browser
+ * or CI client connected to any instance sees every change. A job change travels as its id and the
+ * receivers read the job itself (the newest state wins, whatever order notifications arrive in); log
+ * lines, timeline entries and deletions travel whole when they fit in a notification.
+ */
+final class EventBridge {
+  static final String CHANNEL = "simpletuner_events";
+  private static final Logger LOG = LoggerFactory.getLogger(EventBridge.class);
+  /** PostgreSQL refuses notification payloads from 8000 bytes on. */
+  private static final int MAX_PAYLOAD = 7_500;
+  private static final List<String> RELAYED = List.of(Addresses.JOB_CHANGED, Addresses.JOB_DELETED,
+      Addresses.JOB_TIMELINE, Addresses.JOB_LOG_LINES);
+
+  private final Vertx vertx;
+  private final ServerContext ctx;
+  private final String origin;
+  /** Jobs being read after a remote change; true when another change arrived meanwhile. */
+  private final Map<String, Boolean> reloading = new HashMap<>();
+  private PgSubscriber subscriber;
+
+  EventBridge(Vertx vertx, ServerContext ctx, String origin) {
+    this.vertx = vertx;
+    this.ctx = ctx;
+    this.origin = origin;
+  }
+
+  Future<Void> start(PgConnectOptions options) {
+    for (String address : RELAYED) {
+      vertx.eventBus().<JsonObject>consumer(address, m -> {
+        if (!ClusterEvents.isRemote(m)) {
+          relay(address, m.body());
+        }
+      });
+    }
+    subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1_000L);
+    subscriber.channel(CHANNEL).handler(this::received);
+    return subscriber.connect();
+  }
+
+  Future<Void> stop() {
+    return subscriber == null ? Future.succeededFuture() : subscriber.close();
+  }
+
+  private void relay(String address, JsonObject body) {
+    JsonObject note = new JsonObject().put("o", origin).put("a", address).put("job_id", body.getString("job_id"));
+    if (!address.equals(Addresses.JOB_CHANGED)) {
+      JsonObject whole = note.copy().put("body", body);
+      if (whole.encode().length() < MAX_PAYLOAD) {
+        note = whole;
+      } else if (address.equals(Addresses.JOB_LOG_LINES)) {
+        note.put("first_seq", body.getLong("first_seq")).put("count", body.getJsonArray("lines").size());
+      } else {
+        return; // an oversized timeline entry: other instances' clients see it when they reload the timeline
+      }
+    }
+    ctx.store().cluster().notify(CHANNEL, note.encode())
+        .onFailure(e -> LOG.warn("Could not relay a job event to other instances: {}", e.getMessage()));
+  }
+
+  private void received(String payload) {
+    JsonObject note;
+    try {
+      note = new JsonObject(payload);
+    } catch (RuntimeException e) {
+      return;
+    }
+    String from = note.getString("o");
+    String jobId = note.getString("job_id");
+    if (from == null || from.equals(origin) || jobId == null) {
+      return;
+    }
+    DeliveryOptions remote = ClusterEvents.from(from);
+    String address = note.getString("a", "");
+    ctx.store().jobs().invalidate(jobId);
+    if (note.containsKey("body")) {
+      vertx.eventBus().publish(address, note.getJsonObject("body"), remote);
+    } else if (address.equals(Addresses.JOB_CHANGED)) {
+      reload(jobId, remote);
+    } else if (address.equals(Addresses.JOB_LOG_LINES)) {
+      long first = note.getLong("first_seq", 1L);
+      ctx.store().logs().after(jobId, first - 1, note.getInteger("count", 0)).onSuccess(lines ->
+          vertx.eventBus().publish(address, new JsonObject().put("job_id", jobId).put("first_seq", first)
+              .put("lines", new JsonArray(lines.stream().map(LogStore.Line::text).toList())), remote));
+    }
+  }
+
+  /** Reads the job and publishes it; changes arriving during the read cause one more read. */
+  private void reload(String jobId, DeliveryOptions remote) {
+    if (reloading.containsKey(jobId)) {
+      reloading.put(jobId, true);
+      return;
+    }
+    reloading.put(jobId, false);
+    ctx.store().jobs().get(jobId).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ar.result().ifPresent(job -> vertx.eventBus().publish(Addresses.JOB_CHANGED,
+            JobView.render(job, null, false, ctx.now()), remote));
+      }
+      if (Boolean.TRUE.equals(reloading.remove(jobId))) {
+        reload(jobId, remote);
+      }
+    });
+  }
+}
