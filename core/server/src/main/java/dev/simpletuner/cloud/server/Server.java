@@ -57,7 +57,7 @@ public final class Server {
     Vertx vertx = Vertx.vertx();
     long startedAt = System.currentTimeMillis();
     Clock clock = Clock.systemUTC();
-    return Store.open(vertx, config.databaseUrl(), config.cloudDir().resolve("jobs.db"))
+    return Store.open(vertx, config.databaseUrl(), config.cloudDir().resolve("jobs.db"), hostId)
         .compose(store -> store.settings().putIfAbsent("server", "callback_key", randomKey(), startedAt)
             .compose(key -> Sessions.open(vertx, store, startedAt).compose(sessions -> Providers.load(vertx, config,
                     env, store, secrets, hostId, new HostJobReporter(vertx, store), plugins)
@@ -85,7 +85,7 @@ public final class Server {
         .compose(id -> vertx.deployVerticle(new ProviderPollingVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new DeliveryVerticle(ctx)))
         .compose(id -> {
-          var limiters = HttpVerticle.sharedLimiters();
+          var limiters = HttpVerticle.sharedLimiters(ctx.config().ratesPerMinute());
           return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters),
               new DeploymentOptions().setInstances(httpInstances));
         })

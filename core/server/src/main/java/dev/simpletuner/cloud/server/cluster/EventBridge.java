@@ -19,17 +19,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Relays job events between instances through PostgreSQL {@code LISTEN/NOTIFY}, so that a browser
- * or CI client connected to any instance sees every change. A job change travels as its id and the
- * receivers read the job itself (the newest state wins, whatever order notifications arrive in); log
- * lines, timeline entries and deletions travel whole when they fit in a notification.
+ * or CI client connected to any instance sees every change. Job changes and deletions are announced
+ * by a trigger in the very transaction that writes them (no change goes unannounced, even if its
+ * writer dies right after); receivers read the job itself, so the newest state wins whatever order
+ * notices arrive in. Log lines and timeline entries are relayed by their publisher, whole when they
+ * fit in a notification (both are stored too, and read back by clients that reconnect).
  */
 final class EventBridge {
   static final String CHANNEL = "simpletuner_events";
+  /** Written by the {@code jobs_notify} trigger: {@code {o: instance, job_id, deleted?}}. */
+  static final String JOBS_CHANNEL = "simpletuner_jobs";
   private static final Logger LOG = LoggerFactory.getLogger(EventBridge.class);
   /** PostgreSQL refuses notification payloads from 8000 bytes on. */
   private static final int MAX_PAYLOAD = 7_500;
-  private static final List<String> RELAYED = List.of(Addresses.JOB_CHANGED, Addresses.JOB_DELETED,
-      Addresses.JOB_TIMELINE, Addresses.JOB_LOG_LINES);
+  private static final List<String> RELAYED = List.of(Addresses.JOB_TIMELINE, Addresses.JOB_LOG_LINES);
 
   private final Vertx vertx;
   private final ServerContext ctx;
@@ -54,6 +57,7 @@ final class EventBridge {
     }
     subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1_000L);
     subscriber.channel(CHANNEL).handler(this::received);
+    subscriber.channel(JOBS_CHANNEL).handler(this::jobWritten);
     return subscriber.connect();
   }
 
@@ -63,44 +67,59 @@ final class EventBridge {
 
   private void relay(String address, JsonObject body) {
     JsonObject note = new JsonObject().put("o", origin).put("a", address).put("job_id", body.getString("job_id"));
-    if (!address.equals(Addresses.JOB_CHANGED)) {
-      JsonObject whole = note.copy().put("body", body);
-      if (whole.encode().length() < MAX_PAYLOAD) {
-        note = whole;
-      } else if (address.equals(Addresses.JOB_LOG_LINES)) {
-        note.put("first_seq", body.getLong("first_seq")).put("count", body.getJsonArray("lines").size());
-      } else {
-        return; // an oversized timeline entry: other instances' clients see it when they reload the timeline
-      }
+    JsonObject whole = note.copy().put("body", body);
+    if (whole.encode().length() < MAX_PAYLOAD) {
+      note = whole;
+    } else if (address.equals(Addresses.JOB_LOG_LINES)) {
+      note.put("first_seq", body.getLong("first_seq")).put("count", body.getJsonArray("lines").size());
+    } else {
+      return; // an oversized timeline entry: other instances' clients see it when they reload the timeline
     }
     ctx.store().cluster().notify(CHANNEL, note.encode())
         .onFailure(e -> LOG.warn("Could not relay a job event to other instances: {}", e.getMessage()));
   }
 
   private void received(String payload) {
-    JsonObject note;
-    try {
-      note = new JsonObject(payload);
-    } catch (RuntimeException e) {
+    JsonObject note = remote(payload);
+    if (note == null) {
       return;
     }
-    String from = note.getString("o");
     String jobId = note.getString("job_id");
-    if (from == null || from.equals(origin) || jobId == null) {
-      return;
-    }
-    DeliveryOptions remote = ClusterEvents.from(from);
     String address = note.getString("a", "");
-    ctx.store().jobs().invalidate(jobId);
-    if (note.containsKey("body")) {
-      vertx.eventBus().publish(address, note.getJsonObject("body"), remote);
-    } else if (address.equals(Addresses.JOB_CHANGED)) {
-      reload(jobId, remote);
+    DeliveryOptions from = ClusterEvents.from(note.getString("o"));
+    if (note.containsKey("body") && RELAYED.contains(address)) {
+      vertx.eventBus().publish(address, note.getJsonObject("body"), from);
     } else if (address.equals(Addresses.JOB_LOG_LINES)) {
       long first = note.getLong("first_seq", 1L);
       ctx.store().logs().after(jobId, first - 1, note.getInteger("count", 0)).onSuccess(lines ->
           vertx.eventBus().publish(address, new JsonObject().put("job_id", jobId).put("first_seq", first)
-              .put("lines", new JsonArray(lines.stream().map(LogStore.Line::text).toList())), remote));
+              .put("lines", new JsonArray(lines.stream().map(LogStore.Line::text).toList())), from));
+    }
+  }
+
+  private void jobWritten(String payload) {
+    JsonObject note = remote(payload);
+    if (note == null) {
+      return;
+    }
+    String jobId = note.getString("job_id");
+    ctx.store().jobs().invalidate(jobId);
+    DeliveryOptions from = ClusterEvents.from(note.getString("o"));
+    if (note.getBoolean("deleted", false)) {
+      vertx.eventBus().publish(Addresses.JOB_DELETED, new JsonObject().put("job_id", jobId), from);
+    } else {
+      reload(jobId, from);
+    }
+  }
+
+  /** The notice as JSON when another instance sent it and it names a job; else null. */
+  private JsonObject remote(String payload) {
+    try {
+      JsonObject note = new JsonObject(payload);
+      String from = note.getString("o");
+      return from == null || from.equals(origin) || note.getString("job_id") == null ? null : note;
+    } catch (RuntimeException e) {
+      return null;
     }
   }
 

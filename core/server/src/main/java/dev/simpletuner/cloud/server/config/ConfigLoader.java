@@ -91,7 +91,26 @@ public final class ConfigLoader {
     return new ServerConfig(host, port, stateDir, configFile, databaseUrl, publicUrl,
         pluginsDir != null ? expand(pluginsDir) : stateDir.resolve("plugins"), maxBody, logLines,
         pluginSettings(section(file, "providers"), "providers"), pluginSettings(section(file, "delivery"), "delivery"),
-        storage(section(file, "storage")));
+        storage(section(file, "storage")), rates(limits.get("rate_per_minute")));
+  }
+
+  /** {@code limits.rate_per_minute.<class>}: requests per minute of a rate-limit class (login, submit, ...). */
+  private static Map<String, Integer> rates(Object section) {
+    if (section == null) {
+      return Map.of();
+    }
+    if (!(section instanceof Map<?, ?> map)) {
+      throw new ConfigException("Config key 'limits.rate_per_minute' must be a mapping of class to a number.");
+    }
+    Map<String, Integer> rates = new LinkedHashMap<>();
+    map.forEach((name, value) -> {
+      long perMinute = parseLong(value, -1, "limits.rate_per_minute." + name);
+      if (perMinute < 1 || perMinute > 1_000_000) {
+        throw new ConfigException("Config key 'limits.rate_per_minute." + name + "' must be 1 to 1000000.");
+      }
+      rates.put(String.valueOf(name), (int) perMinute);
+    });
+    return Map.copyOf(rates);
   }
 
   private static Map<Key, String> parseFlags(List<String> args) {

@@ -22,7 +22,8 @@ import java.util.Map;
 public record ServerConfig(String host, int port, Path stateDir, Path configFile, String databaseUrl, String publicUrl,
                            Path pluginsDir, long maxBodyBytes, int logLinesPerJob,
                            Map<String, Map<String, String>> providerSettings,
-                           Map<String, Map<String, String>> deliverySettings, Storage storage) {
+                           Map<String, Map<String, String>> deliverySettings, Storage storage,
+                           Map<String, Integer> ratesPerMinute) {
 
   /**
    * @param graceSeconds  how long a job's storage credentials keep working after it ended, so a
@@ -53,6 +54,6 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, stateDir, configFile, databaseUrl, publicUrl, pluginsDir, maxBodyBytes,
-        logLinesPerJob, providerSettings, deliverySettings, storage);
+        logLinesPerJob, providerSettings, deliverySettings, storage, ratesPerMinute);
   }
 }

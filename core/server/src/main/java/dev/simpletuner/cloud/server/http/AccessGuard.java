@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.http;
 
 import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.config.ConfigException;
 import dev.simpletuner.cloud.server.auth.Authenticator;
 import dev.simpletuner.cloud.server.auth.Principal;
 import dev.simpletuner.cloud.server.auth.RateLimiter;
@@ -46,10 +47,16 @@ final class AccessGuard implements Handler<RoutingContext> {
     this.limiters = limiters;
   }
 
-  /** The limiters all HTTP verticles of this process share. */
-  static Map<String, RateLimiter> sharedLimiters() {
+  /** The limiters all HTTP verticles of this process share; {@code overrides} from the config file. */
+  static Map<String, RateLimiter> sharedLimiters(Map<String, Integer> overrides) {
+    for (String name : overrides.keySet()) {
+      if (!LIMITS.containsKey(name)) {
+        throw new ConfigException("Unknown rate-limit class '" + name + "' in limits.rate_per_minute; known: "
+            + new java.util.TreeSet<>(LIMITS.keySet()) + ".");
+      }
+    }
     java.util.HashMap<String, RateLimiter> m = new java.util.HashMap<>();
-    LIMITS.forEach((name, perMinute) -> m.put(name, new RateLimiter(perMinute, 60_000)));
+    LIMITS.forEach((name, perMinute) -> m.put(name, new RateLimiter(overrides.getOrDefault(name, perMinute), 60_000)));
     return Map.copyOf(m);
   }
 

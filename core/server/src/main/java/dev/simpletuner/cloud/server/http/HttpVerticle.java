@@ -28,14 +28,14 @@ public final class HttpVerticle extends VerticleBase {
   private final Map<String, RateLimiter> limiters;
   private HttpServer server;
 
-  /** @param limiters shared by all HTTP verticles of the process (see {@link #sharedLimiters()}) */
+  /** @param limiters shared by all HTTP verticles of the process (see {@link #sharedLimiters(Map)}) */
   public HttpVerticle(ServerContext ctx, Map<String, RateLimiter> limiters) {
     this.ctx = ctx;
     this.limiters = limiters;
   }
 
-  public static Map<String, RateLimiter> sharedLimiters() {
-    return AccessGuard.sharedLimiters();
+  public static Map<String, RateLimiter> sharedLimiters(Map<String, Integer> overrides) {
+    return AccessGuard.sharedLimiters(overrides);
   }
 
   private static final int MAX_BODY_PIECE = 256 * 1024;

@@ -10,6 +10,8 @@ import dev.simpletuner.cloud.spi.SubmittedJob;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,16 +97,42 @@ final class Dispatcher {
         });
   }
 
-  /** Records what the provider answered to the job's submission (also when found after a crash). */
+  /**
+   * Records what the provider answered to the job's submission (also when found after a crash),
+   * fenced by the dispatch claim. Should the claim have been settled by another instance meanwhile
+   * (this one was presumed gone), the job it just created is a stray: it is cancelled.
+   */
   Future<Void> accepted(Job job, SubmittedJob accepted) {
-    JobUpdate update = JobUpdate.create().externalId(accepted.externalId());
+    JobUpdate update = JobUpdate.create().externalId(accepted.externalId())
+        .onlyIfClaimedBy(job.hostId(), job.dispatchedAt());
     if (accepted.hardwareType() != null) {
       update.hardwareType(accepted.hardwareType());
     }
-    if (accepted.status() == ProviderStatus.QUEUED) {
-      return events.update(job.jobId(), update).mapEmpty();
-    }
-    return events.transition(job.jobId(), JobStatus.fromProvider(accepted.status()), update,
-        "Started by " + job.provider()).mapEmpty();
+    Future<Optional<Job>> recorded = accepted.status() == ProviderStatus.QUEUED ? events.update(job.jobId(), update)
+        : events.transition(job.jobId(), JobStatus.fromProvider(accepted.status()), update,
+            "Started by " + job.provider());
+    return recorded.compose(updated -> updated.isPresent() ? Future.<Void>succeededFuture() : stray(job, accepted));
+  }
+
+  private Future<Void> stray(Job job, SubmittedJob accepted) {
+    return ctx.store().jobs().get(job.jobId()).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      Job current = found.get();
+      if (Objects.equals(current.hostId(), job.hostId()) && Objects.equals(current.dispatchedAt(), job.dispatchedAt())) {
+        // Still this claim, but the status moved on meanwhile: keep the provider's id all the same.
+        return current.externalId() != null ? Future.succeededFuture()
+            : ctx.store().jobs().update(job.jobId(), null, JobUpdate.create().externalId(accepted.externalId())
+                .onlyIfClaimedBy(job.hostId(), job.dispatchedAt()), ctx.now()).mapEmpty();
+      }
+      if (accepted.externalId().equals(current.externalId())) {
+        return Future.succeededFuture(); // the same submission, found by whoever settled the claim
+      }
+      LOG.warn("Job {} was settled by another instance while this one handed it to {}; cancelling the copy {}",
+          job.jobId(), job.provider(), accepted.externalId());
+      return ctx.providers().get(job.provider()).map(h -> h.guarded(() -> h.provider().cancel(accepted.externalId())))
+          .orElse(Future.succeededFuture()).recover(e -> Future.succeededFuture());
+    });
   }
 }

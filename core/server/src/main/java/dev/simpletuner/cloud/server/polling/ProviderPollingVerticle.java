@@ -11,6 +11,7 @@ import dev.simpletuner.cloud.server.job.ProviderReports;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -35,6 +36,7 @@ public final class ProviderPollingVerticle extends VerticleBase {
 
   private final ServerContext ctx;
   private Future<JsonObject> running;
+  private Future<JsonObject> next;
   private CloudLogFollower logs;
 
   public ProviderPollingVerticle(ServerContext ctx) {
@@ -52,7 +54,7 @@ public final class ProviderPollingVerticle extends VerticleBase {
       }
     });
     schedule(1_000);
-    return Bus.serve(vertx, Addresses.POLL_SYNC, body -> reconcile());
+    return Bus.serve(vertx, Addresses.POLL_SYNC, body -> syncNow());
   }
 
   /**
@@ -68,12 +70,36 @@ public final class ProviderPollingVerticle extends VerticleBase {
         .onComplete(ar -> schedule(ar.succeeded() ? ar.result() : ACTIVE_INTERVAL_MS)));
   }
 
+  /**
+   * On demand ({@code sync_active}, {@code POST /api/cloud/jobs/sync}) the answer must reflect the
+   * provider as of now, which a round already in flight may not: run one more after it (shared by
+   * every caller that asks meanwhile).
+   */
+  private Future<JsonObject> syncNow() {
+    if (running == null) {
+      return reconcile();
+    }
+    if (next == null) {
+      next = running.transform(ar -> {
+        next = null;
+        return reconcile();
+      });
+    }
+    return next;
+  }
+
   /** One reconciliation at a time; concurrent callers share the one in flight. */
   private Future<JsonObject> reconcile() {
     if (running == null) {
-      running = ctx.store().jobs().active(null)
+      // Set before the round starts: a round that completes at once must still clear it.
+      Promise<JsonObject> round = Promise.promise();
+      running = round.future();
+      ctx.store().jobs().active(null)
           .compose(active -> reconcile(active).compose(result -> logs.round(active).map(result)))
-          .onComplete(ar -> running = null);
+          .onComplete(ar -> {
+            running = null;
+            round.handle(ar);
+          });
     }
     return running;
   }

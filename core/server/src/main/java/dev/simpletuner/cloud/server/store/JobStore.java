@@ -214,8 +214,9 @@ public final class JobStore {
   }
 
   /**
-   * Applies {@code update} if the job's status is one of {@code from} (all statuses when null).
-   * Returns the updated job, or empty when the job is missing or in another status.
+   * Applies {@code update} if the job's status is one of {@code from} (all statuses when null) and,
+   * for a fenced update, the job is still claimed as it says. Returns the updated job, or empty when
+   * the job is missing, in another status or claimed otherwise.
    */
   public Future<Optional<Job>> update(String jobId, Collection<JobStatus> from, JobUpdate update, long now) {
     List<Object> args = new ArrayList<>();
@@ -235,6 +236,11 @@ public final class JobStore {
     if (from != null) {
       sql.append(" AND status IN (").append(marks(from.size())).append(")");
       args.addAll(statusArgs(from));
+    }
+    if (update.claim() != null) {
+      sql.append(" AND host_id = ? AND dispatched_at = ?");
+      args.add(update.claim().hostId());
+      args.add(update.claim().dispatchedAt());
     }
     sql.append(" RETURNING ").append(SUMMARY_COLUMNS);
     invalidate(jobId);

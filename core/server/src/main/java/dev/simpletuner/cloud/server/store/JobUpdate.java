@@ -8,6 +8,11 @@ import java.util.Map;
 /** The columns one job update sets. Built by the job lifecycle; applied by {@link JobStore#update}. */
 public final class JobUpdate {
   private final Map<String, Object> columns = new LinkedHashMap<>();
+  private Claim claim;
+
+  /** The dispatch claim an update is fenced by: the host that claimed the job, and when. */
+  record Claim(String hostId, long dispatchedAt) {
+  }
 
   public static JobUpdate create() {
     return new JobUpdate();
@@ -72,6 +77,20 @@ public final class JobUpdate {
 
   public JobUpdate metadata(JsonObject metadata) {
     return set("metadata", metadata.encode());
+  }
+
+  /**
+   * Applies only while the job is still claimed by {@code hostId} at {@code dispatchedAt}: an
+   * instance that was presumed gone (and whose dispatch another instance settled) cannot overwrite
+   * what happened since.
+   */
+  public JobUpdate onlyIfClaimedBy(String hostId, long dispatchedAt) {
+    claim = new Claim(hostId, dispatchedAt);
+    return this;
+  }
+
+  Claim claim() {
+    return claim;
   }
 
   public boolean isEmpty() {

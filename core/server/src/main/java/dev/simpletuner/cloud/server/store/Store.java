@@ -84,7 +84,16 @@ public final class Store {
 
   /** Opens PostgreSQL at {@code databaseUrl}, or SQLite at {@code sqliteFile} when the URL is null. */
   public static Future<Store> open(Vertx vertx, String databaseUrl, Path sqliteFile) {
-    PgConnectOptions pg = databaseUrl == null ? null : postgresOptions(databaseUrl);
+    return open(vertx, databaseUrl, sqliteFile, "simpletuner");
+  }
+
+  /**
+   * @param instanceId how this process names itself to PostgreSQL ({@code application_name}), so
+   *                   that notices of its own writes can be told from other instances'
+   */
+  public static Future<Store> open(Vertx vertx, String databaseUrl, Path sqliteFile, String instanceId) {
+    PgConnectOptions pg = databaseUrl == null ? null
+        : postgresOptions(databaseUrl).addProperty("application_name", instanceId);
     Db db = pg != null ? new Db(postgres(vertx, pg), Dialect.POSTGRES) : new Db(sqlite(vertx, sqliteFile), Dialect.SQLITE);
     return Migrations.apply(db)
         .map(v -> new Store(db, pg))

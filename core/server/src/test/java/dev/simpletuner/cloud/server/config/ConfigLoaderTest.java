@@ -38,6 +38,10 @@ class ConfigLoaderTest {
             max_concurrent: 2
         limits:
           log_lines_per_job: 500
+          rate_per_minute:
+            submit: 600
+        delivery:
+          local:
         """);
     Map<String, String> env = Map.of("SIMPLETUNER_STATE_DIR", state.toString(), "SIMPLETUNER_PORT", "9100");
     ServerConfig fromFileAndEnv = new ConfigLoader(env, home.toString()).load(List.of());
@@ -45,6 +49,8 @@ class ConfigLoaderTest {
     assertThat(fromFileAndEnv.port()).isEqualTo(9100);
     assertThat(fromFileAndEnv.publicUrl()).isEqualTo("https://abc.ngrok.io");
     assertThat(fromFileAndEnv.logLinesPerJob()).isEqualTo(500);
+    assertThat(fromFileAndEnv.ratesPerMinute()).containsExactly(Map.entry("submit", 600));
+    assertThat(fromFileAndEnv.deliverySettings()).doesNotContainKey("local"); // a section left with comments only
     assertThat(fromFileAndEnv.providerSettings().get("local")).containsEntry("command", "python3 train.py")
         .containsEntry("max_concurrent", "2");
     ServerConfig withFlags = new ConfigLoader(env, home.toString()).load(List.of("--port", "9200", "--host=127.0.0.2"));
@@ -61,6 +67,8 @@ class ConfigLoaderTest {
         .hasMessageContaining("does not exist");
     Files.writeString(home.resolve("config.yaml"), "port: [1, 2]\n");
     assertThatThrownBy(() -> loader.load(List.of())).hasMessageContaining("'port' must be a single value");
+    Files.writeString(home.resolve("config.yaml"), "limits:\n  rate_per_minute:\n    submit: 0\n");
+    assertThatThrownBy(() -> loader.load(List.of())).hasMessageContaining("limits.rate_per_minute.submit");
     Files.writeString(home.resolve("config.yaml"), "host: [unclosed\n");
     assertThatThrownBy(() -> loader.load(List.of())).hasMessageContaining("not valid YAML");
   }

@@ -27,6 +27,8 @@ import java.util.HashSet;
  * listing, cost from Replicate's billable time.
  */
 final class ReplicateProvider implements Provider {
+  /** Pages of recent predictions searched for a submission cut off by a crash (newest first). */
+  private static final int LOOKUP_PAGES = 5;
   private static final long VERSION_TTL_MS = 5 * 60_000;
   private static final long SECRET_TTL_MS = 5 * 60_000;
   private static final int PAGE_SIZE = 100;
@@ -148,14 +150,21 @@ final class ReplicateProvider implements Provider {
 
   /** The recent prediction whose trainer callbacks name this job (every submission carries them). */
   private Future<Optional<JsonObject>> prediction(String jobId) {
-    return client.get("/predictions").map(page -> {
+    return searchPages("/predictions", LOOKUP_PAGES, jobId);
+  }
+
+  private Future<Optional<JsonObject>> searchPages(String url, int pagesLeft, String jobId) {
+    if (url == null || pagesLeft == 0) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return client.get(url).compose(page -> {
       for (Object item : page.getJsonArray("results", new JsonArray())) {
         if (item instanceof JsonObject p && p.getValue("input") instanceof JsonObject input
             && String.valueOf(input.getValue("webhook_config")).contains(jobId)) {
-          return Optional.of(p);
+          return Future.succeededFuture(Optional.of(p));
         }
       }
-      return Optional.empty();
+      return searchPages(page.getString("next"), pagesLeft - 1, jobId);
     });
   }
 
