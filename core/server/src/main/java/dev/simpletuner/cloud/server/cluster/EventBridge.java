@@ -11,7 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -32,13 +32,14 @@ final class EventBridge {
   private static final Logger LOG = LoggerFactory.getLogger(EventBridge.class);
   /** PostgreSQL refuses notification payloads from 8000 bytes on. */
   private static final int MAX_PAYLOAD = 7_500;
+  private static final long COALESCE_MS = 50;
   private static final List<String> RELAYED = List.of(Addresses.JOB_TIMELINE, Addresses.JOB_LOG_LINES);
 
   private final Vertx vertx;
   private final ServerContext ctx;
   private final String origin;
-  /** Jobs being read after a remote change; true when another change arrived meanwhile. */
-  private final Map<String, Boolean> reloading = new HashMap<>();
+  /** Jobs changed by other instances, to be read at the end of the current window. */
+  private final Map<String, DeliveryOptions> pending = new LinkedHashMap<>();
   private PgSubscriber subscriber;
 
   EventBridge(Vertx vertx, ServerContext ctx, String origin) {
@@ -57,7 +58,10 @@ final class EventBridge {
     }
     subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1_000L);
     subscriber.channel(CHANNEL).handler(this::received);
-    subscriber.channel(JOBS_CHANNEL).handler(this::jobWritten);
+    subscriber.channel(JOBS_CHANNEL).handler(this::jobWritten)
+        .subscribeHandler(v -> ctx.store().jobs().othersAnnounceWrites(true));
+    // Notices missed while disconnected would leave cached jobs stale: cache less until back.
+    subscriber.closeHandler(v -> ctx.store().jobs().othersAnnounceWrites(false));
     return subscriber.connect();
   }
 
@@ -123,21 +127,24 @@ final class EventBridge {
     }
   }
 
-  /** Reads the job and publishes it; changes arriving during the read cause one more read. */
+  /**
+   * Reads the changed jobs and publishes them, many changes at once: notices arriving within a
+   * short window (a busy cluster writes each job several times a second) cost one query.
+   */
   private void reload(String jobId, DeliveryOptions remote) {
-    if (reloading.containsKey(jobId)) {
-      reloading.put(jobId, true);
-      return;
+    if (pending.isEmpty()) {
+      vertx.setTimer(COALESCE_MS, id -> flush());
     }
-    reloading.put(jobId, false);
-    ctx.store().jobs().get(jobId).onComplete(ar -> {
-      if (ar.succeeded()) {
-        ar.result().ifPresent(job -> vertx.eventBus().publish(Addresses.JOB_CHANGED,
-            JobView.render(job, null, false, ctx.now()), remote));
-      }
-      if (Boolean.TRUE.equals(reloading.remove(jobId))) {
-        reload(jobId, remote);
-      }
-    });
+    pending.put(jobId, remote);
+  }
+
+  private void flush() {
+    Map<String, DeliveryOptions> batch = new LinkedHashMap<>(pending);
+    pending.clear();
+    ctx.store().jobs().summaries(batch.keySet())
+        .onSuccess(jobs -> jobs.forEach(job -> vertx.eventBus().publish(Addresses.JOB_CHANGED,
+            JobView.render(job, null, false, ctx.now()), batch.get(job.jobId()))))
+        .onFailure(e -> LOG.warn("Could not read {} job(s) changed by other instances: {}", batch.size(),
+            e.getMessage()));
   }
 }

@@ -38,7 +38,8 @@ public final class CostEstimator {
         overhead = pace[1];
         basis = "pace of the last " + (int) pace[2] + " finished job(s) on this hardware";
       }
-      Double seconds = steps == null ? (pace != null ? pace[3] : null) : overhead + steps * perStep;
+      Double seconds = steps != null ? Double.valueOf(overhead + steps * perStep)
+          : pace != null ? Double.valueOf(pace[3]) : null;
       JsonObject estimate = new JsonObject().put("cost_per_hour", round(rate * 3600)).put("basis", basis)
           .put("steps", steps);
       if (seconds == null) {

@@ -8,8 +8,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Recently read jobs, so that polling clients (CI loops, dashboards) do not cost a database round
  * trip each. Every job write in this process invalidates the entry; a read that raced with a write
- * is not cached. Where other processes may write too (PostgreSQL), only jobs that have ended are
- * cached, and only for a moment, which bounds how stale a late change (a deletion) can look.
+ * is not cached. Where other processes may write too (PostgreSQL), entries live only for a moment,
+ * which bounds how stale a late change can look, and only ended jobs are cached unless the other
+ * processes' writes are being announced (then each announcement invalidates its job).
  */
 final class JobCache {
   private record Entry(Job job, long expiresAtNanos) {
@@ -17,7 +18,7 @@ final class JobCache {
 
   private final int capacity;
   private final long ttlNanos;
-  private final boolean onlyTerminal;
+  private volatile boolean onlyTerminal;
   private final AtomicLong writes = new AtomicLong();
   private final Map<String, Entry> entries;
 
@@ -66,6 +67,15 @@ final class JobCache {
       long expires = ttlNanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + ttlNanos;
       entries.put(job.jobId(), new Entry(job, expires));
     }
+  }
+
+  /**
+   * While other instances' writes are announced (PostgreSQL notifications, each invalidating its
+   * job here), active jobs may be cached too; when the announcements stop, only ended jobs again.
+   */
+  synchronized void othersAnnounceWrites(boolean announced) {
+    onlyTerminal = !announced;
+    clear();
   }
 
   synchronized void clear() {

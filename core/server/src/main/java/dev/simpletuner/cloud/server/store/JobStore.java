@@ -35,6 +35,11 @@ public final class JobStore {
     this.cache = db.dialect() == Dialect.SQLITE ? JobCache.soleWriter(5_000) : JobCache.shared(5_000, 2_000);
   }
 
+  /** See {@link JobCache#othersAnnounceWrites}. */
+  public void othersAnnounceWrites(boolean announced) {
+    cache.othersAnnounceWrites(announced);
+  }
+
   /** Drops a cached copy: another instance changed the job. */
   public void invalidate(String jobId) {
     cache.invalidate(jobId);
@@ -131,6 +136,15 @@ public final class JobStore {
       job.ifPresent(j -> cache.put(j, token));
       return job;
     });
+  }
+
+  /** Several jobs at once, without their configs (as lists show them); missing ones are left out. */
+  public Future<List<Job>> summaries(Collection<String> jobIds) {
+    if (jobIds.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return db.query("SELECT " + SUMMARY_COLUMNS + " FROM jobs WHERE job_id IN (" + marks(jobIds.size()) + ")",
+        jobIds.toArray()).map(JobStore::jobs);
   }
 
   private Future<Optional<Job>> get(SqlConnection conn, String jobId, boolean full) {

@@ -32,8 +32,22 @@ class ClusterTest {
       String jobId = a.api().post("/api/cloud/jobs/submit?provider=local", new JsonObject()
           .put("config", new JsonObject().put("--max_train_steps", 20))).json().getString("job_id");
 
+      // Clients reading the job from B meanwhile keep it in B's cache while it runs.
+      java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(true);
+      Thread reader = new Thread(() -> {
+        while (reading.get()) {
+          b.api().job(jobId);
+          Api.sleep(50);
+        }
+      });
+      reader.start();
+
       // The job runs on A; B streams its log live to the end, and its event stream sees it finish.
       List<String> logOnB = lines(b.api().base() + "/api/cloud/jobs/" + jobId + "/logs/stream");
+      // A's write was announced to B, so B's cached copy is gone: B says completed at once.
+      assertThat(b.api().job(jobId).getString("status")).isEqualTo("completed");
+      reading.set(false);
+      reader.join();
       assertThat(logOnB).anyMatch(l -> l.startsWith("data: step 20/20 loss="))
           .containsSubsequence("data: training complete", "event: done", "data: completed");
       try (Stream<String> events = eventsOnB.body()) {

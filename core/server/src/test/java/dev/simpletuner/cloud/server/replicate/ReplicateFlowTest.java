@@ -157,6 +157,17 @@ class ReplicateFlowTest {
   }
 
   @Test
+  void aConfigWithoutMaxTrainStepsIsSubmittedWithoutAnEstimate() {
+    JsonObject body = body(null, 10, "l40s-x4"); // hardware no other test finishes jobs on: no pace to go by
+    body.getJsonObject("config").remove("--max_train_steps");
+    Api.Response submitted = api.post("/api/cloud/jobs/submit?provider=replicate", body);
+    assertThat(submitted.status()).as(submitted.body()).isEqualTo(200);
+    JsonObject job = api.job(submitted.json().getString("job_id"));
+    assertThat(job.getValue("estimated_cost_usd")).isNull();
+    assertThat(job.getJsonObject("estimate").getString("basis")).contains("no --max_train_steps");
+  }
+
+  @Test
   void withoutWebhooksPollingConverges() {
     replicate.webhooks(false);
     try {
