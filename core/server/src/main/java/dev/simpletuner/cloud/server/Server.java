@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  * stops it so that nothing is lost: providers stop their running work and record it first.
  */
 public final class Server {
+  /** The server's version, as health and the cluster view report it. */
+  public static final String VERSION = "1.0.0";
   private static final Logger LOG = LoggerFactory.getLogger(Server.class);
 
   private final Vertx vertx;

@@ -21,8 +21,9 @@ import java.util.Map;
  * @param leases       this instance's share of the background work, when several share the database
  */
 public record ServerContext(ServerConfig config, Map<String, String> env, Store store, Providers providers,
-                            Deliveries deliveries, JobTokens tokens, SecretBox secrets, Authenticator auth, AuditLog audit,
-                            String localBaseUrl, String hostId, Clock clock, long startedAt, Leases leases) {
+                            Deliveries deliveries, JobTokens tokens, SecretBox secrets, Authenticator auth,
+                            AuditLog audit, String localBaseUrl, String hostId, Clock clock, long startedAt,
+                            Leases leases) {
 
   public long now() {
     return clock.millis();

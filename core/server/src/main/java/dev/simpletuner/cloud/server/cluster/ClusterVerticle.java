@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.cluster;
 
+import dev.simpletuner.cloud.server.Server;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.store.ClusterStore;
 import io.vertx.core.Future;
@@ -14,7 +15,6 @@ import org.slf4j.LoggerFactory;
  * renewal of the leases it holds, and (on PostgreSQL) the relay of job events between instances.
  */
 public final class ClusterVerticle extends VerticleBase {
-  public static final String VERSION = "1.0.0";
   static final long HEARTBEAT_MILLIS = 5_000;
   /** Instances silent this long are dropped from the list. */
   private static final long FORGET_AFTER_MILLIS = 24 * 3600_000L;
@@ -47,8 +47,8 @@ public final class ClusterVerticle extends VerticleBase {
   private Future<Void> beat() {
     long now = ctx.now();
     ClusterStore cluster = ctx.store().cluster();
-    return cluster.heartbeat(new ClusterStore.Instance(ctx.leases().owner(), hostName, ctx.localBaseUrl(), VERSION,
-            ctx.startedAt(), now))
+    return cluster.heartbeat(new ClusterStore.Instance(ctx.leases().owner(), hostName, ctx.localBaseUrl(),
+            Server.VERSION, ctx.startedAt(), now))
         .compose(v -> ctx.leases().renew())
         .compose(v -> cluster.forgetInstances(now - FORGET_AFTER_MILLIS));
   }

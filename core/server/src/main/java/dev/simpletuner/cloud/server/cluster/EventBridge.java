@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +73,7 @@ final class EventBridge {
   private void relay(String address, JsonObject body) {
     JsonObject note = new JsonObject().put("o", origin).put("a", address).put("job_id", body.getString("job_id"));
     JsonObject whole = note.copy().put("body", body);
-    if (whole.encode().length() < MAX_PAYLOAD) {
+    if (whole.encode().getBytes(StandardCharsets.UTF_8).length < MAX_PAYLOAD) {
       note = whole;
     } else if (address.equals(Addresses.JOB_LOG_LINES)) {
       note.put("first_seq", body.getLong("first_seq")).put("count", body.getJsonArray("lines").size());

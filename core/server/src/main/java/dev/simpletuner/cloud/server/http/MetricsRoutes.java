@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.Server;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.metrics.MetricsReport;
 import io.vertx.core.Future;
@@ -10,7 +11,6 @@ import java.time.Instant;
 
 /** Figures and health. Health endpoints are public (liveness and readiness probes). */
 final class MetricsRoutes {
-  private static final String VERSION = "1.0.0";
   /** Random per process: lets the webhook test tell this server from anything else at the URL. */
   static final String INSTANCE = java.util.UUID.randomUUID().toString();
   private final ServerContext ctx;
@@ -53,7 +53,7 @@ final class MetricsRoutes {
       String status = "unhealthy".equals(db.getString("status")) ? "unhealthy" : degraded ? "degraded" : "healthy";
       Responses.json(rc, "unhealthy".equals(status) ? 503 : 200, new JsonObject()
           .put("status", status)
-          .put("version", VERSION)
+          .put("version", Server.VERSION)
           .put("uptime_seconds", Math.round((ctx.now() - ctx.startedAt()) / 100.0) / 10.0)
           .put("components", components)
           .put("timestamp", Instant.ofEpochMilli(ctx.now()).toString()));

@@ -120,7 +120,9 @@ final class Dispatcher {
         return Future.succeededFuture();
       }
       Job current = found.get();
-      if (Objects.equals(current.hostId(), job.hostId()) && Objects.equals(current.dispatchedAt(), job.dispatchedAt())) {
+      boolean sameClaim = Objects.equals(current.hostId(), job.hostId())
+          && Objects.equals(current.dispatchedAt(), job.dispatchedAt());
+      if (sameClaim) {
         // Still this claim, but the status moved on meanwhile: keep the provider's id all the same.
         return current.externalId() != null ? Future.succeededFuture()
             : ctx.store().jobs().update(job.jobId(), null, JobUpdate.create().externalId(accepted.externalId())

@@ -49,7 +49,8 @@ public final class ProviderPollingVerticle extends VerticleBase {
     // The last lines of a cloud job are fetched once it ends, however the end was learned.
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_CHANGED, m -> {
       JsonObject job = m.body();
-      if (!ClusterEvents.isRemote(m) && job.getBoolean("is_terminal", false) && "cloud".equals(job.getString("job_type"))) {
+      if (!ClusterEvents.isRemote(m) && job.getBoolean("is_terminal", false)
+          && "cloud".equals(job.getString("job_type"))) {
         ctx.store().jobs().get(job.getString("job_id")).onSuccess(found -> found.ifPresent(j -> logs.fetch(j, true)));
       }
     });

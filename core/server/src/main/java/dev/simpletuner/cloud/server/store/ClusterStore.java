@@ -21,8 +21,8 @@ public final class ClusterStore {
   }
 
   public Future<Void> heartbeat(Instance instance) {
-    return db.query("INSERT INTO instances (id, host, url, version, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?) "
-            + "ON CONFLICT (id) DO UPDATE SET host = excluded.host, url = excluded.url, version = excluded.version, "
+    return db.query("INSERT INTO instances (id, host, url, version, started_at, heartbeat_at) "
+            + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET host = excluded.host, url = excluded.url, version = excluded.version, "
             + "started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at", instance.id(), instance.host(),
         instance.url(), instance.version(), instance.startedAt(), instance.heartbeatAt()).mapEmpty();
   }

@@ -204,8 +204,8 @@ public final class JobStore {
    */
   public Future<List<Job>> waiting(String provider, String hostId, int limit) {
     return db.query("SELECT " + ALL_COLUMNS + " FROM jobs WHERE provider = ? AND status = ? AND dispatched_at IS NULL "
-            + "AND (CAST(? AS TEXT) IS NULL OR host_id IS NULL OR host_id = ?) ORDER BY created_at, job_id LIMIT ?", provider,
-        JobStatus.QUEUED.wireName(), hostId, hostId, limit).map(JobStore::jobs);
+            + "AND (CAST(? AS TEXT) IS NULL OR host_id IS NULL OR host_id = ?) ORDER BY created_at, job_id LIMIT ?",
+        provider, JobStatus.QUEUED.wireName(), hostId, hostId, limit).map(JobStore::jobs);
   }
 
   /** Jobs of a provider that hold a run slot (dispatched, not finished); with {@code hostId}, on that host. */
