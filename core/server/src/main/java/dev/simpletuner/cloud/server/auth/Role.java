@@ -14,20 +14,25 @@ public enum Role {
   ADMIN(Set.copyOf(Permission.ALL));
 
   private final Set<String> added;
+  /** Computed once: every request asks. */
+  private Set<String> permissions;
 
   Role(Set<String> added) {
     this.added = added;
   }
 
   public Set<String> permissions() {
-    Set<String> all = new LinkedHashSet<>();
-    for (Role r : values()) {
-      all.addAll(r.added);
-      if (r == this) {
-        break;
+    if (permissions == null) {
+      Set<String> all = new LinkedHashSet<>();
+      for (Role r : values()) {
+        all.addAll(r.added);
+        if (r == this) {
+          break;
+        }
       }
+      permissions = Set.copyOf(all);
     }
-    return Set.copyOf(all);
+    return permissions;
   }
 
   public String wireName() {
