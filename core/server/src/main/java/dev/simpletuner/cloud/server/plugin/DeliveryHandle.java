@@ -11,26 +11,22 @@ import dev.simpletuner.cloud.spi.delivery.DeliveryResult;
 import dev.simpletuner.cloud.spi.delivery.DeliveryTarget;
 import io.vertx.core.Future;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A loaded delivery target: its factory (metadata, settings), its instance, and where it came from.
  * Every call goes through {@link PluginCalls}, so plugin code runs with its own class loader and a
  * throw becomes a failed future.
  */
-public final class DeliveryHandle {
+public final class DeliveryHandle extends LoadedPlugin {
   private final DeliveryFactory factory;
   private final DeliveryTarget target;
-  private final SettingLayers settings;
-  private final PluginInfo plugin;
   private final ClassLoader loader;
 
   DeliveryHandle(DeliveryFactory factory, DeliveryTarget target, SettingLayers settings, PluginInfo plugin,
                  ClassLoader loader) {
+    super(plugin, settings);
     this.factory = factory;
     this.target = target;
-    this.settings = settings;
-    this.plugin = plugin;
     this.loader = loader;
   }
 
@@ -43,29 +39,13 @@ public final class DeliveryHandle {
   }
 
   public List<SettingSpec> settingSpecs() {
-    return settings.specs();
+    return layers().specs();
   }
 
-  public PluginInfo plugin() {
-    return plugin;
-  }
 
-  /** Current effective settings (secrets in clear text: never render these directly). */
-  public Map<String, String> settings() {
-    return settings.effective();
-  }
 
-  public Map<String, String> saved() {
-    return settings.saved();
-  }
 
-  public Map<String, String> settingSources() {
-    return settings.sources();
-  }
 
-  public void reloadSettings(Map<String, String> saved) {
-    settings.reload(saved);
-  }
 
   public Future<CredentialStatus> validate() {
     return PluginCalls.async(loader, target::validate);

@@ -10,25 +10,20 @@ import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.function.Supplier;
-import java.util.Map;
 
 /** A loaded provider: its factory (metadata, settings), its instance, and where it came from. */
-public final class ProviderHandle {
+public final class ProviderHandle extends LoadedPlugin {
   private final ProviderFactory factory;
   private final Provider provider;
   private final HostProviderContext context;
-  private final SettingLayers settings;
-  private final PluginInfo plugin;
-
   private final CircuitBreaker breaker;
 
   ProviderHandle(ProviderFactory factory, Provider provider, HostProviderContext context, SettingLayers settings,
                  PluginInfo plugin) {
+    super(plugin, settings);
     this.factory = factory;
     this.provider = provider;
     this.context = context;
-    this.settings = settings;
-    this.plugin = plugin;
     // Pauses calls to a cloud provider that keeps failing on its side; its own refusals do not count.
     this.breaker = factory.runsLocally() ? null : CircuitBreaker.create("provider-" + factory.id(), context.vertx(),
             new CircuitBreakerOptions().setMaxFailures(5).setResetTimeout(30_000).setTimeout(-1)
@@ -82,27 +77,8 @@ public final class ProviderHandle {
     return provider;
   }
 
-  public PluginInfo plugin() {
-    return plugin;
-  }
 
-  /** Current effective settings (secrets in clear text: never render these directly). */
-  public Map<String, String> settings() {
-    return settings.effective();
-  }
 
-  /** Everything saved through the API for this provider (plugin and server settings). */
-  public Map<String, String> saved() {
-    return settings.saved();
-  }
 
-  /** Where each effective setting came from: default, file, saved or env. */
-  public Map<String, String> settingSources() {
-    return settings.sources();
-  }
 
-  /** Re-reads saved settings after they changed. */
-  public void reloadSettings(Map<String, String> saved) {
-    settings.reload(saved);
-  }
 }
