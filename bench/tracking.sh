@@ -18,9 +18,12 @@ now_ms() { date +%s%3N; }
 
 java -cp "$TEST_CLASSES:$JAR" dev.simpletuner.cloud.server.support.FakeReplicateMain 104857600 off > "$WORK/fake.log" 2>&1 &
 PIDS+=("$!")
-until grep -q '^http' "$WORK/fake.log"; do sleep 0.1; done
+until grep -qs '^http' "$WORK/fake.log"; do sleep 0.1; done
 FAKE=$(grep -m1 '^http' "$WORK/fake.log")
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$WORK/state"
+# The point is tracking many jobs, not the per-caller submit rate limit (120/min by default).
+printf 'limits:\n  rate_per_minute:\n    submit: 1000000\n' > "$WORK/state/config.yaml"
 SIMPLETUNER_STATE_DIR="$WORK/state" SIMPLETUNER_PORT=$PORT SIMPLETUNER_LOG_LEVEL=WARN \
   REPLICATE_API_TOKEN=r8_fake_token_for_tests REPLICATE_BASE_URL="$FAKE" java -jar "$JAR" > "$WORK/server.log" 2>&1 &
 PIDS+=("$!")
@@ -33,7 +36,9 @@ seq 1 "$JOBS" | xargs -P 8 -I{} curl -s -o /dev/null -X POST "$BASE/api/cloud/jo
   -H 'Content-Type: application/json' -d '{"config": {"--max_train_steps": 10}, "dataloader_config": []}'
 echo "submitted in $(( $(now_ms) - T0 )) ms"
 count() { curl -s "$BASE/api/cloud/jobs?limit=1&provider=replicate&status=$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
-echo "queued: $(count queued)"
+QUEUED=$(count queued)
+echo "queued: $QUEUED"
+[ "$QUEUED" -eq "$JOBS" ] || { echo "only $QUEUED of $JOBS jobs were accepted" >&2; exit 1; }
 
 echo "== steady state: polling only, 75 s"
 sleep 6   # the fake prints its counters every 5 s: start from a line written after the submissions
