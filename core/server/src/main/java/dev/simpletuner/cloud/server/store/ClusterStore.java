@@ -59,9 +59,13 @@ public final class ClusterStore {
         .map(rows -> rows.size() == 0 ? Optional.<Long>empty() : Optional.of(rows.iterator().next().getLong(0)));
   }
 
-  /** Gives up a lease so that another instance can take it at once. */
+  /**
+   * Gives up a lease so that another instance can take it at once. The row stays (expired), so the
+   * next owner's token is still higher than every earlier one.
+   */
   public Future<Void> release(String name, String owner, long token) {
-    return db.query("DELETE FROM leases WHERE name = ? AND owner = ? AND token = ?", name, owner, token).mapEmpty();
+    return db.query("UPDATE leases SET expires_at = 0 WHERE name = ? AND owner = ? AND token = ?", name, owner, token)
+        .mapEmpty();
   }
 
   public Future<List<Lease>> leases() {

@@ -90,6 +90,27 @@ class StoreContractTest {
 
   @ParameterizedTest
   @EnumSource(Backend.class)
+  void leasesHaveOneOwnerAndATokenThatGrowsWithEachNewOwner(Backend b) throws Exception {
+    ClusterStore cluster = open(b).cluster();
+    long ttl = 1_000;
+    assertThat(cluster.hold("poll", "a", 10_000, ttl).await()).contains(1L);
+    assertThat(cluster.hold("poll", "b", 10_500, ttl).await()).as("held by a").isEmpty();
+    assertThat(cluster.hold("poll", "a", 10_900, ttl).await()).as("a renews, same token").contains(1L);
+    assertThat(cluster.hold("poll", "b", 11_500, ttl).await()).as("still a's until 11,900").isEmpty();
+    assertThat(cluster.hold("poll", "b", 12_000, ttl).await()).as("expired: b takes it").contains(2L);
+    assertThat(cluster.hold("poll", "a", 12_100, ttl).await()).as("a lost it").isEmpty();
+    cluster.release("poll", "a", 1L).await(); // a stale token releases nothing
+    assertThat(cluster.leases().await()).singleElement().satisfies(l -> {
+      assertThat(l.owner()).isEqualTo("b");
+      assertThat(l.expiresAt()).isEqualTo(13_000);
+    });
+    cluster.release("poll", "b", 2L).await();
+    assertThat(cluster.hold("poll", "a", 12_200, ttl).await()).as("released: free at once, token still grows")
+        .contains(3L);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
   void updatesHonourTheStatusGuard(Backend b) throws Exception {
     JobStore jobs = open(b).jobs();
     Job j = job("alice", 1, JobStatus.QUEUED, "local");
