@@ -37,6 +37,10 @@ public final class Bus {
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }
+      if (result == null) {
+        // A requester must never wait for its timeout because a handler forgot to answer.
+        result = Future.failedFuture(new IllegalStateException("no reply from the handler of " + address));
+      }
       result.onSuccess(message::reply).onFailure(e -> fail(message, e));
     }).completion();
   }

@@ -91,18 +91,20 @@ public final class ProviderPollingVerticle extends VerticleBase {
 
   /** One reconciliation at a time; concurrent callers share the one in flight. */
   private Future<JsonObject> reconcile() {
-    if (running == null) {
-      // Set before the round starts: a round that completes at once must still clear it.
-      Promise<JsonObject> round = Promise.promise();
-      running = round.future();
-      ctx.store().jobs().active(null)
-          .compose(active -> reconcile(active).compose(result -> logs.round(active).map(result)))
-          .onComplete(ar -> {
-            running = null;
-            round.handle(ar);
-          });
+    if (running != null) {
+      return running;
     }
-    return running;
+    // Set before the round starts, and the round's own future returned: a round can complete
+    // before this method returns (store answers may arrive synchronously), clearing the field.
+    Promise<JsonObject> round = Promise.promise();
+    running = round.future();
+    ctx.store().jobs().active(null)
+        .compose(active -> reconcile(active).compose(result -> logs.round(active).map(result)))
+        .onComplete(ar -> {
+          running = null;
+          round.handle(ar);
+        });
+    return round.future();
   }
 
   private Future<JsonObject> reconcile(List<Job> active) {
