@@ -63,11 +63,13 @@ final class AccessGuard implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext rc) {
     HttpServerRequest request = rc.request();
-    ContractRoutes.Operation op = routes.find(request.method(), request.path());
-    if (op == null) {
+    ContractRoutes.Match match = routes.match(request.method(), request.path());
+    if (match == null) {
       rc.next();
       return;
     }
+    rc.put(ContractRoutes.Match.KEY, match);
+    ContractRoutes.Operation op = match.operation();
     String ip = sourceIp(request);
     if (op.isPublic()) {
       if (limited(rc, op, ip + " " + (op.rateLimit() != null && op.rateLimit().equals("callback")
@@ -165,8 +167,9 @@ final class AccessGuard implements Handler<RoutingContext> {
     return true;
   }
 
+  /** The peer's address (forwarding headers are never believed, so no need to parse them). */
   static String sourceIp(HttpServerRequest request) {
-    SocketAddress peer = request.remoteAddress();
+    SocketAddress peer = peer(request);
     return peer == null ? null : peer.hostAddress();
   }
 
@@ -176,8 +179,12 @@ final class AccessGuard implements Handler<RoutingContext> {
         return false;
       }
     }
-    SocketAddress peer = request.remoteAddress();
+    SocketAddress peer = peer(request);
     return peer != null && isLoopback(peer.hostAddress());
+  }
+
+  private static SocketAddress peer(HttpServerRequest request) {
+    return request.connection() != null ? request.connection().remoteAddress() : request.remoteAddress();
   }
 
   private static boolean isLoopback(String address) {

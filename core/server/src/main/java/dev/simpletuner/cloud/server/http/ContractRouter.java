@@ -10,8 +10,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Builds the API router from the OpenAPI contract: one route per operation, its parameters and
- * body validated against the contract before its handler runs. Every operation must have a
+ * Runs the API's operations from the OpenAPI contract: each request's parameters and body
+ * validated against the contract before its operation's handler runs. Every operation must have a
  * handler and every handler an operation, or the server does not start.
  */
 final class ContractRouter {
@@ -25,25 +25,34 @@ final class ContractRouter {
     return this;
   }
 
-  /** Adds one route per contract operation to {@code router}. */
+  /**
+   * Adds one route that runs the operation the access guard found for the request (so a request
+   * is matched against the contract once, and exactly as the guard saw it).
+   */
   void addTo(Router router, OpenAPIContract contract) {
     Map<String, Handler<RoutingContext>> unused = new HashMap<>(handlers);
+    Map<String, OperationValidator> validators = new HashMap<>();
     for (Path path : contract.getPaths()) {
-      String vertxPath = path.getName().replaceAll("\\{([^}]+)}", ":$1");
       for (Operation operation : path.getOperations()) {
-        Handler<RoutingContext> handler = unused.remove(operation.getOperationId());
-        if (handler == null) {
+        if (!unused.containsKey(operation.getOperationId())) {
           throw new IllegalStateException("No handler for operation " + operation.getOperationId());
         }
-        OperationValidator validator = new OperationValidator(operation, contract.getSchemaRepository());
-        router.route(operation.getHttpMethod(), vertxPath).handler(rc -> {
-          validator.validate(rc);
-          handler.handle(rc);
-        });
+        unused.remove(operation.getOperationId());
+        validators.put(operation.getOperationId(), new OperationValidator(operation, contract.getSchemaRepository()));
       }
     }
     if (!unused.isEmpty()) {
       throw new IllegalStateException("Handlers for operations the contract does not have: " + unused.keySet());
     }
+    router.route().handler(rc -> {
+      ContractRoutes.Match match = rc.get(ContractRoutes.Match.KEY);
+      if (match == null) {
+        rc.next();
+        return;
+      }
+      String id = match.operation().id();
+      validators.get(id).validate(rc, match.pathParams());
+      handlers.get(id).handle(rc);
+    });
   }
 }

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Validates one operation's parameters and JSON body against the contract, on the event loop. The
@@ -31,7 +32,8 @@ import java.util.Map;
  */
 final class OperationValidator {
   static final String KEY = "validatedRequest";
-  private record ParameterCheck(Parameter parameter, Validator validator) {
+  /** @param accepts a fast test of the simple schemas; null to always ask the validator */
+  private record ParameterCheck(Parameter parameter, Validator validator, Predicate<Object> accepts) {
   }
 
   /** What a handler reads: parameters converted to their schema types, and the decoded body. */
@@ -48,7 +50,7 @@ final class OperationValidator {
         throw new IllegalStateException("Parameter " + p.getName() + " of " + operation.getOperationId()
             + ": only scalar parameters are supported");
       }
-      parameters.add(new ParameterCheck(p, schemas.validator(p.getSchema())));
+      parameters.add(new ParameterCheck(p, schemas.validator(p.getSchema()), ScalarCheck.of(p.getSchema())));
     }
     RequestBody body = operation.getRequestBody();
     bodyRequired = body != null && body.isRequired();
@@ -59,13 +61,14 @@ final class OperationValidator {
     }
   }
 
-  void validate(RoutingContext rc) {
+  /** @param pathParams the request's path parameters, decoded */
+  void validate(RoutingContext rc, Map<String, String> pathParams) {
     Map<String, Object> path = new HashMap<>(4);
     Map<String, Object> query = new HashMap<>(8);
     for (ParameterCheck check : parameters) {
       Parameter p = check.parameter();
       String raw = switch (p.getIn()) {
-        case PATH -> rc.pathParam(p.getName());
+        case PATH -> pathParams.get(p.getName());
         case QUERY -> rc.queryParams().get(p.getName());
         case HEADER -> rc.request().getHeader(p.getName());
         case COOKIE -> rc.request().getCookie(p.getName()) == null ? null
@@ -79,12 +82,14 @@ final class OperationValidator {
         continue;
       }
       Object value = scalar(p.getSchemaType(), raw);
-      OutputUnit result = check.validator().validate(value);
-      try {
-        result.checkValidity();
-      } catch (JsonSchemaValidationException e) {
-        throw invalid(p.getName(), where, "Invalid value for " + where + " parameter '" + p.getName() + "': "
-            + reason(result));
+      if (check.accepts() == null || !check.accepts().test(value)) {
+        OutputUnit result = check.validator().validate(value);
+        try {
+          result.checkValidity();
+        } catch (JsonSchemaValidationException e) {
+          throw invalid(p.getName(), where, "Invalid value for " + where + " parameter '" + p.getName() + "': "
+              + reason(result));
+        }
       }
       (p.getIn() == Location.PATH ? path : query).put(p.getName(), value);
     }

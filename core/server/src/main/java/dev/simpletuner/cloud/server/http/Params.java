@@ -14,7 +14,7 @@ final class Params {
 
   static String path(RoutingContext rc, String name) {
     Object value = validated(rc).path().get(name);
-    return value == null ? rc.pathParam(name) : String.valueOf(value);
+    return value == null ? null : String.valueOf(value);
   }
 
   static String query(RoutingContext rc, String name) {

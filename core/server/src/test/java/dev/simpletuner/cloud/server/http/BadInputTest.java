@@ -83,6 +83,9 @@ class BadInputTest extends ServerPerBackend {
     assertError(api.delete("/api/cloud/jobs/no-such-job"), 404, "job_not_found");
     assertError(api.get("/api/cloud/jobs/no-such-job/logs"), 404, "job_not_found");
     assertError(api.get("/api/cloud/jobs/bad%20id"), 400, "invalid_input");
+    assertError(api.get("/api/cloud/jobs/a%2Fb"), 400, "invalid_input");
+    assertError(api.get("/api/cloud/jobs/no-such-job/"), 404, "job_not_found");
+    assertThat(api.get("/api/cloud/jobs/?limit=1").status()).isEqualTo(200);
     assertError(api.get("/api/configs/nothing-here"), 404, "config_not_found");
     assertError(api.get("/api/metrics?days=0"), 400, "invalid_input");
     assertError(api.get("/api/no/such/route"), 404, "not_found");
