@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.store;
 
 import dev.simpletuner.cloud.server.job.Job;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,11 +17,18 @@ final class JobCache {
   private record Entry(Job job, long expiresAtNanos) {
   }
 
+  /** A list total, good while no job was written since {@code writesAt} (and, shared, until it expires). */
+  private record Count(long total, long writesAt, long expiresAtNanos) {
+  }
+
+  private static final int MAX_COUNTS = 256;
+
   private final int capacity;
   private final long ttlNanos;
   private volatile boolean onlyTerminal;
   private final AtomicLong writes = new AtomicLong();
   private final Map<String, Entry> entries;
+  private final Map<String, Count> counts = new HashMap<>();
 
   /** Sole writer: cache everything until invalidated. */
   static JobCache soleWriter(int capacity) {
@@ -54,6 +62,32 @@ final class JobCache {
       return null;
     }
     return e.job();
+  }
+
+  /**
+   * The number of jobs a list filter matched, as last counted, if no job was written in this process
+   * (or announced by another) since; null when it must be counted again. Polling dashboards and CI
+   * loops ask for the same total over and over, and counting is the dearest part of a list.
+   */
+  synchronized Long count(String filter) {
+    Count c = counts.get(filter);
+    if (c == null || c.writesAt() != writes.get() || System.nanoTime() - c.expiresAtNanos() > 0) {
+      return null;
+    }
+    return c.total();
+  }
+
+  /** Keeps a total counted from the database, unless any job was written since the count began. */
+  synchronized void putCount(String filter, long total, long readStarted) {
+    if (writes.get() != readStarted) {
+      return;
+    }
+    if (counts.size() >= MAX_COUNTS) {
+      counts.clear();
+    }
+    // Writes of other instances are not always announced: a shared database's totals live briefly.
+    long ttl = ttlNanos == Long.MAX_VALUE ? Long.MAX_VALUE / 4 : ttlNanos;
+    counts.put(filter, new Count(total, readStarted, System.nanoTime() + ttl));
   }
 
   /** A token to pass to {@link #put} after reading from the database. */

@@ -50,6 +50,11 @@ public final class JobStore {
    * (owner, key) decides which of two simultaneous submissions creates the job.
    */
   public Future<SubmitOutcome> submit(Job job, String idempotencyKey, String requestHash) {
+    // Counted again once the new job is committed (list totals).
+    return insertOnce(job, idempotencyKey, requestHash).onComplete(ar -> invalidate(job.jobId()));
+  }
+
+  private Future<SubmitOutcome> insertOnce(Job job, String idempotencyKey, String requestHash) {
     if (idempotencyKey == null) {
       return db.transaction(conn -> insert(conn, job)).map(v -> new SubmitOutcome(job, false, false));
     }
@@ -161,9 +166,16 @@ public final class JobStore {
     pageArgs.add(query.offset());
     Future<RowSet<Row>> page = db.query("SELECT " + SUMMARY_COLUMNS + " FROM jobs" + where
         + " ORDER BY created_at DESC, job_id DESC LIMIT ? OFFSET ?", pageArgs.toArray());
-    Future<RowSet<Row>> count = db.query("SELECT COUNT(*) FROM jobs" + where, args.toArray());
-    return Future.all(page, count).map(done -> new JobPage(jobs(page.result()),
-        count.result().iterator().next().getLong(0)));
+    String filter = where + " " + args;
+    Long counted = cache.count(filter);
+    long token = cache.readStarted();
+    Future<Long> count = counted != null ? Future.succeededFuture(counted)
+        : db.query("SELECT COUNT(*) FROM jobs" + where, args.toArray()).map(rows -> {
+          long total = rows.iterator().next().getLong(0);
+          cache.putCount(filter, total, token);
+          return total;
+        });
+    return Future.all(page, count).map(done -> new JobPage(jobs(page.result()), count.result()));
   }
 
   private static String where(JobQuery q, List<Object> args) {

@@ -111,6 +111,32 @@ class StoreContractTest {
 
   @ParameterizedTest
   @EnumSource(Backend.class)
+  void listTotalsFollowEveryWrite(Backend b) throws Exception {
+    JobStore jobs = open(b).jobs();
+    JobQuery all = new JobQuery(null, null, null, null, 10, 0);
+    JobQuery completed = new JobQuery(null, JobStatus.COMPLETED, null, null, 10, 0);
+    JobQuery carol = new JobQuery("carol", null, null, null, 10, 0);
+    assertThat(jobs.list(all).await().total()).isZero();
+    Job first = job("local", 1, JobStatus.QUEUED, "local");
+    jobs.submit(first, null, null).await();
+    assertThat(jobs.list(all).await().total()).isEqualTo(1);
+    assertThat(jobs.list(all).await().total()).isEqualTo(1);
+    jobs.submit(job("local", 2, JobStatus.QUEUED, "local"), "key", "hash").await();
+    assertThat(jobs.list(all).await().total()).isEqualTo(2);
+    assertThat(jobs.list(completed).await().total()).isZero();
+    jobs.update(first.jobId(), JobStatus.sourcesOf(JobStatus.COMPLETED), JobUpdate.create().status(JobStatus.COMPLETED),
+        5).await();
+    assertThat(jobs.list(completed).await().total()).isEqualTo(1);
+    assertThat(jobs.list(carol).await().total()).isZero();
+    jobs.adoptLocalJobs("carol").await();
+    assertThat(jobs.list(carol).await().total()).isEqualTo(2);
+    jobs.delete(first.jobId(), JobStatus.TERMINAL).await();
+    assertThat(jobs.list(all).await().total()).isEqualTo(1);
+    assertThat(jobs.list(completed).await().total()).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
   void updatesHonourTheStatusGuard(Backend b) throws Exception {
     JobStore jobs = open(b).jobs();
     Job j = job("alice", 1, JobStatus.QUEUED, "local");
