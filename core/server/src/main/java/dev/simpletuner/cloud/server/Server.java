@@ -59,6 +59,7 @@ public final class Server {
     Vertx vertx = Vertx.vertx();
     long startedAt = System.currentTimeMillis();
     Clock clock = Clock.systemUTC();
+    Future<HttpVerticle.ContractSource> contract = HttpVerticle.readContract(vertx);
     return Store.open(vertx, config.databaseUrl(), config.cloudDir().resolve("jobs.db"), hostId)
         .compose(store -> store.settings().putIfAbsent("server", "callback_key", randomKey(), startedAt)
             .compose(key -> Sessions.open(vertx, store, startedAt).compose(sessions -> Providers.load(vertx, config,
@@ -68,7 +69,7 @@ public final class Server {
                     new JobTokens(Base64.getDecoder().decode(key)), secrets,
                     new Authenticator(store, sessions, clock), new AuditLog(store.audit(), secrets.derive("audit")),
                     localBaseUrl(config), hostId, clock, startedAt, new Leases(store.cluster(), hostId, clock)))))))
-        .compose(ctx -> deploy(vertx, ctx).map(v -> new Server(vertx, ctx)))
+        .compose(ctx -> deploy(vertx, ctx, contract).map(v -> new Server(vertx, ctx)))
         .onSuccess(server -> LOG.info("SimpleTuner cloud server listening on http://{}:{} (state {}, {} store, "
                 + "providers {})", config.host(), config.port(), config.stateDir(),
             server.ctx.store().dialect().name().toLowerCase(), server.ctx.providers().ids()))
@@ -79,7 +80,7 @@ public final class Server {
         });
   }
 
-  private static Future<Void> deploy(Vertx vertx, ServerContext ctx) {
+  private static Future<Void> deploy(Vertx vertx, ServerContext ctx, Future<HttpVerticle.ContractSource> contract) {
     int httpInstances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx.deployVerticle(new ClusterVerticle(ctx))
         .compose(id -> vertx.deployVerticle(new UploadVerticle(ctx)))
@@ -88,7 +89,7 @@ public final class Server {
         .compose(id -> vertx.deployVerticle(new DeliveryVerticle(ctx)))
         .compose(id -> {
           var limiters = HttpVerticle.sharedLimiters(ctx.config().ratesPerMinute());
-          return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters),
+          return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters, contract),
               new DeploymentOptions().setInstances(httpInstances));
         })
         .mapEmpty();

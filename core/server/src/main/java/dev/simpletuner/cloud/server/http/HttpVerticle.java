@@ -3,6 +3,8 @@ package dev.simpletuner.cloud.server.http;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.storage.StorageHandler;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -26,12 +28,27 @@ public final class HttpVerticle extends VerticleBase {
   static final String CONTRACT = "openapi.yaml";
   private final ServerContext ctx;
   private final Map<String, RateLimiter> limiters;
+  private final Future<ContractSource> contract;
   private HttpServer server;
 
+  /** The contract as published (YAML) and parsed: read once per process, shared read-only. */
+  public record ContractSource(Buffer yaml, JsonObject published) {
+  }
+
+  /**
+   * Reads and parses the contract on a worker thread. Parsing YAML is a good part of start-up:
+   * the server does it once, beside opening the store, instead of once per event loop after it.
+   */
+  public static Future<ContractSource> readContract(Vertx vertx) {
+    return vertx.fileSystem().readFile(CONTRACT)
+        .compose(yaml -> vertx.executeBlocking(() -> new ContractSource(yaml, Contract.parse(yaml)), false));
+  }
+
   /** @param limiters shared by all HTTP verticles of the process (see {@link #sharedLimiters(Map)}) */
-  public HttpVerticle(ServerContext ctx, Map<String, RateLimiter> limiters) {
+  public HttpVerticle(ServerContext ctx, Map<String, RateLimiter> limiters, Future<ContractSource> contract) {
     this.ctx = ctx;
     this.limiters = limiters;
+    this.contract = contract;
   }
 
   public static Map<String, RateLimiter> sharedLimiters(Map<String, Integer> overrides) {
@@ -42,11 +59,16 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.fileSystem().readFile(CONTRACT)
-        .compose(yaml -> {
-          JsonObject published = Contract.parse(yaml);
+    // Continue on this verticle's own event loop (the shared future completes elsewhere), with
+    // copies of its own: JSON objects and buffers are not for sharing between event loops.
+    Promise<ContractSource> here = Promise.promise();
+    contract.onComplete(ar -> context.runOnContext(v -> here.handle(ar)));
+    return here.future()
+        .compose(source -> {
+          JsonObject published = source.published().copy();
+          Buffer yaml = source.yaml().copy();
           return OpenAPIContract.from(vertx, Contract.forRouter(published))
-              .map(contract -> router(contract, published, yaml));
+              .map(openApi -> router(openApi, published, yaml));
         })
         .compose(router -> {
           server = vertx.createHttpServer(new HttpServerOptions()
