@@ -5,15 +5,11 @@
 # Needs wrk and python3. Knobs: DURATION (default 10), CONNECTIONS (default 32), KEYS (default 10000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAR=core/server/target/simpletuner-cloud.jar
+source bench/lib.sh
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 KEYS=${KEYS:-10000}
 [ -f "$JAR" ] || mvn -q -DskipTests package
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 SIMPLETUNER_STATE_DIR="$WORK/state" SIMPLETUNER_PORT=$PORT SIMPLETUNER_LOG_LEVEL=WARN SIMPLETUNER_LOCAL_COMMAND=true \
   java -jar "$JAR" > "$WORK/server.log" 2>&1 &

@@ -9,19 +9,14 @@
 # Knobs: DURATION (seconds per run, default 10), CONNECTIONS (total, default 24), WARMUP (seconds, default 8).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAR=core/server/target/simpletuner-cloud.jar
+source bench/lib.sh
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-24}
 WARMUP=${WARMUP:-8}
 PG_ADMIN=${PG_ADMIN:-postgresql://postgres@127.0.0.1:5432/postgres}
 [ -f "$JAR" ] || mvn -q -DskipTests package
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+need_wrk
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SECRET=$(head -c 32 /dev/urandom | base64)
 STUB_PORT=$(free_port)
 java -cp "$JAR" bench/StubReplicate.java "$STUB_PORT" > "$WORK/stub.log" 2>&1 &

@@ -10,7 +10,9 @@
 # Knobs: FILE_MB (default 1024), PART_MB (default 64), PARALLEL (default 4), WARMUP_MB (default 256).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAR=core/server/target/simpletuner-cloud.jar
+WORK_PARENT=${BENCH_DIR:-$PWD/core/server/target}
+mkdir -p "$WORK_PARENT"
+source bench/lib.sh
 TEST_CLASSES=core/server/target/test-classes
 FILE_MB=${FILE_MB:-1024}
 PART_MB=${PART_MB:-64}
@@ -18,10 +20,6 @@ PARALLEL=${PARALLEL:-4}
 WARMUP_MB=${WARMUP_MB:-256}
 [ -f "$JAR" ] && [ -d "$TEST_CLASSES" ] || mvn -q -DskipTests package test-compile
 
-WORK=$(mktemp -d -p "${BENCH_DIR:-$PWD/core/server/target}")
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
 now_ms() { date +%s%3N; }
 
 CP_FILE="$WORK/cp.txt"

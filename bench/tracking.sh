@@ -6,14 +6,10 @@
 # Needs a built tree (mvn -DskipTests package test-compile). Knob: JOBS (default 2000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAR=core/server/target/simpletuner-cloud.jar
+source bench/lib.sh
 TEST_CLASSES=core/server/target/test-classes
 JOBS=${JOBS:-2000}
 [ -f "$JAR" ] && [ -d "$TEST_CLASSES" ] || mvn -q -DskipTests package test-compile
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
 now_ms() { date +%s%3N; }
 
 java -cp "$TEST_CLASSES:$JAR" dev.simpletuner.cloud.server.support.FakeReplicateMain 104857600 off > "$WORK/fake.log" 2>&1 &

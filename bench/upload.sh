@@ -7,7 +7,7 @@
 # Knobs: DATASET_MB (default 1024), FILE_KB (default 1024), WARMUP_MB (untimed first upload, default 256).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAR=core/server/target/simpletuner-cloud.jar
+source bench/lib.sh
 TEST_CLASSES=core/server/target/test-classes
 DATASET_MB=${DATASET_MB:-1024}
 FILE_KB=${FILE_KB:-1024}
@@ -15,10 +15,6 @@ WARMUP_MB=${WARMUP_MB:-256}
 [ -f "$JAR" ] && [ -d "$TEST_CLASSES" ] || mvn -q -DskipTests package test-compile
 command -v zip >/dev/null || { echo "zip is needed: apt-get install zip" >&2; exit 1; }
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
 now_ms() { date +%s%3N; }
 
 echo "== dataset: ${DATASET_MB} MiB of already-compressed images (${FILE_KB} KiB each) + captions"
