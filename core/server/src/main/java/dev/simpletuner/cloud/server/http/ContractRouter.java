@@ -34,10 +34,9 @@ final class ContractRouter {
     Map<String, OperationValidator> validators = new HashMap<>();
     for (Path path : contract.getPaths()) {
       for (Operation operation : path.getOperations()) {
-        if (!unused.containsKey(operation.getOperationId())) {
+        if (unused.remove(operation.getOperationId()) == null) {
           throw new IllegalStateException("No handler for operation " + operation.getOperationId());
         }
-        unused.remove(operation.getOperationId());
         validators.put(operation.getOperationId(), new OperationValidator(operation, contract.getSchemaRepository()));
       }
     }
@@ -46,13 +45,13 @@ final class ContractRouter {
     }
     router.route().handler(rc -> {
       ContractRoutes.Match match = rc.get(ContractRoutes.Match.KEY);
-      if (match == null) {
-        rc.next();
+      OperationValidator validator = match == null ? null : validators.get(match.operation().id());
+      if (validator == null) {
+        rc.next(); // not an operation of this router (raw-protocol paths have handlers of their own)
         return;
       }
-      String id = match.operation().id();
-      validators.get(id).validate(rc, match.pathParams());
-      handlers.get(id).handle(rc);
+      validator.validate(rc, match.pathParams());
+      handlers.get(match.operation().id()).handle(rc);
     });
   }
 }

@@ -71,7 +71,8 @@ final class JobCache {
    */
   synchronized Long count(String filter) {
     Count c = counts.get(filter);
-    if (c == null || c.writesAt() != writes.get() || System.nanoTime() - c.expiresAtNanos() > 0) {
+    if (c == null || c.writesAt() != writes.get()
+        || ttlNanos != Long.MAX_VALUE && System.nanoTime() - c.expiresAtNanos() > 0) {
       return null;
     }
     return c.total();
@@ -86,8 +87,8 @@ final class JobCache {
       counts.clear();
     }
     // Writes of other instances are not always announced: a shared database's totals live briefly.
-    long ttl = ttlNanos == Long.MAX_VALUE ? Long.MAX_VALUE / 4 : ttlNanos;
-    counts.put(filter, new Count(total, readStarted, System.nanoTime() + ttl));
+    long expires = ttlNanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + ttlNanos;
+    counts.put(filter, new Count(total, readStarted, expires));
   }
 
   /** A token to pass to {@link #put} after reading from the database. */
