@@ -7,7 +7,8 @@
 #     (target: p99 under 20 ms).
 # Needs wrk (apt-get install wrk), python3, and PostgreSQL on 127.0.0.1:5432 (psql as postgres).
 # Knobs: DURATION (seconds per run, default 10), CONNECTIONS (default 32), JOBS (default 100000),
-# STARTS (start-ups timed, default 5; the median is reported).
+# STARTS (start-ups timed, default 5; the median is reported), WARMUP (seconds of load before each
+# measured run, default 10: the JIT has compiled the hot paths by then, in both servers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -15,6 +16,7 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 JOBS=${JOBS:-100000}
 STARTS=${STARTS:-5}
+WARMUP=${WARMUP:-10}
 PG_ADMIN=${PG_ADMIN:-postgresql://postgres@127.0.0.1:5432/postgres}
 [ -f "$JAR" ] || mvn -q -DskipTests package
 need_wrk
@@ -76,13 +78,13 @@ until curl -sf "http://127.0.0.1:$BARE_PORT/api/cloud/jobs/x" >/dev/null; do sle
 echo "job body: $(wc -c < "$WORK/job.json") bytes"
 
 echo "== GET one job vs bare route ($CONNECTIONS connections, ${DURATION}s each)"
-wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$PORT/api/cloud/jobs/$JOB_ID" >/dev/null   # warm-up
-wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$BARE_PORT/api/cloud/jobs/$JOB_ID" >/dev/null
+wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$PORT/api/cloud/jobs/$JOB_ID" >/dev/null   # warm-up
+wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$BARE_PORT/api/cloud/jobs/$JOB_ID" >/dev/null
 BARE=$(rps "http://127.0.0.1:$BARE_PORT/api/cloud/jobs/$JOB_ID" "$CONNECTIONS")
 SQLITE_GET=$(rps "http://127.0.0.1:$PORT/api/cloud/jobs/$JOB_ID" "$CONNECTIONS")
 
 echo "== GET /api/cloud/jobs?limit=50 with $JOBS jobs (SQLite)"
-wrk -t1 -c4 -d2s "http://127.0.0.1:$PORT/api/cloud/jobs?limit=50" >/dev/null
+wrk -t1 -c4 -d"${WARMUP}s" "http://127.0.0.1:$PORT/api/cloud/jobs?limit=50" >/dev/null
 read -r SQLITE_P50_1 SQLITE_P99_1 <<< "$(latency "http://127.0.0.1:$PORT/api/cloud/jobs?limit=50" 1)"
 read -r SQLITE_P50_4 SQLITE_P99_4 <<< "$(latency "http://127.0.0.1:$PORT/api/cloud/jobs?limit=50" 4)"
 stop_server
@@ -97,9 +99,9 @@ stop_server
 python3 bench/seed_jobs.py postgres "$PG_URL" "$JOBS"
 start_server "$WORK/pg" "$PG_PORT" "$PG_URL"
 PG_JOB=$(curl -s "http://127.0.0.1:$PG_PORT/api/cloud/jobs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["job_id"])')
-wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$PG_PORT/api/cloud/jobs/$PG_JOB" >/dev/null
+wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$PG_PORT/api/cloud/jobs/$PG_JOB" >/dev/null
 PG_GET=$(rps "http://127.0.0.1:$PG_PORT/api/cloud/jobs/$PG_JOB" "$CONNECTIONS")
-wrk -t1 -c4 -d2s "http://127.0.0.1:$PG_PORT/api/cloud/jobs?limit=50" >/dev/null
+wrk -t1 -c4 -d"${WARMUP}s" "http://127.0.0.1:$PG_PORT/api/cloud/jobs?limit=50" >/dev/null
 read -r PG_P50_1 PG_P99_1 <<< "$(latency "http://127.0.0.1:$PG_PORT/api/cloud/jobs?limit=50" 1)"
 read -r PG_P50_4 PG_P99_4 <<< "$(latency "http://127.0.0.1:$PG_PORT/api/cloud/jobs?limit=50" 4)"
 stop_server
