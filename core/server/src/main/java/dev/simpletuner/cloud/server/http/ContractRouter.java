@@ -26,22 +26,35 @@ final class ContractRouter {
   }
 
   /**
-   * Adds one route that runs the operation the access guard found for the request (so a request
-   * is matched against the contract once, and exactly as the guard saw it).
+   * The validators of every operation of the contract, by operation id. They hold no state between
+   * requests once built, so one set serves every event loop.
    */
-  void addTo(Router router, OpenAPIContract contract) {
-    Map<String, Handler<RoutingContext>> unused = new HashMap<>(handlers);
+  static Map<String, OperationValidator> validators(OpenAPIContract contract) {
     Map<String, OperationValidator> validators = new HashMap<>();
     for (Path path : contract.getPaths()) {
       for (Operation operation : path.getOperations()) {
-        if (unused.remove(operation.getOperationId()) == null) {
-          throw new IllegalStateException("No handler for operation " + operation.getOperationId());
-        }
         validators.put(operation.getOperationId(), new OperationValidator(operation, contract.getSchemaRepository()));
       }
     }
-    if (!unused.isEmpty()) {
-      throw new IllegalStateException("Handlers for operations the contract does not have: " + unused.keySet());
+    return Map.copyOf(validators);
+  }
+
+  /**
+   * Adds one route that runs the operation the access guard found for the request (so a request
+   * is matched against the contract once, and exactly as the guard saw it).
+   *
+   * @param validators the contract's operations, see {@link #validators}
+   */
+  void addTo(Router router, Map<String, OperationValidator> validators) {
+    for (String id : validators.keySet()) {
+      if (!handlers.containsKey(id)) {
+        throw new IllegalStateException("No handler for operation " + id);
+      }
+    }
+    for (String id : handlers.keySet()) {
+      if (!validators.containsKey(id)) {
+        throw new IllegalStateException("A handler for operation " + id + ", which the contract does not have");
+      }
     }
     router.route().handler(rc -> {
       ContractRoutes.Match match = rc.get(ContractRoutes.Match.KEY);

@@ -31,17 +31,23 @@ public final class HttpVerticle extends VerticleBase {
   private final Future<ContractSource> contract;
   private HttpServer server;
 
-  /** The contract as published (YAML) and parsed: read once per process, shared read-only. */
-  public record ContractSource(Buffer yaml, JsonObject published) {
+  /**
+   * The contract as published (YAML), parsed, and its operations' validators: made once per
+   * process and shared read-only by the HTTP verticles.
+   */
+  public record ContractSource(Buffer yaml, JsonObject published, Map<String, OperationValidator> validators) {
   }
 
   /**
-   * Reads and parses the contract on a worker thread. Parsing YAML is a good part of start-up:
-   * the server does it once, beside opening the store, instead of once per event loop after it.
+   * Reads the contract and builds its validators. Parsing the YAML and checking it against the
+   * OpenAPI schema are most of the server's start-up work: done once, beside opening the store,
+   * instead of on every event loop after everything else.
    */
   public static Future<ContractSource> readContract(Vertx vertx) {
     return vertx.fileSystem().readFile(CONTRACT)
-        .compose(yaml -> vertx.executeBlocking(() -> new ContractSource(yaml, Contract.parse(yaml)), false));
+        .compose(yaml -> vertx.executeBlocking(() -> Contract.parse(yaml), false)
+            .compose(published -> OpenAPIContract.from(vertx, Contract.forRouter(published))
+                .map(openApi -> new ContractSource(yaml, published, ContractRouter.validators(openApi)))));
   }
 
   /** @param limiters shared by all HTTP verticles of the process (see {@link #sharedLimiters(Map)}) */
@@ -60,16 +66,11 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     // Continue on this verticle's own event loop (the shared future completes elsewhere), with
-    // copies of its own: JSON objects and buffers are not for sharing between event loops.
+    // copies of its own of the JSON and the text (the validators are read-only).
     Promise<ContractSource> here = Promise.promise();
     contract.onComplete(ar -> context.runOnContext(v -> here.handle(ar)));
     return here.future()
-        .compose(source -> {
-          JsonObject published = source.published().copy();
-          Buffer yaml = source.yaml().copy();
-          return OpenAPIContract.from(vertx, Contract.forRouter(published))
-              .map(openApi -> router(openApi, published, yaml));
-        })
+        .map(source -> router(source.validators(), source.published().copy(), source.yaml().copy()))
         .compose(router -> {
           server = vertx.createHttpServer(new HttpServerOptions()
               .setCompressionSupported(true)
@@ -81,7 +82,7 @@ public final class HttpVerticle extends VerticleBase {
         });
   }
 
-  private Router router(OpenAPIContract contract, JsonObject published, Buffer yaml) {
+  private Router router(Map<String, OperationValidator> validators, JsonObject published, Buffer yaml) {
     ContractRouter operations = new ContractRouter();
     new JobRoutes(vertx, ctx).mount(operations);
     new ConfigRoutes(ctx).mount(operations);
@@ -106,7 +107,7 @@ public final class HttpVerticle extends VerticleBase {
     root.route().handler(guard);
     root.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH)
         .handler(BodyHandler.create(false).setBodyLimit(ctx.config().maxBodyBytes()));
-    operations.addTo(root, contract);
+    operations.addTo(root, validators);
     DocsRoutes.mountAssets(root);
     root.route("/*").handler(StaticHandler.create("webroot").setIndexPage("index.html"));
     root.route().handler(rc -> rc.fail(404));
