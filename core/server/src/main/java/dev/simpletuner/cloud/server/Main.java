@@ -3,8 +3,10 @@ package dev.simpletuner.cloud.server;
 import dev.simpletuner.cloud.server.config.ConfigException;
 import dev.simpletuner.cloud.server.config.ConfigLoader;
 import dev.simpletuner.cloud.server.config.ServerConfig;
+import dev.simpletuner.cloud.server.http.HttpVerticle;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +24,8 @@ public final class Main {
       System.out.print(ConfigLoader.USAGE);
       return;
     }
+    // The longest piece of start-up that needs nothing else: under way while logging and Vert.x start.
+    CompletableFuture<HttpVerticle.ContractText> contract = HttpVerticle.parseContract();
     ServerConfig config;
     try {
       config = ConfigLoader.fromSystem().load(arguments);
@@ -33,7 +37,7 @@ public final class Main {
     Logger log = LoggerFactory.getLogger(Main.class);
     Server server;
     try {
-      server = Server.start(config, System.getenv()).toCompletionStage().toCompletableFuture().get();
+      server = Server.start(config, System.getenv(), contract).toCompletionStage().toCompletableFuture().get();
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       log.error("The server could not start: {}", cause.getMessage(), cause);

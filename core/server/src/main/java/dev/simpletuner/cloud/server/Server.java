@@ -29,6 +29,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,12 @@ public final class Server {
 
   /** Starts a server; call from a plain thread (main or a test). */
   public static Future<Server> start(ServerConfig requested, Map<String, String> env) {
+    return start(requested, env, HttpVerticle.parseContract());
+  }
+
+  /** @param parsed the contract, as {@link HttpVerticle#parseContract()} started parsing it (as early as it could) */
+  public static Future<Server> start(ServerConfig requested, Map<String, String> env,
+                                     CompletableFuture<HttpVerticle.ContractText> parsed) {
     ServerConfig config = requested.port() == 0 ? requested.withPort(freePort(requested.host())) : requested;
     StateDir.prepare(config);
     String hostId = StateDir.hostId(config);
@@ -59,7 +66,7 @@ public final class Server {
     Vertx vertx = Vertx.vertx();
     long startedAt = System.currentTimeMillis();
     Clock clock = Clock.systemUTC();
-    Future<HttpVerticle.ContractSource> contract = HttpVerticle.readContract(vertx);
+    Future<HttpVerticle.ContractSource> contract = HttpVerticle.readContract(vertx, parsed);
     return Store.open(vertx, config.databaseUrl(), config.cloudDir().resolve("jobs.db"), hostId)
         .compose(store -> store.settings().putIfAbsent("server", "callback_key", randomKey(), startedAt)
             .compose(key -> Sessions.open(vertx, store, startedAt).compose(sessions -> Providers.load(vertx, config,

@@ -18,7 +18,11 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.openapi.contract.OpenAPIContract;
 import dev.simpletuner.cloud.server.auth.RateLimiter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Serves the API from the OpenAPI contract (routing and request validation), the SSE streams, the
@@ -38,16 +42,40 @@ public final class HttpVerticle extends VerticleBase {
   public record ContractSource(Buffer yaml, JsonObject published, Map<String, OperationValidator> validators) {
   }
 
+  /** The contract's text and its parse. */
+  public record ContractText(Buffer yaml, JsonObject published) {
+  }
+
   /**
-   * Reads the contract and builds its validators. Parsing the YAML and checking it against the
-   * OpenAPI schema are most of the server's start-up work: done once, beside opening the store,
-   * instead of on every event loop after everything else.
+   * Reads and parses the contract on a thread of its own, started first thing: parsing the YAML is
+   * a good part of start-up and needs nothing else, so it runs while Vert.x and the store start.
    */
-  public static Future<ContractSource> readContract(Vertx vertx) {
-    return vertx.fileSystem().readFile(CONTRACT)
-        .compose(yaml -> vertx.executeBlocking(() -> Contract.parse(yaml), false)
-            .compose(published -> OpenAPIContract.from(vertx, Contract.forRouter(published))
-                .map(openApi -> new ContractSource(yaml, published, ContractRouter.validators(openApi)))));
+  public static CompletableFuture<ContractText> parseContract() {
+    return CompletableFuture.supplyAsync(() -> {
+      try (InputStream in = HttpVerticle.class.getClassLoader().getResourceAsStream(CONTRACT)) {
+        if (in == null) {
+          throw new IllegalStateException("The API contract " + CONTRACT + " is missing from the server jar");
+        }
+        Buffer yaml = Buffer.buffer(in.readAllBytes());
+        return new ContractText(yaml, Contract.parse(yaml));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, task -> {
+      Thread parser = new Thread(task, "contract-parser");
+      parser.setDaemon(true);
+      parser.start();
+    });
+  }
+
+  /**
+   * Builds the validators of the parsed contract (checking it against the OpenAPI schema is the
+   * other big part of start-up): once, shared by the HTTP verticles.
+   */
+  public static Future<ContractSource> readContract(Vertx vertx, CompletableFuture<ContractText> parsed) {
+    return Future.fromCompletionStage(parsed, vertx.getOrCreateContext())
+        .compose(text -> OpenAPIContract.from(vertx, Contract.forRouter(text.published()))
+            .map(openApi -> new ContractSource(text.yaml(), text.published(), ContractRouter.validators(openApi))));
   }
 
   /** @param limiters shared by all HTTP verticles of the process (see {@link #sharedLimiters(Map)}) */
