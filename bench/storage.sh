@@ -61,7 +61,7 @@ SERVER_CPU0=$(cpu_ticks "$SERVER"); SERVER_SYS0=$(sys_ticks "$SERVER")
 echo "== upload: ${PART_MB} MiB parts, ${PARALLEL} in flight"
 CLASSPATH_TEST="$TEST_CLASSES:$(cat "$CP_FILE")"
 # The client logs at WARN: the SDK's DEBUG wire logging would be the bottleneck, not the server.
-if ! SIMPLETUNER_LOG_LEVEL=WARN java -Dlogback.configurationFile=core/server/src/main/resources/logback.xml \
+if ! SIMPLETUNER_LOG_LEVEL=WARN java -Dlogback.configurationFile=conf/logback.xml \
     -cp "$CLASSPATH_TEST" dev.simpletuner.cloud.server.support.S3UploadBench "$ENDPOINT" "$AK" "$SK" outputs \
     "$JOB/output/model.bin" "$WORK/model.bin" "$PART_MB" "$PARALLEL" "$WARMUP_MB" > "$WORK/client.out" 2> "$WORK/client.log"; then
   tail -40 "$WORK/client.log" "$WORK/server.log" >&2
