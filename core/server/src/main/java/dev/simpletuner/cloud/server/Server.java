@@ -66,7 +66,7 @@ public final class Server {
     Vertx vertx = Vertx.vertx();
     long startedAt = System.currentTimeMillis();
     Clock clock = Clock.systemUTC();
-    Future<HttpVerticle.ContractSource> contract = HttpVerticle.readContract(vertx, parsed);
+    Future<HttpVerticle.ContractSource> contract = HttpVerticle.prepareContract(vertx, parsed);
     return Store.open(vertx, config.databaseUrl(), config.cloudDir().resolve("jobs.db"), hostId)
         .compose(store -> store.settings().putIfAbsent("server", "callback_key", randomKey(), startedAt)
             .compose(key -> Sessions.open(vertx, store, startedAt).compose(sessions -> Providers.load(vertx, config,

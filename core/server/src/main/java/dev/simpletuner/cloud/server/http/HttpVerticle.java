@@ -72,7 +72,7 @@ public final class HttpVerticle extends VerticleBase {
    * Builds the validators of the parsed contract (checking it against the OpenAPI schema is the
    * other big part of start-up): once, shared by the HTTP verticles.
    */
-  public static Future<ContractSource> readContract(Vertx vertx, CompletableFuture<ContractText> parsed) {
+  public static Future<ContractSource> prepareContract(Vertx vertx, CompletableFuture<ContractText> parsed) {
     return Future.fromCompletionStage(parsed, vertx.getOrCreateContext())
         .compose(text -> OpenAPIContract.from(vertx, Contract.forRouter(text.published()))
             .map(openApi -> new ContractSource(text.yaml(), text.published(), ContractRouter.validators(openApi))));

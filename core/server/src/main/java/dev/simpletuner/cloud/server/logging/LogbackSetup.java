@@ -16,7 +16,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * still replaces it. Registered through {@code META-INF/services/ch.qos.logback.classic.spi.Configurator}.
  */
 public final class LogbackSetup extends ContextAwareBase implements Configurator {
-  static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{24} - %msg%n";
+  private static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{24} - %msg%n";
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
