@@ -91,7 +91,7 @@ public final class ConfigLoader {
     return new ServerConfig(host, port, stateDir, configFile, databaseUrl, publicUrl,
         pluginsDir != null ? expand(pluginsDir) : stateDir.resolve("plugins"), maxBody, logLines,
         pluginSettings(section(file, "providers"), "providers"), pluginSettings(section(file, "delivery"), "delivery"),
-        storage(section(file, "storage")), rates(limits.get("rate_per_minute")));
+        storage(section(file, "storage")), rates(limits.get("rate_per_minute")), callbacks(section(file, "callbacks")));
   }
 
   /** {@code limits.rate_per_minute.<class>}: requests per minute of a rate-limit class (login, submit, ...). */
@@ -186,7 +186,25 @@ public final class ConfigLoader {
   private static ServerConfig.Storage storage(Map<String, Object> storage) {
     ServerConfig.Storage d = ServerConfig.Storage.DEFAULT;
     return new ServerConfig.Storage(parseLong(storage.get("grace_seconds"), d.graceSeconds(), "storage.grace_seconds"),
-        parseLong(storage.get("settle_seconds"), d.settleSeconds(), "storage.settle_seconds"));
+        parseLong(storage.get("settle_seconds"), d.settleSeconds(), "storage.settle_seconds"),
+        megabytes(storage.get("dataset_scratch_mb"), d.datasetScratchBytes(), "storage.dataset_scratch_mb"));
+  }
+
+  private static ServerConfig.Callbacks callbacks(Map<String, Object> callbacks) {
+    ServerConfig.Callbacks d = ServerConfig.Callbacks.DEFAULT;
+    return new ServerConfig.Callbacks(megabytes(callbacks.get("max_body_mb"), d.maxBodyBytes(), "callbacks.max_body_mb"),
+        megabytes(callbacks.get("artifact_mb_per_job"), d.artifactBytesPerJob(), "callbacks.artifact_mb_per_job"));
+  }
+
+  private static long megabytes(Object value, long defaultBytes, String key) {
+    if (value == null) {
+      return defaultBytes;
+    }
+    long mb = parseLong(value, -1, key);
+    if (mb > 1024 * 1024) {
+      throw new ConfigException("Config key '" + key + "' must be 1 to 1048576 (MiB).");
+    }
+    return mb * 1024 * 1024;
   }
 
   /** {@code <section>.<id>.<setting>}: settings of providers or delivery targets. */

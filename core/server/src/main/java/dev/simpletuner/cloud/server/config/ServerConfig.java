@@ -17,22 +17,34 @@ import java.util.Map;
  * @param logLinesPerJob    how many log lines are kept per job (older ones are dropped)
  * @param providerSettings  {@code providers.<id>.<setting>} from the config file
  * @param deliverySettings  {@code delivery.<target>.<setting>} from the config file
- * @param storage           the storage endpoint's timing
+ * @param storage           the storage endpoint's timing and dataset scratch space
+ * @param callbacks         what trainer callbacks may carry
  */
 public record ServerConfig(String host, int port, Path stateDir, Path configFile, String databaseUrl, String publicUrl,
                            Path pluginsDir, long maxBodyBytes, int logLinesPerJob,
                            Map<String, Map<String, String>> providerSettings,
                            Map<String, Map<String, String>> deliverySettings, Storage storage,
-                           Map<String, Integer> ratesPerMinute) {
+                           Map<String, Integer> ratesPerMinute, Callbacks callbacks) {
 
   /**
    * @param graceSeconds  how long a job's storage credentials keep working after it ended, so a
    *                      final upload racing the completion webhook still lands
    * @param settleSeconds how long uploads must have been quiet after a job ended before its
    *                      outputs are delivered
+   * @param datasetScratchBytes how much a cloud trainer may write next to the datasets this server
+   *                      serves it (the trainer's own caches), per job
    */
-  public record Storage(long graceSeconds, long settleSeconds) {
-    public static final Storage DEFAULT = new Storage(1800, 10);
+  public record Storage(long graceSeconds, long settleSeconds, long datasetScratchBytes) {
+    public static final Storage DEFAULT = new Storage(1800, 10, 2048L * 1024 * 1024);
+  }
+
+  /**
+   * @param maxBodyBytes        largest trainer callback (validation events carry base64 images)
+   * @param artifactBytesPerJob how much a job's validation images may take on disk; later ones are
+   *                            dropped with a note on the timeline
+   */
+  public record Callbacks(long maxBodyBytes, long artifactBytesPerJob) {
+    public static final Callbacks DEFAULT = new Callbacks(64L * 1024 * 1024, 256L * 1024 * 1024);
   }
 
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -54,6 +66,6 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, stateDir, configFile, databaseUrl, publicUrl, pluginsDir, maxBodyBytes,
-        logLinesPerJob, providerSettings, deliverySettings, storage, ratesPerMinute);
+        logLinesPerJob, providerSettings, deliverySettings, storage, ratesPerMinute, callbacks);
   }
 }
