@@ -29,6 +29,7 @@ public final class Store {
   private final ApprovalStore approvals;
   private final MetricStore metrics;
   private final OutputStore outputs;
+  private final ArtifactStore artifacts;
   private final ClusterStore cluster;
   private final PgConnectOptions pgOptions;
 
@@ -47,6 +48,7 @@ public final class Store {
     this.approvals = new ApprovalStore(db);
     this.metrics = new MetricStore(db);
     this.outputs = new OutputStore(db);
+    this.artifacts = new ArtifactStore(db);
   }
 
   public ClusterStore cluster() {
@@ -60,6 +62,10 @@ public final class Store {
 
   public OutputStore outputs() {
     return outputs;
+  }
+
+  public ArtifactStore artifacts() {
+    return artifacts;
   }
 
   public MetricStore metrics() {

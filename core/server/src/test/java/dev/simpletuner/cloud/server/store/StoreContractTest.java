@@ -249,6 +249,36 @@ class StoreContractTest {
 
   @ParameterizedTest
   @EnumSource(Backend.class)
+  void artifactsAreListedOldestFirstPerJobAndGoWithTheirJob(Backend b) throws Exception {
+    ArtifactStore artifacts = open(b).artifacts();
+    ArtifactStore.Artifact late = new ArtifactStore.Artifact("art_b", "j1", ArtifactStore.VALIDATION_IMAGE, 200L,
+        "cat", "a cat on a mat", "image/png", 3_000_000_000L, "ab".repeat(32), 20);
+    ArtifactStore.Artifact early = new ArtifactStore.Artifact("art_c", "j1", ArtifactStore.VALIDATION_IMAGE, null,
+        null, null, "image/webp", 5, "cd".repeat(32), 10);
+    ArtifactStore.Artifact sameTime = new ArtifactStore.Artifact("art_a", "j1", ArtifactStore.VALIDATION_IMAGE, 200L,
+        "dog", "a dog", "image/png", 7, "ef".repeat(32), 20);
+    ArtifactStore.Artifact other = new ArtifactStore.Artifact("art_d", "j2", ArtifactStore.VALIDATION_IMAGE, 1L,
+        "x", "y", "image/jpeg", 11, "01".repeat(32), 1);
+    for (ArtifactStore.Artifact a : List.of(late, early, sameTime, other)) {
+      artifacts.add(a).await();
+    }
+    assertThat(artifacts.list("j1").await()).containsExactly(early, sameTime, late);
+    assertThat(artifacts.list("none").await()).isEmpty();
+    assertThat(artifacts.get("j1", "art_b").await()).contains(late);
+    assertThat(artifacts.get("j1", "art_c").await().orElseThrow().step()).isNull();
+    assertThat(artifacts.get("j1", "art_d").await()).as("another job's artifact").isEmpty();
+    assertThat(artifacts.totalBytes("j1").await()).isEqualTo(3_000_000_012L);
+    assertThat(artifacts.totalBytes("none").await()).isZero();
+    assertThat(late.toJson().getString("created_at")).isEqualTo("1970-01-01T00:00:00.020Z");
+
+    artifacts.deleteJob("j1").await();
+    assertThat(artifacts.list("j1").await()).isEmpty();
+    assertThat(artifacts.totalBytes("j1").await()).isZero();
+    assertThat(artifacts.list("j2").await()).containsExactly(other);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
   void migrationsAreAppliedOnce(Backend b) throws Exception {
     open(b);
     Store again = Store.open(vertx, url, dir.resolve("jobs.db")).await();
