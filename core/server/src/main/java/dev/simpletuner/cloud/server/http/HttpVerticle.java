@@ -116,6 +116,7 @@ public final class HttpVerticle extends VerticleBase {
     new ConfigRoutes(ctx).mount(operations);
     new ProviderRoutes(vertx, ctx).mount(operations);
     new DeliveryRoutes(vertx, ctx).mount(operations);
+    new ArtifactRoutes(ctx).mount(operations);
     new MetricsRoutes(ctx).mount(operations);
     new WebhookRoutes(vertx, ctx).mount(operations);
     new DocsRoutes(published, yaml).mount(operations);

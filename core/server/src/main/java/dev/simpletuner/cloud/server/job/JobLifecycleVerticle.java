@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.job;
 
 import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.artifact.ArtifactFiles;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.bus.Bus;
 import dev.simpletuner.cloud.server.error.AppException;
@@ -34,6 +35,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
   private static final long ORPHAN_TICK_MS = 10_000;
 
   private final ServerContext ctx;
+  private final ArtifactFiles artifactFiles;
   private final PerJobQueue queue = new PerJobQueue();
   private JobEvents events;
   private Dispatcher dispatcher;
@@ -45,6 +47,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
 
   public JobLifecycleVerticle(ServerContext ctx) {
     this.ctx = ctx;
+    this.artifactFiles = new ArtifactFiles(ctx.config());
   }
 
   @Override
@@ -117,7 +120,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
       if (deleted) {
         logs.forget(jobId);
         vertx.eventBus().publish(Addresses.JOB_DELETED, new JsonObject().put("job_id", jobId));
-        return Future.succeededFuture(new JsonObject().put("success", true).put("job_id", jobId));
+        return removeArtifacts(jobId).map(v -> new JsonObject().put("success", true).put("job_id", jobId));
       }
       return ctx.store().jobs().get(jobId).compose(found -> {
         Job job = found.orElseThrow(() -> notFound(jobId));
@@ -125,6 +128,24 @@ public final class JobLifecycleVerticle extends VerticleBase {
             + " while it is " + job.status().wireName() + ". Cancel it first.", stateDetails(job, JobStatus.TERMINAL)));
       });
     }));
+  }
+
+  /**
+   * The deleted job's artifacts: records first (so none points at a missing file), then files. The
+   * job is gone either way, so a failure here is logged, not returned.
+   */
+  private Future<Void> removeArtifacts(String jobId) {
+    return ctx.store().artifacts().deleteJob(jobId)
+        .recover(e -> {
+          LOG.warn("Job {} was deleted, but its artifact records were not: {}", jobId, e.toString());
+          return Future.succeededFuture();
+        })
+        .compose(v -> artifactFiles.deleteJob(vertx, jobId))
+        .recover(e -> {
+          LOG.warn("Job {} was deleted, but its artifact files in {} were not: {}", jobId,
+              artifactFiles.root().resolve(jobId), e.toString());
+          return Future.succeededFuture();
+        });
   }
 
   private Future<JsonObject> callback(JsonObject message) {

@@ -40,6 +40,25 @@ public final class Api {
     return send(builder(path, headers).GET());
   }
 
+  /** A response whose body is bytes (a file). */
+  public record BytesResponse(int status, byte[] body, Map<String, java.util.List<String>> headers) {
+    public String header(String name) {
+      return new Response(status, "", headers).header(name);
+    }
+  }
+
+  public BytesResponse getBytes(String path, String... headers) {
+    try {
+      HttpResponse<byte[]> r = http.send(builder(path, headers).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+      return new BytesResponse(r.statusCode(), r.body(), r.headers().map());
+    } catch (IOException e) {
+      throw new AssertionError("request failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   public Response delete(String path, String... headers) {
     return send(builder(path, headers).DELETE());
   }
