@@ -5,6 +5,7 @@ import { progressCell, statusChip, live } from './jobs.js';
 import { can, session } from './store.js';
 import { openSubmit } from './submit-dialog.js';
 import { deliveryEventText, deliverySection } from './delivery.js';
+import { validationEventText, validationGallery } from './validation-gallery.js';
 
 export function renderJobDetails(main, jobId) {
   let job = null;
@@ -25,6 +26,7 @@ export function renderJobDetails(main, jobId) {
   const dataset = h('div');
   const error = h('div');
   const delivery = deliverySection(jobId, { canRetry: () => !!job && canAct('cancel'), refresh });
+  const gallery = validationGallery(jobId);
 
   clear(main,
     h('div.row', {}, h('a', { href: '#/jobs' }, '← All jobs')),
@@ -33,7 +35,7 @@ export function renderJobDetails(main, jobId) {
     h('div.detail-grid', {},
       h('div', {},
         h('section.panel', {}, h('h2', {}, 'Progress'), progress),
-        delivery.el, chartPanel, logPanel,
+        delivery.el, chartPanel, gallery.el, logPanel,
         h('section.panel', {}, h('h2', {}, 'Datasets'), dataset),
         h('section.panel', {}, h('h2', {}, 'Config snapshot'), config)),
       h('div', {},
@@ -66,6 +68,7 @@ export function renderJobDetails(main, jobId) {
         ? h('a', { href: job.output_url, target: '_blank', rel: 'noopener noreferrer' }, job.output_url)
         : job.output_url.startsWith('/') ? 'On this machine (see Delivery)' : job.output_url)] : []);
     delivery.update(job);
+    gallery.update(job);
     clear(error,
       job.error_message ? h('div.notice.bad', { role: 'alert' }, job.error_message) : null,
       job.approval && job.status === 'pending_approval' ? h('div.notice.warn', {}, job.approval.reason) : null,
@@ -102,6 +105,7 @@ export function renderJobDetails(main, jobId) {
     const text = e.type === 'status' ? `Status: ${e.data.status}${e.data.message ? ' — ' + e.data.message : ''}`
       : e.type === 'upload' ? `${e.data.stage}${e.data.message ? ' (' + e.data.message + ')' : ''}`
         : e.type === 'delivery' ? deliveryEventText(e.data)
+        : e.type === 'validation' ? validationEventText(e.data)
         : e.type === 'approval' ? `Approval ${e.data.decision}${e.data.reviewer ? ' by ' + e.data.reviewer : ''}${e.data.notes ? ': ' + e.data.notes : ''}`
           : `${e.type}${e.data.message ? ': ' + e.data.message : e.data.stage ? ': ' + e.data.stage : ''}`;
     timeline.append(h('li', {}, h('time', { datetime: e.created_at }, when(e.created_at)), text));
@@ -167,7 +171,7 @@ export function renderJobDetails(main, jobId) {
   }
 
   async function remove() {
-    if (!confirm('Delete this job from the history? Its outputs are kept.')) return;
+    if (!confirm('Delete this job from the history? Its outputs are kept; its validation images are removed.')) return;
     try {
       await del(`/api/cloud/jobs/${encodeURIComponent(jobId)}`);
       toast('Job deleted');
@@ -198,7 +202,11 @@ export function renderJobDetails(main, jobId) {
       renderJob();
       addPoint(update.progress || {});
     });
-    stream.addEventListener('timeline', (e) => addEvent(JSON.parse(e.data)));
+    stream.addEventListener('timeline', (e) => {
+      const entry = JSON.parse(e.data);
+      addEvent(entry);
+      if (entry.type === 'validation') gallery.reload();
+    });
     stream.addEventListener('job_deleted', () => { location.hash = '#/jobs'; });
     const ticker = setInterval(() => {
       if (!job || job.status !== 'running') return;
