@@ -4,6 +4,7 @@ import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.delivery.DeliveryPlanner;
 import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.store.OutputStore;
 import dev.simpletuner.cloud.spi.s3.SigV4;
 import io.vertx.core.Future;
@@ -125,6 +126,10 @@ public final class StorageHandler implements Handler<RoutingContext> {
       if (job.status().isTerminal() && ctx.now() > graceEnd) {
         throw S3Exception.accessDenied("These credentials expired: job " + job.jobId() + " ended more than "
             + ctx.config().storage().graceSeconds() + " seconds ago.");
+      }
+      if (grant.kind() != JobTokens.StorageKind.OUTPUTS) {
+        throw S3Exception.accessDenied("Access Denied: dataset credentials do not reach bucket " + call.bucket()
+            + "; outputs go up with the job's output credentials.");
       }
       if (!DeliveryPlanner.HOME_BUCKET.equals(call.bucket())) {
         throw new S3Exception(404, "NoSuchBucket", "The specified bucket does not exist.");
