@@ -9,13 +9,12 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Per-job credentials, derived from one server secret: the trainer callback token and the storage
- * endpoint's two secret keys (outputs the trainer sends home; the datasets served to it). Nothing per job is stored, every instance sharing the database derives
- * the same values, and comparison is constant-time. They stop working when the job does (the
+ * endpoint's two secret keys (for the outputs the trainer sends home, and for the datasets served
+ * to it). Nothing per job is stored, every instance sharing the database derives the same values,
+ * and comparison is constant-time. They stop working when the job does (the
  * endpoints check the job's state), not when a key is rotated.
  */
 public final class JobTokens {
-  private static final String STORAGE_ACCESS_PREFIX = "STJ-";
-  private static final String DATASET_ACCESS_PREFIX = "STD-";
   private static final int MAX_ACCESS_KEY = 100;
   private final byte[] key;
 
@@ -38,12 +37,18 @@ public final class JobTokens {
         presented.strip().getBytes(StandardCharsets.UTF_8));
   }
 
-  /** What a pair of storage credentials reaches. */
+  /** What a pair of storage credentials reaches; the access key id starts with the kind's prefix. */
   public enum StorageKind {
     /** Keys below {@code <job id>/} of bucket {@code outputs}, read and write. */
-    OUTPUTS,
+    OUTPUTS("STJ-"),
     /** The job's dataset buckets: its datasets read-only, plus a scratch area for the trainer's caches. */
-    DATASETS
+    DATASETS("STD-");
+
+    private final String accessKeyPrefix;
+
+    StorageKind(String accessKeyPrefix) {
+      this.accessKeyPrefix = accessKeyPrefix;
+    }
   }
 
   /** An access key id read back: which kind of credentials, for which job. */
@@ -52,12 +57,12 @@ public final class JobTokens {
 
   /** The access key id of a job's output credentials; it names the job (it is not a secret). */
   public static String storageAccessKey(String jobId) {
-    return STORAGE_ACCESS_PREFIX + jobId;
+    return StorageKind.OUTPUTS.accessKeyPrefix + jobId;
   }
 
   /** The access key id of a job's dataset credentials; it names the job (it is not a secret). */
   public static String datasetAccessKey(String jobId) {
-    return DATASET_ACCESS_PREFIX + jobId;
+    return StorageKind.DATASETS.accessKeyPrefix + jobId;
   }
 
   /** The kind and job an access key id names, or null when it is not one of ours. */
@@ -66,7 +71,7 @@ public final class JobTokens {
       return null;
     }
     for (StorageKind kind : StorageKind.values()) {
-      String prefix = kind == StorageKind.OUTPUTS ? STORAGE_ACCESS_PREFIX : DATASET_ACCESS_PREFIX;
+      String prefix = kind.accessKeyPrefix;
       if (accessKey.startsWith(prefix) && accessKey.length() > prefix.length()) {
         return new StorageKey(kind, accessKey.substring(prefix.length()));
       }
