@@ -190,6 +190,10 @@ class DatasetBucketsTest {
 
   /** A running job (the local provider, sleeping) whose metadata serves {@link #dataloader()}. */
   private String servedJob() {
+    return servedJob(dataloader());
+  }
+
+  private String servedJob(JsonArray dataloader) {
     Api.Response r = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
         .put("config", new JsonObject().put("--model_family", "flux")).put("dataloader_config", new JsonArray()));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -197,7 +201,7 @@ class DatasetBucketsTest {
     ServerContext ctx = server.server().context();
     Job job = ctx.store().jobs().get(jobId).await().orElseThrow();
     JsonObject metadata = job.metadata().copy().put(DatasetBuckets.METADATA_KEY, DatasetBuckets.plan(jobId,
-        dataloader()));
+        dataloader));
     assertThat(ctx.store().jobs().update(jobId, null, JobUpdate.create().metadata(metadata), ctx.now()).await())
         .isPresent();
     return jobId;
@@ -247,6 +251,35 @@ class DatasetBucketsTest {
     assertThat(top.contents()).hasSize(VISIBLE.size() - 1);
     assertThat(s3.listObjectsV2(b -> b.bucket(bucket).prefix("sub/")).contents()).extracting(S3Object::key)
         .containsExactly("sub/deeper/portrait.jpg");
+  }
+
+  /** One walk of the folder serves all pages of a listing; a write through the bucket is seen at once. */
+  @Test
+  void aPagedListingWalksTheFolderOnce() throws IOException {
+    Path many = work.resolve("many");
+    Files.createDirectories(many);
+    for (int i = 0; i < 30; i++) {
+      Files.writeString(many.resolve(String.format("%02d.png", i)), "png");
+    }
+    String job = servedJob(new JsonArray().add(new JsonObject().put("id", "many")
+        .put("instance_data_dir", many.toString())));
+    String name = "ds-" + job + "-0";
+    try (S3Client mine = client(JobTokens.datasetAccessKey(job), tokens().datasetSecret(job))) {
+      ListObjectsV2Response first = mine.listObjectsV2(b -> b.bucket(name).maxKeys(10));
+      Files.writeString(many.resolve("99.png"), "added behind the server's back");
+      ListObjectsV2Response second = mine.listObjectsV2(b -> b.bucket(name).maxKeys(10)
+          .continuationToken(first.nextContinuationToken()));
+      ListObjectsV2Response third = mine.listObjectsV2(b -> b.bucket(name).maxKeys(10)
+          .continuationToken(second.nextContinuationToken()));
+      assertThat(third.isTruncated()).isFalse();
+      assertThat(Stream.of(first, second, third).flatMap(p -> p.contents().stream()).map(S3Object::key))
+          .hasSize(30).doesNotContain("99.png");
+
+      mine.putObject(b -> b.bucket(name).key("metadata.json"), RequestBody.fromString("{}"));
+      assertThat(listAll(mine, name, 1000)).hasSize(32).contains("99.png", "metadata.json");
+    } finally {
+      api.postEmpty("/api/cloud/jobs/" + job + "/cancel");
+    }
   }
 
   @Test
