@@ -9,12 +9,13 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Per-job credentials, derived from one server secret: the trainer callback token and the storage
- * endpoint's secret key. Nothing per job is stored, every instance sharing the database derives
- * the same values, and comparison is constant-time. They stop working when the job does (the
+ * endpoint's two secret keys (for the outputs the trainer sends home, and for the datasets served
+ * to it). Nothing per job is stored, every instance sharing the database derives the same values,
+ * and comparison is constant-time. They stop working when the job does (the
  * endpoints check the job's state), not when a key is rotated.
  */
 public final class JobTokens {
-  private static final String STORAGE_ACCESS_PREFIX = "STJ-";
+  private static final int MAX_ACCESS_KEY = 100;
   private final byte[] key;
 
   public JobTokens(byte[] key) {
@@ -36,21 +37,61 @@ public final class JobTokens {
         presented.strip().getBytes(StandardCharsets.UTF_8));
   }
 
-  /** The access key id of a job's storage credentials; it names the job (it is not a secret). */
+  /** What a pair of storage credentials reaches; the access key id starts with the kind's prefix. */
+  public enum StorageKind {
+    /** Keys below {@code <job id>/} of bucket {@code outputs}, read and write. */
+    OUTPUTS("STJ-"),
+    /** The job's dataset buckets: its datasets read-only, plus a scratch area for the trainer's caches. */
+    DATASETS("STD-");
+
+    private final String accessKeyPrefix;
+
+    StorageKind(String accessKeyPrefix) {
+      this.accessKeyPrefix = accessKeyPrefix;
+    }
+  }
+
+  /** An access key id read back: which kind of credentials, for which job. */
+  public record StorageKey(StorageKind kind, String jobId) {
+  }
+
+  /** The access key id of a job's output credentials; it names the job (it is not a secret). */
   public static String storageAccessKey(String jobId) {
-    return STORAGE_ACCESS_PREFIX + jobId;
+    return StorageKind.OUTPUTS.accessKeyPrefix + jobId;
   }
 
-  /** The job an access key id names, or null when it is not one of ours. */
-  public static String jobOfAccessKey(String accessKey) {
-    return accessKey != null && accessKey.startsWith(STORAGE_ACCESS_PREFIX)
-        && accessKey.length() > STORAGE_ACCESS_PREFIX.length() && accessKey.length() < 100
-        ? accessKey.substring(STORAGE_ACCESS_PREFIX.length()) : null;
+  /** The access key id of a job's dataset credentials; it names the job (it is not a secret). */
+  public static String datasetAccessKey(String jobId) {
+    return StorageKind.DATASETS.accessKeyPrefix + jobId;
   }
 
-  /** The secret key of a job's storage credentials. */
+  /** The kind and job an access key id names, or null when it is not one of ours. */
+  public static StorageKey parseAccessKey(String accessKey) {
+    if (accessKey == null || accessKey.length() >= MAX_ACCESS_KEY) {
+      return null;
+    }
+    for (StorageKind kind : StorageKind.values()) {
+      String prefix = kind.accessKeyPrefix;
+      if (accessKey.startsWith(prefix) && accessKey.length() > prefix.length()) {
+        return new StorageKey(kind, accessKey.substring(prefix.length()));
+      }
+    }
+    return null;
+  }
+
+  /** The secret key of a job's output credentials. */
   public String storageSecret(String jobId) {
     return derive("storage-secret:", jobId);
+  }
+
+  /** The secret key of a job's dataset credentials. */
+  public String datasetSecret(String jobId) {
+    return derive("dataset-storage-secret:", jobId);
+  }
+
+  /** The secret key that goes with an access key id. */
+  public String secretOf(StorageKey key) {
+    return key.kind() == StorageKind.OUTPUTS ? storageSecret(key.jobId()) : datasetSecret(key.jobId());
   }
 
   private String derive(String purpose, String jobId) {

@@ -203,6 +203,11 @@ final class BodyReceiver {
     }
   }
 
+  /** The body length the client declared (for aws-chunked bodies, the decoded length), or -1. */
+  static long declaredLength(HttpServerRequest request, StorageAuth.Grant grant) {
+    return declaredLength(request, AwsChunkedDecoder.isChunked(grant.payloadHash()));
+  }
+
   private static long declaredLength(HttpServerRequest request, boolean chunked) {
     String header = chunked ? request.getHeader("x-amz-decoded-content-length") : request.getHeader("Content-Length");
     if (header == null) {

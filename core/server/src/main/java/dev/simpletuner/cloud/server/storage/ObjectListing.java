@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
-/** ListObjectsV2 ({@code list-type=2}) and V1 over one job's objects, with prefix, delimiter and paging. */
+/**
+ * ListObjectsV2 ({@code list-type=2}) and V1 with prefix, delimiter and paging, over objects in key
+ * order: one job's outputs, or a dataset bucket.
+ */
 final class ObjectListing {
   private static final int MAX_KEYS = 1000;
 

@@ -17,7 +17,8 @@ import java.util.Map;
 
 /**
  * Checks AWS Signature Version 4 on storage requests, in the Authorization header or a presigned
- * URL (external-apis.md 3.4, 3.5), against the per-job credentials {@link JobTokens} derives.
+ * URL (external-apis.md 3.4, 3.5), against the per-job credentials {@link JobTokens} derives; the
+ * access key id says which of a job's two kinds signed (the secret differs with the kind).
  */
 final class StorageAuth {
   private static final Duration MAX_SKEW = Duration.ofMinutes(15);
@@ -34,8 +35,8 @@ final class StorageAuth {
    *
    * @param payloadHash the declared {@code x-amz-content-sha256} (or UNSIGNED-PAYLOAD for presigned URLs)
    */
-  record Grant(String jobId, String amzDate, String region, String seedSignature, byte[] signingKey,
-               String payloadHash) {
+  record Grant(String jobId, JobTokens.StorageKind kind, String amzDate, String region, String seedSignature,
+               byte[] signingKey, String payloadHash) {
   }
 
   Grant verify(HttpServerRequest request, Instant now) {
@@ -126,7 +127,7 @@ final class StorageAuth {
     return check(scope, amzDate, canonical, q.get("X-Amz-Signature"), payloadHash);
   }
 
-  private record Scope(String jobId, String region) {
+  private record Scope(JobTokens.StorageKey key, String region) {
   }
 
   private static Scope scope(String credential, String amzDate) {
@@ -138,16 +139,16 @@ final class StorageAuth {
     if (amzDate.length() < 8 || !parts[1].equals(amzDate.substring(0, 8))) {
       throw new S3Exception(400, "AuthorizationHeaderMalformed", "The credential date does not match x-amz-date.");
     }
-    String jobId = JobTokens.jobOfAccessKey(parts[0]);
-    if (jobId == null) {
+    JobTokens.StorageKey key = JobTokens.parseAccessKey(parts[0]);
+    if (key == null) {
       throw new S3Exception(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our "
           + "records.");
     }
-    return new Scope(jobId, parts[2]);
+    return new Scope(key, parts[2]);
   }
 
   private Grant check(Scope scope, String amzDate, String canonical, String presented, String payloadHash) {
-    byte[] key = SigV4.signingKey(tokens.storageSecret(scope.jobId()), amzDate, scope.region());
+    byte[] key = SigV4.signingKey(tokens.secretOf(scope.key()), amzDate, scope.region());
     String stringToSign = SigV4.ALGORITHM + "\n" + amzDate + "\n" + SigV4.scope(amzDate, scope.region()) + "\n"
         + SigV4.sha256Hex(canonical.getBytes(StandardCharsets.UTF_8));
     String expected = SigV4.hmacHex(key, stringToSign);
@@ -155,7 +156,7 @@ final class StorageAuth {
         presented.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
       throw S3Exception.signatureMismatch();
     }
-    return new Grant(scope.jobId(), amzDate, scope.region(), expected, key, payloadHash);
+    return new Grant(scope.key().jobId(), scope.key().kind(), amzDate, scope.region(), expected, key, payloadHash);
   }
 
   private static Map<String, String> headers(MultiMap headers, String signedHeaders) {

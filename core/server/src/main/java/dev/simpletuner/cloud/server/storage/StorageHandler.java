@@ -4,6 +4,7 @@ import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.delivery.DeliveryPlanner;
 import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.store.OutputStore;
 import dev.simpletuner.cloud.spi.s3.SigV4;
 import io.vertx.core.Future;
@@ -31,13 +32,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The S3-compatible storage endpoint {@code /api/cloud/storage/{bucket}/{key}} (SPEC.md section 6):
  * cloud trainers send checkpoints and the final model home through it with boto3 or any AWS SDK,
- * signed with their job's own credentials, which only reach keys below {@code <job id>/} and work
- * while the job is active plus a grace period. Bodies stream to disk; nothing is buffered whole.
+ * signed with their job's own output credentials, which only reach keys below {@code <job id>/}
+ * of bucket {@code outputs}; and they read the job's local datasets from it with the job's dataset
+ * credentials ({@link DatasetBuckets}, served by {@link DatasetHandler}). Both work while the job is
+ * active plus a grace period. Bodies stream to disk; nothing is buffered whole.
  */
 public final class StorageHandler implements Handler<RoutingContext> {
   public static final String PATH = "/api/cloud/storage";
   private static final Logger LOG = LoggerFactory.getLogger(StorageHandler.class);
-  private static final long MAX_OBJECT_BYTES = 5L * 1024 * 1024 * 1024;
+  static final long MAX_OBJECT_BYTES = 5L * 1024 * 1024 * 1024;
   private static final long MIN_PART_BYTES = 5L * 1024 * 1024;
   private static final int MAX_COMPLETE_BODY = 1024 * 1024;
   static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
@@ -48,6 +51,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
   private final ObjectFiles files;
   private final OutputStore outputs;
   private final MultipartCompletion completion;
+  private final DatasetHandler datasets;
 
   public StorageHandler(Vertx vertx, ServerContext ctx) {
     this.vertx = vertx;
@@ -56,10 +60,11 @@ public final class StorageHandler implements Handler<RoutingContext> {
     this.files = new ObjectFiles(ctx.config().outputsDir());
     this.outputs = ctx.store().outputs();
     this.completion = new MultipartCompletion(vertx, files);
+    this.datasets = new DatasetHandler(vertx, ctx);
   }
 
   /** A request as S3 sees it: bucket, decoded key (null for bucket requests) and decoded query. */
-  private record S3Call(HttpServerRequest request, String bucket, String key, Map<String, String> query,
+  record S3Call(HttpServerRequest request, String bucket, String key, Map<String, String> query,
                         String requestId) {
     boolean has(String param) {
       return query.containsKey(param);
@@ -70,8 +75,11 @@ public final class StorageHandler implements Handler<RoutingContext> {
     }
   }
 
-  /** A verified caller: the job whose credentials signed the request. */
-  private record Access(StorageAuth.Grant grant, Job job) {
+  /**
+   * A verified caller: the job whose credentials signed the request, and for dataset credentials
+   * the served dataset the bucket stands for (null for outputs).
+   */
+  record Access(StorageAuth.Grant grant, Job job, DatasetBuckets.Served dataset) {
     String prefix() {
       return job.jobId() + "/";
     }
@@ -126,22 +134,49 @@ public final class StorageHandler implements Handler<RoutingContext> {
         throw S3Exception.accessDenied("These credentials expired: job " + job.jobId() + " ended more than "
             + ctx.config().storage().graceSeconds() + " seconds ago.");
       }
-      if (!DeliveryPlanner.HOME_BUCKET.equals(call.bucket())) {
-        throw new S3Exception(404, "NoSuchBucket", "The specified bucket does not exist.");
-      }
-      Access access = new Access(grant, job);
-      if (call.key() != null) {
-        ObjectFiles.checkKey(call.key());
-        if (!call.key().startsWith(access.prefix())) {
-          throw S3Exception.accessDenied("Access Denied: this job's credentials reach only keys below "
-              + access.prefix());
-        }
-      }
-      return access;
+      return grant.kind() == JobTokens.StorageKind.DATASETS ? datasetAccess(call, grant, job)
+          : outputAccess(call, grant, job);
     });
   }
 
+  private static Access outputAccess(S3Call call, StorageAuth.Grant grant, Job job) {
+    if (DatasetBuckets.isDatasetBucket(call.bucket())) {
+      throw S3Exception.accessDenied("Access Denied: output credentials do not reach dataset buckets; trainers "
+          + "read their datasets with the job's dataset credentials.");
+    }
+    if (!DeliveryPlanner.HOME_BUCKET.equals(call.bucket())) {
+      throw new S3Exception(404, "NoSuchBucket", "The specified bucket does not exist.");
+    }
+    Access access = new Access(grant, job, null);
+    if (call.key() != null) {
+      ObjectFiles.checkKey(call.key());
+      if (!call.key().startsWith(access.prefix())) {
+        throw S3Exception.accessDenied("Access Denied: this job's credentials reach only keys below "
+            + access.prefix());
+      }
+    }
+    return access;
+  }
+
+  private static Access datasetAccess(S3Call call, StorageAuth.Grant grant, Job job) {
+    DatasetBuckets.Served served = DatasetBuckets.find(job, call.bucket());
+    if (served == null) {
+      if (DatasetBuckets.isOfJob(call.bucket(), job.jobId())) {
+        throw new S3Exception(404, "NoSuchBucket", "The specified bucket does not exist.");
+      }
+      throw S3Exception.accessDenied("Access Denied: these dataset credentials reach only the dataset buckets of job "
+          + job.jobId() + ".");
+    }
+    if (call.key() != null) {
+      ObjectFiles.checkKey(call.key());
+    }
+    return new Access(grant, job, served);
+  }
+
   private Future<Void> route(S3Call call, Access access) {
+    if (access.dataset() != null) {
+      return datasets.route(call, access);
+    }
     HttpMethod method = call.request().method();
     if (call.key() == null) {
       if (method == HttpMethod.HEAD || method == HttpMethod.PUT) {
@@ -297,35 +332,41 @@ public final class StorageHandler implements Handler<RoutingContext> {
   private Future<Void> getObject(S3Call call) {
     return outputs.get(call.bucket(), call.key()).compose(found -> {
       OutputStore.Output o = found.orElseThrow(S3Exception::noSuchKey);
-      HttpServerResponse response = call.request().response();
-      response.putHeader("ETag", quote(o.etag()))
-          .putHeader("Last-Modified", HTTP_DATE.format(Instant.ofEpochMilli(o.updatedAt())))
-          .putHeader("Accept-Ranges", "bytes")
-          .putHeader("Content-Type", o.contentType() != null ? o.contentType() : "application/octet-stream")
-          .putHeader("x-amz-request-id", call.requestId());
-      if (o.metadata() != null) {
-        o.metadata().forEach(e -> response.putHeader("x-amz-meta-" + e.getKey(), String.valueOf(e.getValue())));
-      }
-      ByteRange range;
-      try {
-        range = ByteRange.parse(call.request().getHeader("Range"), o.size());
-      } catch (ByteRange.Unsatisfiable e) {
-        throw new S3Exception(416, "InvalidRange", e.getMessage());
-      }
-      if (range != null) {
-        response.setStatusCode(206).putHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/"
-            + o.size());
-      }
-      long offset = range == null ? 0 : range.first();
-      long length = range == null ? o.size() : range.length();
-      if (call.request().method() == HttpMethod.HEAD) {
-        response.putHeader("Content-Length", String.valueOf(length));
-        call.request().resume();
-        return response.end();
-      }
-      call.request().resume();
-      return response.sendFile(files.object(call.bucket(), call.key()).toString(), offset, length);
+      return sendObject(call, files.object(call.bucket(), call.key()), o.size(), o.etag(), o.updatedAt(),
+          o.contentType(), o.metadata());
     });
+  }
+
+  /** Answers GetObject (whole or a Range) or HeadObject with a file's bytes and what is known about it. */
+  static Future<Void> sendObject(S3Call call, java.nio.file.Path file, long size, String etag, long modifiedAt,
+                                 String contentType, JsonObject metadata) {
+    HttpServerResponse response = call.request().response();
+    response.putHeader("ETag", quote(etag))
+        .putHeader("Last-Modified", HTTP_DATE.format(Instant.ofEpochMilli(modifiedAt)))
+        .putHeader("Accept-Ranges", "bytes")
+        .putHeader("Content-Type", contentType != null ? contentType : "application/octet-stream")
+        .putHeader("x-amz-request-id", call.requestId());
+    if (metadata != null) {
+      metadata.forEach(e -> response.putHeader("x-amz-meta-" + e.getKey(), String.valueOf(e.getValue())));
+    }
+    ByteRange range;
+    try {
+      range = ByteRange.parse(call.request().getHeader("Range"), size);
+    } catch (ByteRange.Unsatisfiable e) {
+      throw new S3Exception(416, "InvalidRange", e.getMessage());
+    }
+    if (range != null) {
+      response.setStatusCode(206).putHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/"
+          + size);
+    }
+    long offset = range == null ? 0 : range.first();
+    long length = range == null ? size : range.length();
+    call.request().resume();
+    if (call.request().method() == HttpMethod.HEAD) {
+      response.putHeader("Content-Length", String.valueOf(length));
+      return response.end();
+    }
+    return response.sendFile(file.toString(), offset, length);
   }
 
   private Future<Void> deleteObject(S3Call call) {
@@ -344,7 +385,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .compose(all -> respond(call, 200, null, ObjectListing.render(call.bucket(), all, call.query())));
   }
 
-  private Future<Void> respond(S3Call call, int status, MultiMap headers, String xml) {
+  static Future<Void> respond(S3Call call, int status, MultiMap headers, String xml) {
     HttpServerResponse response = call.request().response().setStatusCode(status)
         .putHeader("x-amz-request-id", call.requestId());
     if (headers != null) {
@@ -420,7 +461,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     return meta.isEmpty() ? null : meta;
   }
 
-  private static void echoChecksum(MultiMap headers, Checksums.Result digests) {
+  static void echoChecksum(MultiMap headers, Checksums.Result digests) {
     if (digests.algorithm() != null && digests.checksum() != null) {
       headers.add("x-amz-checksum-" + digests.algorithm(), digests.checksum());
     }

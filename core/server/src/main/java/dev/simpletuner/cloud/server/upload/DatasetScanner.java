@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * Looks at the local datasets of a dataloader config before anything is packaged: what would be
  * uploaded, how big, and what must not be (system directories, secrets, links out of the
- * dataset). Blocking file I/O: run it on a worker thread.
+ * dataset: {@link DatasetRules}). Blocking file I/O: run it on a worker thread.
  */
 public final class DatasetScanner {
   /** Media that is already compressed: stored in the archive as it is. */
@@ -26,15 +26,6 @@ public final class DatasetScanner {
       "jxl");
   static final Set<String> VIDEOS = Set.of("mp4", "mov", "webm", "mkv", "avi");
   static final Set<String> CAPTIONS = Set.of("txt", "caption", "json", "jsonl", "csv");
-  private static final Set<String> SECRET_NAMES = Set.of(".env", "id_rsa", "id_ed25519", "id_ecdsa", "id_dsa",
-      ".netrc", ".npmrc", ".pypirc", "credentials", ".htpasswd");
-  private static final Set<String> SECRET_EXTENSIONS = Set.of("env", "pem", "key", "crt", "p12", "pfx", "jks",
-      "keystore", "ovpn", "kdbx");
-  private static final Set<String> SENSITIVE_DIRS = Set.of(".git", ".ssh", ".gnupg", ".aws", ".azure", ".config",
-      ".kube", ".docker", "__pycache__", "node_modules", ".venv", "venv");
-  private static final List<String> SYSTEM_ROOTS = List.of("/etc", "/var", "/usr", "/bin", "/sbin", "/lib", "/lib32",
-      "/lib64", "/boot", "/dev", "/proc", "/sys", "/run", "/snap", "/private/etc", "/private/var", "/System",
-      "/Library");
   /** Estimated deflate ratio of captions and other text. */
   private static final double TEXT_RATIO = 0.45;
   /** Zip local header + central directory entry, roughly, plus the name. */
@@ -127,52 +118,20 @@ public final class DatasetScanner {
 
   private static DatasetSummary scanOne(String id, String dir, String captionStrategy) {
     DatasetSummary s = new DatasetSummary(id, dir);
-    Path root = Path.of(dir).toAbsolutePath().normalize();
-    if (!Files.exists(root)) {
-      s.errors.add("the directory " + dir + " does not exist.");
+    DatasetRules.Root root = DatasetRules.root(dir);
+    if (!root.ok()) {
+      s.errors.add(root.refusal());
       return s;
     }
-    if (!Files.isDirectory(root)) {
-      s.errors.add(dir + " is not a directory.");
-      return s;
-    }
-    if (!Files.isReadable(root)) {
-      s.errors.add("the directory " + dir + " cannot be read by the server.");
-      return s;
-    }
-    Path real;
-    try {
-      real = root.toRealPath();
-    } catch (IOException e) {
-      s.errors.add("cannot resolve " + dir + ": " + e.getMessage());
-      return s;
-    }
-    String home = System.getProperty("user.home", "");
-    for (String system : SYSTEM_ROOTS) {
-      if ((real.toString().equals(system) || real.startsWith(system + "/")) && !(home.length() > 1
-          && real.startsWith(home))) {
-        s.errors.add(dir + " is inside the system directory " + system + "; refusing to upload it.");
-        return s;
-      }
-    }
-    if (real.getNameCount() == 0 || real.equals(Path.of(home))) {
-      s.errors.add(dir + " is a root or home directory; point instance_data_dir at the dataset itself.");
-      return s;
-    }
-    for (Path part : real) {
-      if (SENSITIVE_DIRS.contains(part.toString())) {
-        s.errors.add(dir + " is inside a " + part + " directory; refusing to upload it.");
-        return s;
-      }
-    }
+    Path real = root.real();
     String prefix = (id.replaceAll("[^A-Za-z0-9._-]", "_")) + "/";
     try {
       Files.walkFileTree(real, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-          if (!d.equals(real) && d.getFileName().toString().startsWith(".")) {
+          if (!d.equals(real) && DatasetRules.skipsFolder(d)) {
             s.hidden++;
-            if (SENSITIVE_DIRS.contains(d.getFileName().toString())) {
+            if (DatasetRules.isSensitiveFolder(d)) {
               s.sensitiveDirs++;
             }
             return FileVisitResult.SKIP_SUBTREE;
@@ -184,36 +143,12 @@ public final class DatasetScanner {
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
           String name = file.getFileName().toString();
           String rel = real.relativize(file).toString();
-          if (SECRET_NAMES.contains(name.toLowerCase(Locale.ROOT)) || SECRET_EXTENSIONS.contains(ext(name))) {
-            s.errors.add("it contains " + rel + ", which looks like a secret; move it out of the dataset.");
+          DatasetRules.FileCheck check = DatasetRules.file(real, file, attrs);
+          if (check.verdict() != DatasetRules.Verdict.INCLUDED) {
+            noteLeftOut(s, check, rel);
             return FileVisitResult.CONTINUE;
           }
-          if (name.startsWith(".")) {
-            s.hidden++;
-            return FileVisitResult.CONTINUE;
-          }
-          Path target = file;
-          if (attrs.isSymbolicLink()) {
-            try {
-              target = file.toRealPath();
-            } catch (IOException e) {
-              s.errors.add("the link " + rel + " is broken.");
-              return FileVisitResult.CONTINUE;
-            }
-            if (!target.startsWith(real)) {
-              s.errors.add("the link " + rel + " points outside the dataset (" + target + ").");
-              return FileVisitResult.CONTINUE;
-            }
-            if (!Files.isRegularFile(target)) {
-              return FileVisitResult.CONTINUE;
-            }
-          } else if (!attrs.isRegularFile()) {
-            return FileVisitResult.CONTINUE;
-          }
-          if (!Files.isReadable(target)) {
-            s.errors.add("the file " + rel + " cannot be read by the server.");
-            return FileVisitResult.CONTINUE;
-          }
+          Path target = check.target();
           long size = Files.size(target);
           String extension = ext(name);
           boolean compressed = COMPRESSED.contains(extension);
@@ -251,6 +186,19 @@ public final class DatasetScanner {
       s.warnings.add(s.hidden + " hidden file(s) or folder(s) are left out.");
     }
     return s;
+  }
+
+  private static void noteLeftOut(DatasetSummary s, DatasetRules.FileCheck check, String rel) {
+    switch (check.verdict()) {
+      case SECRET -> s.errors.add("it contains " + rel + ", which looks like a secret; move it out of the dataset.");
+      case HIDDEN -> s.hidden++;
+      case BROKEN_LINK -> s.errors.add("the link " + rel + " is broken.");
+      case LINK_OUTSIDE -> s.errors.add("the link " + rel + " points outside the dataset (" + check.target() + ").");
+      case UNREADABLE -> s.errors.add("the file " + rel + " cannot be read by the server.");
+      default -> {
+        // not a file (a folder link, a device): nothing to say
+      }
+    }
   }
 
   static String ext(String name) {

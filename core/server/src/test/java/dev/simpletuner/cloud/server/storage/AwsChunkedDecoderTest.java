@@ -3,6 +3,7 @@ package dev.simpletuner.cloud.server.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.spi.s3.SigV4;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,8 @@ class AwsChunkedDecoderTest {
   private static final String SEED = "a".repeat(64);
 
   private static StorageAuth.Grant grant() {
-    return new StorageAuth.Grant("job", DATE, REGION, SEED, KEY, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER");
+    return new StorageAuth.Grant("job", JobTokens.StorageKind.OUTPUTS, DATE, REGION, SEED, KEY,
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER");
   }
 
   /** Encodes {@code chunks} as a signed aws-chunked body with a CRC32 trailer. */
