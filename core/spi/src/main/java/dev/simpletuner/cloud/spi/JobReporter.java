@@ -16,6 +16,13 @@ public interface JobReporter {
   /** New complete log lines, in order. */
   void log(String jobId, List<String> lines);
 
+  /**
+   * The trainer's current, unfinished console line: a progress bar redrawn with {@code \r}. Read
+   * for progress, not stored (the line is logged once it ends).
+   */
+  default void console(String jobId, String partialLine) {
+  }
+
   /** How many log lines the host has recorded for the job so far (to resume a tail after a restart). */
   Future<Long> loggedLines(String jobId);
 }

@@ -28,6 +28,26 @@ public interface Provider extends AutoCloseable {
   }
 
   /**
+   * True when the trainer reads the job's local datasets from the host's S3-compatible storage
+   * endpoint instead of an uploaded archive: the host rewrites each local dataloader entry into an
+   * S3 data backend (SimpleTuner's {@code "type": "aws"}) with read credentials of the job's own.
+   * It needs a public URL the trainer can reach; without one the host refuses such a job.
+   */
+  default boolean readsDatasetsOverS3() {
+    return false;
+  }
+
+  /**
+   * Checks a job before the host stores it, with what it would be dispatched with (the spec's
+   * archive URL is null). Returns warnings for the submitter, or fails with
+   * {@link IllegalArgumentException} saying what cannot work on this provider; nothing has been
+   * spent yet.
+   */
+  default Future<List<String>> check(JobSpec spec) {
+    return Future.succeededFuture(List.of());
+  }
+
+  /**
    * How many jobs may run at once on this provider; the host queues the rest. 0 means no limit.
    */
   default int concurrencyLimit() {

@@ -10,7 +10,6 @@ import dev.simpletuner.cloud.spi.RecoveredJob;
 import dev.simpletuner.cloud.spi.SubmittedJob;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -71,14 +70,8 @@ final class LocalProvider implements Provider {
   }
 
   private TrainerProcess start(JobSpec spec, WorkDir dir) throws IOException {
-    JsonObject config = spec.config().copy();
-    String outputDir = config.getValue("--output_dir") instanceof String s && !s.isBlank()
-        ? s : dir.outputDir().toString();
-    if (spec.webhookConfig() != null && !config.containsKey("--webhook_config")) {
-      // The SimpleTuner trainer reads its callback target from here.
-      config.put("--webhook_config", spec.webhookConfig().encode());
-    }
-    dir.prepare(config, spec.dataloaderConfig());
+    TrainerConfig config = TrainerConfig.of(spec, dir);
+    dir.prepare(config.config(), spec.dataloaderConfig());
     ProcessBuilder builder = new ProcessBuilder(ProcessGroups.command(dir.runner().toString()))
         .directory(dir.root().toFile())
         .redirectErrorStream(true)
@@ -89,10 +82,14 @@ final class LocalProvider implements Provider {
     env.put("SIMPLETUNER_JOB_ID", spec.jobId());
     env.put("SIMPLETUNER_CONFIG_PATH", dir.configFile().toString());
     env.put("SIMPLETUNER_DATALOADER_PATH", dir.dataloaderFile().toString());
-    env.put("SIMPLETUNER_OUTPUT_DIR", outputDir);
+    env.put("SIMPLETUNER_OUTPUT_DIR", config.outputDir());
     env.put("SIMPLETUNER_WORK_DIR", dir.root().toString());
     if (spec.webhookConfig() != null) {
       env.put("SIMPLETUNER_WEBHOOK_CONFIG", spec.webhookConfig().encode());
+    }
+    if (config.publishes()) {
+      // Without it the trainer publishes only after validations, before the final weights exist.
+      env.put("SIMPLETUNER_PUBLISH_FINAL_ARTIFACTS", "true");
     }
     if (spec.runName() != null) {
       env.put("SIMPLETUNER_TRACKER_RUN_NAME", spec.runName());
@@ -172,7 +169,7 @@ final class LocalProvider implements Provider {
     Optional<Integer> code = dir.exitStatus();
     ProviderJobStatus status = code.filter(c -> c == 0).isPresent()
         ? new ProviderJobStatus(job.jobId(), ProviderStatus.SUCCEEDED, null, null, null, null,
-            dir.outputDir().toString())
+            TrainerConfig.outputDirOf(dir).toUri().toString())
         : new ProviderJobStatus(job.jobId(), ProviderStatus.FAILED, code
             .map(c -> "The trainer exited with status " + c + " while the server was down.")
             .orElse("The trainer ended while the server was down, and its exit status was not recorded."),

@@ -48,6 +48,24 @@ final class LogTail {
     return lines;
   }
 
+  /**
+   * What the unfinished last line shows now: its newest {@code \r}-separated part (a progress bar
+   * redraws itself without a newline), or null when there is none.
+   */
+  String pending() {
+    if (partial.length() == 0) {
+      return null;
+    }
+    int end = partial.length();
+    while (end > 0 && partial.charAt(end - 1) == '\r') {
+      end--;
+    }
+    int start = partial.lastIndexOf("\r", end - 1) + 1;
+    String segment = partial.substring(start, end).strip();
+    return segment.isEmpty() ? null : segment.length() > MAX_LINE_CHARS ? segment.substring(0, MAX_LINE_CHARS)
+        : segment;
+  }
+
   private void split(String chunk, List<String> out) {
     int start = 0;
     for (int i = 0; i < chunk.length(); i++) {
@@ -61,8 +79,16 @@ final class LogTail {
     }
     partial.append(chunk, start, chunk.length());
     if (partial.length() > MAX_LINE_CHARS) {
-      emit(partial.toString(), out);
-      partial.setLength(0);
+      // A redrawn progress bar: only its newest state matters. A line that is long by itself is
+      // logged in pieces.
+      int cr = partial.lastIndexOf("\r", partial.length() - 2);
+      if (cr > 0) {
+        partial.delete(0, cr);
+      }
+      if (partial.length() > MAX_LINE_CHARS) {
+        emit(partial.toString(), out);
+        partial.setLength(0);
+      }
     }
   }
 

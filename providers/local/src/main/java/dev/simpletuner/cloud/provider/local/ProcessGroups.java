@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Starts trainers in their own session (so the whole tree can be signalled at once, and so the
@@ -26,14 +27,24 @@ final class ProcessGroups {
     return cmd;
   }
 
-  /** Sends {@code signal} (TERM or KILL) to the process and everything it started. */
-  static void signal(ProcessHandle leader, String signal) {
-    if (HAS_SETSID && killGroup(leader.pid(), signal)) {
-      return;
-    }
+  /**
+   * Sends {@code signal} (TERM or KILL) to the process, its group, and every process it started,
+   * also those in sessions of their own: {@code simpletuner train} starts {@code accelerate launch}
+   * with {@code os.setsid} (cli/train.py), which a signal to our group does not reach. The tree is
+   * taken before signalling and added to {@code known}, because once the leader is gone its
+   * children are no longer its descendants.
+   */
+  static void signal(ProcessHandle leader, Set<ProcessHandle> known, String signal) {
+    leader.descendants().forEach(known::add);
     boolean force = "KILL".equals(signal);
-    leader.descendants().forEach(p -> destroy(p, force));
-    destroy(leader, force);
+    if (!HAS_SETSID || !killGroup(leader.pid(), signal)) {
+      destroy(leader, force);
+    }
+    for (ProcessHandle p : known) {
+      if (p.isAlive()) {
+        destroy(p, force);
+      }
+    }
   }
 
   private static boolean killGroup(long pgid, String signal) {

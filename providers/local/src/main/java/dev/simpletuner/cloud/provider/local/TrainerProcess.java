@@ -9,6 +9,8 @@ import io.vertx.core.Promise;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Watches one running trainer: forwards its log lines, reports how it ended, and stops it on
@@ -29,7 +31,9 @@ final class TrainerProcess {
   private final Instant startedAt;
   private long timer = -1;
   private boolean pumping;
-  private String lastLine;
+  private final ConsoleExcerpt excerpt = new ConsoleExcerpt();
+  private final Set<ProcessHandle> tree = ConcurrentHashMap.newKeySet();
+  private String lastPartial;
   private volatile ProviderJobStatus stopOutcome;
 
   /** @param child the {@link Process} when this server started it; null when re-attached after a restart */
@@ -79,13 +83,13 @@ final class TrainerProcess {
       return exited.future();
     }
     context.executeBlocking(() -> {
-      ProcessGroups.signal(handle, "TERM");
+      ProcessGroups.signal(handle, tree, "TERM");
       return null;
     });
-    // The group is killed after the grace even when the leader exited on SIGTERM: a child that
+    // The tree is killed after the grace even when the leader exited on SIGTERM: a child that
     // ignores SIGTERM would otherwise outlive the job.
     context.owner().setTimer(Math.max(1, grace.toMillis()), id -> context.executeBlocking(() -> {
-      ProcessGroups.signal(handle, "KILL");
+      ProcessGroups.signal(handle, tree, "KILL");
       return null;
     }));
     return exited.future();
@@ -99,6 +103,11 @@ final class TrainerProcess {
     return context.executeBlocking(() -> tail.read(flush))
         .map(lines -> {
           forward(lines);
+          String partial = flush ? null : tail.pending();
+          if (partial != null && !partial.equals(lastPartial)) {
+            reporter.console(jobId, partial);
+          }
+          lastPartial = partial;
           return (Void) null;
         })
         .eventually(() -> {
@@ -111,12 +120,7 @@ final class TrainerProcess {
     if (lines.isEmpty()) {
       return;
     }
-    for (int i = lines.size() - 1; i >= 0; i--) {
-      if (!lines.get(i).isBlank()) {
-        lastLine = lines.get(i).strip();
-        break;
-      }
-    }
+    excerpt.read(lines);
     reporter.log(jobId, lines);
   }
 
@@ -140,7 +144,7 @@ final class TrainerProcess {
     Integer code = child != null ? Integer.valueOf(child.exitValue()) : dir.exitStatus().orElse(null);
     if (code != null && code == 0) {
       return new ProviderJobStatus(jobId, ProviderStatus.SUCCEEDED, null, startedAt, now, seconds,
-          dir.outputDir().toString());
+          TrainerConfig.outputDirOf(dir).toUri().toString());
     }
     return new ProviderJobStatus(jobId, ProviderStatus.FAILED, failureMessage(code), startedAt, now, seconds, null);
   }
@@ -154,10 +158,7 @@ final class TrainerProcess {
     } else {
       why = "The trainer exited with status " + code + ".";
     }
-    return lastLine == null ? why : why + " Last output: " + abbreviate(lastLine);
-  }
-
-  private static String abbreviate(String line) {
-    return line.length() <= 300 ? line : line.substring(0, 297) + "...";
+    String last = excerpt.best();
+    return last == null ? why : why + ProviderJobStatus.LAST_OUTPUT + last;
   }
 }

@@ -35,17 +35,18 @@ final class Predictions {
     JsonObject metrics = p.getValue("metrics") instanceof JsonObject m ? m : new JsonObject();
     Double predictTime = metrics.getValue("predict_time") instanceof Number n ? n.doubleValue() : null;
     return new ProviderJobStatus(p.getString("id"), status, error, time(p.getValue("started_at")),
-        time(p.getValue("completed_at")), predictTime, output(p.getValue("output")));
+        time(p.getValue("completed_at")), predictTime, output(p.getValue("output")),
+        p.getValue("logs") instanceof String logs ? logs : null);
   }
 
-  private static String output(Object output) {
-    if (output instanceof String s) {
-      return s;
-    }
-    if (output instanceof JsonObject o) {
-      return o.getString("weights", o.getString("url"));
-    }
-    return null;
+  /**
+   * Where the model is, when the output says so with a URL: SimpleTuner's model returns the URL it
+   * published to (s3 or the Hub), or else a sentence naming a folder in a container that is gone
+   * (predict.py), which is not kept.
+   */
+  static String output(Object output) {
+    Object value = output instanceof JsonObject o ? o.getValue("weights", o.getValue("url")) : output;
+    return value instanceof String s && s.strip().matches("(?i)(https?|s3)://\\S+") ? s.strip() : null;
   }
 
   static Instant time(Object value) {

@@ -3,19 +3,13 @@ package dev.simpletuner.cloud.provider.replicate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.file.OpenOptions;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.ConnectException;
-import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.ThreadLocalRandom;
@@ -34,7 +28,6 @@ final class ReplicateClient {
 
   private final Vertx vertx;
   private final WebClient web;
-  private final HttpClient http;
   private final Supplier<String> baseUrl;
   private final Supplier<String> token;
   private final Supplier<Long> timeoutMs;
@@ -44,7 +37,6 @@ final class ReplicateClient {
     this.vertx = vertx;
     this.web = WebClient.create(vertx, new WebClientOptions().setUserAgent("simpletuner-cloud/1.0")
         .setConnectTimeout(10_000).setKeepAlive(true));
-    this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(10_000));
     this.baseUrl = baseUrl;
     this.token = token;
   }
@@ -64,46 +56,8 @@ final class ReplicateClient {
     return call(HttpMethod.POST, path, body, false);
   }
 
-  /**
-   * {@code POST /v1/files}: a multipart body whose file part is piped from disk with back-pressure,
-   * with an exact Content-Length; memory use does not grow with the file.
-   */
-  Future<JsonObject> uploadFile(Path file, String filename, String contentType) {
-    return attempt(1, () -> streamUpload(file, filename, contentType), true);
-  }
-
-  private Future<Answer> streamUpload(Path path, String filename, String contentType) {
-    String boundary = "----simpletuner" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-    Buffer head = Buffer.buffer("--" + boundary + "\r\nContent-Disposition: form-data; name=\"content\"; filename=\""
-        + filename + "\"\r\nContent-Type: " + contentType + "\r\n\r\n");
-    Buffer tail = Buffer.buffer("\r\n--" + boundary + "--\r\n");
-    String t = token.get();
-    if (t == null || t.isBlank()) {
-      return Future.failedFuture(new ReplicateException(401, "No Replicate API token: set REPLICATE_API_TOKEN or "
-          + "save one in Settings."));
-    }
-    return vertx.fileSystem().open(path.toString(), new OpenOptions().setRead(true)).compose(file -> file.size()
-        .compose(size -> http.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url("/files"))
-            .setIdleTimeout(timeoutMs.get()).putHeader("Authorization", "Bearer " + t.strip())
-            .putHeader("Accept", "application/json")
-            .putHeader("Content-Type", "multipart/form-data; boundary=" + boundary)
-            .putHeader("Content-Length", String.valueOf(head.length() + size + tail.length()))))
-        .compose(request -> {
-          file.setReadBufferSize(256 * 1024);
-          Future<HttpClientResponse> response = request.response();
-          return request.write(head)
-              .compose(v -> file.pipe().endOnSuccess(false).to(request))
-              .compose(v -> request.end(tail))
-              .compose(v -> response)
-              .compose(r -> r.body().map(body -> new Answer(r.statusCode(), r.statusMessage(),
-                  r.getHeader("Retry-After"), body)));
-        })
-        .eventually(file::close));
-  }
-
   void close() {
     web.close();
-    http.close();
   }
 
   private Future<JsonObject> call(HttpMethod method, String path, JsonObject body, boolean idempotent) {

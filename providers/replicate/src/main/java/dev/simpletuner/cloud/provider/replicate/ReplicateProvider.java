@@ -11,7 +11,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -69,26 +68,20 @@ final class ReplicateProvider implements Provider {
     return HardwareProfiles.OFFERS;
   }
 
-  /** Replicate's Files API refuses files over 100 MiB (413); configurable for other deployments. */
+  /** Local datasets are served to the model from this server's storage endpoint (see ModelInputs). */
   @Override
-  public long maxUploadBytes() {
-    return Long.parseLong(ctx.settings().getOrDefault(ReplicateProviderFactory.MAX_UPLOAD_MB, "100")) * 1024 * 1024;
+  public boolean readsDatasetsOverS3() {
+    return true;
   }
 
   @Override
-  public Future<String> uploadArchive(Path archive, long sizeBytes) {
-    if (sizeBytes > maxUploadBytes()) {
-      return Future.failedFuture(new IllegalArgumentException("The archive is " + sizeBytes / 1048576
-          + " MiB; the upload limit is " + maxUploadBytes() / 1048576 + " MiB."));
+  public Future<List<String>> check(JobSpec spec) {
+    try {
+      HardwareProfiles.get(spec.hardwareProfile() == null ? HardwareProfiles.DEFAULT : spec.hardwareProfile());
+      return Future.succeededFuture(ModelInputs.of(spec).warnings());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
     }
-    return client.uploadFile(archive, "dataset.zip", "application/zip").map(file -> {
-      JsonObject urls = file.getJsonObject("urls", new JsonObject());
-      String url = urls.getString("get", file.getString("url"));
-      if (url == null) {
-        throw new ReplicateException(0, "Replicate accepted the upload but sent no URL for it.");
-      }
-      return url;
-    });
   }
 
   @Override
@@ -97,27 +90,18 @@ final class ReplicateProvider implements Provider {
     HardwareOffer offer = HardwareProfiles.get(profile);
     String model = HardwareProfiles.model(ctx.settings().getOrDefault(ReplicateProviderFactory.MODEL_OWNER,
         "simpletuner"), profile);
+    ModelInputs inputs;
+    try {
+      inputs = ModelInputs.of(spec);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     return version(model).compose(version -> {
-      JsonObject input = new JsonObject()
-          .put("config_json", spec.config().encode())
-          .put("dataloader_json", spec.dataloaderConfig().encode());
-      if (spec.dataArchiveUrl() != null) {
-        input.put("images", spec.dataArchiveUrl());
-      }
-      if (spec.webhookConfig() != null) {
-        input.put("webhook_config", spec.webhookConfig().encode());
-      }
-      if (spec.config().getValue("--hub_model_id") instanceof String hub) {
-        input.put("hub_model_id", hub);
-      }
-      if (spec.secrets().get("hf_token") != null) {
-        // Only when the user chose to let the trainer push to the Hub itself.
-        input.put("hf_token", spec.secrets().get("hf_token"));
-      }
-      JsonObject body = new JsonObject().put("version", version).put("input", input);
+      JsonObject body = new JsonObject().put("version", version).put("input", inputs.input());
       if (spec.platformWebhookUrl() != null) {
+        // "logs" events carry the prediction with its log so far: live progress without polling.
         body.put("webhook", spec.platformWebhookUrl())
-            .put("webhook_events_filter", new JsonArray().add("start").add("completed"));
+            .put("webhook_events_filter", new JsonArray().add("start").add("logs").add("completed"));
       }
       return client.create("/predictions", body)
           .recover(e -> recoverCreate(e, spec))
@@ -128,11 +112,11 @@ final class ReplicateProvider implements Provider {
 
   /**
    * A create that got no clear answer may have succeeded. It is never sent again blindly: if a
-   * prediction carrying this job's callback exists, that one is the job.
+   * prediction whose input names this job exists, that one is the job.
    */
   private Future<JsonObject> recoverCreate(Throwable e, JobSpec spec) {
     boolean ambiguous = e instanceof ReplicateException r && (r.status() == 0 || r.status() >= 500);
-    if (!ambiguous || spec.webhookConfig() == null) {
+    if (!ambiguous) {
       return Future.failedFuture(e);
     }
     ctx.logger().log(Level.WARNING, "Replicate gave no clear answer to the submission of job {0}; looking for it",
@@ -148,7 +132,11 @@ final class ReplicateProvider implements Provider {
         Predictions.status(p.getString("status")), null)));
   }
 
-  /** The recent prediction whose trainer callbacks name this job (every submission carries them). */
+  /**
+   * The recent prediction whose input names this job: Replicate keeps a prediction's input, and the
+   * job id is in it wherever this server put it (the S3 base path its outputs come home under, the
+   * dataset buckets it serves, the tracker run name). A job with none of those cannot be found.
+   */
   private Future<Optional<JsonObject>> prediction(String jobId) {
     return searchPages("/predictions", LOOKUP_PAGES, jobId);
   }
@@ -160,12 +148,21 @@ final class ReplicateProvider implements Provider {
     return client.get(url).compose(page -> {
       for (Object item : page.getJsonArray("results", new JsonArray())) {
         if (item instanceof JsonObject p && p.getValue("input") instanceof JsonObject input
-            && String.valueOf(input.getValue("webhook_config")).contains(jobId)) {
+            && names(input, jobId)) {
           return Future.succeededFuture(Optional.of(p));
         }
       }
       return searchPages(page.getString("next"), pagesLeft - 1, jobId);
     });
+  }
+
+  private static boolean names(JsonObject input, String jobId) {
+    for (String key : List.of("s3_base_path", "dataloader_json", "config_json")) {
+      if (input.getValue(key) instanceof String text && text.contains(jobId)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@code owner/model:version}: the configured override, or the model's latest version (cached briefly). */

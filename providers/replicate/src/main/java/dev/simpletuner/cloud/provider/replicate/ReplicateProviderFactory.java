@@ -13,7 +13,6 @@ public final class ReplicateProviderFactory implements ProviderFactory {
   static final String BASE_URL = "base_url";
   static final String VERSION_OVERRIDE = "version_override";
   static final String MODEL_OWNER = "model_owner";
-  static final String MAX_UPLOAD_MB = "max_upload_mb";
   static final String TIMEOUT_SECONDS = "request_timeout_seconds";
 
   @Override
@@ -38,8 +37,6 @@ public final class ReplicateProviderFactory implements ProviderFactory {
             "Trainer model version to use (owner/model:version or a version id); default: the model's latest."),
         SettingSpec.of(MODEL_OWNER, Type.STRING, "simpletuner",
             "Owner of the advanced-trainer-<profile> models."),
-        SettingSpec.of(MAX_UPLOAD_MB, Type.INTEGER, "100",
-            "Largest dataset archive to upload, in MiB (Replicate's Files API accepts 100)."),
         SettingSpec.of(TIMEOUT_SECONDS, Type.INTEGER, "30", "Seconds to wait for an answer from Replicate."));
   }
 
