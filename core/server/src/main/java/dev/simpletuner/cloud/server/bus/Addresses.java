@@ -12,8 +12,16 @@ public final class Addresses {
   public static final String JOB_CALLBACK = "jobs.callback";
   /** Request: a provider's status report {@code {job_id, status...}}. */
   public static final String JOB_PROVIDER_STATUS = "jobs.provider-status";
-  /** Send: log lines {@code {job_id, lines:[...]}} from a provider. */
+  /**
+   * Send: log lines {@code {job_id, lines:[...]}} from a provider; or {@code {job_id, partial}}, the
+   * trainer's unfinished console line (a progress bar), read for progress and not stored.
+   */
   public static final String JOB_PROVIDER_LOGS = "jobs.provider-logs";
+  /**
+   * Send: a cloud job's whole log as its provider reported it {@code {job_id, log, ended}}; the log
+   * follower takes the part it has not read yet.
+   */
+  public static final String JOB_LOG_TEXT = "jobs.log-text";
   /** Send: look for queued jobs that can start now. */
   public static final String JOB_DISPATCH = "jobs.dispatch";
 

@@ -9,6 +9,11 @@ public final class DeliveryStatus {
   public static final String FAILED = "failed";
   /** The trainer publishes there itself; this server cannot observe it. */
   public static final String DELEGATED = "delegated";
+  /**
+   * Some outputs arrived but not the final weights (checkpoints only, or a job that did not
+   * complete): nothing was sent to remote targets; what arrived is on this server.
+   */
+  public static final String INCOMPLETE = "incomplete";
   /** The job did not complete, so there was nothing to deliver. */
   public static final String SKIPPED = "skipped";
 

@@ -54,9 +54,10 @@ public final class DeliveryVerticle extends VerticleBase {
         m -> lastOutputAt.put(m.body().getString("job_id"), ctx.now()));
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_CHANGED, m -> {
       JsonObject job = m.body();
-      // The instance that ended the job delivers it (another instance's event is only news).
+      // The instance that ended the job delivers it (another instance's event is only news). A job
+      // that did not complete is settled at once: no more files are coming.
       if (!ClusterEvents.isRemote(m) && job.getBoolean("is_terminal", false) && hasOpen(job.getJsonArray("delivery"))) {
-        schedule(job.getString("job_id"), false);
+        schedule(job.getString("job_id"), !JobStatus.COMPLETED.wireName().equals(job.getString("status")));
       }
     });
     vertx.eventBus().<JsonObject>consumer(Addresses.DELIVERY_START, m -> retry(m.body().getString("job_id"),
@@ -69,12 +70,18 @@ public final class DeliveryVerticle extends VerticleBase {
       return false;
     }
     for (Object o : delivery) {
-      String status = ((JsonObject) o).getString("status");
-      if (DeliveryStatus.PENDING.equals(status) || DeliveryStatus.DELIVERING.equals(status)) {
+      if (open((JsonObject) o)) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Not yet settled: waiting, in progress, or published by the trainer and not yet looked at. */
+  private static boolean open(JsonObject entry) {
+    String status = entry.getString("status");
+    return DeliveryStatus.PENDING.equals(status) || DeliveryStatus.DELIVERING.equals(status)
+        || DeliveryStatus.DELEGATED.equals(status) && entry.getString("finished_at") == null;
   }
 
   /** @param now skip the settle wait (a restart or an explicit retry) */
@@ -143,37 +150,61 @@ public final class DeliveryVerticle extends VerticleBase {
   private Future<Void> deliverAll(Job job) {
     return ctx.store().outputs().list(job.jobId()).compose(outputs -> {
       List<OutputFile> files = files(job.jobId(), outputs);
+      ModelFiles model = ModelFiles.of(files, lastStep(job));
       JsonArray delivery = job.delivery().copy();
       Future<Void> chain = Future.succeededFuture();
       for (Object o : delivery) {
         JsonObject entry = (JsonObject) o;
-        String status = entry.getString("status");
-        if (!DeliveryStatus.PENDING.equals(status) && !DeliveryStatus.DELIVERING.equals(status)) {
-          continue;
+        if (open(entry)) {
+          chain = chain.compose(v -> deliverOne(job, delivery, entry, files, model));
         }
-        chain = chain.compose(v -> deliverOne(job, delivery, entry, files));
       }
       return chain.compose(v -> save(job.jobId(), delivery, outputUrl(job, delivery, files)));
     });
   }
 
-  private Future<Void> deliverOne(Job job, JsonArray delivery, JsonObject entry, List<OutputFile> files) {
+  private Future<Void> deliverOne(Job job, JsonArray delivery, JsonObject entry, List<OutputFile> files,
+                                  ModelFiles model) {
     String target = entry.getString("target");
     boolean localTarget = DeliveryPlanner.LOCAL.equals(target);
-    if (job.status() != JobStatus.COMPLETED && !(localTarget && !files.isEmpty())) {
+    boolean completed = job.status() == JobStatus.COMPLETED;
+    String now = Instant.ofEpochMilli(ctx.now()).toString();
+    if (DeliveryStatus.DELEGATED.equals(entry.getString("status"))) {
+      entry.put("finished_at", now);
+      if (!completed) {
+        entry.put("status", DeliveryStatus.SKIPPED).put("error", "The job did not complete.");
+      } else {
+        entry.put("note", "The trainer published the model there itself; this server cannot see it.");
+      }
+      return timeline(job.jobId(), entry);
+    }
+    if (!completed && !(localTarget && !files.isEmpty())) {
       entry.put("status", DeliveryStatus.SKIPPED).put("error", "The job did not complete, so nothing was delivered.")
-          .put("finished_at", Instant.ofEpochMilli(ctx.now()).toString());
-      return Future.succeededFuture();
+          .put("finished_at", now);
+      return timeline(job.jobId(), entry);
+    }
+    if (!completed || !model.isFinal()) {
+      // Checkpoints are something, but not the model that was asked for: remote targets get nothing.
+      entry.put("status", files.isEmpty() ? DeliveryStatus.FAILED : DeliveryStatus.INCOMPLETE)
+          .put("error", completed ? model.note() : "The job did not complete; " + files.size()
+              + " file(s) it sent are on this server.")
+          .put("files", files.size()).put("finished_at", now);
+      if (localTarget && !files.isEmpty()) {
+        entry.put("url", outputsUrl(job.jobId()));
+      }
+      return timeline(job.jobId(), entry);
     }
     DeliveryHandle handle = ctx.deliveries().get(target).orElse(null);
     if (handle == null) {
       entry.put("status", DeliveryStatus.FAILED).put("error", "Delivery target '" + target + "' is not installed.");
       return Future.succeededFuture();
     }
+    // The local target reports everything that arrived; remote ones get the model.
+    List<OutputFile> sent = localTarget ? files : model.model();
     JsonObject options = targetOptions(job, target);
-    DeliveryJob deliveryJob = new DeliveryJob(job.jobId(), job.trackerRunName(), options, job.config(), files,
+    DeliveryJob deliveryJob = new DeliveryJob(job.jobId(), job.trackerRunName(), options, job.config(), sent,
         outputsUrl(job.jobId()));
-    entry.put("status", DeliveryStatus.DELIVERING).put("started_at", Instant.ofEpochMilli(ctx.now()).toString())
+    entry.put("status", DeliveryStatus.DELIVERING).put("started_at", now)
         .put("bytes_total", deliveryJob.totalBytes()).put("bytes_done", 0).remove("error");
     long[] lastSaved = {0};
     return save(job.jobId(), delivery, null)
@@ -189,7 +220,9 @@ public final class DeliveryVerticle extends VerticleBase {
           if (ar.succeeded()) {
             entry.put("status", DeliveryStatus.DELIVERED).put("url", ar.result().url())
                 .put("bytes", ar.result().bytes()).put("bytes_done", ar.result().bytes())
-                .put("files", files.size()).put("sha256", manifestSha256(files)).put("note", ar.result().note());
+                .put("files", sent.size()).put("sha256", manifestSha256(sent))
+                .put("note", model.note() == null ? ar.result().note()
+                    : ar.result().note() == null ? model.note() : ar.result().note() + ". " + model.note());
           } else {
             String message = ar.cause().getMessage() != null ? ar.cause().getMessage() : ar.cause().toString();
             LOG.warn("Delivering job {} to {} failed: {}", job.jobId(), target, message);
@@ -197,6 +230,15 @@ public final class DeliveryVerticle extends VerticleBase {
           }
           return timeline(job.jobId(), entry);
         });
+  }
+
+  /** {@code --max_train_steps} of the job's config, when it is a number. */
+  private static Integer lastStep(Job job) {
+    Object steps = job.config() == null ? null : job.config().getValue("--max_train_steps");
+    if (steps instanceof Number n) {
+      return n.intValue();
+    }
+    return steps instanceof String s && s.strip().matches("\\d{1,9}") ? Integer.parseInt(s.strip()) : null;
   }
 
   private Future<Void> timeline(String jobId, JsonObject entry) {

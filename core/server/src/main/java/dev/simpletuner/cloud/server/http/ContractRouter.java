@@ -16,6 +16,8 @@ import java.util.Map;
  */
 final class ContractRouter {
   private final Map<String, Handler<RoutingContext>> handlers = new HashMap<>();
+  /** Operations whose handlers read the request body themselves (streamed, large). */
+  private final Map<String, Handler<RoutingContext>> raw = new HashMap<>();
 
   /** Registers the handler of {@code operationId}. */
   ContractRouter on(String operationId, Handler<RoutingContext> handler) {
@@ -23,6 +25,34 @@ final class ContractRouter {
       throw new IllegalStateException("Two handlers for operation " + operationId);
     }
     return this;
+  }
+
+  /**
+   * Registers the handler of {@code operationId}, which reads the request body itself: it runs
+   * before the body is buffered, with its parameters checked against the contract.
+   */
+  ContractRouter onRaw(String operationId, Handler<RoutingContext> handler) {
+    on(operationId, handler);
+    raw.put(operationId, handler);
+    return this;
+  }
+
+  /**
+   * Adds the route of the operations that read their own body; mount it before the body handler.
+   *
+   * @param validators the contract's operations, see {@link #validators}
+   */
+  void addRawTo(Router router, Map<String, OperationValidator> validators) {
+    router.route().handler(rc -> {
+      ContractRoutes.Match match = rc.get(ContractRoutes.Match.KEY);
+      Handler<RoutingContext> handler = match == null ? null : raw.get(match.operation().id());
+      if (handler == null) {
+        rc.next();
+        return;
+      }
+      validators.get(match.operation().id()).validate(rc, match.pathParams(), false);
+      handler.handle(rc);
+    });
   }
 
   /**
@@ -59,7 +89,7 @@ final class ContractRouter {
     router.route().handler(rc -> {
       ContractRoutes.Match match = rc.get(ContractRoutes.Match.KEY);
       OperationValidator validator = match == null ? null : validators.get(match.operation().id());
-      if (validator == null) {
+      if (validator == null || raw.containsKey(match.operation().id())) {
         rc.next(); // not an operation of this router (raw-protocol paths have handlers of their own)
         return;
       }

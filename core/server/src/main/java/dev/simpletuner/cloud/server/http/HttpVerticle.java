@@ -134,6 +134,7 @@ public final class HttpVerticle extends VerticleBase {
     // session guard and the body handler.
     root.route(StorageHandler.PATH + "/*").handler(new StorageHandler(vertx, ctx));
     root.route().handler(guard);
+    operations.addRawTo(root, validators);
     root.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH)
         .handler(BodyHandler.create(false).setBodyLimit(ctx.config().maxBodyBytes()));
     operations.addTo(root, validators);

@@ -103,7 +103,8 @@ final class JobRoutes {
       Future<JsonObject> estimate = provider.runsLocally() ? Future.succeededFuture(null)
           : CostEstimator.estimate(ctx, provider, hardware, config);
       return Bus.request(vertx, Addresses.UPLOAD_SUMMARY, new JsonObject().put("dataloader_config", datasets)
-              .put("upload_limit_bytes", provider.provider().maxUploadBytes()).put("local", provider.runsLocally()))
+              .put("upload_limit_bytes", provider.provider().maxUploadBytes()).put("local", provider.runsLocally())
+              .put("served", provider.provider().readsDatasetsOverS3()))
           .compose(summary -> estimate.map(e -> summary.put("estimate", e)));
     }).map(summary -> summary.put("provider", provider.id())));
   }

@@ -63,6 +63,14 @@ final class OperationValidator {
 
   /** @param pathParams the request's path parameters, decoded */
   void validate(RoutingContext rc, Map<String, String> pathParams) {
+    validate(rc, pathParams, true);
+  }
+
+  /**
+   * @param withBody false for operations that read their own body (streamed, or large): only the
+   *                 parameters are checked, and the handler reads the body itself
+   */
+  void validate(RoutingContext rc, Map<String, String> pathParams, boolean withBody) {
     Map<String, Object> path = new HashMap<>(4);
     Map<String, Object> query = new HashMap<>(8);
     for (ParameterCheck check : parameters) {
@@ -93,7 +101,7 @@ final class OperationValidator {
       }
       (p.getIn() == Location.PATH ? path : query).put(p.getName(), value);
     }
-    rc.put(KEY, new Validated(path, query, body(rc)));
+    rc.put(KEY, new Validated(path, query, withBody ? body(rc) : null));
   }
 
   /**

@@ -1,18 +1,28 @@
 package dev.simpletuner.cloud.server.http;
 
 import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.artifact.ArtifactFiles;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.bus.Bus;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
+import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.job.ProviderReports;
+import dev.simpletuner.cloud.server.job.TrainerEventReader;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.UUID;
 import java.util.Locale;
 import java.util.Map;
 
@@ -27,7 +37,7 @@ final class WebhookRoutes {
   }
 
   void mount(ContractRouter ops) {
-    ops.on("trainerCallback", this::trainer);
+    ops.onRaw("trainerCallback", this::trainer);
     ops.on("providerWebhook", this::platform);
   }
 
@@ -48,13 +58,21 @@ final class WebhookRoutes {
             return Future.succeededFuture(new JsonObject().put("status", "ignored")
                 .put("reason", "not a job of this server"));
           }
+          if (status.log() != null) {
+            vertx.eventBus().send(Addresses.JOB_LOG_TEXT, new JsonObject().put("job_id", job.get().jobId())
+                .put("log", status.log()).put("ended", JobStatus.fromProvider(status.status()).isTerminal()));
+          }
           return Bus.request(vertx, Addresses.JOB_PROVIDER_STATUS, new JsonObject().put("job_id", job.get().jobId())
                   .put("status", ProviderReports.toJson(status)))
               .map(r -> new JsonObject().put("status", "received").put("job_id", job.get().jobId()));
         })));
   }
 
-  /** A trainer's progress event; the per-job token is checked before anything is read from the store. */
+  /**
+   * A trainer's event; the per-job token is checked before the body is read. Validation events
+   * carry base64 images of several MB each: the body is streamed (to a file when large), parsed on
+   * a worker, and its images decoded straight into files (see TrainerEventReader).
+   */
   private void trainer(RoutingContext rc) {
     String jobId = Params.path(rc, "job_id");
     if (!ctx.tokens().verifyCallback(jobId, presentedToken(rc))) {
@@ -62,8 +80,51 @@ final class WebhookRoutes {
           + "job's webhook_config in the X-API-Key header."));
       return;
     }
-    Responses.reply(rc, Bus.request(vertx, Addresses.JOB_CALLBACK, new JsonObject().put("job_id", jobId)
-        .put("event", Params.body(rc))));
+    Path incoming = new ArtifactFiles(ctx.config()).incomingDir();
+    Path spill = incoming.resolve("body-" + UUID.randomUUID() + ".json");
+    SpillingBody.receive(vertx, rc.request(), ctx.config().callbacks().maxBodyBytes(), spill)
+        .compose(body -> parse(body, incoming))
+        .compose(event -> Bus.request(vertx, Addresses.JOB_CALLBACK, new JsonObject().put("job_id", jobId)
+                .put("event", event.event()).put("media", event.media()))
+            .onFailure(e -> event.media().forEach(m -> vertx.fileSystem().delete(((JsonObject) m).getString("file")))))
+        .eventually(() -> vertx.fileSystem().delete(spill.toString()).recover(e -> Future.succeededFuture()))
+        .onSuccess(reply -> Responses.json(rc, 200, reply))
+        .onFailure(e -> {
+          if (e instanceof AppException app && app.code() == ErrorCode.PAYLOAD_TOO_LARGE) {
+            rc.response().putHeader("Connection", "close"); // the rest of the body is not read
+          }
+          rc.fail(e);
+        });
+  }
+
+  /**
+   * Events of a step or a log record are a few hundred bytes: parsed on the event loop. Anything
+   * with images writes files, so it is read on a worker.
+   */
+  private Future<TrainerEventReader.Read> parse(SpillingBody.Received body, Path mediaDir) {
+    if (body.file() == null && body.size() < SMALL_EVENT && !body.memory().toString().contains("\"images\"")) {
+      return Future.succeededFuture(read(new ByteArrayInputStream(body.memory().getBytes()), mediaDir));
+    }
+    return vertx.executeBlocking(() -> body.file() == null
+        ? read(new ByteArrayInputStream(body.memory().getBytes()), mediaDir) : readFile(body.file(), mediaDir), false);
+  }
+
+  private static final int SMALL_EVENT = 16 * 1024;
+
+  private static TrainerEventReader.Read read(InputStream in, Path mediaDir) {
+    try {
+      return TrainerEventReader.read(in, mediaDir);
+    } catch (IllegalArgumentException e) {
+      throw AppException.invalid("body", e.getMessage());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static TrainerEventReader.Read readFile(Path file, Path mediaDir) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return read(in, mediaDir);
+    }
   }
 
   private static String presentedToken(RoutingContext rc) {

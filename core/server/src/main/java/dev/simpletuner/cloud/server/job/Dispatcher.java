@@ -1,10 +1,8 @@
 package dev.simpletuner.cloud.server.job;
 
 import dev.simpletuner.cloud.server.ServerContext;
-import dev.simpletuner.cloud.server.delivery.DeliveryPlanner;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.store.JobUpdate;
-import dev.simpletuner.cloud.spi.JobSpec;
 import dev.simpletuner.cloud.spi.ProviderStatus;
 import dev.simpletuner.cloud.spi.SubmittedJob;
 import io.vertx.core.Future;
@@ -25,13 +23,13 @@ final class Dispatcher {
   private final ServerContext ctx;
   private final JobEvents events;
   private final PerJobQueue queue;
-  private final DeliveryPlanner planner;
+  private final TrainerSpecs specs;
 
   Dispatcher(ServerContext ctx, JobEvents events, PerJobQueue queue) {
     this.ctx = ctx;
     this.events = events;
     this.queue = queue;
-    this.planner = new DeliveryPlanner(ctx);
+    this.specs = new TrainerSpecs(ctx);
   }
 
   Future<Void> dispatchAll() {
@@ -80,13 +78,8 @@ final class Dispatcher {
   }
 
   private Future<Void> submit(ProviderHandle handle, Job job) {
-    String base = handle.runsLocally() ? ctx.localBaseUrl()
-        : CallbackTargets.baseOf(job.metadata().getString("callback_base"));
-    return planner.trainerSide(job.jobId(), handle, job.config(), job.metadata().getJsonObject("delivery"), base)
-        .compose(trainer -> handle.guarded(() -> handle.provider().submit(new JobSpec(job.jobId(), trainer.config(),
-            job.dataloaderConfig(), job.hardwareProfile(), job.trackerRunName(),
-            CallbackTargets.webhookConfig(ctx, job.jobId(), base), job.metadata().getString("data_archive_url"),
-            handle.runsLocally() || base == null ? null : base + "/api/webhooks/" + handle.id(), trainer.secrets()))))
+    return specs.of(handle, job)
+        .compose(spec -> handle.guarded(() -> handle.provider().submit(spec)))
         .compose(accepted -> accepted(job, accepted))
         .recover(e -> {
           LOG.warn("Provider {} did not accept job {}: {}", handle.id(), job.jobId(), e.getMessage());

@@ -7,6 +7,7 @@ import dev.simpletuner.cloud.server.bus.Bus;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.server.storage.DatasetBuckets;
 import dev.simpletuner.cloud.server.store.JobUpdate;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
 import dev.simpletuner.cloud.spi.ProviderStatus;
@@ -57,9 +58,12 @@ public final class JobLifecycleVerticle extends VerticleBase {
     submits = new SubmitHandler(vertx, ctx, events, dispatcher);
     reports = new ProviderReports(ctx, events);
     logs = new LogIngest(vertx, ctx, events);
-    callbacks = new CallbackHandler(ctx, events);
+    callbacks = new CallbackHandler(ctx, events, logs, new ValidationImages(vertx, ctx),
+        new ProgressBuffer(vertx, ctx, events, queue), queue);
     orphans = new OrphanedDispatches(ctx, dispatcher, events);
-    vertx.eventBus().<JsonObject>consumer(Addresses.JOB_PROVIDER_LOGS, m -> onLogs(m.body()));
+    // Answered once stored, for senders that read on from there (the cloud log follower).
+    vertx.eventBus().<JsonObject>consumer(Addresses.JOB_PROVIDER_LOGS, m -> onLogs(m.body())
+        .onComplete(ar -> m.reply(null)));
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_DISPATCH,
         m -> dispatcher.dispatch(m.body().getString("provider")));
     vertx.eventBus().<JsonObject>consumer(Addresses.UPLOAD_PROGRESS, m -> uploadProgress(m.body()));
@@ -72,6 +76,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
             Bus.serve(vertx, Addresses.UPLOAD_DONE, this::uploadDone),
             Bus.serve(vertx, Addresses.UPLOAD_FAILED, this::uploadFailed),
             Bus.serve(vertx, Addresses.APPROVAL_DECIDE, this::decide)))
+        .compose(v -> clearIncoming())
         .compose(v -> recover())
         .onSuccess(v -> {
           vertx.setPeriodic(DISPATCH_TICK_MS, id -> dispatcher.dispatchAll());
@@ -98,7 +103,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
           .compose(v -> events.transition(jobId, JobStatus.CANCELLED, JobUpdate.create().completedAt(ctx.now()),
               message.getString("reason", "Cancelled by " + message.getString("actor", "user"))))
           .map(moved -> {
-            logs.forget(jobId);
+            forget(jobId);
             dispatcher.dispatch(job.provider());
             return new JsonObject().put("success", true).put("job_id", jobId)
                 .put("status", moved.map(j -> j.status().wireName()).orElse(JobStatus.CANCELLED.wireName()));
@@ -118,9 +123,10 @@ public final class JobLifecycleVerticle extends VerticleBase {
     String jobId = message.getString("job_id");
     return queue.run(jobId, () -> ctx.store().jobs().delete(jobId, JobStatus.TERMINAL).compose(deleted -> {
       if (deleted) {
-        logs.forget(jobId);
+        forget(jobId);
         vertx.eventBus().publish(Addresses.JOB_DELETED, new JsonObject().put("job_id", jobId));
-        return removeArtifacts(jobId).map(v -> new JsonObject().put("success", true).put("job_id", jobId));
+        return removeArtifacts(jobId).compose(v -> removeScratch(jobId))
+            .map(v -> new JsonObject().put("success", true).put("job_id", jobId));
       }
       return ctx.store().jobs().get(jobId).compose(found -> {
         Job job = found.orElseThrow(() -> notFound(jobId));
@@ -148,9 +154,18 @@ public final class JobLifecycleVerticle extends VerticleBase {
         });
   }
 
+  /** What the job's cloud trainer wrote beside the datasets served to it (its caches). */
+  private Future<Void> removeScratch(String jobId) {
+    return DatasetBuckets.deleteScratch(vertx, ctx.config(), jobId).recover(e -> {
+      LOG.warn("Job {} was deleted, but the scratch space of its served datasets was not: {}", jobId, e.toString());
+      return Future.succeededFuture();
+    });
+  }
+
   private Future<JsonObject> callback(JsonObject message) {
     String jobId = message.getString("job_id");
-    return queue.run(jobId, () -> callbacks.handle(jobId, message.getJsonObject("event", new JsonObject())));
+    return callbacks.receive(jobId, message.getJsonObject("event", new JsonObject()),
+        message.getJsonArray("media", new JsonArray()));
   }
 
   private Future<JsonObject> providerStatus(JsonObject message) {
@@ -160,7 +175,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
         .compose(found -> found.isEmpty() ? Future.succeededFuture(false) : reports.apply(found.get(), report)
             .onSuccess(ended -> {
               if (ended) {
-                logs.forget(jobId);
+                forget(jobId);
                 dispatcher.dispatch(found.get().provider());
               }
             }))
@@ -265,12 +280,18 @@ public final class JobLifecycleVerticle extends VerticleBase {
         .toList()).mapEmpty());
   }
 
-  private void onLogs(JsonObject message) {
+  private Future<Void> onLogs(JsonObject message) {
     String jobId = message.getString("job_id");
+    if (message.getString("partial") != null) {
+      return queue.run(jobId, () -> logs.partial(jobId, message.getString("partial")))
+          .onFailure(e -> LOG.debug("Progress of job {} not read from its console: {}", jobId, e.getMessage()))
+          .recover(e -> Future.succeededFuture());
+    }
     List<String> lines = new ArrayList<>();
     message.getJsonArray("lines", new JsonArray()).forEach(l -> lines.add(String.valueOf(l)));
-    queue.run(jobId, () -> logs.append(jobId, lines))
-        .onFailure(e -> LOG.warn("Could not store {} log lines of job {}: {}", lines.size(), jobId, e.getMessage()));
+    return queue.run(jobId, () -> logs.append(jobId, lines).compose(events -> callbacks.fromConsole(jobId, events)))
+        .onFailure(e -> LOG.warn("Could not store {} log lines of job {}: {}", lines.size(), jobId, e.getMessage()))
+        .recover(e -> Future.succeededFuture());
   }
 
   /**
@@ -317,6 +338,22 @@ public final class JobLifecycleVerticle extends VerticleBase {
   /** Jobs this instance accepted or runs (no host: written before jobs recorded one). */
   private boolean ownedHere(Job job) {
     return job.hostId() == null || ctx.hostId().equals(job.hostId());
+  }
+
+  /**
+   * Removes what trainer events left half-received when the server stopped (bodies and images
+   * decoded from them); the HTTP verticles start after this one.
+   */
+  private Future<Void> clearIncoming() {
+    String incoming = new ArtifactFiles(ctx.config()).incomingDir().toString();
+    return vertx.fileSystem().exists(incoming).compose(exists -> exists ? vertx.fileSystem().deleteRecursive(incoming)
+        : Future.succeededFuture());
+  }
+
+  /** Drops what was kept in memory about a job that ended. */
+  private void forget(String jobId) {
+    logs.forget(jobId);
+    callbacks.forget(jobId);
   }
 
   private static AppException notFound(String jobId) {

@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Stores log lines, keeps only the newest {@code logLinesPerJob} per job, tells live viewers, and
- * reads progress from the lines when the trainer does not send callbacks.
+ * reads progress and events from the lines ({@link ConsoleReader}) when the trainer's callbacks do
+ * not arrive.
  */
 final class LogIngest {
   /** Callback progress is trusted over log parsing for this long after it arrives. */
@@ -31,10 +32,15 @@ final class LogIngest {
     this.events = events;
   }
 
-  /** Call from the job's queue, so lines of one job are numbered in order. */
-  Future<Void> append(String jobId, List<String> lines) {
+  /**
+   * Call from the job's queue, so lines of one job are numbered in order.
+   *
+   * @return the events the lines stand for (the Replicate model's receiver lines), for the caller
+   *         to apply
+   */
+  Future<List<JsonObject>> append(String jobId, List<String> lines) {
     if (lines.isEmpty()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(List.of());
     }
     Future<Long> first = nextSeq.containsKey(jobId) ? Future.succeededFuture(nextSeq.get(jobId))
         : ctx.store().logs().lastSeq(jobId).map(last -> last + 1);
@@ -48,7 +54,15 @@ final class LogIngest {
           long keepAfter = last - ctx.config().logLinesPerJob();
           return crossed && keepAfter > 0 ? ctx.store().logs().trim(jobId, keepAfter) : Future.<Void>succeededFuture();
         })
-        .compose(v -> progressFrom(jobId, lines)));
+        .compose(v -> {
+          ConsoleReader.Reading reading = ConsoleReader.read(lines);
+          return progressFrom(jobId, reading.progress()).map(reading.events());
+        }));
+  }
+
+  /** The trainer's unfinished console line (a progress bar being redrawn): progress only. */
+  Future<Void> partial(String jobId, String line) {
+    return progressFrom(jobId, ConsoleReader.read(List.of(line)).progress());
   }
 
   /** Forgets the cached line counter of a finished job. */
@@ -56,8 +70,7 @@ final class LogIngest {
     nextSeq.remove(jobId);
   }
 
-  private Future<Void> progressFrom(String jobId, List<String> lines) {
-    ProgressReading reading = LogProgressParser.parse(lines);
+  private Future<Void> progressFrom(String jobId, ProgressReading reading) {
     if (reading == null) {
       return Future.succeededFuture();
     }

@@ -15,6 +15,21 @@ public record ProgressReading(String stage, Long current, Long total, Double per
   }
 
   /**
+   * This reading updated by a later one: the later one's values where it has them, except that
+   * steps never go back.
+   */
+  public ProgressReading followedBy(ProgressReading later) {
+    boolean back = later.current != null && current != null && later.current < current;
+    return new ProgressReading(later.stage != null ? later.stage : stage,
+        back || later.current == null ? current : later.current, later.total != null ? later.total : total,
+        back || later.percent == null ? percent : later.percent,
+        back || later.etaSeconds == null ? etaSeconds : later.etaSeconds,
+        back || later.loss == null ? loss : later.loss,
+        back || later.learningRate == null ? learningRate : later.learningRate,
+        later.epoch != null ? later.epoch : epoch);
+  }
+
+  /**
    * Merges this reading into the stored progress. Step counts never go backwards, so a late,
    * duplicated or reordered report cannot rewind the job.
    *

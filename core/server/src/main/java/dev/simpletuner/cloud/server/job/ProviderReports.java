@@ -33,8 +33,8 @@ public final class ProviderReports {
     if (target.isTerminal()) {
       long completed = report.completedAt() != null ? report.completedAt().toEpochMilli() : ctx.now();
       update.completedAt(completed).costUsd(finalCost(job, report, completed));
-      if (report.errorMessage() != null) {
-        update.errorMessage(report.errorMessage());
+      if (target == JobStatus.FAILED && failure(job, report) != null) {
+        update.errorMessage(failure(job, report));
       }
       if (report.outputUrl() != null) {
         update.outputUrl(report.outputUrl());
@@ -46,8 +46,27 @@ public final class ProviderReports {
             .mergeInto(job.progress(), "provider", ctx.now(), started));
       }
     }
-    return events.transition(job.jobId(), target, update, report.errorMessage())
+    String why = target == JobStatus.FAILED ? failure(job, report) : report.errorMessage();
+    return events.transition(job.jobId(), target, update, why)
         .map(moved -> moved.isPresent() && target.isTerminal());
+  }
+
+  /**
+   * Why a job failed: the trainer's own words when it gave any, then what the provider saw (an exit
+   * status); the provider's excerpt of the trainer's output only when the trainer said nothing.
+   */
+  static String failure(Job job, ProviderJobStatus report) {
+    String trainer = CallbackHandler.trainerError(job);
+    String provider = report.errorMessage();
+    if (trainer == null) {
+      return provider;
+    }
+    if (provider == null) {
+      return trainer;
+    }
+    int excerpt = provider.indexOf(ProviderJobStatus.LAST_OUTPUT);
+    String reason = (excerpt >= 0 ? provider.substring(0, excerpt) : provider).strip();
+    return reason.isEmpty() || trainer.contains(reason) ? trainer : trainer + " — " + reason;
   }
 
   /** Provider-reported billable time at the job's own rate; else wall time from start to end. */

@@ -23,9 +23,13 @@ import java.util.Locale;
  * warnings the submitter should read.
  */
 final class SubmitChecks {
-  /** The outcome of the checks, carried into the new job; {@code approvalReasons} empty when none is needed. */
-  record Prepared(List<String> warnings, JsonObject uploadSummary, JsonObject estimate, Double estimatedCost,
-                  List<String> approvalReasons, List<String> approvalRules) {
+  /**
+   * The outcome of the checks, carried into the new job; {@code approvalReasons} empty when none is
+   * needed; {@code uploads} when local datasets are packaged and uploaded (else they are read in
+   * place, or served to the trainer by this server, or there are none).
+   */
+  record Prepared(List<String> warnings, JsonObject uploadSummary, boolean uploads, JsonObject estimate,
+                  Double estimatedCost, List<String> approvalReasons, List<String> approvalRules) {
   }
 
   private final Vertx vertx;
@@ -36,15 +40,16 @@ final class SubmitChecks {
     this.ctx = ctx;
   }
 
+  /** @param callbackBase where a cloud trainer reaches this server, or null */
   Future<Prepared> prepare(ProviderHandle provider, JsonObject config, JsonArray dataloader, String hardware,
-                           String ownerId, String role) {
-    return quota(ownerId).compose(v -> basics(provider, config, dataloader, hardware))
+                           String ownerId, String role, String callbackBase) {
+    return quota(ownerId).compose(v -> basics(provider, config, dataloader, hardware, callbackBase))
         .compose(p -> userCostQuota(ownerId, p.estimatedCost() == null ? 0 : p.estimatedCost()).map(p))
         .compose(p -> ctx.store().approvals().rules(true).map(rules -> {
           double cost = p.estimatedCost() == null ? 0 : p.estimatedCost();
           List<ApprovalRules.Match> matches = ApprovalRules.matches(rules, new ApprovalRules.Submission(cost, hardware,
               provider.id(), role));
-          return new Prepared(p.warnings(), p.uploadSummary(), p.estimate(), p.estimatedCost(),
+          return new Prepared(p.warnings(), p.uploadSummary(), p.uploads(), p.estimate(), p.estimatedCost(),
               matches.stream().map(ApprovalRules.Match::reason).toList(),
               matches.stream().map(ApprovalRules.Match::ruleId).toList());
         }));
@@ -94,15 +99,27 @@ final class SubmitChecks {
     });
   }
 
-  private Future<Prepared> basics(ProviderHandle provider, JsonObject config, JsonArray dataloader, String hardware) {
+  private Future<Prepared> basics(ProviderHandle provider, JsonObject config, JsonArray dataloader, String hardware,
+                                  String callbackBase) {
     if (provider.runsLocally()) {
-      return missingDirectories(dataloader).map(warnings -> new Prepared(warnings, null, null, 0.0, List.of(),
+      return missingDirectories(dataloader).map(warnings -> new Prepared(warnings, null, false, null, 0.0, List.of(),
           List.of()));
     }
-    boolean upload = dataloader.stream().anyMatch(d -> d instanceof JsonObject o && DatasetScanner.isLocal(o));
-    Future<JsonObject> scan = upload
-        ? vertx.executeBlocking(() -> DatasetScanner.scan(dataloader, provider.provider().maxUploadBytes()), false)
-            .map(this::refuseBadDatasets)
+    boolean local = dataloader.stream().anyMatch(d -> d instanceof JsonObject o && DatasetScanner.isLocal(o));
+    boolean served = local && provider.provider().readsDatasetsOverS3();
+    if (served && callbackBase == null) {
+      throw AppException.invalid("dataloader_config", provider.displayName() + "'s trainer reads local datasets from "
+          + "this server's storage endpoint, which it can reach only through a public URL: set SIMPLETUNER_PUBLIC_URL "
+          + "(or Settings → Webhook URL, or the submission's webhook_url), or use a remote dataset (type aws or "
+          + "huggingface).");
+    }
+    if (local && !served && provider.provider().maxUploadBytes() <= 0) {
+      throw AppException.invalid("dataloader_config", provider.displayName() + " takes no local datasets (neither "
+          + "uploaded nor served to its trainer): use a remote dataset (type aws or huggingface).");
+    }
+    long uploadLimit = served ? 0 : provider.provider().maxUploadBytes();
+    Future<JsonObject> scan = local
+        ? vertx.executeBlocking(() -> DatasetScanner.scan(dataloader, uploadLimit), false).map(this::refuseBadDatasets)
         : Future.succeededFuture(null);
     boolean limited = Boolean.parseBoolean(provider.saved().get(ProviderSettings.COST_LIMIT_ENABLED));
     return scan.compose(summary -> CostEstimator.estimate(ctx, provider, hardware, config)
@@ -115,10 +132,14 @@ final class SubmitChecks {
           Double cost = estimate.getDouble("estimated_cost_usd");
           checkLimit(limit, cost == null ? 0 : cost, warnings);
           if (ctx.config().publicUrl() == null && provider.saved().get(ProviderSettings.WEBHOOK_URL) == null) {
-            warnings.add("No public URL is set, so progress comes from polling " + provider.displayName()
-                + " (every 15 s or so) instead of live callbacks. Set SIMPLETUNER_PUBLIC_URL or Settings → Webhook URL.");
+            warnings.add("No public URL is set, so status and progress come from polling " + provider.displayName()
+                + " (every 15 s or so) instead of its webhooks. Set SIMPLETUNER_PUBLIC_URL or Settings → Webhook "
+                + "URL.");
           }
-          return new Prepared(warnings, summary, estimate, cost, List.of(), List.of());
+          if (served) {
+            summary.put("requires_upload", false).put("served", true).put("note", DatasetScanner.SERVED_NOTE);
+          }
+          return new Prepared(warnings, summary, local && !served, estimate, cost, List.of(), List.of());
         })));
   }
 

@@ -8,6 +8,7 @@ import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.store.ConfigStore.NamedConfig;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
+import dev.simpletuner.cloud.server.storage.DatasetBuckets;
 import dev.simpletuner.cloud.server.store.ApprovalStore;
 import dev.simpletuner.cloud.server.store.JobUpdate;
 import dev.simpletuner.cloud.server.store.SubmitOutcome;
@@ -32,6 +33,7 @@ final class SubmitHandler {
   private final Dispatcher dispatcher;
   private final SubmitChecks checks;
   private final DeliveryPlanner planner;
+  private final TrainerSpecs specs;
   /** How long an approval request stays open before the job is cancelled. */
   static final long APPROVAL_TTL_MS = 24 * 3600 * 1000L;
 
@@ -42,6 +44,7 @@ final class SubmitHandler {
     this.dispatcher = dispatcher;
     this.checks = new SubmitChecks(vertx, ctx);
     this.planner = new DeliveryPlanner(ctx);
+    this.specs = new TrainerSpecs(ctx);
   }
 
   /** @param message {@code {owner_id, role, provider, body}} */
@@ -72,13 +75,29 @@ final class SubmitHandler {
       String callbackBase = callbackBase(provider, request);
       return resolveConfig(request)
           .compose(resolved -> checks.prepare(provider, resolved.config(), resolved.dataloader(), hardware, ownerId,
-                  role)
+                  role, callbackBase)
               .compose(prepared -> planner.plan(jobId, provider, resolved.config(), request.delivery(), callbackBase)
                   .map(planned -> newJob(jobId, ownerId, provider, request, resolved, hardware, prepared, planned,
                       callbackBase))))
+          .compose(job -> providerCheck(provider, job))
           .compose(job -> ctx.store().jobs().submit(job, request.idempotencyKey(), request.requestHash()))
           .compose(outcome -> outcome.hit() ? replyExisting(outcome, request) : started(outcome.job()));
     });
+  }
+
+  /**
+   * The provider looks at the job as it would be dispatched (before anything is stored or spent):
+   * its warnings join the job's, a refusal is the submitter's error.
+   */
+  private Future<Job> providerCheck(ProviderHandle provider, Job job) {
+    return specs.of(provider, job)
+        .compose(spec -> provider.guarded(() -> provider.provider().check(spec)))
+        .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
+            ? AppException.invalid("config", provider.displayName() + ": " + e.getMessage()) : e))
+        .map(warnings -> {
+          warnings.forEach(job.metadata().getJsonArray("warnings")::add);
+          return job;
+        });
   }
 
   private Future<JsonObject> replyExisting(SubmitOutcome outcome, SubmitRequest request) {
@@ -135,9 +154,16 @@ final class SubmitHandler {
 
   /** The config to run: the named config, with the inline parts of the request laid over it. */
   private Future<Resolved> resolveConfig(SubmitRequest request) {
+    return lookUp(request).map(r -> {
+      List<String> warnings = new ArrayList<>();
+      return new Resolved(TrainerArguments.complete(r.config(), warnings), r.dataloader(), r.configName(), warnings);
+    });
+  }
+
+  private Future<Resolved> lookUp(SubmitRequest request) {
     if (request.configNameToLoad() == null) {
       return Future.succeededFuture(new Resolved(request.config(), request.dataloaderConfig() == null
-          ? new JsonArray() : request.dataloaderConfig(), request.configName()));
+          ? new JsonArray() : request.dataloaderConfig(), request.configName(), List.of()));
     }
     return ctx.store().configs().get(request.configNameToLoad()).map(found -> {
       NamedConfig named = found.orElseThrow(() -> new AppException(ErrorCode.CONFIG_NOT_FOUND, "No saved config named '"
@@ -151,11 +177,12 @@ final class SubmitHandler {
           : named.dataloaderConfig();
       SubmitRequest.checkConfig(config);
       SubmitRequest.checkDatasets(dataloader);
-      return new Resolved(config, dataloader, request.configName() != null ? request.configName() : named.name());
+      return new Resolved(config, dataloader, request.configName() != null ? request.configName() : named.name(),
+          List.of());
     });
   }
 
-  private record Resolved(JsonObject config, JsonArray dataloader, String configName) {
+  private record Resolved(JsonObject config, JsonArray dataloader, String configName, List<String> warnings) {
   }
 
   private static String checkHardware(ProviderHandle provider, String requested) {
@@ -177,7 +204,8 @@ final class SubmitHandler {
                      String hardware, SubmitChecks.Prepared prepared, DeliveryPlanner.Planned planned,
                      String callbackBase) {
     long now = ctx.now();
-    List<String> warnings = new ArrayList<>(prepared.warnings());
+    List<String> warnings = new ArrayList<>(resolved.warnings());
+    warnings.addAll(prepared.warnings());
     warnings.addAll(planned.warnings());
     JsonObject metadata = new JsonObject().put("warnings", new JsonArray(warnings))
         .put("delivery", planned.metadata());
@@ -187,7 +215,10 @@ final class SubmitHandler {
     if (prepared.estimate() != null) {
       metadata.put("estimate", prepared.estimate());
     }
-    JobStatus next = prepared.uploadSummary() != null ? JobStatus.UPLOADING : JobStatus.QUEUED;
+    if (provider.provider().readsDatasetsOverS3() && prepared.uploadSummary() != null) {
+      metadata.put(DatasetBuckets.METADATA_KEY, DatasetBuckets.plan(jobId, resolved.dataloader()));
+    }
+    JobStatus next = prepared.uploads() ? JobStatus.UPLOADING : JobStatus.QUEUED;
     JobStatus status = next;
     if (!prepared.approvalReasons().isEmpty()) {
       status = JobStatus.PENDING_APPROVAL;

@@ -35,6 +35,12 @@ public final class HostJobReporter implements JobReporter {
   }
 
   @Override
+  public void console(String jobId, String partialLine) {
+    vertx.eventBus().send(Addresses.JOB_PROVIDER_LOGS, new JsonObject().put("job_id", jobId)
+        .put("partial", partialLine));
+  }
+
+  @Override
   public Future<Long> loggedLines(String jobId) {
     return store.logs().lastSeq(jobId);
   }

@@ -47,6 +47,16 @@ final class IsolatedProvider implements Provider {
   }
 
   @Override
+  public boolean readsDatasetsOverS3() {
+    return PluginCalls.withLoader(loader, delegate::readsDatasetsOverS3);
+  }
+
+  @Override
+  public Future<List<String>> check(JobSpec spec) {
+    return async(() -> delegate.check(spec));
+  }
+
+  @Override
   public int concurrencyLimit() {
     return PluginCalls.withLoader(loader, delegate::concurrencyLimit);
   }

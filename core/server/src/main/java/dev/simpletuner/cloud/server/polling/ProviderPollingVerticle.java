@@ -54,6 +54,9 @@ public final class ProviderPollingVerticle extends VerticleBase {
         ctx.store().jobs().get(job.getString("job_id")).onSuccess(found -> found.ifPresent(j -> logs.fetch(j, true)));
       }
     });
+    // Logs that came with a report (a provider's webhook): only their new part is read.
+    vertx.eventBus().<JsonObject>consumer(Addresses.JOB_LOG_TEXT, m -> logs.read(m.body().getString("job_id"),
+        m.body().getString("log"), m.body().getBoolean("ended", false)));
     schedule(1_000);
     return Bus.serve(vertx, Addresses.POLL_SYNC, body -> syncNow());
   }
@@ -144,6 +147,9 @@ public final class ProviderPollingVerticle extends VerticleBase {
             Job job = byExternal.get(status.externalId());
             if (job == null) {
               continue;
+            }
+            if (status.log() != null) {
+              logs.read(job.jobId(), status.log(), JobStatus.fromProvider(status.status()).isTerminal());
             }
             boolean moved = JobStatus.fromProvider(status.status()) != job.status();
             boolean newStart = status.startedAt() != null && job.startedAt() == null;

@@ -21,6 +21,23 @@ public final class MetricStore {
         + "ON CONFLICT (job_id, step) DO NOTHING", jobId, step, loss, learningRate, now).mapEmpty();
   }
 
+  /** One step's point. */
+  public record Point(long step, Double loss, Double learningRate) {
+  }
+
+  /** Several points of one job in one batch. */
+  public Future<Void> recordAll(String jobId, List<Point> points, long now) {
+    if (points.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<io.vertx.sqlclient.Tuple> rows = new ArrayList<>(points.size());
+    for (Point p : points) {
+      rows.add(io.vertx.sqlclient.Tuple.of(jobId, p.step(), p.loss(), p.learningRate(), now));
+    }
+    return db.batch("INSERT INTO job_metrics (job_id, step, loss, learning_rate, created_at) VALUES (?, ?, ?, ?, ?) "
+        + "ON CONFLICT (job_id, step) DO NOTHING", rows).mapEmpty();
+  }
+
   /** The job's points, thinned evenly to at most {@value #MAX_POINTS} (the last point always kept). */
   public Future<JsonArray> series(String jobId) {
     return db.query("SELECT step, loss, learning_rate FROM job_metrics WHERE job_id = ? ORDER BY step", jobId)

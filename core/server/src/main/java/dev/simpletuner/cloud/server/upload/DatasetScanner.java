@@ -31,6 +31,10 @@ public final class DatasetScanner {
   /** Zip local header + central directory entry, roughly, plus the name. */
   private static final int ENTRY_OVERHEAD = 110;
 
+  /** What a summary says when the trainer reads the datasets from this server instead of an upload. */
+  public static final String SERVED_NOTE = "Nothing is uploaded before the job starts: its trainer reads these files "
+      + "from this server's storage endpoint as it runs, so keep the server and its public URL up until it ends.";
+
   private DatasetScanner() {
   }
 

@@ -52,14 +52,20 @@ public final class UploadVerticle extends VerticleBase {
     return Bus.serve(vertx, Addresses.UPLOAD_SUMMARY, this::summary);
   }
 
-  /** @param message {@code {dataloader_config, upload_limit_bytes, local}} */
+  /**
+   * @param message {@code {dataloader_config, upload_limit_bytes, local, served}}: {@code served}
+   *                when the trainer reads the datasets from this server instead of an upload
+   */
   private Future<JsonObject> summary(JsonObject message) {
     JsonArray dataloader = message.getJsonArray("dataloader_config", new JsonArray());
     long limit = message.getLong("upload_limit_bytes", 0L);
     boolean local = message.getBoolean("local", false);
-    return vertx.executeBlocking(() -> DatasetScanner.scan(dataloader, limit).summary(), false)
+    boolean served = message.getBoolean("served", false);
+    return vertx.executeBlocking(() -> DatasetScanner.scan(dataloader, served ? 0 : limit).summary(), false)
         .map(summary -> local ? summary.put("requires_upload", false).put("note",
-            "Jobs on this machine read the datasets in place; nothing is uploaded.") : summary);
+            "Jobs on this machine read the datasets in place; nothing is uploaded.")
+            : served && summary.getLong("total_files", 0L) > 0 ? summary.put("requires_upload", false)
+            .put("served", true).put("note", DatasetScanner.SERVED_NOTE) : summary);
   }
 
   private void upload(String jobId) {
