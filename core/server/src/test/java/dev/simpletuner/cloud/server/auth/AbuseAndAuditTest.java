@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -21,7 +22,7 @@ class AbuseAndAuditTest {
       String admin = api.post("/api/auth/setup/first-admin", new JsonObject().put("username", "owner")
           .put("password", "a long enough password")).json().getString("token");
       // A mixed workload for the audit trail.
-      api.post("/api/cloud/jobs/submit?provider=local", new JsonObject().put("config", new JsonObject()),
+      api.post("/api/cloud/jobs/submit?provider=local", new JsonObject().put("config", Configs.lora()),
           "Authorization", "Bearer " + admin);
       api.put("/api/cloud/providers/local", new JsonObject().put("max_concurrent", 2), "Authorization",
           "Bearer " + admin);

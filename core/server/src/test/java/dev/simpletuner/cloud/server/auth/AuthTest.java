@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -77,7 +78,7 @@ class AuthTest {
   }
 
   private static Api.Response submit(Api api, String token, String... headers) {
-    JsonObject body = new JsonObject().put("config", new JsonObject().put("--max_train_steps", 3));
+    JsonObject body = new JsonObject().put("config", Configs.lora(3));
     if (token == null) {
       return api.post("/api/cloud/jobs/submit?provider=local", body, headers);
     }
@@ -115,8 +116,8 @@ class AuthTest {
   @Test
   void theSeedsCiPipelineRunsWithAScopedKey() {
     String key = apiKey(researcher, new JsonArray().add("job.submit").add("job.view.own"));
-    api.post("/api/configs", new JsonObject().put("name", "production-lora").put("config", new JsonObject()
-        .put("--max_train_steps", 5)), bearer(admin));
+    api.post("/api/configs", new JsonObject().put("name", "production-lora").put("config", Configs.lora(5)),
+        bearer(admin));
     String sha = UUID.randomUUID().toString();
     JsonObject body = new JsonObject().put("config_name_to_load", "production-lora").put("idempotency_key", "gh-" + sha)
         .put("tracker_run_name", "gh-run-42");
@@ -277,7 +278,7 @@ class AuthTest {
     String quotaUser = user("quinn", "researcher");
     String id = api.get("/api/auth/me", bearer(quotaUser)).json().getString("id");
     api.patch("/api/users/" + id, new JsonObject().put("max_concurrent_jobs", 1), bearer(admin));
-    JsonObject longJob = new JsonObject().put("config", new JsonObject().put("--max_train_steps", 100000));
+    JsonObject longJob = new JsonObject().put("config", Configs.lora(100000));
     String first = api.post("/api/cloud/jobs/submit?provider=local", longJob, bearer(quotaUser)).json()
         .getString("job_id");
     Api.Response second = api.post("/api/cloud/jobs/submit?provider=local", longJob, bearer(quotaUser));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,7 +31,7 @@ class ClusterTest {
       HttpResponse<Stream<String>> eventsOnB = HTTP.send(HttpRequest.newBuilder(
           URI.create(b.api().base() + "/api/cloud/events")).build(), HttpResponse.BodyHandlers.ofLines());
       String jobId = a.api().post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-          .put("config", new JsonObject().put("--max_train_steps", 20))).json().getString("job_id");
+          .put("config", Configs.lora(20))).json().getString("job_id");
 
       // Clients reading the job from B meanwhile keep it in B's cache while it runs.
       java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -48,7 +49,7 @@ class ClusterTest {
       assertThat(b.api().job(jobId).getString("status")).isEqualTo("completed");
       reading.set(false);
       reader.join();
-      assertThat(logOnB).anyMatch(l -> l.startsWith("data: step 20/20 loss="))
+      assertThat(logOnB).anyMatch(l -> l.startsWith("data: Epoch 1/1 Steps: 100%|##########| 20/20 ["))
           .containsSubsequence("data: training complete", "event: done", "data: completed");
       try (Stream<String> events = eventsOnB.body()) {
         assertThat(events.filter(l -> l.startsWith("data: {")).map(l -> new JsonObject(l.substring(6)))

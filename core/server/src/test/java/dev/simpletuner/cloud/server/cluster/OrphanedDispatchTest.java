@@ -7,6 +7,7 @@ import dev.simpletuner.cloud.server.store.JobStore;
 import dev.simpletuner.cloud.server.store.JobUpdate;
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.FakeReplicate;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.http.HttpMethod;
@@ -34,7 +35,7 @@ class OrphanedDispatchTest {
       Api api = server.api();
       CompletableFuture<Api.Response> submit = CompletableFuture.supplyAsync(() ->
           api.post("/api/cloud/jobs/submit?provider=replicate", new JsonObject()
-              .put("config", new JsonObject().put("--model_family", "flux").put("--max_train_steps", 10))
+              .put("config", Configs.lora(10))
               .put("dataloader_config", new JsonArray())));
       JobStore jobs = server.server().context().store().jobs();
       String jobId = waitFor(() -> api.get("/api/cloud/jobs?limit=1").json().getJsonArray("jobs").stream()

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.simpletuner.cloud.delivery.huggingface.FakeHub;
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.FakeReplicate;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonArray;
@@ -57,7 +58,7 @@ class DeliveryChoicesTest {
   }
 
   private static JsonObject hubBody(String repo) {
-    return new JsonObject().put("config", new JsonObject().put("--model_family", "flux").put("--max_train_steps", 5)
+    return new JsonObject().put("config", Configs.lora(5)
         .put("--push_to_hub", true).put("--hub_model_id", repo)).put("dataloader_config", new JsonArray());
   }
 

@@ -6,6 +6,7 @@ import dev.simpletuner.cloud.delivery.huggingface.FakeHub;
 import dev.simpletuner.cloud.delivery.s3.S3ProxyServer;
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.FakeReplicate;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonArray;
@@ -77,7 +78,7 @@ class DeliveryFlowTest {
   }
 
   private static JsonObject body(JsonObject extraConfig) {
-    return new JsonObject().put("config", new JsonObject().put("--model_family", "flux").put("--model_type", "lora")
+    return new JsonObject().put("config", Configs.lora()
             .put("--max_train_steps", 10).put("--pretrained_model_name_or_path", "black-forest-labs/FLUX.1-dev")
             .mergeIn(extraConfig))
         .put("dataloader_config", new JsonArray());
@@ -125,9 +126,11 @@ class DeliveryFlowTest {
     assertThat(input.encode()).doesNotContain(HF_TOKEN);
     JsonObject trainerConfig = new JsonObject(input.getString("config_json"));
     assertThat(trainerConfig.getBoolean("--push_to_hub")).isFalse();
-    JsonObject home = trainerConfig.getJsonArray("--publishing_config").getJsonObject(0);
-    assertThat(home.getString("endpoint_url")).isEqualTo(api.base() + "/api/cloud/storage");
-    assertThat(home.getString("base_path")).isEqualTo(jobId);
+    // Home is the model's own S3 target (its s3_* inputs replace any --publishing_config).
+    assertThat(trainerConfig.containsKey("--publishing_config")).isFalse();
+    assertThat(input.getString("s3_endpoint_url")).isEqualTo(api.base() + "/api/cloud/storage");
+    assertThat(input.getString("s3_base_path")).isEqualTo(jobId);
+    assertThat(input.getString("s3_bucket")).isEqualTo("outputs");
 
     // The files are on this machine too, listed and downloadable with their checksums.
     JsonObject outputs = api.get("/api/cloud/jobs/" + jobId + "/outputs").json();

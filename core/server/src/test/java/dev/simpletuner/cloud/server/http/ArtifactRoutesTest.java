@@ -8,6 +8,7 @@ import dev.simpletuner.cloud.server.store.ArtifactStore.Artifact;
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Artifacts;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -154,7 +155,7 @@ class ArtifactRoutesTest {
 
   private static String submit(Api api) {
     Api.Response r = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-        .put("config", new JsonObject().put("--max_train_steps", 3)));
+        .put("config", Configs.lora(3)));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     return r.json().getString("job_id");
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.ServerPerBackend;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -103,7 +104,7 @@ class BadInputTest extends ServerPerBackend {
   void trainerCallbackWithoutTheJobTokenIsRefusedAndChangesNothing() {
     Api api = api();
     String jobId = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-        .put("config", new JsonObject().put("--max_train_steps", 100000))).json().getString("job_id");
+        .put("config", Configs.lora(100000))).json().getString("job_id");
     api.waitForStatus(jobId, "running");
     JsonObject event = new JsonObject().put("type", "training.status").put("data", new JsonObject()
         .put("status", "running")).put("progress", new JsonObject().put("current", 99999).put("total", 100000));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.ServerPerBackend;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonObject;
@@ -39,7 +40,7 @@ class ConcurrencyAndStreamsTest extends ServerPerBackend {
     Api api = api(backend);
     long before = api.get("/api/cloud/jobs?limit=1").json().getLong("total");
     String key = "gh-" + UUID.randomUUID();
-    JsonObject body = new JsonObject().put("config", new JsonObject().put("--max_train_steps", 1))
+    JsonObject body = new JsonObject().put("config", Configs.lora(1))
         .put("idempotency_key", key);
     int clients = 24;
     ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -71,7 +72,7 @@ class ConcurrencyAndStreamsTest extends ServerPerBackend {
   @EnumSource(Backend.class)
   void jobsBeyondTheConcurrencyLimitWaitInOrder(Backend backend) {
     Api api = api(backend);
-    JsonObject longJob = new JsonObject().put("config", new JsonObject().put("--max_train_steps", 100000));
+    JsonObject longJob = new JsonObject().put("config", Configs.lora(100000));
     String first = api.post("/api/cloud/jobs/submit?provider=local", longJob).json().getString("job_id");
     api.waitForStatus(first, "running");
     String second = api.post("/api/cloud/jobs/submit?provider=local", longJob).json().getString("job_id");
@@ -93,10 +94,12 @@ class ConcurrencyAndStreamsTest extends ServerPerBackend {
   void logStreamDeliversLiveLinesThenDoneAndResumes(Backend backend) throws Exception {
     Api api = api(backend);
     String jobId = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-        .put("config", new JsonObject().put("--max_train_steps", 30))).json().getString("job_id");
+        .put("config", Configs.lora()
+            .put("--max_train_steps", 30).put("--checkpointing_steps", 5))).json().getString("job_id");
     List<String> frames = stream(api.base() + "/api/cloud/jobs/" + jobId + "/logs/stream", null);
-    assertThat(frames).anyMatch(l -> l.startsWith("data: step 1/30 loss="))
-        .anyMatch(l -> l.startsWith("data: step 30/30 loss="))
+    // The trainer's bar is one line, redrawn until it ends; log lines cut into it.
+    assertThat(frames).anyMatch(l -> l.startsWith("data: Saved checkpoint-5 to "))
+        .anyMatch(l -> l.startsWith("data: Epoch 1/1 Steps: 100%|##########| 30/30 ["))
         .containsSubsequence("data: training complete", "event: done", "data: completed");
     // Resume after line 5: only later lines come back.
     List<String> resumed = stream(api.base() + "/api/cloud/jobs/" + jobId + "/logs/stream", "5");
@@ -112,7 +115,7 @@ class ConcurrencyAndStreamsTest extends ServerPerBackend {
         URI.create(api.base() + "/api/cloud/events")).build(), HttpResponse.BodyHandlers.ofLines());
     assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
     String jobId = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-        .put("config", new JsonObject().put("--max_train_steps", 3))).json().getString("job_id");
+        .put("config", Configs.lora(3))).json().getString("job_id");
     try (Stream<String> lines = response.body()) {
       boolean sawCompleted = lines.filter(l -> l.startsWith("data: {"))
           .map(l -> new JsonObject(l.substring(6)))

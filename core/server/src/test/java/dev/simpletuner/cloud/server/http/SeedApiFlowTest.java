@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.ServerPerBackend;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -42,8 +43,8 @@ class SeedApiFlowTest extends ServerPerBackend {
   private static String createConfig(Api api, int steps) {
     String name = "my-training-config-" + UUID.randomUUID().toString().substring(0, 8);
     JsonObject body = new JsonObject().put("name", name).put("description", "seed config")
-        .put("config", new JsonObject().put("--model_family", "flux").put("--model_type", "lora")
-            .put("--max_train_steps", steps).put("--output_dir", "output"))
+        .put("config", Configs.lora()
+            .put("--max_train_steps", steps).put("--output_dir", "output").put("--checkpointing_steps", 10))
         .put("dataloader_config", new JsonArray().add(new JsonObject().put("id", "training-images")
             .put("type", "local").put("instance_data_dir", System.getProperty("java.io.tmpdir"))));
     Api.Response created = api.post("/api/configs", body);
@@ -80,7 +81,7 @@ class SeedApiFlowTest extends ServerPerBackend {
     assertThat(job.getDouble("cost_usd")).isEqualTo(0.0);
 
     String logs = api.get("/api/cloud/jobs/" + jobId + "/logs").json().getString("logs");
-    assertThat(logs).contains("step 1/20").contains("step 20/20").contains("training complete");
+    assertThat(logs).contains("Using config file: config.json").contains("20/20").contains("training complete");
 
     JsonArray timeline = api.get("/api/cloud/jobs/" + jobId + "/events").json().getJsonArray("events");
     assertThat(timeline.stream().map(e -> ((JsonObject) e).getString("type")))
@@ -136,7 +137,7 @@ class SeedApiFlowTest extends ServerPerBackend {
   @EnumSource(Backend.class)
   void cancelStopsARunningJobAndDeleteNeedsATerminalJob(Backend backend) {
     Api api = api(backend);
-    JsonObject body = new JsonObject().put("config", new JsonObject().put("--max_train_steps", 100000));
+    JsonObject body = new JsonObject().put("config", Configs.lora(100000));
     String jobId = api.post("/api/cloud/jobs/submit?provider=local", body).json().getString("job_id");
     api.waitFor(jobId, j -> j.getJsonObject("progress").getInteger("current") != null, Duration.ofSeconds(30));
 
@@ -187,7 +188,7 @@ class SeedApiFlowTest extends ServerPerBackend {
     JsonObject got = api.get("/api/configs/" + name).json();
     assertThat(got.getJsonObject("config").getInteger("--max_train_steps")).isEqualTo(3);
     Api.Response replaced = api.put("/api/configs/" + name, new JsonObject()
-        .put("config", new JsonObject().put("--max_train_steps", 7)));
+        .put("config", Configs.lora(7)));
     assertThat(replaced.status()).isEqualTo(200);
     assertThat(replaced.json().getBoolean("created")).isFalse();
     assertThat(api.get("/api/configs/" + name).json().getJsonObject("config").getInteger("--max_train_steps"))

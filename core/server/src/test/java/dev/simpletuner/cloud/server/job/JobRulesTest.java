@@ -25,17 +25,49 @@ class JobRulesTest {
 
   @Test
   void progressIsReadFromTrainerOutput() {
-    ProgressReading r = LogProgressParser.parse(List.of("loading model", "step 12/1000 loss=0.1234 lr=2e-4",
+    ConsoleReader.Reading r = ConsoleReader.read(List.of("loading model", "step 12/1000 loss=0.1234 lr=2e-4",
         "epoch 2 step 13/1000 loss: 0.12"));
-    assertThat(r.current()).isEqualTo(13);
-    assertThat(r.total()).isEqualTo(1000);
-    assertThat(r.loss()).isEqualTo(0.12);
-    assertThat(r.learningRate()).isEqualTo(2e-4);
-    assertThat(r.epoch()).isEqualTo(2.0);
-    ProgressReading bar = LogProgressParser.parse(List.of("Training:  5%|▌     | 50/1000 [00:10<03:10, loss=0.3]"));
-    assertThat(bar.current()).isEqualTo(50);
-    assertThat(bar.loss()).isEqualTo(0.3);
-    assertThat(LogProgressParser.parse(List.of("nothing here", "step 99999999999999999999/2"))).isNull();
+    assertThat(r.progress().current()).isEqualTo(13);
+    assertThat(r.progress().total()).isEqualTo(1000);
+    assertThat(r.progress().loss()).isEqualTo(0.12);
+    assertThat(r.progress().learningRate()).isEqualTo(2e-4);
+    assertThat(r.progress().epoch()).isEqualTo(2.0);
+    // SimpleTuner's training bar, redrawn with \r (trainer.py: desc "Epoch e/E Steps", postfix lr and step_loss).
+    ProgressReading bar = ConsoleReader.read(List.of("Epoch 1/1 Steps:  17%|\u2588\u258b        | 1/6 [00:00<00:05, "
+        + "16.57it/s, lr=4e-7, step_loss=0.31]\rEpoch 1/1 Steps:  33%|\u2588\u2588\u2588\u258e      | 2/6 "
+        + "[00:01<00:02, 18.07it/s, lr=1e-4, step_loss=0.183]")).progress();
+    assertThat(bar.current()).isEqualTo(2);
+    assertThat(bar.total()).isEqualTo(6);
+    assertThat(bar.loss()).isEqualTo(0.183);
+    assertThat(bar.learningRate()).isEqualTo(1e-4);
+    assertThat(bar.etaSeconds()).isEqualTo(2.0);
+    assertThat(bar.stage()).isEqualTo("Training");
+    // Other bars (caching, bucketing) are stages, not training steps.
+    ProgressReading cache = ConsoleReader.read(List.of("Processing bucket 1.0: 45%|####5     | 45/100 [00:03<00:04]"))
+        .progress();
+    assertThat(cache.current()).isNull();
+    assertThat(cache.stage()).isEqualTo("Processing bucket 1.0");
+    assertThat(ConsoleReader.read(List.of("nothing here", "step 99999999999999999999/2")).progress()).isNull();
+  }
+
+  @Test
+  void theReplicateModelsReceiverLinesAreTheEventsTheyCameFrom() {
+    // simpletuner/cog.py CogWebhookReceiver prints these for the events it receives.
+    List<JsonObject> events = ConsoleReader.read(List.of(
+        "[COG] Webhook receiver started on http://127.0.0.1:4711/webhook",
+        "[STAGE] \u23f3 Running Validation: Validation is starting.",
+        "[STAGE] \u2713 Configuring data backends (100.0%): Completed configuring data backends.",
+        "[CHECKPOINT] Checkpoint saved to output/cog/x/checkpoint-4",
+        "[ERROR] Fatal Error: Failed to run training: CUDA out of memory",
+        "[TRAINING] Status: failed")).events();
+    assertThat(events).hasSize(5);
+    assertThat(events.get(0).getJsonObject("stage").getString("status")).isEqualTo("running");
+    assertThat(events.get(1).getJsonObject("stage").getString("label")).isEqualTo("Configuring data backends");
+    assertThat(events.get(1).getString("message")).isEqualTo("Completed configuring data backends.");
+    assertThat(TrainerEvent.parse(events.get(2)).timeline()).isTrue();
+    assertThat(TrainerEvent.parse(events.get(3)).failure()).isEqualTo("Fatal Error: Failed to run training: CUDA out "
+        + "of memory");
+    assertThat(TrainerEvent.parse(events.get(4)).failure()).isNotNull();
   }
 
   @Test
@@ -52,20 +84,37 @@ class JobRulesTest {
 
   @Test
   void trainerEventsAreRead() {
+    // A per-step event as trainer.py sends it: no label, which means training.
     TrainerEvent status = TrainerEvent.parse(new JsonObject("""
-        {"type":"training.status","job_id":"j","title":"t","data":{"status":"running"},
-         "progress":{"label":"Training","current":3,"total":10,"percent":30,"eta_seconds":7,
+        {"type":"training.status","job_id":null,"title":"Running","data":{"status":"running","global_step":3},
+         "progress":{"current":3,"total":10,"percent":30,"eta_seconds":7,
                      "metrics":{"loss":0.5,"learning_rate":0.0001,"epoch":1}}}"""));
     assertThat(status.running()).isTrue();
     assertThat(status.progress().current()).isEqualTo(3);
+    assertThat(status.progress().stage()).isEqualTo("Training");
     assertThat(status.progress().loss()).isEqualTo(0.5);
     assertThat(status.timeline()).isFalse();
     TrainerEvent stage = TrainerEvent.parse(new JsonObject(
         "{\"type\":\"lifecycle.stage\",\"stage\":{\"key\":\"cache\",\"label\":\"Caching latents\",\"status\":\"running\"}}"));
     assertThat(stage.progress().stage()).isEqualTo("Caching latents");
+    assertThat(stage.stageKey()).isEqualTo("cache");
     assertThat(stage.timeline()).isTrue();
-    TrainerEvent error = TrainerEvent.parse(new JsonObject("{\"type\":\"error\",\"message\":\"CUDA out of memory\"}"));
-    assertThat(error.failureHint()).isEqualTo("CUDA out of memory");
+    // train.py's own failure report, then its status event.
+    TrainerEvent error = TrainerEvent.parse(new JsonObject("""
+        {"type":"error","title":"Training failed: RuntimeError","message":"CUDA out of memory","traceback":"..."}"""));
+    assertThat(error.failure()).isEqualTo("Training failed: RuntimeError: CUDA out of memory");
+    assertThat(TrainerEvent.parse(new JsonObject("{\"type\":\"training.status\",\"status\":\"failed\"}")).failure())
+        .isNotNull();
+    assertThat(TrainerEvent.parse(new JsonObject(
+        "{\"type\":\"training.status\",\"status\":\"training_failed\",\"error\":\"no GPU\"}")).failure())
+        .isEqualTo("The trainer failed to start: no GPU");
+    TrainerEvent notification = TrainerEvent.parse(new JsonObject(
+        "{\"type\":\"notification\",\"severity\":\"error\",\"title\":\"Fatal Error\",\"message\":\"boom\"}"));
+    assertThat(notification.failure()).isEqualTo("Fatal Error: boom");
+    TrainerEvent log = TrainerEvent.parse(new JsonObject(
+        "{\"type\":\"log.message\",\"logger\":\"SimpleTuner\",\"message\":\"a\\nb\",\"severity\":\"info\"}"));
+    assertThat(log.timeline()).isFalse();
+    assertThat(log.logLines()).containsExactly("a", "b");
     TrainerEvent junk = TrainerEvent.parse(new JsonObject("{\"progress\":\"nope\",\"data\":7}"));
     assertThat(junk.type()).isEqualTo("notification");
   }

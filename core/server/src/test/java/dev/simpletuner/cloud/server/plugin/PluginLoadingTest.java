@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -81,7 +82,7 @@ class PluginLoadingTest {
       assertThat(api.get("/api/cloud/providers/simulated").json().getJsonObject("settings").getString("api_key"))
           .isEqualTo("****");
       String jobId = api.post("/api/cloud/jobs/submit?provider=simulated", new JsonObject()
-          .put("config", new JsonObject().put("--max_train_steps", 5))).json().getString("job_id");
+          .put("config", Configs.lora(5))).json().getString("job_id");
       JsonObject job = api.waitFor(jobId, j -> {
         api.postEmpty("/api/cloud/jobs/sync");
         return j.getBoolean("is_terminal");

@@ -3,6 +3,7 @@ package dev.simpletuner.cloud.server.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.FakeReplicate;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonObject;
@@ -103,8 +104,9 @@ class ClusterFailoverIT {
       assertThat(replicate.createCount()).isEqualTo(JOBS);
       Map<String, Integer> predictionsPerJob = new ConcurrentHashMap<>();
       for (JsonObject p : replicate.predictions()) {
-        String callbacks = String.valueOf(p.getJsonObject("input").getValue("webhook_config"));
-        jobIds.stream().filter(callbacks::contains).forEach(id -> predictionsPerJob.merge(id, 1, Integer::sum));
+        // The model's S3 base path is where the job's outputs come home: it names the job.
+        String basePath = String.valueOf(p.getJsonObject("input").getValue("s3_base_path"));
+        jobIds.stream().filter(basePath::equals).forEach(id -> predictionsPerJob.merge(id, 1, Integer::sum));
       }
       assertThat(predictionsPerJob).hasSize(JOBS).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
 
@@ -176,7 +178,7 @@ class ClusterFailoverIT {
 
   /** Submits like a CI job behind a load balancer: another instance when one does not answer. */
   private static String submit(List<Instance> instances, int first, String idempotencyKey) throws Exception {
-    JsonObject body = new JsonObject().put("config", new JsonObject().put("--model_family", "flux")
+    JsonObject body = new JsonObject().put("config", Configs.lora()
             .put("--model_type", "lora").put("--max_train_steps", 100))
         .put("dataloader_config", new io.vertx.core.json.JsonArray()).put("idempotency_key", idempotencyKey);
     for (int attempt = 0; attempt < 30; attempt++) {

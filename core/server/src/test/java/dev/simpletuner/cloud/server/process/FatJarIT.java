@@ -3,6 +3,7 @@ package dev.simpletuner.cloud.server.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.server.support.Api;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
@@ -84,7 +85,8 @@ class FatJarIT {
   void aCrashedServerPicksItsRunningTrainerBackUpAndLosesNoLogLine() throws Exception {
     Api api = start(0.1);
     String jobId = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-        .put("config", new JsonObject().put("--max_train_steps", 60))).json().getString("job_id");
+        .put("config", Configs.lora()
+            .put("--max_train_steps", 60).put("--checkpointing_steps", 1))).json().getString("job_id");
     api.waitFor(jobId, j -> {
       Integer current = j.getJsonObject("progress").getInteger("current");
       return current != null && current >= 5;
@@ -98,15 +100,16 @@ class FatJarIT {
     JsonObject job = api.waitFor(jobId, j -> j.getBoolean("is_terminal"), Duration.ofSeconds(60));
     assertThat(job.getString("status")).isEqualTo("completed");
     String logs = api.get("/api/cloud/jobs/" + jobId + "/logs").json().getString("logs");
+    // A log line per step (the example trainer logs each checkpoint), each exactly once.
     List<String> steps = new ArrayList<>();
     for (String line : logs.split("\n")) {
-      if (line.startsWith("step ")) {
-        steps.add(line.substring(0, line.indexOf(' ', 5)));
+      if (line.startsWith("Saved checkpoint-")) {
+        steps.add(line.substring(0, line.indexOf(' ', 6)));
       }
     }
     List<String> expected = new ArrayList<>();
     for (int i = 1; i <= 60; i++) {
-      expected.add("step " + i + "/60");
+      expected.add("Saved checkpoint-" + i);
     }
     assertThat(steps).containsExactlyElementsOf(expected);
   }
@@ -115,7 +118,7 @@ class FatJarIT {
   void sigtermStopsRunningJobsAndRecordsThem() throws Exception {
     Api api = start(0.05);
     String jobId = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-        .put("config", new JsonObject().put("--max_train_steps", 100000))).json().getString("job_id");
+        .put("config", Configs.lora(100000))).json().getString("job_id");
     api.waitFor(jobId, j -> j.getJsonObject("progress").getInteger("current") != null, Duration.ofSeconds(30));
     ProcessHandle runner = TrainerProcesses.runner(state, jobId);
     server.destroy(); // SIGTERM

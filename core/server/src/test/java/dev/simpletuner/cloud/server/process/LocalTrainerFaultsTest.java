@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -15,7 +16,7 @@ class LocalTrainerFaultsTest {
 
   private static String submitLong(Api api) {
     return api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-        .put("config", new JsonObject().put("--max_train_steps", 100000))).json().getString("job_id");
+        .put("config", Configs.lora(100000))).json().getString("job_id");
   }
 
   @Test
@@ -41,8 +42,9 @@ class LocalTrainerFaultsTest {
       String jobId = submitLong(api);
       JsonObject job = api.waitFor(jobId, j -> j.getBoolean("is_terminal"), Duration.ofSeconds(30));
       assertThat(job.getString("status")).isEqualTo("failed");
-      assertThat(job.getString("error_message")).contains("exited with status 3")
-          .contains("simulated failure at step 3");
+      // The trainer's own words first (its error event), then what the exit said.
+      assertThat(job.getString("error_message")).startsWith("Training failed: RuntimeError: simulated failure at step 3")
+          .contains("exited with status 1");
     }
   }
 

@@ -10,15 +10,18 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /** The seed's API flow with provider=replicate against a faithful fake of Replicate. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -63,13 +66,6 @@ class ReplicateFlowTest {
     return replicate.prediction(external);
   }
 
-  /** Posts an event as the SimpleTuner trainer running on Replicate would, with the job's token. */
-  private Api.Response trainerCallback(JsonObject prediction, JsonObject event) {
-    JsonObject hook = new JsonArray(prediction.getJsonObject("input").getString("webhook_config")).getJsonObject(0);
-    String path = hook.getString("callback_url").substring(api.base().length());
-    return api.post(path, event, "X-API-Key", hook.getString("auth_token"));
-  }
-
   @Test
   void validatesTheToken() {
     JsonObject valid = api.get("/api/cloud/providers/replicate/validate").json();
@@ -83,56 +79,68 @@ class ReplicateFlowTest {
   }
 
   @Test
-  void aDatasetIsPackagedUploadedAndTheJobRunsToCompletionWithItsCost() throws Exception {
+  void aLocalDatasetIsServedToTheModelAndTheJobRunsToCompletionWithItsCost() throws Exception {
     Path dataset = Datasets.images(data.resolve("dogs"), 6, 64);
     JsonObject summary = api.post("/api/cloud/jobs/upload-summary?provider=replicate", body(dataset, 100, null))
         .json();
-    assertThat(summary.getBoolean("requires_upload")).isTrue();
+    assertThat(summary.getBoolean("requires_upload")).isFalse();
+    assertThat(summary.getBoolean("served")).isTrue();
     assertThat(summary.getLong("total_files")).isEqualTo(12);
     assertThat(summary.getJsonArray("errors")).isEmpty();
 
     Api.Response submitted = api.post("/api/cloud/jobs/submit?provider=replicate",
         body(dataset, 100, "h100-x2").put("tracker_run_name", "api-test-run"));
     assertThat(submitted.status()).as(submitted.body()).isEqualTo(200);
-    assertThat(submitted.json().getString("status")).isIn("uploading", "queued");
+    assertThat(submitted.json().getString("status")).isEqualTo("queued");
     String jobId = submitted.json().getString("job_id");
-    JsonObject queued = api.waitFor(jobId, j -> "queued".equals(j.getString("status"))
-        && j.getString("external_id") != null, Duration.ofSeconds(30));
+    JsonObject queued = api.waitFor(jobId, j -> j.getString("external_id") != null, Duration.ofSeconds(30));
     assertThat(queued.getString("hardware_type")).isEqualTo("2x H100");
     assertThat(queued.getDouble("estimated_cost_usd")).isPositive();
+    assertThat(replicate.uploadCount()).isZero();
 
     JsonObject prediction = predictionOf(jobId);
     JsonObject input = prediction.getJsonObject("input");
     assertThat(prediction.getString("model")).isEqualTo("simpletuner/advanced-trainer-h100-x2");
-    assertThat(new JsonObject(input.getString("config_json")).getInteger("--max_train_steps")).isEqualTo(100);
-    assertThat(new JsonArray(input.getString("dataloader_json")).getJsonObject(0).getString("id"))
-        .isEqualTo("training-images");
+    assertThat(input.fieldNames()).doesNotContain("images", "webhook_config");
+    JsonObject config = new JsonObject(input.getString("config_json"));
+    assertThat(config.getInteger("--max_train_steps")).isEqualTo(100);
+    assertThat(config.getString("--tracker_run_name")).isEqualTo("api-test-run");
+    assertThat(config.containsKey("--publishing_config")).isFalse();
+    assertThat(input.getString("s3_base_path")).isEqualTo(jobId);
+    assertThat(input.getString("s3_endpoint_url")).isEqualTo(api.base() + "/api/cloud/storage");
     assertThat(prediction.getString("webhook")).isEqualTo(api.base() + "/api/webhooks/replicate");
-    Path archive = replicate.uploadedFile(input.getString("images"));
-    try (ZipFile zip = new ZipFile(archive.toFile())) {
-      assertThat(zip.size()).isEqualTo(12);
-      ZipEntry jpg = zip.getEntry("training-images/photo0.jpg");
-      assertThat(jpg.getMethod()).isEqualTo(ZipEntry.STORED);
-      assertThat(zip.getEntry("training-images/photo0.txt").getMethod()).isEqualTo(ZipEntry.DEFLATED);
+    assertThat(prediction.getJsonArray("webhook_events_filter").getList()).contains("logs");
+
+    // The model's S3 data backend reads the dataset from this server, with the job's read credentials.
+    JsonObject backend = new JsonArray(input.getString("dataloader_json")).getJsonObject(0);
+    assertThat(backend.getString("type")).isEqualTo("aws");
+    assertThat(backend.getString("id")).isEqualTo("training-images");
+    assertThat(backend.containsKey("instance_data_dir")).isFalse();
+    try (S3Client s3 = S3Client.builder().endpointOverride(URI.create(backend.getString("aws_endpoint_url")))
+        .region(Region.US_EAST_1).forcePathStyle(true).credentialsProvider(StaticCredentialsProvider.create(
+            AwsBasicCredentials.create(backend.getString("aws_access_key_id"),
+                backend.getString("aws_secret_access_key")))).build()) {
+      var listed = s3.listObjectsV2(b -> b.bucket(backend.getString("aws_bucket_name")));
+      assertThat(listed.contents()).hasSize(12);
     }
-    assertThat(api.get("/api/cloud/jobs/" + jobId + "/events").json().getJsonArray("events").encode())
-        .contains("Scanning datasets").contains("Packaging dataset").contains("Uploading dataset");
 
     replicate.begin(prediction.getString("id"));
     api.waitForStatus(jobId, "running");
-    Api.Response progress = trainerCallback(prediction, new JsonObject().put("type", "training.status")
-        .put("data", new JsonObject().put("status", "running")).put("progress", new JsonObject()
-            .put("label", "Training").put("current", 50).put("total", 100).put("eta_seconds", 60)
-            .put("metrics", new JsonObject().put("loss", 0.0421).put("learning_rate", 1e-4))));
-    assertThat(progress.status()).as(progress.body()).isEqualTo(200);
-    JsonObject running = api.job(jobId);
-    assertThat(running.getJsonObject("progress").getInteger("current")).isEqualTo(50);
+    // What the model's console shows (its receiver's lines and the trainer's tqdm bar), through the
+    // "logs" webhooks: the job's live progress.
+    replicate.log(prediction.getString("id"), "[COG] Webhook receiver started on http://127.0.0.1:4711/webhook\n"
+        + "[STAGE] \u23f3 Configuring data backends: Configuring data backends... (this may take a while!)\n"
+        + "Epoch 1/1 Steps:  49%|####9     | 49/100 [00:10<00:10, 4.90it/s, lr=0.0001, step_loss=0.05]\r"
+        + "Epoch 1/1 Steps:  50%|#####     | 50/100 [00:10<00:10, 4.90it/s, lr=0.0001, step_loss=0.0421]");
+    JsonObject running = api.waitFor(jobId, j -> j.getJsonObject("progress") != null
+        && Long.valueOf(50).equals(j.getJsonObject("progress").getLong("current")), Duration.ofSeconds(30));
     assertThat(running.getJsonObject("progress").getDouble("loss")).isEqualTo(0.0421);
     assertThat(running.getJsonObject("progress").getDouble("percent")).isEqualTo(50.0);
+    assertThat(running.getJsonObject("progress").getString("stage")).isEqualTo("Training");
     Api.sleep(300);
     assertThat(api.job(jobId).getDouble("cost_usd")).isPositive();
 
-    replicate.log(prediction.getString("id"), "step 50/100 loss=0.0421\n");
+    replicate.log(prediction.getString("id"), "\n[STAGE] \u2713 Training Complete (100.0%): Training run complete.\n");
     replicate.succeed(prediction.getString("id"), 120.0);
     JsonObject done = api.waitFor(jobId, j -> j.getBoolean("is_terminal"), Duration.ofSeconds(30));
     assertThat(done.getString("status")).isEqualTo("completed");
@@ -141,7 +149,10 @@ class ReplicateFlowTest {
     assertThat(done.getString("output_url")).contains(prediction.getString("id"));
     String logs = api.waitFor(jobId, j -> api.get("/api/cloud/jobs/" + jobId + "/logs").json().getString("logs")
         .contains("Training complete"), Duration.ofSeconds(30)).getString("job_id");
-    assertThat(api.get("/api/cloud/jobs/" + logs + "/logs").json().getString("logs")).contains("step 50/100");
+    assertThat(api.get("/api/cloud/jobs/" + logs + "/logs").json().getString("logs")).contains("50/100")
+        .doesNotContain("49/100");
+    assertThat(api.get("/api/cloud/jobs/" + jobId + "/events").json().getJsonArray("events").encode())
+        .contains("Configuring data backends");
   }
 
   @Test
@@ -157,14 +168,18 @@ class ReplicateFlowTest {
   }
 
   @Test
-  void aConfigWithoutMaxTrainStepsIsSubmittedWithoutAnEstimate() {
+  void aConfigWithoutMaxTrainStepsHasNoEstimateAndCannotBringItsModelHome() {
     JsonObject body = body(null, 10, "l40s-x4"); // hardware no other test finishes jobs on: no pace to go by
     body.getJsonObject("config").remove("--max_train_steps");
-    Api.Response submitted = api.post("/api/cloud/jobs/submit?provider=replicate", body);
-    assertThat(submitted.status()).as(submitted.body()).isEqualTo(200);
-    JsonObject job = api.job(submitted.json().getString("job_id"));
-    assertThat(job.getValue("estimated_cost_usd")).isNull();
-    assertThat(job.getJsonObject("estimate").getString("basis")).contains("no --max_train_steps");
+    JsonObject summary = api.post("/api/cloud/jobs/upload-summary?provider=replicate", body).json();
+    assertThat(summary.getJsonObject("estimate").getValue("estimated_cost_usd")).isNull();
+    assertThat(summary.getJsonObject("estimate").getString("basis")).contains("no --max_train_steps");
+    // The model publishes after the validation the server schedules at the last step: it needs one.
+    long creates = replicate.createCount();
+    Api.Response refused = api.post("/api/cloud/jobs/submit?provider=replicate", body);
+    assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+    assertThat(refused.json().getString("error")).contains("--max_train_steps");
+    assertThat(replicate.createCount()).isEqualTo(creates);
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.store.JobUpdate;
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
 import dev.simpletuner.cloud.server.upload.DatasetScanner;
 import io.vertx.core.json.JsonArray;
@@ -195,7 +196,7 @@ class DatasetBucketsTest {
 
   private String servedJob(JsonArray dataloader) {
     Api.Response r = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-        .put("config", new JsonObject().put("--model_family", "flux")).put("dataloader_config", new JsonArray()));
+        .put("config", Configs.lora()).put("dataloader_config", new JsonArray()));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     String jobId = r.json().getString("job_id");
     ServerContext ctx = server.server().context();

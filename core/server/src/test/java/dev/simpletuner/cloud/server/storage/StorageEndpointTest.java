@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -80,7 +81,7 @@ class StorageEndpointTest {
 
   private String submit() {
     Api.Response r = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-        .put("config", new JsonObject().put("--model_family", "flux")).put("dataloader_config", new JsonArray()));
+        .put("config", Configs.lora()).put("dataloader_config", new JsonArray()));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     return r.json().getString("job_id");
   }

@@ -62,6 +62,36 @@ public final class FakeReplicate implements AutoCloseable {
   private long autoRunMs = -1;
   private Map<String, byte[]> trainerOutputs = Map.of();
   private boolean publishAfterCompletion;
+  private PredictionRunner runner;
+  private final Map<String, Runnable> running = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Set<String> logWebhookDue = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Runs each prediction as the real model would (the conformance suite runs SimpleTuner's own
+   * predict.py this way); the fake does Replicate's part around it: the states, the logs, the
+   * webhooks, cancel.
+   */
+  public interface PredictionRunner {
+    /** Why Replicate would refuse this input (422: not an input the model declares), or null. */
+    default String refuse(JsonObject input) {
+      return null;
+    }
+
+    /** Starts the prediction; returns what cancels it. */
+    Runnable start(String id, JsonObject input, Run run);
+  }
+
+  /** What a running prediction tells Replicate. Safe to call from any thread. */
+  public interface Run {
+    void processing();
+
+    /** Output the model printed (stdout and stderr, as they come). */
+    void log(String text);
+
+    void succeeded(Object output, double predictTime);
+
+    void failed(String error, double predictTime);
+  }
 
   private record Fault(HttpMethod method, String pathPrefix, int status, long delayMs, Integer retryAfter,
                        AtomicInteger left) {
@@ -103,6 +133,12 @@ public final class FakeReplicate implements AutoCloseable {
     return this;
   }
 
+  /** Every new prediction runs on {@code runner} instead of a script. */
+  public synchronized FakeReplicate runner(PredictionRunner runner) {
+    this.runner = runner;
+    return this;
+  }
+
   public synchronized FakeReplicate webhooks(boolean on) {
     webhooksOn = on;
     return this;
@@ -124,11 +160,10 @@ public final class FakeReplicate implements AutoCloseable {
     return this;
   }
 
-  /** Off: uploads are counted, not stored (for benchmarks that measure the server, not this fake's disk). */
   /**
-   * Files every succeeding training publishes through the S3 entries of its {@code --publishing_config}
-   * (as the SimpleTuner trainer does): before it reports success, or just after it (the race with
-   * the completion webhook).
+   * Files every succeeding prediction publishes to the S3 target of its {@code s3_*} inputs (as
+   * SimpleTuner's Replicate model does): before it reports success, or just after it (the race
+   * with the completion webhook).
    */
   public synchronized FakeReplicate trainerOutputs(Map<String, byte[]> files, boolean afterCompletion) {
     this.trainerOutputs = Map.copyOf(files);
@@ -136,6 +171,7 @@ public final class FakeReplicate implements AutoCloseable {
     return this;
   }
 
+  /** Off: uploads are counted, not stored (for benchmarks that measure the server, not this fake's disk). */
   public synchronized FakeReplicate keepUploads(boolean keep) {
     keepUploads = keep;
     return this;
@@ -194,10 +230,23 @@ public final class FakeReplicate implements AutoCloseable {
     vertx.runOnContext(v -> transition(id, "processing", null, null));
   }
 
+  /** The model printed {@code text}; a "logs" webhook follows (at most one per 500 ms, as Replicate sends them). */
   public void log(String id, String text) {
     synchronized (this) {
       JsonObject p = predictions.get(id);
       p.put("logs", (p.getString("logs") == null ? "" : p.getString("logs")) + text);
+    }
+    if (logWebhookDue.add(id)) {
+      vertx.setTimer(500, t -> {
+        logWebhookDue.remove(id);
+        JsonObject snapshot;
+        synchronized (this) {
+          snapshot = predictions.get(id).copy();
+        }
+        if (!terminal(snapshot.getString("status"))) {
+          webhook(snapshot, "logs");
+        }
+      });
     }
   }
 
@@ -242,7 +291,12 @@ public final class FakeReplicate implements AutoCloseable {
     r.get("/v1/predictions/:id").handler(rc -> withPrediction(rc, p -> json(rc, 200, p)));
     r.post("/v1/predictions/:id/cancel").handler(rc -> withPrediction(rc, p -> {
       if (!terminal(p.getString("status"))) {
+        // Canceled first: the model's process then ends, and what it reports after that is moot.
         transition(p.getString("id"), "canceled", null, 0.5);
+        Runnable stop = running.remove(p.getString("id"));
+        if (stop != null) {
+          stop.run();
+        }
       }
       json(rc, 200, prediction(p.getString("id")));
     }));
@@ -344,6 +398,15 @@ public final class FakeReplicate implements AutoCloseable {
       problem(rc, 422, "Invalid version or input");
       return;
     }
+    PredictionRunner model;
+    synchronized (this) {
+      model = runner;
+    }
+    String refused = model == null ? null : model.refuse(body.getJsonObject("input"));
+    if (refused != null) {
+      problem(rc, 422, refused);
+      return;
+    }
     creates.incrementAndGet();
     String id = randomId();
     JsonObject p = new JsonObject().put("id", id).put("model", version.substring(0, version.indexOf(':')))
@@ -359,7 +422,9 @@ public final class FakeReplicate implements AutoCloseable {
     synchronized (this) {
       predictions.put(id, p);
     }
-    if (autoStartMs >= 0) {
+    if (model != null) {
+      running.put(id, model.start(id, body.getJsonObject("input").copy(), run(id)));
+    } else if (autoStartMs >= 0) {
       vertx.setTimer(Math.max(1, autoStartMs), t -> {
         transition(id, "processing", null, null);
         vertx.setTimer(Math.max(1, autoRunMs), t2 -> transition(id, "succeeded", null, autoRunMs / 1000.0));
@@ -397,6 +462,50 @@ public final class FakeReplicate implements AutoCloseable {
     }
   }
 
+  private Run run(String id) {
+    return new Run() {
+      @Override
+      public void processing() {
+        vertx.runOnContext(v -> applyTransition(id, "processing", null, null));
+      }
+
+      @Override
+      public void log(String text) {
+        FakeReplicate.this.log(id, text);
+      }
+
+      @Override
+      public void succeeded(Object output, double predictTime) {
+        running.remove(id);
+        vertx.runOnContext(v -> finish(id, "succeeded", output, null, predictTime));
+      }
+
+      @Override
+      public void failed(String error, double predictTime) {
+        running.remove(id);
+        vertx.runOnContext(v -> finish(id, "failed", null, error, predictTime));
+      }
+    };
+  }
+
+  /** The end of a prediction that ran on the runner: its own output, not a scripted one. */
+  private void finish(String id, String status, Object output, String error, double predictTime) {
+    JsonObject snapshot;
+    synchronized (this) {
+      JsonObject p = predictions.get(id);
+      if (p == null || terminal(p.getString("status"))) {
+        return;
+      }
+      if (p.getString("started_at") == null) {
+        p.put("started_at", Instant.now().toString());
+      }
+      p.put("status", status).put("completed_at", Instant.now().toString()).put("error", error).put("output", output)
+          .put("metrics", new JsonObject().put("predict_time", predictTime).put("total_time", predictTime));
+      snapshot = p.copy();
+    }
+    webhook(snapshot, "completed");
+  }
+
   private void transition(String id, String status, String error, Double predictTime) {
     Map<String, byte[]> outputs;
     boolean after;
@@ -411,11 +520,10 @@ public final class FakeReplicate implements AutoCloseable {
       applyTransition(id, status, error, predictTime);
       return;
     }
-    JsonObject config = new JsonObject(input.getString("config_json"));
     if (after) {
       applyTransition(id, status, error, predictTime);
     }
-    vertx.executeBlocking(() -> TrainerPublisher.publish(config, outputs)).onComplete(ar -> {
+    vertx.executeBlocking(() -> TrainerPublisher.publishFromModelInput(input, outputs)).onComplete(ar -> {
       if (ar.failed()) {
         System.err.println("fake trainer: publishing failed: " + ar.cause());
         applyTransition(id, "failed", "publishing failed: " + ar.cause().getMessage(), predictTime);
@@ -435,7 +543,9 @@ public final class FakeReplicate implements AutoCloseable {
       p.put("status", status);
       if ("processing".equals(status)) {
         p.put("started_at", Instant.now().toString());
-        p.put("logs", p.getString("logs") + "Starting training\n");
+        if (runner == null) {
+          p.put("logs", p.getString("logs") + "Starting training\n");
+        }
       } else {
         if (p.getString("started_at") == null && !"canceled".equals(status)) {
           p.put("started_at", Instant.now().toString());

@@ -1,7 +1,7 @@
 package dev.simpletuner.cloud.server.support;
 
 /**
- * Runs {@link FakeReplicate} as its own process for benchmarks (bench/upload.sh, bench/tracking.sh).
+ * Runs {@link FakeReplicate} as its own process for benchmarks (bench/tracking.sh).
  * Prints its base URL, then serves until killed. Uploads are counted, not stored.
  * Usage: FakeReplicateMain [upload-limit-bytes] [webhooks on|off] [auto-start-ms auto-run-ms]
  */

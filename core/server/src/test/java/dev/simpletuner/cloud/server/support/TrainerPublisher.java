@@ -27,14 +27,34 @@ public final class TrainerPublisher {
 
   /** @return the keys written */
   public static List<String> publish(JsonObject config, Map<String, byte[]> files) {
+    return publish(entries(config.getValue("--publishing_config")), files);
+  }
+
+  /**
+   * What SimpleTuner's Replicate model publishes to: the S3 target its {@code s3_*} inputs name
+   * (predict.py {@code _build_s3_publishing_config}), which replaces any --publishing_config.
+   */
+  public static List<String> publishFromModelInput(JsonObject input, Map<String, byte[]> files) {
+    if (input.getString("s3_bucket") == null) {
+      return List.of();
+    }
+    JsonObject entry = new JsonObject().put("provider", "s3").put("bucket", input.getString("s3_bucket"))
+        .put("base_path", input.getString("s3_base_path", "simpletuner"))
+        .put("endpoint_url", input.getString("s3_endpoint_url")).put("region", input.getString("s3_region"))
+        .put("access_key", input.getString("s3_access_key")).put("secret_key", input.getString("s3_secret_key"));
+    return publish(new JsonArray().add(entry), files);
+  }
+
+  private static List<String> publish(JsonArray entries, Map<String, byte[]> files) {
     List<String> keys = new ArrayList<>();
-    for (Object o : entries(config.getValue("--publishing_config"))) {
+    for (Object o : entries) {
       JsonObject entry = (JsonObject) o;
       if (!"s3".equals(entry.getString("provider"))) {
         continue;
       }
       try (S3Client s3 = S3Client.builder().endpointOverride(URI.create(entry.getString("endpoint_url")))
-          .region(Region.of(entry.getString("region", "us-east-1"))).forcePathStyle(true)
+          .region(Region.of(entry.getString("region") == null ? "us-east-1" : entry.getString("region")))
+          .forcePathStyle(true)
           .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
               entry.getString("access_key"), entry.getString("secret_key")))).build()) {
         String base = entry.getString("base_path", "");

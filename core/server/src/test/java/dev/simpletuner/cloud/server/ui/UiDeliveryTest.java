@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -146,7 +147,7 @@ class UiDeliveryTest {
       // A job delivered to this machine and to the (refusing) S3 store; the trainer sends its files
       // home, and so does this test (a file whose name must show as text, not markup).
       Api.Response submitted = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-          .put("config", new JsonObject().put("--max_train_steps", 150).put("--model_family", "flux"))
+          .put("config", Configs.lora(150))
           .put("tracker_run_name", "delivery-run").put("delivery", new JsonArray().add("local").add("s3")));
       assertThat(submitted.status()).as(submitted.body()).isEqualTo(200);
       String jobId = submitted.json().getString("job_id");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.FakeReplicate;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonObject;
@@ -102,7 +103,7 @@ class UiFlowTest {
 
       // A second job, cancelled from its page.
       String second = server.api().post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-          .put("config", new JsonObject().put("--max_train_steps", 100000)).put("tracker_run_name", "to-cancel"))
+          .put("config", Configs.lora(100000)).put("tracker_run_name", "to-cancel"))
           .json().getString("job_id");
       b.open(base + "/#/job/" + second);
       b.find("#cancel-job").click();

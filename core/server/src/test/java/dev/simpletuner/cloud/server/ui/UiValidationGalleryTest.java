@@ -8,6 +8,7 @@ import dev.simpletuner.cloud.server.store.ArtifactStore.Artifact;
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Artifacts;
 import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -93,7 +94,7 @@ class UiValidationGalleryTest {
 
   private static String submit(Api api, int steps) {
     Api.Response r = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-        .put("config", new JsonObject().put("--max_train_steps", steps)).put("tracker_run_name", "gallery-run"));
+        .put("config", Configs.lora().put("--max_train_steps", steps)).put("tracker_run_name", "gallery-run"));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     return r.json().getString("job_id");
   }
