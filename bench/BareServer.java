@@ -4,12 +4,14 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Benchmark baseline: a bare Vert.x Web route that returns a constant JSON body (the same bytes
- * the real server returns for one job), with as many event loops as the real server uses.
+ * Benchmark baseline: bare Vert.x Web routes with as many event loops as the real server uses: a
+ * GET that returns a constant JSON body (the same bytes the real server returns for one job), and
+ * a POST that reads a trainer event's body (up to 64 MiB, as the real callback route) and answers.
  * Run: java -cp core/server/target/simpletuner-cloud.jar bench/BareServer.java PORT BODY_FILE
  */
 public class BareServer extends VerticleBase {
@@ -30,6 +32,9 @@ public class BareServer extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/api/cloud/jobs/:id").handler(rc -> rc.response()
         .putHeader("Content-Type", "application/json").end(body));
+    router.post("/api/webhooks/trainer/:id").handler(BodyHandler.create(false).setBodyLimit(64L << 20))
+        .handler(rc -> rc.response().putHeader("Content-Type", "application/json")
+            .end("{\"status\":\"received\",\"job_id\":\"" + rc.pathParam("id") + "\"}"));
     return vertx.createHttpServer().requestHandler(router).listen(port, "127.0.0.1");
   }
 }

@@ -32,7 +32,7 @@ init = function(args)
 end
 request = function()
   counter = counter + 1
-  local body = '{"config": {"--model_family": "flux", "--max_train_steps": 1}, "dataloader_config": [], '
+  local body = '{"config": {"--model_family": "flux", "--model_type": "lora", "--max_train_steps": 1}, "dataloader_config": [], '
     .. '"idempotency_key": "bench-' .. prefix .. '-' .. counter .. '"}'
   return wrk.format("POST", "/api/cloud/jobs/submit?provider=replicate", {["Content-Type"] = "application/json"}, body)
 end
@@ -78,6 +78,7 @@ for N in 1 2 3; do
     mkdir -p "$STATE"
     printf 'limits:\n  rate_per_minute:\n    submit: 1000000\n' > "$STATE/config.yaml"
     SIMPLETUNER_STATE_DIR=$STATE SIMPLETUNER_PORT=$PORT SIMPLETUNER_DATABASE_URL=$PG_URL SIMPLETUNER_SECRET_KEY=$SECRET \
+      SIMPLETUNER_PUBLIC_URL="http://127.0.0.1:$PORT" \
       REPLICATE_API_TOKEN=r8_bench REPLICATE_BASE_URL=http://127.0.0.1:$STUB_PORT SIMPLETUNER_LOG_LEVEL=WARN \
       java -jar "$JAR" > "$STATE.log" 2>&1 &
     SERVERS+=("$!")
@@ -89,7 +90,7 @@ for N in 1 2 3; do
   done
   echo "== $N instance(s)"
   JOB_ID=$(curl -sf -X POST "http://127.0.0.1:${PORTS[0]}/api/cloud/jobs/submit?provider=replicate" \
-    -H 'Content-Type: application/json' -d '{"config": {"--model_family": "flux"}, "dataloader_config": []}' \
+    -H 'Content-Type: application/json' -d '{"config": {"--model_family": "flux", "--model_type": "lora", "--max_train_steps": 1}, "dataloader_config": []}' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
   DURATION_SAVED=$DURATION; DURATION=$WARMUP; run_all "$N" get > /dev/null; run_all "$N" submit > /dev/null  # warm-up
   DURATION=$DURATION_SAVED

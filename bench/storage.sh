@@ -43,7 +43,7 @@ PIDS+=("$SERVER")
 BASE="http://127.0.0.1:$PORT"
 until curl -sf "$BASE/api/cloud/health/live" >/dev/null; do sleep 0.2; done
 JOB=$(curl -sf -X POST "$BASE/api/cloud/jobs/submit?provider=local" -H 'Content-Type: application/json' \
-  -d '{"config": {"--model_family": "flux"}, "dataloader_config": [], "delivery": ["local"]}' \
+  -d '{"config": {"--model_family": "flux", "--model_type": "lora"}, "dataloader_config": [], "delivery": ["local"]}' \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
 CONFIG="$WORK/state/providers/local/jobs/$JOB/config.json"
 until [ -f "$CONFIG" ]; do sleep 0.1; done

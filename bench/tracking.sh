@@ -20,7 +20,8 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 mkdir -p "$WORK/state"
 # The point is tracking many jobs, not the per-caller submit rate limit (120/min by default).
 printf 'limits:\n  rate_per_minute:\n    submit: 1000000\n' > "$WORK/state/config.yaml"
-SIMPLETUNER_STATE_DIR="$WORK/state" SIMPLETUNER_PORT=$PORT SIMPLETUNER_LOG_LEVEL=WARN \
+# A public URL (its own address): SimpleTuner's Replicate model brings the model home through it.
+SIMPLETUNER_STATE_DIR="$WORK/state" SIMPLETUNER_PORT=$PORT SIMPLETUNER_LOG_LEVEL=WARN SIMPLETUNER_PUBLIC_URL="http://127.0.0.1:$PORT" \
   REPLICATE_API_TOKEN=r8_fake_token_for_tests REPLICATE_BASE_URL="$FAKE" java -jar "$JAR" > "$WORK/server.log" 2>&1 &
 PIDS+=("$!")
 until curl -sf "http://127.0.0.1:$PORT/api/cloud/health/ready" >/dev/null; do sleep 0.05; done
@@ -29,7 +30,7 @@ BASE="http://127.0.0.1:$PORT"
 echo "== submitting $JOBS jobs"
 T0=$(now_ms)
 seq 1 "$JOBS" | xargs -P 8 -I{} curl -s -o /dev/null -X POST "$BASE/api/cloud/jobs/submit?provider=replicate" \
-  -H 'Content-Type: application/json' -d '{"config": {"--max_train_steps": 10}, "dataloader_config": []}'
+  -H 'Content-Type: application/json' -d '{"config": {"--model_family": "flux", "--model_type": "lora", "--max_train_steps": 10}, "dataloader_config": []}'
 echo "submitted in $(( $(now_ms) - T0 )) ms"
 count() { curl -s "$BASE/api/cloud/jobs?limit=1&provider=replicate&status=$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
 QUEUED=$(count queued)

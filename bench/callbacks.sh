@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Benchmark for trainer callback ingest (issue 12), all figures measured in this one run:
+#  1. the event mix SimpleTuner's own trainer-side code sends: recorded from the conformance suite's
+#     trainer stand-in, started by SimpleTuner's own `simpletuner train` and sending through its own
+#     webhook handler and logger (a status event per step, stages, checkpoints, log records);
+#  2. events/s and latency (p50, p99) one instance holds for that mix on a running job, against a
+#     bare Vert.x route taking the same bodies (target: at least 0.5x);
+#  3. validation events with one 1024 px image (~4 MB of base64 PNG each, decoded into files and
+#     kept as artifacts), as MB/s against the bare route.
+# Needs wrk (apt-get install wrk), python3 with the libraries the conformance suite uses, and
+# SIMPLETUNER_SOURCE (default: ../shared/third_party/simpletuner).
+# Knobs: DURATION (seconds per run, default 10), CONNECTIONS (default 8), WARMUP (default 5),
+# STEPS (training steps recorded, default 300).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-8}
+WARMUP=${WARMUP:-5}
+STEPS=${STEPS:-300}
+export SIMPLETUNER_SOURCE=${SIMPLETUNER_SOURCE:-$(cd .. && pwd)/shared/third_party/simpletuner}
+HARNESS=$PWD/conformance/src/test/python
+[ -f "$JAR" ] || mvn -q -DskipTests package
+need_wrk
+[ -f "$SIMPLETUNER_SOURCE/simpletuner/helpers/webhooks/handler.py" ] \
+  || { echo "SIMPLETUNER_SOURCE ($SIMPLETUNER_SOURCE) is not a SimpleTuner checkout" >&2; exit 1; }
+
+# record KIND STEPS KNOBS... -> $WORK/KIND.jsonl: what the stand-in posts during one run
+record() {
+  local kind=$1 steps=$2; shift 2
+  local dir="$WORK/record-$kind" port; port=$(free_port)
+  mkdir -p "$dir/data"
+  python3 -c "
+from PIL import Image
+for i in range(4): Image.new('RGB', (64, 64), (i * 50, 90, 160)).save('$dir/data/img%d.png' % i)"
+  python3 bench/record_events.py "$port" "$WORK/$kind.jsonl" & local recorder=$!
+  PIDS+=("$recorder")
+  cat > "$dir/multidatabackend.json" <<JSON
+[{"id": "training-images", "type": "local", "instance_data_dir": "$dir/data"}]
+JSON
+  python3 - "$dir" "$port" "$steps" "$kind" <<'PY'
+import json, sys
+folder, port, steps, kind = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+config = {"--model_family": "flux", "--model_type": "lora", "--optimizer": "adamw_bf16", "--max_train_steps": steps,
+          "--output_dir": folder + "/output", "--data_backend_config": folder + "/multidatabackend.json",
+          "--checkpointing_steps": 50,
+          "--webhook_config": json.dumps([{"webhook_type": "raw", "callback_url": f"http://127.0.0.1:{port}/cb",
+                                          "auth_token": "recorded"}])}
+if kind == "validation":
+    config.update({"--validation_prompt": "a photo of sks dog", "--validation_steps": 1})
+json.dump(config, open(folder + "/config.json", "w"))
+PY
+  until curl -s -o /dev/null -X POST "http://127.0.0.1:$port/"; do sleep 0.05; done
+  (cd "$dir" && env "$@" PATH="$HARNESS/bin:$PATH" python3 "$HARNESS/run.py" cli train > "$dir/trainer.log" 2>&1) \
+    || { cat "$dir/trainer.log"; exit 1; }
+  sleep 1
+  kill "$recorder"
+}
+
+echo "== the events SimpleTuner's code sends for $STEPS steps"
+record mix "$STEPS" STANDIN_STEP_SECONDS=0
+record validation 2 STANDIN_STEP_SECONDS=0 STANDIN_IMAGE_SIZE=1024
+python3 - "$WORK/validation.jsonl" "$WORK/big.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    if line.strip() and json.loads(line).get("type") == "training.validation":
+        open(sys.argv[2], "w").write(line)
+        break
+else:
+    sys.exit("no validation event was recorded")
+PY
+python3 - "$WORK/mix.jsonl" "$STEPS" <<'PY'
+import collections, json, sys
+events = [json.loads(line) for line in open(sys.argv[1])]
+kinds = collections.Counter(e.get("type") for e in events)
+size = sum(len(json.dumps(e)) for e in events) / len(events)
+print(f"{len(events)} events for {sys.argv[2]} steps ({len(events) / int(sys.argv[2]):.2f} per step), "
+      f"{size:.0f} bytes on average: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
+PY
+echo "validation event: $(( $(wc -c < "$WORK/big.jsonl") / 1024 )) KiB"
+
+echo "== the server, with a running job"
+PORT=$(free_port)
+mkdir -p "$WORK/state"
+cat > "$WORK/state/config.yaml" <<YAML
+limits:
+  rate_per_minute:
+    callback: 1000000
+callbacks:
+  artifact_mb_per_job: 1000000
+YAML
+SIMPLETUNER_STATE_DIR="$WORK/state" SIMPLETUNER_PORT=$PORT SIMPLETUNER_LOG_LEVEL=WARN \
+  SIMPLETUNER_LOCAL_COMMAND="sleep 3600" java ${SERVER_JAVA_OPTS:-} -jar "$JAR" > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+PIDS+=("$SERVER_PID")
+until curl -sf "http://127.0.0.1:$PORT/api/cloud/health/ready" >/dev/null; do
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
+  sleep 0.05
+done
+JOB=$(curl -s -X POST "http://127.0.0.1:$PORT/api/cloud/jobs/submit?provider=local" -H 'Content-Type: application/json' \
+  -d '{"config": {"--model_family": "flux", "--model_type": "lora", "--max_train_steps": 100000}}' \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
+until [ "$(curl -s "http://127.0.0.1:$PORT/api/cloud/jobs/$JOB" | python3 -c 'import json,sys; print(json.load(sys.stdin)["job"]["status"])')" = running ]; do sleep 0.1; done
+TOKEN=$(python3 -c "import json; print(json.loads(json.load(open('$WORK/state/providers/local/jobs/$JOB/config.json'))['--webhook_config'])[0]['auth_token'])")
+
+BARE_PORT=$(free_port)
+echo '{}' > "$WORK/get.json"
+java -cp "$JAR" bench/BareServer.java "$BARE_PORT" "$WORK/get.json" > "$WORK/bare.log" 2>&1 &
+PIDS+=("$!")
+until grep -q "bare server" "$WORK/bare.log"; do sleep 0.1; done
+
+# wrk posting the recorded bodies in turn: post BASE FILE CONNECTIONS SECONDS -> "events/s p50 p99"
+cat > "$WORK/post.lua" <<'LUA'
+local bodies, i = {}, 0
+init = function(args)
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["X-API-Key"] = args[2]
+end
+request = function()
+  i = i % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[i])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %.1f %.2f %.2f\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+LUA
+post() {
+  wrk -t2 -c"$3" -d"$4s" --timeout 30s -s "$WORK/post.lua" "$1/api/webhooks/trainer/$JOB" -- "$2" "$TOKEN" \
+    | awk '/^RESULT/ {print $2, $3, $4}'
+}
+SERVER="http://127.0.0.1:$PORT"
+BARE="http://127.0.0.1:$BARE_PORT"
+
+echo "== warm-up (${WARMUP}s each)"
+post "$SERVER" "$WORK/mix.jsonl" "$CONNECTIONS" "$WARMUP" >/dev/null
+post "$BARE" "$WORK/mix.jsonl" "$CONNECTIONS" "$WARMUP" >/dev/null
+post "$SERVER" "$WORK/big.jsonl" 2 "$WARMUP" >/dev/null
+post "$BARE" "$WORK/big.jsonl" 2 "$WARMUP" >/dev/null
+
+echo "== the event mix, $CONNECTIONS connections, ${DURATION}s"
+read -r S_RPS S_P50 S_P99 _ <<< "$(post "$SERVER" "$WORK/mix.jsonl" "$CONNECTIONS" "$DURATION")"
+read -r B_RPS B_P50 B_P99 _ <<< "$(post "$BARE" "$WORK/mix.jsonl" "$CONNECTIONS" "$DURATION")"
+echo "server: $S_RPS events/s (p50 $S_P50 ms, p99 $S_P99 ms)"
+echo "bare:   $B_RPS events/s (p50 $B_P50 ms, p99 $B_P99 ms)"
+echo "== validation events (one 1024 px image each), 2 connections, ${DURATION}s"
+read -r S_VRPS _ S_VP99 <<< "$(post "$SERVER" "$WORK/big.jsonl" 2 "$DURATION")"
+read -r B_VRPS _ B_VP99 <<< "$(post "$BARE" "$WORK/big.jsonl" 2 "$DURATION")"
+MB=$(python3 -c "import os; print(os.path.getsize('$WORK/big.jsonl') / 1048576)")
+S_MB=$(python3 -c "print(f'{$S_VRPS * $MB:.0f}')"); B_MB=$(python3 -c "print(f'{$B_VRPS * $MB:.0f}')")
+echo "server: $S_VRPS events/s, $S_MB MB/s (p99 $S_VP99 ms); bare: $B_VRPS events/s, $B_MB MB/s (p99 $B_VP99 ms)"
+KEPT=$(curl -s "$SERVER/api/cloud/jobs/$JOB/artifacts" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["artifacts"]))')
+echo "validation images kept for the job: $KEPT"
+python3 - "$S_RPS" "$B_RPS" "$S_MB" "$B_MB" <<'PY'
+import sys
+s, b, smb, bmb = map(float, sys.argv[1:])
+print(f"RATIO event mix: {s / b:.2f}x of the bare route (target >= 0.5x); validation events: {smb / bmb:.2f}x")
+PY
