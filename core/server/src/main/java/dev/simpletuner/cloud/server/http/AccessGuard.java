@@ -31,12 +31,12 @@ final class AccessGuard implements Handler<RoutingContext> {
   private static final Set<String> FORWARDING_HEADERS = Set.of("forwarded", "x-forwarded-for", "x-forwarded-host",
       "x-forwarded-proto", "x-real-ip", "cf-connecting-ip", "true-client-ip", "x-client-ip", "x-cluster-client-ip",
       "fastly-client-ip", "x-original-forwarded-for", "via");
-  /** Requests per minute per class: login and setup per address, the rest per caller. */
   /**
-   * Requests per minute per class. Trainer callbacks: SimpleTuner sends about 1.3 events per
-   * training step (one status, plus checkpoints, validations and stages; measured with its own
-   * logger) and mirrors every log record as it is written, one request at a time, which comes in
-   * bursts of hundreds per second while it starts: the limit is per job and only bounds abuse of a
+   * Requests per minute per class: login and setup per address, callbacks per job, the rest per
+   * caller. Trainer callbacks: SimpleTuner sends 1.12 events per training step (one status, plus
+   * checkpoints, validations and stages; recorded from its own webhook handler and logger by
+   * bench/callbacks.sh) and mirrors every log record as it is written, one request at a time,
+   * which comes in bursts of hundreds per second while it starts: the limit only bounds abuse of a
    * job's token.
    */
   private static final Map<String, Integer> LIMITS = Map.of("login", 10, "setup", 5, "api_key_create", 10,

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 /**
  * Receives a request body that is usually small and sometimes tens of MB: kept in memory up to
  * {@link #IN_MEMORY} bytes, written to a file beyond that (with backpressure), refused with 413
- * above {@code limit}. The caller deletes the file.
+ * above {@code limit}. The caller deletes the file of a body it received.
  */
 final class SpillingBody {
   static final int IN_MEMORY = 256 * 1024;
@@ -77,6 +77,10 @@ final class SpillingBody {
           .onSuccess(f -> {
             file = f;
             opening = false;
+            if (done.future().isComplete()) {
+              discardFile(); // failed while the file was being opened
+              return;
+            }
             file.write(memory);
             memory = null;
             if (ended) {
@@ -111,13 +115,15 @@ final class SpillingBody {
     file.close().onSuccess(v -> done.tryComplete(new Received(null, spillFile, size))).onFailure(this::fail);
   }
 
+  /** A body that is not received leaves no file behind. */
   private void fail(Throwable e) {
-    if (!done.tryFail(e)) {
-      return;
+    if (done.tryFail(e) && file != null) {
+      discardFile();
     }
-    if (file != null) {
-      file.close();
-    }
+  }
+
+  private void discardFile() {
+    file.close().eventually(() -> vertx.fileSystem().delete(spillFile.toString()));
   }
 
   private static AppException tooLarge(long limit) {

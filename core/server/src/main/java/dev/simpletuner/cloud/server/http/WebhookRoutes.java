@@ -83,11 +83,11 @@ final class WebhookRoutes {
     Path incoming = new ArtifactFiles(ctx.config()).incomingDir();
     Path spill = incoming.resolve("body-" + UUID.randomUUID() + ".json");
     SpillingBody.receive(vertx, rc.request(), ctx.config().callbacks().maxBodyBytes(), spill)
-        .compose(body -> parse(body, incoming))
+        .compose(body -> parse(body, incoming).eventually(() -> body.file() == null ? Future.succeededFuture()
+            : vertx.fileSystem().delete(spill.toString()).recover(e -> Future.succeededFuture())))
         .compose(event -> Bus.request(vertx, Addresses.JOB_CALLBACK, new JsonObject().put("job_id", jobId)
                 .put("event", event.event()).put("media", event.media()))
             .onFailure(e -> event.media().forEach(m -> vertx.fileSystem().delete(((JsonObject) m).getString("file")))))
-        .eventually(() -> vertx.fileSystem().delete(spill.toString()).recover(e -> Future.succeededFuture()))
         .onSuccess(reply -> Responses.json(rc, 200, reply))
         .onFailure(e -> {
           if (e instanceof AppException app && app.code() == ErrorCode.PAYLOAD_TOO_LARGE) {

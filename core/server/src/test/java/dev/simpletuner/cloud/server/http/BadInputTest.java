@@ -6,8 +6,20 @@ import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
 import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.ServerPerBackend;
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.artifact.ArtifactFiles;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** Bad input gets a clear 4xx in the one error shape and changes nothing. */
@@ -115,6 +127,45 @@ class BadInputTest extends ServerPerBackend {
     Integer current = api.job(jobId).getJsonObject("progress").getInteger("current");
     assertThat(current == null || current < 99999).isTrue();
     api.postEmpty("/api/cloud/jobs/" + jobId + "/cancel");
+  }
+
+  @Test
+  void trainerCallbackOverTheBodyLimitIsRefusedWhileStreamingAndLeavesNoFile() throws Exception {
+    ServerContext ctx = server(Backend.SQLITE).server().context();
+    Api api = api();
+    String jobId = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
+        .put("config", Configs.lora(100000))).json().getString("job_id");
+    api.waitForStatus(jobId, "running");
+    long over = ctx.config().callbacks().maxBodyBytes() + 2 * 1024 * 1024;
+    // No Content-Length (chunked): the server finds out while it writes the body to a file.
+    HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create(api.base() + "/api/webhooks/trainer/" + jobId)).header("Content-Type", "application/json")
+        .header("X-API-Key", ctx.tokens().callbackToken(jobId))
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new BufferedInputStream(new InputStream() {
+          private long left = over;
+
+          @Override
+          public int read() {
+            return left-- > 0 ? 'A' : -1;
+          }
+        }, 1 << 20))).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(413);
+    assertThat(new JsonObject(refused.body()).getString("code")).isEqualTo("payload_too_large");
+    Path incoming = new ArtifactFiles(ctx.config()).incomingDir();
+    for (int i = 0; i < 50 && spilled(incoming) > 0; i++) {
+      Thread.sleep(100); // the file is closed and deleted just after the reply
+    }
+    assertThat(spilled(incoming)).isZero();
+    api.postEmpty("/api/cloud/jobs/" + jobId + "/cancel");
+  }
+
+  private static long spilled(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().startsWith("body-")).count();
+    }
   }
 
   @Test
