@@ -5,10 +5,10 @@ import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.plugin.DeliveryHandle;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.spi.ConfigEntries;
 import dev.simpletuner.cloud.spi.delivery.DeliveryPlan;
 import dev.simpletuner.cloud.spi.delivery.DeliveryRequest;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -136,7 +136,7 @@ public final class DeliveryPlanner {
         publishing.add(homeEntry(jobId, base));
       }
       if (!publishing.isEmpty()) {
-        JsonArray merged = existingPublishing(out.getValue(PUBLISHING));
+        JsonArray merged = ConfigEntries.of(PUBLISHING, out.getValue(PUBLISHING));
         publishing.forEach(merged::add);
         out.put(PUBLISHING, merged);
       }
@@ -155,25 +155,6 @@ public final class DeliveryPlanner {
         .put("region", "us-east-1")
         .put("use_ssl", base.toLowerCase(Locale.ROOT).startsWith("https://"))
         .put("base_path", jobId);
-  }
-
-  private static JsonArray existingPublishing(Object value) {
-    if (value instanceof JsonArray a) {
-      return a.copy();
-    }
-    if (value instanceof JsonObject o) {
-      return new JsonArray().add(o.copy());
-    }
-    if (value instanceof String s && !s.isBlank()) {
-      try {
-        Object parsed = s.strip().startsWith("[") ? new JsonArray(s) : new JsonObject(s);
-        return existingPublishing(parsed);
-      } catch (DecodeException e) {
-        throw new IllegalStateException("--publishing_config is neither a JSON list nor an object, so this "
-            + "server cannot add its own entry to it.");
-      }
-    }
-    return new JsonArray();
   }
 
   private List<Choice> parse(JsonArray requested) {

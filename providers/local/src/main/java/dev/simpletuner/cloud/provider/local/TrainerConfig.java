@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.provider.local;
 
 import dev.simpletuner.cloud.spi.JobSpec;
+import dev.simpletuner.cloud.spi.ConfigEntries;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,12 +32,13 @@ record TrainerConfig(JsonObject config, String outputDir, boolean publishes) {
     config.put(OUTPUT_DIR, outputDir);
     config.put("--data_backend_config", dir.dataloaderFile().toString());
     if (webhookConfig != null) {
-      JsonArray hooks = list(config.getValue(WEBHOOKS));
+      JsonArray hooks = ConfigEntries.of(WEBHOOKS, config.getValue(WEBHOOKS));
       webhookConfig.forEach(hooks::add);
       // A JSON string, as the trainer's own config files carry it (cmd_args parses it back).
       config.put(WEBHOOKS, hooks.encode());
     }
-    return new TrainerConfig(config, outputDir, !list(config.getValue(PUBLISHING)).isEmpty());
+    boolean publishes = !ConfigEntries.of(PUBLISHING, config.getValue(PUBLISHING)).isEmpty();
+    return new TrainerConfig(config, outputDir, publishes);
   }
 
   static TrainerConfig of(JobSpec spec, WorkDir dir) {
@@ -51,24 +53,5 @@ record TrainerConfig(JsonObject config, String outputDir, boolean publishes) {
     } catch (IOException | DecodeException e) {
       return dir.outputDir();
     }
-  }
-
-  /** A list, a single object, or the JSON text of either, as a list; anything else as empty. */
-  private static JsonArray list(Object value) {
-    if (value instanceof JsonArray a) {
-      return a.copy();
-    }
-    if (value instanceof JsonObject o) {
-      return new JsonArray().add(o.copy());
-    }
-    if (value instanceof String s && !s.isBlank()) {
-      try {
-        String text = s.strip();
-        return list(text.startsWith("[") ? new JsonArray(text) : text.startsWith("{") ? new JsonObject(text) : null);
-      } catch (DecodeException e) {
-        return new JsonArray();
-      }
-    }
-    return new JsonArray();
   }
 }

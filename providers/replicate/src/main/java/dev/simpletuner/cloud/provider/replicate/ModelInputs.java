@@ -1,7 +1,7 @@
 package dev.simpletuner.cloud.provider.replicate;
 
+import dev.simpletuner.cloud.spi.ConfigEntries;
 import dev.simpletuner.cloud.spi.JobSpec;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -85,7 +85,7 @@ record ModelInputs(JsonObject input, List<String> warnings) {
 
   /** Moves the S3 entry of {@code --publishing_config} out of the config; null when there is none. */
   private static JsonObject takeS3(JsonObject config) {
-    JsonArray entries = list(config.getValue(PUBLISHING));
+    JsonArray entries = ConfigEntries.of(PUBLISHING, config.getValue(PUBLISHING));
     JsonArray rest = new JsonArray();
     JsonObject s3 = null;
     for (Object o : entries) {
@@ -193,23 +193,5 @@ record ModelInputs(JsonObject input, List<String> warnings) {
     if (value != null && !value.isBlank()) {
       input.put(key, value);
     }
-  }
-
-  private static JsonArray list(Object value) {
-    if (value instanceof JsonArray a) {
-      return a;
-    }
-    if (value instanceof JsonObject o) {
-      return new JsonArray().add(o);
-    }
-    if (value instanceof String s && !s.isBlank()) {
-      try {
-        String text = s.strip();
-        return text.startsWith("[") ? new JsonArray(text) : new JsonArray().add(new JsonObject(text));
-      } catch (DecodeException e) {
-        throw new IllegalArgumentException("--publishing_config is neither a JSON list nor an object.");
-      }
-    }
-    return new JsonArray();
   }
 }
