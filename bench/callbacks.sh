@@ -3,20 +3,22 @@
 #  1. the event mix SimpleTuner's own trainer-side code sends: recorded from the conformance suite's
 #     trainer stand-in, started by SimpleTuner's own `simpletuner train` and sending through its own
 #     webhook handler and logger (a status event per step, stages, checkpoints, log records);
-#  2. events/s and latency (p50, p99) one instance holds for that mix on a running job, against a
-#     bare Vert.x route taking the same bodies (target: at least 0.5x);
+#  2. events/s and latency (p50, p99) one instance holds for that mix from TRAINERS trainers at
+#     once, each on its own running job and sending one event at a time as SimpleTuner does,
+#     against a bare Vert.x route taking the same bodies the same way (target: at least 0.5x);
 #  3. validation events with one 1024 px image (~4 MB of base64 PNG each, decoded into files and
 #     kept as artifacts), as MB/s against the bare route.
 # Needs wrk (apt-get install wrk), python3 with the libraries the conformance suite uses, and
 # SIMPLETUNER_SOURCE (default: ../shared/third_party/simpletuner).
-# Knobs: DURATION (seconds per run, default 10), CONNECTIONS (default 8), WARMUP (default 5),
-# STEPS (training steps recorded, default 300).
+# Knobs: DURATION (seconds per run, default 10), TRAINERS (default 8), WARMUP (seconds, default 20:
+# the JIT compiles for longer than that on a small machine), STEPS (training steps recorded,
+# default 300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 DURATION=${DURATION:-10}
-CONNECTIONS=${CONNECTIONS:-8}
-WARMUP=${WARMUP:-5}
+TRAINERS=${TRAINERS:-8}
+WARMUP=${WARMUP:-20}
 STEPS=${STEPS:-300}
 export SIMPLETUNER_SOURCE=${SIMPLETUNER_SOURCE:-$(cd .. && pwd)/shared/third_party/simpletuner}
 HARNESS=$PWD/conformance/src/test/python
@@ -88,6 +90,9 @@ limits:
     callback: 1000000
 callbacks:
   artifact_mb_per_job: 1000000
+providers:
+  local:
+    max_concurrent: $TRAINERS
 YAML
 SIMPLETUNER_STATE_DIR="$WORK/state" SIMPLETUNER_PORT=$PORT SIMPLETUNER_LOG_LEVEL=WARN \
   SIMPLETUNER_LOCAL_COMMAND="sleep 3600" java ${SERVER_JAVA_OPTS:-} -jar "$JAR" > "$WORK/server.log" 2>&1 &
@@ -97,11 +102,20 @@ until curl -sf "http://127.0.0.1:$PORT/api/cloud/health/ready" >/dev/null; do
   kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
   sleep 0.05
 done
-JOB=$(curl -s -X POST "http://127.0.0.1:$PORT/api/cloud/jobs/submit?provider=local" -H 'Content-Type: application/json' \
-  -d '{"config": {"--model_family": "flux", "--model_type": "lora", "--max_train_steps": 100000}}' \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
-until [ "$(curl -s "http://127.0.0.1:$PORT/api/cloud/jobs/$JOB" | python3 -c 'import json,sys; print(json.load(sys.stdin)["job"]["status"])')" = running ]; do sleep 0.1; done
-TOKEN=$(python3 -c "import json; print(json.loads(json.load(open('$WORK/state/providers/local/jobs/$JOB/config.json'))['--webhook_config'])[0]['auth_token'])")
+JOBS=()
+for _ in $(seq "$TRAINERS"); do
+  JOBS+=("$(curl -s -X POST "http://127.0.0.1:$PORT/api/cloud/jobs/submit?provider=local" \
+    -H 'Content-Type: application/json' \
+    -d '{"config": {"--model_family": "flux", "--model_type": "lora", "--max_train_steps": 100000}}' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')")
+done
+for job in "${JOBS[@]}"; do
+  until [ "$(curl -s "http://127.0.0.1:$PORT/api/cloud/jobs/$job" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["job"]["status"])')" = running ]; do sleep 0.1; done
+done
+token() {
+  python3 -c "import json; print(json.loads(json.load(open('$WORK/state/providers/local/jobs/$1/config.json'))['--webhook_config'])[0]['auth_token'])"
+}
 
 BARE_PORT=$(free_port)
 echo '{}' > "$WORK/get.json"
@@ -109,7 +123,9 @@ java -cp "$JAR" bench/BareServer.java "$BARE_PORT" "$WORK/get.json" > "$WORK/bar
 PIDS+=("$!")
 until grep -q "bare server" "$WORK/bare.log"; do sleep 0.1; done
 
-# wrk posting the recorded bodies in turn: post BASE FILE CONNECTIONS SECONDS -> "events/s p50 p99"
+# One wrk connection per trainer, each posting the recorded bodies in turn to its own job:
+# post BASE FILE TRAINERS SECONDS -> "events/s p50 p99" (events/s summed; p50 the median of the
+# trainers' medians, p99 the worst trainer's)
 cat > "$WORK/post.lua" <<'LUA'
 local bodies, i = {}, 0
 init = function(args)
@@ -123,36 +139,51 @@ request = function()
   return wrk.format(nil, nil, nil, bodies[i])
 end
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT %.1f %.2f %.2f\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+  io.write(string.format("RESULT %.1f %.2f %.2f %d\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout))
 end
 LUA
 post() {
-  wrk -t2 -c"$3" -d"$4s" --timeout 30s -s "$WORK/post.lua" "$1/api/webhooks/trainer/$JOB" -- "$2" "$TOKEN" \
-    | awk '/^RESULT/ {print $2, $3, $4}'
+  local n clients=()
+  for n in $(seq 0 $(($3 - 1))); do
+    wrk -t1 -c1 -d"$4s" --timeout 30s -s "$WORK/post.lua" "$1/api/webhooks/trainer/${JOBS[$n]}" \
+      -- "$2" "$(token "${JOBS[$n]}")" > "$WORK/wrk-$n.txt" &
+    clients+=("$!")
+  done
+  wait "${clients[@]}"
+  cat "$WORK"/wrk-*.txt | awk '/^RESULT/ {print $2, $3, $4, $5}' | python3 -c '
+import statistics, sys
+rows = [list(map(float, line.split())) for line in sys.stdin]
+if any(r[3] for r in rows):
+    sys.exit("requests failed: %d" % sum(r[3] for r in rows))
+print("%.1f %.2f %.2f" % (sum(r[0] for r in rows), statistics.median(r[1] for r in rows), max(r[2] for r in rows)))'
+  rm -f "$WORK"/wrk-*.txt
 }
 SERVER="http://127.0.0.1:$PORT"
 BARE="http://127.0.0.1:$BARE_PORT"
 
 echo "== warm-up (${WARMUP}s each)"
-post "$SERVER" "$WORK/mix.jsonl" "$CONNECTIONS" "$WARMUP" >/dev/null
-post "$BARE" "$WORK/mix.jsonl" "$CONNECTIONS" "$WARMUP" >/dev/null
+post "$SERVER" "$WORK/mix.jsonl" "$TRAINERS" "$WARMUP" >/dev/null
+post "$BARE" "$WORK/mix.jsonl" "$TRAINERS" "$WARMUP" >/dev/null
 post "$SERVER" "$WORK/big.jsonl" 2 "$WARMUP" >/dev/null
 post "$BARE" "$WORK/big.jsonl" 2 "$WARMUP" >/dev/null
 
-echo "== the event mix, $CONNECTIONS connections, ${DURATION}s"
-read -r S_RPS S_P50 S_P99 _ <<< "$(post "$SERVER" "$WORK/mix.jsonl" "$CONNECTIONS" "$DURATION")"
-read -r B_RPS B_P50 B_P99 _ <<< "$(post "$BARE" "$WORK/mix.jsonl" "$CONNECTIONS" "$DURATION")"
+echo "== the event mix, $TRAINERS trainers, ${DURATION}s"
+read -r S_RPS S_P50 S_P99 _ <<< "$(post "$SERVER" "$WORK/mix.jsonl" "$TRAINERS" "$DURATION")"
+read -r B_RPS B_P50 B_P99 _ <<< "$(post "$BARE" "$WORK/mix.jsonl" "$TRAINERS" "$DURATION")"
 echo "server: $S_RPS events/s (p50 $S_P50 ms, p99 $S_P99 ms)"
 echo "bare:   $B_RPS events/s (p50 $B_P50 ms, p99 $B_P99 ms)"
-echo "== validation events (one 1024 px image each), 2 connections, ${DURATION}s"
+echo "== validation events (one 1024 px image each), 2 trainers, ${DURATION}s"
 read -r S_VRPS _ S_VP99 <<< "$(post "$SERVER" "$WORK/big.jsonl" 2 "$DURATION")"
 read -r B_VRPS _ B_VP99 <<< "$(post "$BARE" "$WORK/big.jsonl" 2 "$DURATION")"
 MB=$(python3 -c "import os; print(os.path.getsize('$WORK/big.jsonl') / 1048576)")
 S_MB=$(python3 -c "print(f'{$S_VRPS * $MB:.0f}')"); B_MB=$(python3 -c "print(f'{$B_VRPS * $MB:.0f}')")
 echo "server: $S_VRPS events/s, $S_MB MB/s (p99 $S_VP99 ms); bare: $B_VRPS events/s, $B_MB MB/s (p99 $B_VP99 ms)"
-KEPT=$(curl -s "$SERVER/api/cloud/jobs/$JOB/artifacts" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["artifacts"]))')
-echo "validation images kept for the job: $KEPT"
+KEPT=$(for job in "${JOBS[@]:0:2}"; do curl -s "$SERVER/api/cloud/jobs/$job/artifacts"; echo; done \
+  | python3 -c 'import json,sys; print(sum(len(json.loads(l)["artifacts"]) for l in sys.stdin if l.strip()))')
+echo "validation images kept: $KEPT"
 python3 - "$S_RPS" "$B_RPS" "$S_MB" "$B_MB" <<'PY'
 import sys
 s, b, smb, bmb = map(float, sys.argv[1:])

@@ -12,6 +12,7 @@ import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.plugin.Deliveries;
 import dev.simpletuner.cloud.server.plugin.PluginRegistry;
 import dev.simpletuner.cloud.server.job.JobLifecycleVerticle;
+import dev.simpletuner.cloud.server.job.StepProgress;
 import dev.simpletuner.cloud.server.plugin.HostJobReporter;
 import dev.simpletuner.cloud.server.plugin.Providers;
 import dev.simpletuner.cloud.server.polling.ProviderPollingVerticle;
@@ -89,14 +90,15 @@ public final class Server {
 
   private static Future<Void> deploy(Vertx vertx, ServerContext ctx, Future<HttpVerticle.ContractSource> contract) {
     int httpInstances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    StepProgress steps = new StepProgress();
     return vertx.deployVerticle(new ClusterVerticle(ctx))
         .compose(id -> vertx.deployVerticle(new UploadVerticle(ctx)))
-        .compose(id -> vertx.deployVerticle(new JobLifecycleVerticle(ctx)))
+        .compose(id -> vertx.deployVerticle(new JobLifecycleVerticle(ctx, steps)))
         .compose(id -> vertx.deployVerticle(new ProviderPollingVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new DeliveryVerticle(ctx)))
         .compose(id -> {
           var limiters = HttpVerticle.sharedLimiters(ctx.config().ratesPerMinute());
-          return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters, contract),
+          return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters, contract, steps),
               new DeploymentOptions().setInstances(httpInstances));
         })
         .mapEmpty();

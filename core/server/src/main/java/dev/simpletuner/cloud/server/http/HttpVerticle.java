@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.http;
 
 import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.job.StepProgress;
 import dev.simpletuner.cloud.server.storage.StorageHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -33,6 +34,7 @@ public final class HttpVerticle extends VerticleBase {
   private final ServerContext ctx;
   private final Map<String, RateLimiter> limiters;
   private final Future<ContractSource> contract;
+  private final StepProgress steps;
   private HttpServer server;
 
   /**
@@ -79,8 +81,10 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /** @param limiters shared by all HTTP verticles of the process (see {@link #sharedLimiters(Map)}) */
-  public HttpVerticle(ServerContext ctx, Map<String, RateLimiter> limiters, Future<ContractSource> contract) {
+  public HttpVerticle(ServerContext ctx, Map<String, RateLimiter> limiters, Future<ContractSource> contract,
+                      StepProgress steps) {
     this.ctx = ctx;
+    this.steps = steps;
     this.limiters = limiters;
     this.contract = contract;
   }
@@ -118,7 +122,7 @@ public final class HttpVerticle extends VerticleBase {
     new DeliveryRoutes(vertx, ctx).mount(operations);
     new ArtifactRoutes(ctx).mount(operations);
     new MetricsRoutes(ctx).mount(operations);
-    new WebhookRoutes(vertx, ctx).mount(operations);
+    new WebhookRoutes(vertx, ctx, steps).mount(operations);
     new DocsRoutes(published, yaml).mount(operations);
     AccessGuard guard = new AccessGuard(new ContractRoutes(published), ctx, limiters);
     new AuthRoutes(vertx, ctx, guard).mount(operations);

@@ -8,6 +8,8 @@ import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.job.ProviderReports;
+import dev.simpletuner.cloud.server.job.StepProgress;
+import dev.simpletuner.cloud.server.job.TrainerEvent;
 import dev.simpletuner.cloud.server.job.TrainerEventReader;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
@@ -30,10 +32,12 @@ import java.util.Map;
 final class WebhookRoutes {
   private final Vertx vertx;
   private final ServerContext ctx;
+  private final StepProgress steps;
 
-  WebhookRoutes(Vertx vertx, ServerContext ctx) {
+  WebhookRoutes(Vertx vertx, ServerContext ctx, StepProgress steps) {
     this.vertx = vertx;
     this.ctx = ctx;
+    this.steps = steps;
   }
 
   void mount(ContractRouter ops) {
@@ -85,7 +89,9 @@ final class WebhookRoutes {
     SpillingBody.receive(vertx, rc.request(), ctx.config().callbacks().maxBodyBytes(), spill)
         .compose(body -> parse(body, incoming).eventually(() -> body.file() == null ? Future.succeededFuture()
             : vertx.fileSystem().delete(spill.toString()).recover(e -> Future.succeededFuture())))
-        .compose(event -> Bus.request(vertx, Addresses.JOB_CALLBACK, new JsonObject().put("job_id", jobId)
+        .compose(event -> event.media().isEmpty() && steps.offer(jobId, TrainerEvent.parse(event.event()))
+            ? Future.succeededFuture(new JsonObject().put("status", "received").put("job_id", jobId))
+            : Bus.request(vertx, Addresses.JOB_CALLBACK, new JsonObject().put("job_id", jobId)
                 .put("event", event.event()).put("media", event.media()))
             .onFailure(e -> event.media().forEach(m -> vertx.fileSystem().delete(((JsonObject) m).getString("file")))))
         .onSuccess(reply -> Responses.json(rc, 200, reply))

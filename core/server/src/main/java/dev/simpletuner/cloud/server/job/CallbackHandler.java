@@ -49,16 +49,13 @@ final class CallbackHandler {
   }
 
   /**
-   * A trainer's event: plain progress of a running job is buffered ({@link ProgressBuffer}),
-   * everything else applied on the job's queue, after what is buffered.
+   * A trainer's event that is not plain step progress (the HTTP verticle holds that in
+   * {@link StepProgress}): applied on the job's queue, after the progress held for the job.
    *
    * @param media files the ingest decoded from the event's images (deleted here unless kept)
    */
   Future<JsonObject> receive(String jobId, JsonObject payload, JsonArray media) {
     TrainerEvent event = TrainerEvent.parse(payload);
-    if (media.isEmpty() && progress.offer(jobId, event)) {
-      return Future.succeededFuture(received(jobId));
-    }
     return queue.run(jobId, () -> progress.flush(jobId).compose(v -> handle(jobId, event, media, "callback")));
   }
 

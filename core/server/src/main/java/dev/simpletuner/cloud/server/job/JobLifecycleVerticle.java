@@ -46,8 +46,12 @@ public final class JobLifecycleVerticle extends VerticleBase {
   private CallbackHandler callbacks;
   private OrphanedDispatches orphans;
 
-  public JobLifecycleVerticle(ServerContext ctx) {
+  private final StepProgress steps;
+
+  /** @param steps the step progress the HTTP verticles hold for this one to write */
+  public JobLifecycleVerticle(ServerContext ctx, StepProgress steps) {
     this.ctx = ctx;
+    this.steps = steps;
     this.artifactFiles = new ArtifactFiles(ctx.config());
   }
 
@@ -59,7 +63,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
     reports = new ProviderReports(ctx, events);
     logs = new LogIngest(vertx, ctx, events);
     callbacks = new CallbackHandler(ctx, events, logs, new ValidationImages(vertx, ctx),
-        new ProgressBuffer(vertx, ctx, events, queue), queue);
+        new ProgressBuffer(vertx, ctx, events, queue, steps), queue);
     orphans = new OrphanedDispatches(ctx, dispatcher, events);
     // Answered once stored, for senders that read on from there (the cloud log follower).
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_PROVIDER_LOGS, m -> onLogs(m.body())
