@@ -1,16 +1,21 @@
 package dev.simpletuner.cloud.server.bus;
 
-/** Every event-bus address the server uses. Payloads are JSON objects. */
+/**
+ * Every event-bus address the server uses. Requests to the job lifecycle are typed
+ * ({@code job.JobCommand} records through {@link Bus#ask}); the rest carry JSON objects.
+ */
 public final class Addresses {
-  /** Request: submit a job. Reply: the submit response. Handled by the job lifecycle. */
+  /** Request: {@code JobCommand.Submit}. Reply: {@code JobAnswer.Submitted}. */
   public static final String JOB_SUBMIT = "jobs.submit";
-  /** Request: {@code {job_id}}; cancel. */
+  /** Request: {@code JobCommand.Preview}, what a submission would upload and cost. Reply: {@code Previewed}. */
+  public static final String JOB_PREVIEW = "jobs.preview";
+  /** Request: {@code JobCommand.Cancel}. Reply: {@code JobAnswer.Changed}. */
   public static final String JOB_CANCEL = "jobs.cancel";
-  /** Request: {@code {job_id}}; delete a terminal job. */
+  /** Request: {@code JobCommand.Delete} of an ended job. Reply: {@code JobAnswer.Deleted}. */
   public static final String JOB_DELETE = "jobs.delete";
-  /** Request: a trainer callback event for {@code job_id}. */
+  /** Request: {@code JobCommand.TrainerReport}. Reply: {@code JobAnswer.Received}. */
   public static final String JOB_CALLBACK = "jobs.callback";
-  /** Request: a provider's status report {@code {job_id, status...}}. */
+  /** Request: {@code JobCommand.ProviderReport}. Reply: whether the job ended. */
   public static final String JOB_PROVIDER_STATUS = "jobs.provider-status";
   /**
    * Send: log lines {@code {job_id, lines:[...]}} from a provider; or {@code {job_id, partial}}, the
@@ -39,7 +44,7 @@ public final class Addresses {
   /** Send: deliver (or retry delivering) a job's outputs {@code {job_id, target?}}. */
   public static final String DELIVERY_START = "delivery.start";
 
-  /** Request: decide an approval request {@code {request_id, decision, reviewer, notes}}. */
+  /** Request: {@code JobCommand.Decide}. Reply: {@code JobAnswer.Decided}. */
   public static final String APPROVAL_DECIDE = "approvals.decide";
 
   /** Request: reconcile active jobs with their providers now. Reply: counts. */
@@ -49,12 +54,10 @@ public final class Addresses {
   public static final String UPLOAD_START = "uploads.start";
   /** Send: upload progress of a job {@code {job_id, stage, percent, message}} (to the lifecycle). */
   public static final String UPLOAD_PROGRESS = "jobs.upload-progress";
-  /** Request: the dataset archive of a job is uploaded {@code {job_id, url, archive_bytes}}. */
+  /** Request: {@code JobCommand.UploadDone}. Reply: whether the job moved on to the queue. */
   public static final String UPLOAD_DONE = "jobs.upload-done";
-  /** Request: the upload of a job failed {@code {job_id, error}}. */
+  /** Request: {@code JobCommand.UploadFailed}. Reply: whether the job failed now. */
   public static final String UPLOAD_FAILED = "jobs.upload-failed";
-  /** Request: scan the datasets of a dataloader config. Reply: the upload summary. */
-  public static final String UPLOAD_SUMMARY = "uploads.summary";
 
   private Addresses() {
   }

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 public final class Bus {
   private static final Logger LOG = LoggerFactory.getLogger(Bus.class);
   private static final DeliveryOptions DEFAULT = new DeliveryOptions().setSendTimeout(60_000);
+  private static final DeliveryOptions LOCAL = new DeliveryOptions(DEFAULT).setCodecName(LocalCodec.NAME);
 
   private Bus() {
   }
@@ -30,10 +31,55 @@ public final class Bus {
 
   /** Registers a request handler; failures of the returned future are replied as error codes. */
   public static Future<Void> serve(Vertx vertx, String address, Function<JsonObject, Future<JsonObject>> handler) {
-    return vertx.eventBus().<JsonObject>consumer(address, message -> {
-      Future<JsonObject> result;
+    return consume(vertx, address, JsonObject.class, handler, new DeliveryOptions());
+  }
+
+  /**
+   * Sends a typed request (a record of immutable values) to a handler in this process and returns
+   * its typed answer; failures come back as the {@link AppException} the handler raised.
+   */
+  public static <R> Future<R> ask(Vertx vertx, String address, Object request) {
+    return vertx.eventBus().<R>request(address, request, LOCAL)
+        .map(Message::body)
+        .recover(Bus::toAppException);
+  }
+
+  /**
+   * {@link #ask}, tried again while the handler cannot be reached or fails unexpectedly (timeout,
+   * no handler yet, internal error), {@code firstDelayMs} apart and doubling up to a minute; a
+   * refusal in the error vocabulary (bad input, wrong state...) is final. For reports that must
+   * not be lost.
+   */
+  public static <R> Future<R> askUntilTaken(Vertx vertx, String address, Object request, int attempts,
+                                            long firstDelayMs) {
+    return Bus.<R>ask(vertx, address, request).recover(e -> {
+      boolean retryable = !(e instanceof AppException app) || app.code() == ErrorCode.TIMEOUT
+          || app.code() == ErrorCode.SERVICE_UNAVAILABLE || app.code() == ErrorCode.INTERNAL_ERROR;
+      if (!retryable || attempts <= 1) {
+        return Future.failedFuture(e);
+      }
+      LOG.warn("{} was not taken in, trying again in {} ms: {}", request, firstDelayMs, e.getMessage());
+      return vertx.timer(firstDelayMs).compose(v -> askUntilTaken(vertx, address, request, attempts - 1,
+          Math.min(60_000, firstDelayMs * 2)));
+    });
+  }
+
+  /** Registers the handler of typed requests of one type (see {@link #ask}). */
+  public static <C, R> Future<Void> answer(Vertx vertx, String address, Class<C> type, Function<C, Future<R>> handler) {
+    return consume(vertx, address, type, handler, LOCAL);
+  }
+
+  /** Lets {@link #ask} and {@link #answer} pass records by reference; once per Vert.x instance. */
+  public static void registerCodecs(Vertx vertx) {
+    vertx.eventBus().registerCodec(new LocalCodec());
+  }
+
+  private static <C, R> Future<Void> consume(Vertx vertx, String address, Class<C> type,
+                                             Function<C, Future<R>> handler, DeliveryOptions replyOptions) {
+    return vertx.eventBus().<Object>consumer(address, message -> {
+      Future<R> result;
       try {
-        result = handler.apply(message.body());
+        result = handler.apply(type.cast(message.body()));
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }
@@ -41,7 +87,7 @@ public final class Bus {
         // A requester must never wait for its timeout because a handler forgot to answer.
         result = Future.failedFuture(new IllegalStateException("no reply from the handler of " + address));
       }
-      result.onSuccess(message::reply).onFailure(e -> fail(message, e));
+      result.onSuccess(reply -> message.reply(reply, replyOptions)).onFailure(e -> fail(message, e));
     }).completion();
   }
 
@@ -55,7 +101,7 @@ public final class Bus {
     return new AppException(ErrorCode.INTERNAL_ERROR, "Internal error", null, e);
   }
 
-  private static Future<JsonObject> toAppException(Throwable e) {
+  private static <T> Future<T> toAppException(Throwable e) {
     if (e instanceof ReplyException reply) {
       switch (reply.failureType()) {
         case TIMEOUT:
