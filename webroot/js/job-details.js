@@ -11,6 +11,8 @@ export function renderJobDetails(main, jobId) {
   let job = null;
   let chart = null;
   let logStream = null;
+  // Set when the panel is left: work still under way (an answer not yet in) must not start streams after.
+  let left = false;
   const closers = [];
   const title = h('h1', {}, 'Job');
   const actions = h('div.row');
@@ -142,7 +144,7 @@ export function renderJobDetails(main, jobId) {
   function showLogs() {
     logPanel.hidden = false;
     logs.focus();
-    if (logStream) return;
+    if (logStream || left) return;
     logs.textContent = '';
     const state = document.getElementById('log-state');
     state.textContent = 'live';
@@ -183,14 +185,17 @@ export function renderJobDetails(main, jobId) {
     try {
       job = (await get(`/api/cloud/jobs/${encodeURIComponent(jobId)}`)).job;
     } catch (e) {
+      if (left) return;
       clear(main, h('div.panel.empty', {}, h('strong', {}, 'Job not found'), e.message, h('p', {}, h('a', { href: '#/jobs' }, 'Back to all jobs'))));
       return;
     }
+    if (left) return;
     renderJob();
     renderDataset();
     const [events, metrics] = await Promise.all([
       get(`/api/cloud/jobs/${encodeURIComponent(jobId)}/events`),
       get(`/api/cloud/jobs/${encodeURIComponent(jobId)}/metrics`)]);
+    if (left) return;
     events.events.forEach(addEvent);
     setupChart(metrics.points);
     const stream = new EventSource(`/api/cloud/events?job_id=${encodeURIComponent(jobId)}`);
@@ -220,5 +225,10 @@ export function renderJobDetails(main, jobId) {
   }
 
   load();
-  return () => { closers.forEach((fn) => fn()); if (logStream) logStream.close(); if (chart) chart.destroy(); };
+  return () => {
+    left = true;
+    closers.forEach((fn) => fn());
+    if (logStream) logStream.close();
+    if (chart) chart.destroy();
+  };
 }
