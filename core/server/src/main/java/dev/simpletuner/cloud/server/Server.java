@@ -3,22 +3,25 @@ package dev.simpletuner.cloud.server;
 import dev.simpletuner.cloud.server.auth.AuditLog;
 import dev.simpletuner.cloud.server.auth.Authenticator;
 import dev.simpletuner.cloud.server.auth.Sessions;
-import dev.simpletuner.cloud.server.config.ServerConfig;
-import dev.simpletuner.cloud.server.delivery.DeliveryVerticle;
+import dev.simpletuner.cloud.server.bus.Bus;
 import dev.simpletuner.cloud.server.cluster.ClusterVerticle;
 import dev.simpletuner.cloud.server.cluster.Leases;
+import dev.simpletuner.cloud.server.command.JobCommands;
+import dev.simpletuner.cloud.server.config.ServerConfig;
+import dev.simpletuner.cloud.server.delivery.DeliveryVerticle;
 import dev.simpletuner.cloud.server.http.HttpVerticle;
-import dev.simpletuner.cloud.server.job.JobTokens;
-import dev.simpletuner.cloud.server.plugin.Deliveries;
-import dev.simpletuner.cloud.server.plugin.PluginRegistry;
 import dev.simpletuner.cloud.server.job.JobLifecycleVerticle;
+import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.job.StepProgress;
+import dev.simpletuner.cloud.server.plugin.Deliveries;
 import dev.simpletuner.cloud.server.plugin.HostJobReporter;
+import dev.simpletuner.cloud.server.plugin.PluginRegistry;
 import dev.simpletuner.cloud.server.plugin.Providers;
 import dev.simpletuner.cloud.server.polling.ProviderPollingVerticle;
 import dev.simpletuner.cloud.server.secret.SecretBox;
 import dev.simpletuner.cloud.server.store.Store;
 import dev.simpletuner.cloud.server.upload.UploadVerticle;
+
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -45,10 +48,12 @@ public final class Server {
 
   private final Vertx vertx;
   private final ServerContext ctx;
+  private final JobCommands commands;
 
-  private Server(Vertx vertx, ServerContext ctx) {
+  private Server(Vertx vertx, ServerContext ctx, JobCommands commands) {
     this.vertx = vertx;
     this.ctx = ctx;
+    this.commands = commands;
   }
 
   /** Starts a server; call from a plain thread (main or a test). */
@@ -65,6 +70,7 @@ public final class Server {
     SecretBox secrets = SecretBox.open(config.stateDir(), env);
     PluginRegistry plugins = PluginRegistry.discover(config.pluginsDir());
     Vertx vertx = Vertx.vertx();
+    Bus.registerCodecs(vertx);
     long startedAt = System.currentTimeMillis();
     Clock clock = Clock.systemUTC();
     Future<HttpVerticle.ContractSource> contract = HttpVerticle.prepareContract(vertx, parsed);
@@ -77,7 +83,7 @@ public final class Server {
                     new JobTokens(Base64.getDecoder().decode(key)), secrets,
                     new Authenticator(store, sessions, clock), new AuditLog(store.audit(), secrets.derive("audit")),
                     localBaseUrl(config), hostId, clock, startedAt, new Leases(store.cluster(), hostId, clock)))))))
-        .compose(ctx -> deploy(vertx, ctx, contract).map(v -> new Server(vertx, ctx)))
+        .compose(ctx -> deploy(vertx, ctx, contract))
         .onSuccess(server -> LOG.info("SimpleTuner cloud server listening on http://{}:{} (state {}, {} store, "
                 + "providers {})", config.host(), config.port(), config.stateDir(),
             server.ctx.store().dialect().name().toLowerCase(), server.ctx.providers().ids()))
@@ -88,9 +94,10 @@ public final class Server {
         });
   }
 
-  private static Future<Void> deploy(Vertx vertx, ServerContext ctx, Future<HttpVerticle.ContractSource> contract) {
+  private static Future<Server> deploy(Vertx vertx, ServerContext ctx, Future<HttpVerticle.ContractSource> contract) {
     int httpInstances = Math.max(1, Runtime.getRuntime().availableProcessors());
     StepProgress steps = new StepProgress();
+    JobCommands commands = new JobCommands(vertx, ctx, steps);
     return vertx.deployVerticle(new ClusterVerticle(ctx))
         .compose(id -> vertx.deployVerticle(new UploadVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new JobLifecycleVerticle(ctx, steps)))
@@ -98,10 +105,10 @@ public final class Server {
         .compose(id -> vertx.deployVerticle(new DeliveryVerticle(ctx)))
         .compose(id -> {
           var limiters = HttpVerticle.sharedLimiters(ctx.config().ratesPerMinute());
-          return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters, contract, steps),
+          return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters, contract, commands),
               new DeploymentOptions().setInstances(httpInstances));
         })
-        .mapEmpty();
+        .map(id -> new Server(vertx, ctx, commands));
   }
 
   public int port() {
@@ -114,6 +121,11 @@ public final class Server {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** The front door for what changes jobs, as the HTTP routes use it. */
+  public JobCommands commands() {
+    return commands;
   }
 
   /** Stops running local work and records it, then closes everything. */

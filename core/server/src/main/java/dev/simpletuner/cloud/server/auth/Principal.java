@@ -18,6 +18,11 @@ public record Principal(String userId, String username, String role, Set<String>
     return new Principal("local", "local", Role.ADMIN.wireName(), Role.ADMIN.permissions(), null, true, sourceIp);
   }
 
+  /** The server itself, acting on its own (an approval that expires): may do nothing through the API. */
+  public static Principal system() {
+    return new Principal("system", "system", "system", Set.of(), null, false, null);
+  }
+
   public boolean can(String permission) {
     return permissions.contains(permission);
   }

@@ -2,15 +2,14 @@ package dev.simpletuner.cloud.server.http;
 
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.auth.Principal;
-import dev.simpletuner.cloud.server.auth.Role;
-import dev.simpletuner.cloud.server.bus.Addresses;
-import dev.simpletuner.cloud.server.bus.Bus;
+import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.job.ApprovalRules;
+import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.store.ApprovalStore.Request;
 import dev.simpletuner.cloud.server.store.ApprovalStore.Rule;
-import io.vertx.core.Vertx;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -19,12 +18,12 @@ import java.util.UUID;
 
 /** Approval rules and the review of the jobs they hold back. */
 final class ApprovalRoutes {
-  private final Vertx vertx;
   private final ServerContext ctx;
+  private final JobCommands commands;
 
-  ApprovalRoutes(Vertx vertx, ServerContext ctx) {
-    this.vertx = vertx;
+  ApprovalRoutes(ServerContext ctx, JobCommands commands) {
     this.ctx = ctx;
+    this.commands = commands;
   }
 
   void mount(ContractRouter ops) {
@@ -88,20 +87,8 @@ final class ApprovalRoutes {
   }
 
   private void decide(RoutingContext rc, String decision, String notes) {
-    Principal p = AccessGuard.principal(rc);
-    String id = Params.path(rc, "request_id");
-    Responses.reply(rc, ctx.store().approvals().request(id).compose(found -> {
-      Request request = found.orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND, "No approval request " + id
-          + "."));
-      if (request.requestedBy().equals(p.userId()) && !Role.ADMIN.wireName().equals(p.role())) {
-        throw new AppException(ErrorCode.PERMISSION_DENIED, "You cannot review your own job; another lead or an "
-            + "admin has to.");
-      }
-      return Bus.request(vertx, Addresses.APPROVAL_DECIDE, new JsonObject().put("request_id", id)
-              .put("decision", decision).put("reviewer", p.username()).put("notes", notes))
-          .compose(result -> ctx.audit().record(p, "approval." + decision, "job", request.jobId(), "ok",
-              new JsonObject().put("request_id", id).put("notes", notes), null, ctx.now()).map(result));
-    }));
+    Responses.reply(rc, commands.decide(AccessGuard.principal(rc), Params.path(rc, "request_id"), decision, notes)
+        .map(JobAnswer::toJson));
   }
 
   private static JsonObject render(Rule r) {

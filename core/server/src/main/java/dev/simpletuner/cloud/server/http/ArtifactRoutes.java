@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.command.JobAccess;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.artifact.ArtifactFiles;
 import dev.simpletuner.cloud.server.auth.Principal;
@@ -41,7 +42,7 @@ final class ArtifactRoutes {
     Principal principal = AccessGuard.principal(rc);
     String jobId = Params.path(rc, "job_id");
     Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
-      Visibility.require(principal, jobId, found);
+      JobAccess.require(principal, jobId, found);
       return ctx.store().artifacts().list(jobId);
     }).map(list -> {
       JsonArray items = new JsonArray();
@@ -60,7 +61,7 @@ final class ArtifactRoutes {
     String jobId = Params.path(rc, "job_id");
     String artifactId = Params.path(rc, "artifact_id");
     ctx.store().jobs().get(jobId).compose(found -> {
-      Visibility.require(principal, jobId, found);
+      JobAccess.require(principal, jobId, found);
       return ctx.store().artifacts().get(jobId, artifactId);
     }).map(found -> found.orElseThrow(() -> notFound(jobId, artifactId)))
         .onSuccess(a -> send(rc, a))

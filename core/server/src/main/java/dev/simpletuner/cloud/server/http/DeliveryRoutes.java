@@ -1,20 +1,19 @@
 package dev.simpletuner.cloud.server.http;
 
 import dev.simpletuner.cloud.server.ServerContext;
-import dev.simpletuner.cloud.server.auth.Permission;
 import dev.simpletuner.cloud.server.auth.Principal;
-import dev.simpletuner.cloud.server.bus.Addresses;
-import dev.simpletuner.cloud.server.delivery.DeliveryStatus;
+import dev.simpletuner.cloud.server.command.JobAccess;
+import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.job.Job;
-import dev.simpletuner.cloud.server.job.JobStatus;
+import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.plugin.DeliveryHandle;
 import dev.simpletuner.cloud.server.settings.DeliverySettings;
 import dev.simpletuner.cloud.server.storage.ByteRange;
 import dev.simpletuner.cloud.server.store.OutputStore;
+
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -25,13 +24,13 @@ import java.util.ArrayList;
 
 /** Delivery targets' settings (the Publishing tab), a job's received files, and delivery retries. */
 final class DeliveryRoutes {
-  private final Vertx vertx;
   private final ServerContext ctx;
+  private final JobCommands commands;
   private final DeliverySettings settings;
 
-  DeliveryRoutes(Vertx vertx, ServerContext ctx) {
-    this.vertx = vertx;
+  DeliveryRoutes(ServerContext ctx, JobCommands commands) {
     this.ctx = ctx;
+    this.commands = commands;
     this.settings = new DeliverySettings(ctx);
   }
 
@@ -76,7 +75,7 @@ final class DeliveryRoutes {
     Principal principal = AccessGuard.principal(rc);
     String jobId = Params.path(rc, "job_id");
     Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
-      Visibility.require(principal, jobId, found);
+      JobAccess.require(principal, jobId, found);
       return ctx.store().outputs().list(jobId);
     }).map(list -> {
       JsonArray files = new JsonArray();
@@ -99,7 +98,7 @@ final class DeliveryRoutes {
     String jobId = Params.path(rc, "job_id");
     String path = Params.query(rc, "path");
     ctx.store().jobs().get(jobId).compose(found -> {
-      Visibility.require(principal, jobId, found);
+      JobAccess.require(principal, jobId, found);
       return ctx.store().outputs().list(jobId);
     }).map(list -> {
       // Only keys the store knows for this job: the path is never joined onto the disk unchecked.
@@ -135,32 +134,7 @@ final class DeliveryRoutes {
   }
 
   private void retry(RoutingContext rc) {
-    Principal principal = AccessGuard.principal(rc);
-    String jobId = Params.path(rc, "job_id");
-    String target = Params.path(rc, "target");
-    Responses.reply(rc, 202, ctx.store().jobs().get(jobId).map(found -> {
-      Job job = Visibility.require(principal, jobId, found);
-      if (!principal.can(Permission.JOB_CANCEL_OWN, Permission.JOB_CANCEL_ALL, job.ownerId())) {
-        throw new AppException(ErrorCode.PERMISSION_DENIED, "Permission denied: this needs job.cancel.all"
-            + (principal.userId().equals(job.ownerId()) ? " or job.cancel.own" : "") + ".");
-      }
-      if (job.status() != JobStatus.COMPLETED) {
-        throw new AppException(ErrorCode.INVALID_JOB_STATE, "Only completed jobs are delivered; job " + jobId + " is "
-            + job.status().wireName() + ".");
-      }
-      JsonObject entry = job.delivery().stream().map(JsonObject.class::cast)
-          .filter(e -> target.equals(e.getString("target"))).findFirst()
-          .orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND, "Job " + jobId + " is not delivered to '" + target
-              + "'.", new JsonObject().put("field", "target")));
-      if (!"server".equals(entry.getString("mode"))) {
-        throw new AppException(ErrorCode.INVALID_JOB_STATE, "The trainer publishes to " + target + " itself; this "
-            + "server cannot deliver it again.");
-      }
-      if (DeliveryStatus.DELIVERING.equals(entry.getString("status"))) {
-        throw new AppException(ErrorCode.INVALID_JOB_STATE, "The delivery to " + target + " is running.");
-      }
-      vertx.eventBus().send(Addresses.DELIVERY_START, new JsonObject().put("job_id", jobId).put("target", target));
-      return new JsonObject().put("success", true).put("job_id", jobId).put("target", target);
-    }));
+    Responses.reply(rc, 202, commands.retryDelivery(AccessGuard.principal(rc), Params.path(rc, "job_id"),
+        Params.path(rc, "target")).map(JobAnswer::toJson));
   }
 }

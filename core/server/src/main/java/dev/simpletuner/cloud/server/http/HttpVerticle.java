@@ -1,8 +1,10 @@
 package dev.simpletuner.cloud.server.http;
 
 import dev.simpletuner.cloud.server.ServerContext;
-import dev.simpletuner.cloud.server.job.StepProgress;
+import dev.simpletuner.cloud.server.auth.RateLimiter;
+import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.storage.StorageHandler;
+
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -18,7 +20,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.openapi.contract.OpenAPIContract;
-import dev.simpletuner.cloud.server.auth.RateLimiter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,7 +35,7 @@ public final class HttpVerticle extends VerticleBase {
   private final ServerContext ctx;
   private final Map<String, RateLimiter> limiters;
   private final Future<ContractSource> contract;
-  private final StepProgress steps;
+  private final JobCommands commands;
   private HttpServer server;
 
   /**
@@ -82,9 +83,9 @@ public final class HttpVerticle extends VerticleBase {
 
   /** @param limiters shared by all HTTP verticles of the process (see {@link #sharedLimiters(Map)}) */
   public HttpVerticle(ServerContext ctx, Map<String, RateLimiter> limiters, Future<ContractSource> contract,
-                      StepProgress steps) {
+                      JobCommands commands) {
     this.ctx = ctx;
-    this.steps = steps;
+    this.commands = commands;
     this.limiters = limiters;
     this.contract = contract;
   }
@@ -116,13 +117,13 @@ public final class HttpVerticle extends VerticleBase {
 
   private Router router(Map<String, OperationValidator> validators, JsonObject published, Buffer yaml) {
     ContractRouter operations = new ContractRouter();
-    new JobRoutes(vertx, ctx).mount(operations);
+    new JobRoutes(vertx, ctx, commands).mount(operations);
     new ConfigRoutes(ctx).mount(operations);
     new ProviderRoutes(vertx, ctx).mount(operations);
-    new DeliveryRoutes(vertx, ctx).mount(operations);
+    new DeliveryRoutes(ctx, commands).mount(operations);
     new ArtifactRoutes(ctx).mount(operations);
     new MetricsRoutes(ctx).mount(operations);
-    new WebhookRoutes(vertx, ctx, steps).mount(operations);
+    new WebhookRoutes(vertx, ctx, commands).mount(operations);
     new DocsRoutes(published, yaml).mount(operations);
     AccessGuard guard = new AccessGuard(new ContractRoutes(published), ctx, limiters);
     new AuthRoutes(vertx, ctx, guard).mount(operations);
@@ -130,7 +131,7 @@ public final class HttpVerticle extends VerticleBase {
     new UserRoutes(vertx, ctx).mount(operations);
     new AuditRoutes(ctx).mount(operations);
     new ClusterRoutes(ctx).mount(operations);
-    new ApprovalRoutes(vertx, ctx).mount(operations);
+    new ApprovalRoutes(ctx, commands).mount(operations);
     FailureHandler failures = new FailureHandler();
     Router root = Router.router(vertx);
     root.route().handler(HttpVerticle::securityHeaders);

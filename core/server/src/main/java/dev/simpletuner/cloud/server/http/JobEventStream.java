@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.command.JobAccess;
 import dev.simpletuner.cloud.server.auth.Principal;
 
 import dev.simpletuner.cloud.server.bus.Addresses;
@@ -35,7 +36,7 @@ final class JobEventStream {
         }
         if (body.containsKey("owner_id")) {
           owners.put(jobId, body.getString("owner_id"));
-          if (!Visibility.canSee(principal, body)) {
+          if (!JobAccess.canSee(principal, body)) {
             return;
           }
         } else if (!principal.can(dev.simpletuner.cloud.server.auth.Permission.JOB_VIEW_ALL)

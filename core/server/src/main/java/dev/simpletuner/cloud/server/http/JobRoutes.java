@@ -1,21 +1,16 @@
 package dev.simpletuner.cloud.server.http;
 
-import dev.simpletuner.cloud.server.auth.Principal;
-
 import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.auth.Principal;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.bus.Bus;
-import dev.simpletuner.cloud.server.auth.Permission;
-import dev.simpletuner.cloud.server.job.CostEstimator;
+import dev.simpletuner.cloud.server.command.JobAccess;
+import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.job.JobType;
 import dev.simpletuner.cloud.server.job.JobView;
-import dev.simpletuner.cloud.server.job.SubmitRequest;
-import dev.simpletuner.cloud.server.error.AppException;
-import dev.simpletuner.cloud.server.error.ErrorCode;
-import dev.simpletuner.cloud.server.plugin.ProviderHandle;
-import dev.simpletuner.cloud.server.settings.ProviderSettings;
 import dev.simpletuner.cloud.server.store.EventStore.Event;
 import dev.simpletuner.cloud.server.store.JobQuery;
 import dev.simpletuner.cloud.server.store.LogStore.Line;
@@ -29,18 +24,26 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The jobs API (SPEC.md 3.1): submit, list, get, cancel, delete, sync, logs and timeline. */
+/**
+ * The jobs API (SPEC.md 3.1): reads (list, get, logs, timeline, metrics, streams) here; submit,
+ * upload summary, cancel and delete through {@link JobCommands}.
+ */
 final class JobRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(JobRoutes.class);
   private static final int DEFAULT_LOG_LINES = 5000;
 
+  /** SPEC.md 3.1: {@code ?provider=} may be left out. */
+  private static final String DEFAULT_PROVIDER = "replicate";
+
   private final Vertx vertx;
   private final ServerContext ctx;
+  private final JobCommands commands;
   private final RenderedJobs rendered = new RenderedJobs();
 
-  JobRoutes(Vertx vertx, ServerContext ctx) {
+  JobRoutes(Vertx vertx, ServerContext ctx, JobCommands commands) {
     this.vertx = vertx;
     this.ctx = ctx;
+    this.commands = commands;
   }
 
   void mount(ContractRouter ops) {
@@ -49,17 +52,17 @@ final class JobRoutes {
     ops.on("uploadSummary", this::uploadSummary);
     ops.on("syncJobs", this::sync);
     ops.on("getJob", this::get);
-    ops.on("deleteJob", rc -> command(rc, Addresses.JOB_DELETE, Permission.JOB_DELETE_OWN, Permission.JOB_DELETE_ALL,
-        "job.deleted"));
-    ops.on("cancelJob", rc -> command(rc, Addresses.JOB_CANCEL, Permission.JOB_CANCEL_OWN, Permission.JOB_CANCEL_ALL,
-        "job.cancelled"));
+    ops.on("deleteJob", rc -> Responses.reply(rc, commands.delete(AccessGuard.principal(rc),
+        Params.path(rc, "job_id")).map(JobAnswer::toJson)));
+    ops.on("cancelJob", rc -> Responses.reply(rc, commands.cancel(AccessGuard.principal(rc),
+        Params.path(rc, "job_id")).map(JobAnswer::toJson)));
     ops.on("getJobLogs", this::logs);
     ops.on("getJobEvents", this::events);
     ops.on("getJobMetrics", rc -> {
       Principal principal = AccessGuard.principal(rc);
       String jobId = Params.path(rc, "job_id");
       Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
-        Visibility.require(principal, jobId, found);
+        JobAccess.require(principal, jobId, found);
         return ctx.store().metrics().series(jobId).map(points -> new JsonObject().put("job_id", jobId)
             .put("points", points));
       }));
@@ -69,51 +72,26 @@ final class JobRoutes {
   }
 
   private void submit(RoutingContext rc) {
-    Principal principal = AccessGuard.principal(rc);
-    String provider = Params.query(rc, "provider");
-    JsonObject message = new JsonObject()
-        .put("owner_id", principal.userId())
-        .put("role", principal.role())
-        .put("provider", provider == null ? "replicate" : provider)
-        .put("body", Params.body(rc));
-    Responses.reply(rc, Bus.request(vertx, Addresses.JOB_SUBMIT, message).compose(reply -> reply.getBoolean(
-        "idempotent_hit", false) ? Future.succeededFuture(reply)
-        : ctx.audit().record(principal, "job.submitted", "job", reply.getString("job_id"), "ok", new JsonObject()
-            .put("provider", message.getString("provider")).put("status", reply.getString("status")), null, ctx.now())
-            .map(reply)));
+    Responses.reply(rc, commands.submit(AccessGuard.principal(rc), provider(rc), Params.body(rc))
+        .map(JobAnswer::toJson));
   }
 
   private void uploadSummary(RoutingContext rc) {
-    AccessGuard.principal(rc);
-    String providerId = Params.query(rc, "provider") == null ? "replicate" : Params.query(rc, "provider");
-    JsonObject body = Params.body(rc);
-    ProviderHandle provider = new ProviderSettings(ctx).handle(providerId);
-    String name = body.getString("config_name_to_load");
-    Future<JsonObject> named = name == null ? Future.succeededFuture(new JsonObject())
-        : ctx.store().configs().get(name).map(found -> found.orElseThrow(() -> new AppException(
-            ErrorCode.CONFIG_NOT_FOUND, "No saved config named '" + name + "'.",
-            new JsonObject().put("field", "config_name_to_load"))).toJson());
-    String hardware = body.getString("hardware_profile");
-    Responses.reply(rc, named.compose(saved -> {
-      JsonArray datasets = body.getJsonArray("dataloader_config",
-          saved.getJsonArray("dataloader_config", new JsonArray()));
-      JsonObject config = saved.getJsonObject("config", new JsonObject()).copy()
-          .mergeIn(body.getJsonObject("config", new JsonObject()));
-      SubmitRequest.checkDatasets(datasets);
-      Future<JsonObject> estimate = provider.runsLocally() ? Future.succeededFuture(null)
-          : CostEstimator.estimate(ctx, provider, hardware, config);
-      return Bus.request(vertx, Addresses.UPLOAD_SUMMARY, new JsonObject().put("dataloader_config", datasets)
-              .put("upload_limit_bytes", provider.provider().maxUploadBytes()).put("local", provider.runsLocally())
-              .put("served", provider.provider().readsDatasetsOverS3()))
-          .compose(summary -> estimate.map(e -> summary.put("estimate", e)));
-    }).map(summary -> summary.put("provider", provider.id())));
+    Responses.reply(rc, commands.preview(AccessGuard.principal(rc), provider(rc), Params.body(rc))
+        .map(JobAnswer::toJson));
+  }
+
+  /** The submission's provider; the contract's documented default when the query names none. */
+  private static String provider(RoutingContext rc) {
+    String provider = Params.query(rc, "provider");
+    return provider == null ? DEFAULT_PROVIDER : provider;
   }
 
   private void list(RoutingContext rc) {
     Principal principal = AccessGuard.principal(rc);
     int limit = Params.queryInt(rc, "limit", 50);
     int offset = Params.queryInt(rc, "offset", 0);
-    JobQuery query = new JobQuery(Visibility.ownerFilter(principal), JobStatus.parse(Params.query(rc, "status")),
+    JobQuery query = new JobQuery(JobAccess.ownerFilter(principal), JobStatus.parse(Params.query(rc, "status")),
         Params.query(rc, "provider"), JobType.parse(Params.query(rc, "job_type")), limit, offset);
     Future<JsonObject> synced = Params.queryBool(rc, "sync_active")
         ? Bus.request(vertx, Addresses.POLL_SYNC, new JsonObject()).recover(e -> {
@@ -152,27 +130,11 @@ final class JobRoutes {
     Principal principal = AccessGuard.principal(rc);
     String jobId = Params.path(rc, "job_id");
     ctx.store().jobs().get(jobId).compose(found -> {
-      Job job = Visibility.require(principal, jobId, found);
+      Job job = JobAccess.require(principal, jobId, found);
       Future<Long> position = JobView.waitsForSlot(job) ? ctx.store().jobs().queuePosition(job)
           : Future.succeededFuture(null);
       return position.map(pos -> rendered.body(job, pos, ctx.now()));
     }).onSuccess(body -> Responses.json(rc, 200, body)).onFailure(rc::fail);
-  }
-
-  /** Cancel and delete: ownership and permission here, the lifecycle does the rest. */
-  private void command(RoutingContext rc, String address, String own, String all, String event) {
-    Principal principal = AccessGuard.principal(rc);
-    String jobId = Params.path(rc, "job_id");
-    Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
-      Job job = Visibility.require(principal, jobId, found);
-      if (!principal.can(own, all, job.ownerId())) {
-        throw new AppException(ErrorCode.PERMISSION_DENIED, "Permission denied: this needs " + all
-            + (principal.userId().equals(job.ownerId()) ? " or " + own : "") + ".");
-      }
-      return Bus.request(vertx, address, new JsonObject().put("job_id", jobId).put("actor", principal.username()))
-          .compose(reply -> ctx.audit().record(principal, event, "job", jobId, "ok", null, null, ctx.now())
-              .map(reply));
-    }));
   }
 
   private void sync(RoutingContext rc) {
@@ -186,7 +148,7 @@ final class JobRoutes {
     int tail = Params.queryInt(rc, "tail", DEFAULT_LOG_LINES);
     String since = Params.query(rc, "since");
     Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
-      Visibility.require(principal, jobId, found);
+      JobAccess.require(principal, jobId, found);
       Future<List<Line>> lines = since != null
           ? ctx.store().logs().after(jobId, Long.parseLong(since), tail)
           : ctx.store().logs().tail(jobId, tail);
@@ -208,7 +170,7 @@ final class JobRoutes {
     long after = Params.queryInt(rc, "after", 0);
     int limit = Params.queryInt(rc, "limit", 500);
     Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
-      Visibility.require(principal, jobId, found);
+      JobAccess.require(principal, jobId, found);
       return ctx.store().events().list(jobId, after, limit).map(events -> {
         JsonArray out = new JsonArray();
         events.stream().map(Event::toJson).forEach(out::add);

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.command.JobAccess;
 import dev.simpletuner.cloud.server.auth.Principal;
 
 import dev.simpletuner.cloud.server.ServerContext;
@@ -36,7 +37,7 @@ final class LogStream {
     Long resumeAfter = lastEventId(rc);
     ctx.store().jobs().get(jobId).onFailure(rc::fail).onSuccess(found -> {
       try {
-        Visibility.require(principal, jobId, found);
+        JobAccess.require(principal, jobId, found);
       } catch (RuntimeException e) {
         rc.fail(e);
         return;

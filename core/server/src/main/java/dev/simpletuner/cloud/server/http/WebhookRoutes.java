@@ -2,17 +2,12 @@ package dev.simpletuner.cloud.server.http;
 
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.artifact.ArtifactFiles;
-import dev.simpletuner.cloud.server.bus.Addresses;
-import dev.simpletuner.cloud.server.bus.Bus;
+import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
-import dev.simpletuner.cloud.server.job.JobStatus;
-import dev.simpletuner.cloud.server.job.ProviderReports;
-import dev.simpletuner.cloud.server.job.StepProgress;
-import dev.simpletuner.cloud.server.job.TrainerEvent;
+import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.job.TrainerEventReader;
-import dev.simpletuner.cloud.server.plugin.ProviderHandle;
-import dev.simpletuner.cloud.server.settings.ProviderSettings;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -32,12 +27,12 @@ import java.util.Map;
 final class WebhookRoutes {
   private final Vertx vertx;
   private final ServerContext ctx;
-  private final StepProgress steps;
+  private final JobCommands commands;
 
-  WebhookRoutes(Vertx vertx, ServerContext ctx, StepProgress steps) {
+  WebhookRoutes(Vertx vertx, ServerContext ctx, JobCommands commands) {
     this.vertx = vertx;
     this.ctx = ctx;
-    this.steps = steps;
+    this.commands = commands;
   }
 
   void mount(ContractRouter ops) {
@@ -45,31 +40,12 @@ final class WebhookRoutes {
     ops.on("providerWebhook", this::platform);
   }
 
-  /** A provider platform's status webhook: verified by the plugin, matched to a job by its external id. */
+  /** A provider platform's status webhook (see {@link JobCommands#providerReport}). */
   private void platform(RoutingContext rc) {
-    ProviderHandle handle = new ProviderSettings(ctx).handle(Params.path(rc, "provider"));
     Map<String, String> headers = new HashMap<>();
     rc.request().headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
-    String raw = rc.body().asString();
-    Responses.reply(rc, handle.provider().parseWebhook(headers, raw)
-        .recover(e -> Future.failedFuture(e instanceof SecurityException
-            ? new AppException(ErrorCode.INVALID_TOKEN, e.getMessage())
-            : e instanceof UnsupportedOperationException
-                ? new AppException(ErrorCode.NOT_FOUND, "Provider " + handle.id() + " sends no webhooks.")
-                : new AppException(ErrorCode.PROVIDER_ERROR, "Could not verify the webhook: " + e.getMessage())))
-        .compose(status -> ctx.store().jobs().byExternalId(handle.id(), status.externalId()).compose(job -> {
-          if (job.isEmpty()) {
-            return Future.succeededFuture(new JsonObject().put("status", "ignored")
-                .put("reason", "not a job of this server"));
-          }
-          if (status.log() != null) {
-            vertx.eventBus().send(Addresses.JOB_LOG_TEXT, new JsonObject().put("job_id", job.get().jobId())
-                .put("log", status.log()).put("ended", JobStatus.fromProvider(status.status()).isTerminal()));
-          }
-          return Bus.request(vertx, Addresses.JOB_PROVIDER_STATUS, new JsonObject().put("job_id", job.get().jobId())
-                  .put("status", ProviderReports.toJson(status)))
-              .map(r -> new JsonObject().put("status", "received").put("job_id", job.get().jobId()));
-        })));
+    Responses.reply(rc, commands.providerReport(Params.path(rc, "provider"), headers, rc.body().asString())
+        .map(JobAnswer::toJson));
   }
 
   /**
@@ -79,7 +55,7 @@ final class WebhookRoutes {
    */
   private void trainer(RoutingContext rc) {
     String jobId = Params.path(rc, "job_id");
-    if (!ctx.tokens().verifyCallback(jobId, presentedToken(rc))) {
+    if (!commands.trainerMayReport(jobId, presentedToken(rc))) {
       rc.fail(new AppException(ErrorCode.INVALID_TOKEN, "Missing or wrong job token. Send the auth_token from the "
           + "job's webhook_config in the X-API-Key header."));
       return;
@@ -89,12 +65,8 @@ final class WebhookRoutes {
     SpillingBody.receive(vertx, rc.request(), ctx.config().callbacks().maxBodyBytes(), spill)
         .compose(body -> parse(body, incoming).eventually(() -> body.file() == null ? Future.succeededFuture()
             : vertx.fileSystem().delete(spill.toString()).recover(e -> Future.succeededFuture())))
-        .compose(event -> event.media().isEmpty() && steps.offer(jobId, TrainerEvent.parse(event.event()))
-            ? Future.succeededFuture(new JsonObject().put("status", "received").put("job_id", jobId))
-            : Bus.request(vertx, Addresses.JOB_CALLBACK, new JsonObject().put("job_id", jobId)
-                .put("event", event.event()).put("media", event.media()))
-            .onFailure(e -> event.media().forEach(m -> vertx.fileSystem().delete(((JsonObject) m).getString("file")))))
-        .onSuccess(reply -> Responses.json(rc, 200, reply))
+        .compose(event -> commands.trainerReport(jobId, event.event(), event.media()))
+        .onSuccess(reply -> Responses.json(rc, 200, reply.toJson()))
         .onFailure(e -> {
           if (e instanceof AppException app && app.code() == ErrorCode.PAYLOAD_TOO_LARGE) {
             rc.response().putHeader("Connection", "close"); // the rest of the body is not read

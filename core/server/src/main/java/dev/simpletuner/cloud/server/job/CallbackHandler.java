@@ -52,23 +52,26 @@ final class CallbackHandler {
    * A trainer's event that is not plain step progress (the HTTP verticle holds that in
    * {@link StepProgress}): applied on the job's queue, after the progress held for the job.
    *
-   * @param media files the ingest decoded from the event's images (deleted here unless kept)
+   * <p>The report's media are the files the ingest decoded from the event's images (deleted here
+   * unless kept).
    */
-  Future<JsonObject> receive(String jobId, JsonObject payload, JsonArray media) {
-    TrainerEvent event = TrainerEvent.parse(payload);
-    return queue.run(jobId, () -> progress.flush(jobId).compose(v -> handle(jobId, event, media, "callback")));
+  Future<JobAnswer.Received> receive(JobCommand.TrainerReport report) {
+    String jobId = report.jobId();
+    TrainerEvent event = TrainerEvent.parse(report.event());
+    return queue.run(jobId, () -> progress.flush(jobId).compose(v -> handle(jobId, event, report.media(),
+        "callback")));
   }
 
   /**
    * @param source {@code callback}, or {@code log} for events read from the trainer's console
    *               (whose progress must not outrank the console's own bars, see LogIngest)
    */
-  private Future<JsonObject> handle(String jobId, TrainerEvent event, JsonArray media, String source) {
+  private Future<JobAnswer.Received> handle(String jobId, TrainerEvent event, JsonArray media, String source) {
     return ctx.store().jobs().get(jobId).compose(found -> {
       Job job = found.orElseThrow(() -> new AppException(ErrorCode.JOB_NOT_FOUND, "No job " + jobId + "."));
       if (job.status().isTerminal()) {
-        return images.discard(media).map(v -> new JsonObject().put("status", "ignored").put("job_id", jobId)
-            .put("reason", "the job is already " + job.status().wireName()));
+        return images.discard(media).map(v -> new JobAnswer.Received(jobId, "ignored",
+            "the job is already " + job.status().wireName()));
       }
       Future<Job> current = Future.succeededFuture(job);
       if (event.running() && NOT_YET_RUNNING.contains(job.status()) && job.dispatchedAt() != null) {
@@ -80,12 +83,8 @@ final class CallbackHandler {
           progress.running(jobId);
         }
         return apply(latest, event, media, source);
-      }).map(v -> received(jobId));
+      }).map(v -> JobAnswer.Received.of(jobId));
     });
-  }
-
-  private static JsonObject received(String jobId) {
-    return new JsonObject().put("status", "received").put("job_id", jobId);
   }
 
   /**

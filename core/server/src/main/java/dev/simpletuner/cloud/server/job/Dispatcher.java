@@ -6,6 +6,8 @@ import dev.simpletuner.cloud.server.store.JobUpdate;
 import dev.simpletuner.cloud.spi.ProviderStatus;
 import dev.simpletuner.cloud.spi.SubmittedJob;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -20,12 +22,26 @@ import org.slf4j.LoggerFactory;
 final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private static final int BATCH = 50;
+  /** Tries at cancelling a stray copy of a job: 2 s apart, doubling, about a minute in all. */
+  static final Retry COPY_CANCEL = new Retry(6, 2_000);
+  private final Vertx vertx;
+  private final Retry copyCancel;
   private final ServerContext ctx;
   private final JobEvents events;
   private final PerJobQueue queue;
   private final TrainerSpecs specs;
 
-  Dispatcher(ServerContext ctx, JobEvents events, PerJobQueue queue) {
+  /** How often, and how far apart at first (then doubling), a failed call is tried. */
+  record Retry(int attempts, long firstDelayMs) {
+  }
+
+  Dispatcher(Vertx vertx, ServerContext ctx, JobEvents events, PerJobQueue queue) {
+    this(vertx, ctx, events, queue, COPY_CANCEL);
+  }
+
+  Dispatcher(Vertx vertx, ServerContext ctx, JobEvents events, PerJobQueue queue, Retry copyCancel) {
+    this.vertx = vertx;
+    this.copyCancel = copyCancel;
     this.ctx = ctx;
     this.events = events;
     this.queue = queue;
@@ -126,8 +142,35 @@ final class Dispatcher {
       }
       LOG.warn("Job {} was settled by another instance while this one handed it to {}; cancelling the copy {}",
           job.jobId(), job.provider(), accepted.externalId());
-      return ctx.providers().get(job.provider()).map(h -> h.guarded(() -> h.provider().cancel(accepted.externalId())))
-          .orElse(Future.succeededFuture()).recover(e -> Future.succeededFuture());
+      return cancelCopy(job, accepted.externalId(), 1);
     });
+  }
+
+  /**
+   * Cancels a second run of a job at its provider, which would otherwise be billed: tried again
+   * while it fails, and recorded on the job's timeline either way (the last failure with what to
+   * do by hand).
+   */
+  private Future<Void> cancelCopy(Job job, String copy, int attempt) {
+    Future<Void> cancelled = ctx.providers().get(job.provider())
+        .map(h -> h.guarded(() -> h.provider().cancel(copy)))
+        .orElse(Future.failedFuture("provider " + job.provider() + " is not loaded"));
+    return cancelled.compose(
+        v -> events.timeline(job.jobId(), "note", new JsonObject().put("message", "A second run of this job at "
+            + job.provider() + " (" + copy + ") was started during a hand-over between server instances; it was "
+            + "cancelled.").put("external_id", copy)),
+        e -> {
+          String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+          if (attempt < copyCancel.attempts()) {
+            LOG.warn("Cancelling the copy {} of job {} failed (attempt {}), trying again: {}", copy, job.jobId(),
+                attempt, reason);
+            return vertx.timer(copyCancel.firstDelayMs() << (attempt - 1))
+                .compose(t -> cancelCopy(job, copy, attempt + 1));
+          }
+          LOG.error("Could not cancel the copy {} of job {} at {}: {}", copy, job.jobId(), job.provider(), reason);
+          return events.timeline(job.jobId(), "error", new JsonObject().put("message", "A second run of this job at "
+              + job.provider() + " (" + copy + ") could not be cancelled and may be billed: " + reason + ". Cancel it "
+              + "at the provider.").put("external_id", copy).put("error", reason));
+        });
   }
 }

@@ -2,6 +2,7 @@ package dev.simpletuner.cloud.server.job;
 
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.artifact.ArtifactFiles;
+import dev.simpletuner.cloud.server.auth.Principal;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.bus.Bus;
 import dev.simpletuner.cloud.server.error.AppException;
@@ -58,7 +59,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     events = new JobEvents(vertx, ctx);
-    dispatcher = new Dispatcher(ctx, events, queue);
+    dispatcher = new Dispatcher(vertx, ctx, events, queue);
     submits = new SubmitHandler(vertx, ctx, events, dispatcher);
     reports = new ProviderReports(ctx, events);
     logs = new LogIngest(vertx, ctx, events);
@@ -72,14 +73,15 @@ public final class JobLifecycleVerticle extends VerticleBase {
         m -> dispatcher.dispatch(m.body().getString("provider")));
     vertx.eventBus().<JsonObject>consumer(Addresses.UPLOAD_PROGRESS, m -> uploadProgress(m.body()));
     return Future.all(List.of(
-            Bus.serve(vertx, Addresses.JOB_SUBMIT, submits::submit),
-            Bus.serve(vertx, Addresses.JOB_CANCEL, this::cancel),
-            Bus.serve(vertx, Addresses.JOB_DELETE, this::delete),
-            Bus.serve(vertx, Addresses.JOB_CALLBACK, this::callback),
-            Bus.serve(vertx, Addresses.JOB_PROVIDER_STATUS, this::providerStatus),
-            Bus.serve(vertx, Addresses.UPLOAD_DONE, this::uploadDone),
-            Bus.serve(vertx, Addresses.UPLOAD_FAILED, this::uploadFailed),
-            Bus.serve(vertx, Addresses.APPROVAL_DECIDE, this::decide)))
+            Bus.answer(vertx, Addresses.JOB_SUBMIT, JobCommand.Submit.class, submits::submit),
+            Bus.answer(vertx, Addresses.JOB_PREVIEW, JobCommand.Preview.class, submits::preview),
+            Bus.answer(vertx, Addresses.JOB_CANCEL, JobCommand.Cancel.class, this::cancel),
+            Bus.answer(vertx, Addresses.JOB_DELETE, JobCommand.Delete.class, this::delete),
+            Bus.answer(vertx, Addresses.JOB_CALLBACK, JobCommand.TrainerReport.class, callbacks::receive),
+            Bus.answer(vertx, Addresses.JOB_PROVIDER_STATUS, JobCommand.ProviderReport.class, this::providerStatus),
+            Bus.answer(vertx, Addresses.UPLOAD_DONE, JobCommand.UploadDone.class, this::uploadDone),
+            Bus.answer(vertx, Addresses.UPLOAD_FAILED, JobCommand.UploadFailed.class, this::uploadFailed),
+            Bus.answer(vertx, Addresses.APPROVAL_DECIDE, JobCommand.Decide.class, this::decide)))
         .compose(v -> clearIncoming())
         .compose(v -> recover())
         .onSuccess(v -> {
@@ -94,8 +96,8 @@ public final class JobLifecycleVerticle extends VerticleBase {
         });
   }
 
-  private Future<JsonObject> cancel(JsonObject message) {
-    String jobId = message.getString("job_id");
+  private Future<JobAnswer.Changed> cancel(JobCommand.Cancel command) {
+    String jobId = command.jobId();
     return queue.run(jobId, () -> ctx.store().jobs().get(jobId).compose(found -> {
       Job job = found.orElseThrow(() -> notFound(jobId));
       if (!job.status().isActive()) {
@@ -105,12 +107,11 @@ public final class JobLifecycleVerticle extends VerticleBase {
       Future<Void> stopped = job.externalId() == null ? Future.succeededFuture() : stopAtProvider(job);
       return stopped
           .compose(v -> events.transition(jobId, JobStatus.CANCELLED, JobUpdate.create().completedAt(ctx.now()),
-              message.getString("reason", "Cancelled by " + message.getString("actor", "user"))))
+              "Cancelled by " + command.caller().username()))
           .map(moved -> {
             forget(jobId);
             dispatcher.dispatch(job.provider());
-            return new JsonObject().put("success", true).put("job_id", jobId)
-                .put("status", moved.map(j -> j.status().wireName()).orElse(JobStatus.CANCELLED.wireName()));
+            return new JobAnswer.Changed(jobId, moved.map(Job::status).orElse(JobStatus.CANCELLED));
           });
     }));
   }
@@ -123,14 +124,14 @@ public final class JobLifecycleVerticle extends VerticleBase {
         new JsonObject().put("job_id", job.jobId()))));
   }
 
-  private Future<JsonObject> delete(JsonObject message) {
-    String jobId = message.getString("job_id");
+  private Future<JobAnswer.Deleted> delete(JobCommand.Delete command) {
+    String jobId = command.jobId();
     return queue.run(jobId, () -> ctx.store().jobs().delete(jobId, JobStatus.TERMINAL).compose(deleted -> {
       if (deleted) {
         forget(jobId);
         vertx.eventBus().publish(Addresses.JOB_DELETED, new JsonObject().put("job_id", jobId));
         return removeArtifacts(jobId).compose(v -> removeScratch(jobId))
-            .map(v -> new JsonObject().put("success", true).put("job_id", jobId));
+            .map(v -> new JobAnswer.Deleted(jobId));
       }
       return ctx.store().jobs().get(jobId).compose(found -> {
         Job job = found.orElseThrow(() -> notFound(jobId));
@@ -166,15 +167,9 @@ public final class JobLifecycleVerticle extends VerticleBase {
     });
   }
 
-  private Future<JsonObject> callback(JsonObject message) {
-    String jobId = message.getString("job_id");
-    return callbacks.receive(jobId, message.getJsonObject("event", new JsonObject()),
-        message.getJsonArray("media", new JsonArray()));
-  }
-
-  private Future<JsonObject> providerStatus(JsonObject message) {
-    String jobId = message.getString("job_id");
-    ProviderJobStatus report = ProviderReports.fromJson(message.getJsonObject("status"));
+  private Future<Boolean> providerStatus(JobCommand.ProviderReport command) {
+    String jobId = command.jobId();
+    ProviderJobStatus report = command.status();
     return queue.run(jobId, () -> ctx.store().jobs().get(jobId)
         .compose(found -> found.isEmpty() ? Future.succeededFuture(false) : reports.apply(found.get(), report)
             .onSuccess(ended -> {
@@ -182,8 +177,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
                 forget(jobId);
                 dispatcher.dispatch(found.get().provider());
               }
-            }))
-        .map(ended -> new JsonObject().put("job_id", jobId).put("ended", ended)));
+            })));
   }
 
   private void uploadProgress(JsonObject message) {
@@ -203,41 +197,43 @@ public final class JobLifecycleVerticle extends VerticleBase {
     })).onFailure(e -> LOG.debug("Upload progress of {} not recorded: {}", jobId, e.getMessage()));
   }
 
-  private Future<JsonObject> uploadDone(JsonObject message) {
-    String jobId = message.getString("job_id");
+  /** @return whether the job moved on to the queue */
+  private Future<Boolean> uploadDone(JobCommand.UploadDone command) {
+    String jobId = command.jobId();
     return queue.run(jobId, () -> ctx.store().jobs().get(jobId).compose(found -> {
       if (found.isEmpty() || found.get().status() != JobStatus.UPLOADING) {
-        return Future.succeededFuture(new JsonObject().put("job_id", jobId).put("accepted", false));
+        return Future.succeededFuture(false);
       }
       Job job = found.get();
-      JsonObject metadata = job.metadata().copy().put("data_archive_url", message.getString("url"))
-          .put("archive_bytes", message.getLong("archive_bytes"));
+      JsonObject metadata = job.metadata().copy().put("data_archive_url", command.url())
+          .put("archive_bytes", command.archiveBytes());
       return events.transition(jobId, JobStatus.QUEUED, JobUpdate.create().metadata(metadata)
               .progress(new JsonObject().put("stage", "Dataset uploaded").put("percent", 0.0).put("source", "upload")
                   .put("updated_at", ctx.now())), "Dataset uploaded")
           .map(moved -> {
             dispatcher.dispatch(job.provider());
-            return new JsonObject().put("job_id", jobId).put("accepted", moved.isPresent());
+            return moved.isPresent();
           });
     }));
   }
 
-  private Future<JsonObject> uploadFailed(JsonObject message) {
-    String jobId = message.getString("job_id");
-    String error = "Dataset upload failed: " + message.getString("error");
+  /** @return whether the job failed now (false: it had ended, or is gone) */
+  private Future<Boolean> uploadFailed(JobCommand.UploadFailed command) {
+    String jobId = command.jobId();
+    String error = "Dataset upload failed: " + command.error();
     return queue.run(jobId, () -> events.transition(jobId, JobStatus.FAILED, JobUpdate.create().errorMessage(error)
-        .completedAt(ctx.now()), error).map(moved -> new JsonObject().put("job_id", jobId)));
+        .completedAt(ctx.now()), error).map(moved -> moved.isPresent()));
   }
 
   /**
    * Applies a decision on an approval request: approved jobs continue where they would have gone
    * (upload or queue), rejected and expired ones are cancelled. The decision is recorded once.
    */
-  private Future<JsonObject> decide(JsonObject message) {
-    String requestId = message.getString("request_id");
-    String decision = message.getString("decision");
-    String reviewer = message.getString("reviewer");
-    String notes = message.getString("notes");
+  private Future<JobAnswer.Decided> decide(JobCommand.Decide command) {
+    String requestId = command.requestId();
+    String decision = command.decision();
+    String reviewer = command.caller().username();
+    String notes = command.notes();
     return ctx.store().approvals().request(requestId).compose(found -> {
       var request = found.orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND, "No approval request "
           + requestId + "."));
@@ -253,8 +249,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
           .compose(v -> ctx.store().jobs().get(request.jobId()))
           .compose(job -> job.isEmpty() ? Future.succeededFuture() : afterDecision(job.get(), decision, reviewer,
               notes))
-          .map(v -> new JsonObject().put("success", true).put("request_id", requestId).put("job_id", request.jobId())
-              .put("status", decision)));
+          .map(v -> new JobAnswer.Decided(requestId, request.jobId(), decision)));
     });
   }
 
@@ -278,8 +273,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
 
   private Future<Void> expireApprovals() {
     return ctx.store().approvals().expired(ctx.now()).compose(requests -> Future.join(requests.stream()
-        .map(r -> decide(new JsonObject().put("request_id", r.requestId()).put("decision", "expired")
-            .put("reviewer", "system"))
+        .map(r -> decide(new JobCommand.Decide(Principal.system(), r.requestId(), "expired", null))
             .onFailure(e -> LOG.debug("Approval {} not expired: {}", r.requestId(), e.getMessage())))
         .toList()).mapEmpty());
   }
@@ -321,7 +315,9 @@ public final class JobLifecycleVerticle extends VerticleBase {
         } else if (job.status() == JobStatus.PENDING && job.dispatchedAt() == null) {
           work.add(events.transition(job.jobId(), JobStatus.FAILED, JobUpdate.create().completedAt(ctx.now())
                   .errorMessage("The server restarted before the job was handed to the provider. Submit it again."),
-              "Interrupted by a server restart"));
+              "Interrupted by a server restart")
+              .onFailure(e -> LOG.error("Job {} was cut off before its hand-over but could not be marked failed; it "
+                  + "is tried again at the next start: {}", job.jobId(), e.toString())));
         } else if (job.dispatchedAt() != null && handle.provider().reportsStatus()
             && ctx.hostId().equals(job.hostId())) {
           byProvider.computeIfAbsent(job.provider(), k -> new ArrayList<>())
@@ -332,11 +328,30 @@ public final class JobLifecycleVerticle extends VerticleBase {
       byProvider.forEach((providerId, jobs) -> {
         LOG.info("Handing {} running job(s) back to provider {}", jobs.size(), providerId);
         work.add(ctx.providers().get(providerId).get().provider().recover(jobs)
-            .onFailure(e -> LOG.error("Provider {} failed to recover its jobs", providerId, e)));
+            .recover(e -> notTakenBack(providerId, jobs, e)));
       });
-      work.add(orphans.resolveOwn(active));
-      return Future.join(work).<Void>mapEmpty().recover(e -> Future.succeededFuture());
+      work.add(orphans.resolveOwn(active)
+          .onFailure(e -> LOG.error("Settling the hand-overs cut off by the restart failed; the orphan sweep tries "
+              + "again: {}", e.toString())));
+      // Each failure above is recorded where it happened; the rest of start-up goes on regardless.
+      return Future.join(work).<Void>mapEmpty().otherwiseEmpty();
     }).compose(v -> dispatcher.dispatchAll());
+  }
+
+  /**
+   * A provider that could not take back the jobs it was running (their processes are watched by
+   * nobody now): the jobs fail with its reason rather than stay running for ever.
+   */
+  private Future<Void> notTakenBack(String providerId, List<RecoveredJob> jobs, Throwable e) {
+    String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+    LOG.error("Provider {} could not take back its {} running job(s) after the restart: {}", providerId, jobs.size(),
+        reason);
+    String message = "After the server restarted, " + providerId + " could not take the job back: " + reason
+        + ". Its trainer may still be running; check the machine.";
+    return Future.join(jobs.stream().map(j -> queue.run(j.jobId(), () -> events.transition(j.jobId(),
+            JobStatus.FAILED, JobUpdate.create().errorMessage(message).completedAt(ctx.now()), message))
+        .onFailure(f -> LOG.error("Job {} could not be marked failed either: {}", j.jobId(), f.toString())))
+        .toList()).mapEmpty();
   }
 
   /** Jobs this instance accepted or runs (no host: written before jobs recorded one). */

@@ -78,23 +78,4 @@ public final class ProviderReports {
         : report.startedAt() == null ? null : report.startedAt().toEpochMilli();
     return started == null ? 0.0 : Math.max(0, completed - started) / 1000.0 * job.costPerSecond();
   }
-
-  public static ProviderJobStatus fromJson(JsonObject json) {
-    return new ProviderJobStatus(json.getString("external_id"),
-        dev.simpletuner.cloud.spi.ProviderStatus.valueOf(json.getString("status")), json.getString("error_message"),
-        instant(json.getLong("started_at")), instant(json.getLong("completed_at")), json.getDouble("billable_seconds"),
-        json.getString("output_url"));
-  }
-
-  public static JsonObject toJson(ProviderJobStatus s) {
-    return new JsonObject().put("external_id", s.externalId()).put("status", s.status().name())
-        .put("error_message", s.errorMessage())
-        .put("started_at", s.startedAt() == null ? null : s.startedAt().toEpochMilli())
-        .put("completed_at", s.completedAt() == null ? null : s.completedAt().toEpochMilli())
-        .put("billable_seconds", s.billableSeconds()).put("output_url", s.outputUrl());
-  }
-
-  private static Instant instant(Long millis) {
-    return millis == null ? null : Instant.ofEpochMilli(millis);
-  }
 }

@@ -55,6 +55,25 @@ final class SubmitChecks {
         }));
   }
 
+  /**
+   * The upload summary of a submission (its datasets as scanned now, what would be uploaded) with
+   * the cost estimate for cloud providers; checks nothing about the caller and stores nothing.
+   */
+  Future<JsonObject> preview(ProviderHandle provider, JsonObject config, JsonArray dataloader, String hardware) {
+    SubmitRequest.checkDatasets(dataloader);
+    boolean local = provider.runsLocally();
+    boolean served = provider.provider().readsDatasetsOverS3();
+    long limit = served ? 0 : provider.provider().maxUploadBytes();
+    Future<JsonObject> estimate = local ? Future.succeededFuture(null)
+        : CostEstimator.estimate(ctx, provider, hardware, config);
+    return vertx.executeBlocking(() -> DatasetScanner.scan(dataloader, limit).summary(), false)
+        .map(summary -> local ? summary.put("requires_upload", false).put("note",
+            "Jobs on this machine read the datasets in place; nothing is uploaded.")
+            : served && summary.getLong("total_files", 0L) > 0 ? summary.put("requires_upload", false)
+            .put("served", true).put("note", DatasetScanner.SERVED_NOTE) : summary)
+        .compose(summary -> estimate.map(e -> summary.put("estimate", e)));
+  }
+
   /** A user's cap on jobs running at once. */
   private Future<Void> quota(String ownerId) {
     return ctx.store().users().byId(ownerId).compose(user -> {

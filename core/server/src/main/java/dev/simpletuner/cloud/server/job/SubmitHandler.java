@@ -47,16 +47,15 @@ final class SubmitHandler {
     this.specs = new TrainerSpecs(ctx);
   }
 
-  /** @param message {@code {owner_id, role, provider, body}} */
-  Future<JsonObject> submit(JsonObject message) {
-    String ownerId = message.getString("owner_id");
-    String role = message.getString("role", "admin");
-    String providerId = message.getString("provider", "replicate");
-    SubmitRequest request = SubmitRequest.parse(providerId, message.getJsonObject("body", new JsonObject()));
-    ProviderHandle provider = ctx.providers().get(providerId).orElseThrow(() -> new AppException(
-        ErrorCode.UNKNOWN_PROVIDER, "Unknown provider '" + providerId + "'. Available: "
-        + String.join(", ", ctx.providers().ids()) + ".", new JsonObject().put("field", "provider")
-        .put("available", new JsonArray(ctx.providers().ids()))));
+  /**
+   * Stores the job and answers; handing it to its provider (or uploading its datasets) happens
+   * after, so the answer never waits for a provider.
+   */
+  Future<JobAnswer.Submitted> submit(JobCommand.Submit command) {
+    String ownerId = command.caller().userId();
+    String role = command.caller().role();
+    SubmitRequest request = command.request();
+    ProviderHandle provider = ProviderLookup.require(ctx, command.provider());
     String hardware = checkHardware(provider, request.hardwareProfile() != null ? request.hardwareProfile()
         : provider.saved().get(ProviderSettings.HARDWARE_PROFILE));
     Future<Optional<SubmitOutcome>> earlier = request.idempotencyKey() == null ? Future.succeededFuture(Optional.empty())
@@ -100,7 +99,18 @@ final class SubmitHandler {
         });
   }
 
-  private Future<JsonObject> replyExisting(SubmitOutcome outcome, SubmitRequest request) {
+  /** What the submission would upload (the datasets as scanned now) and cost; nothing is stored. */
+  Future<JobAnswer.Previewed> preview(JobCommand.Preview command) {
+    ProviderHandle provider = ProviderLookup.require(ctx, command.provider());
+    SubmitRequest request = command.request();
+    String hardware = request.hardwareProfile() != null ? request.hardwareProfile()
+        : provider.saved().get(ProviderSettings.HARDWARE_PROFILE);
+    return lookUp(request)
+        .compose(r -> checks.preview(provider, r.config(), r.dataloader(), hardware))
+        .map(summary -> new JobAnswer.Previewed(provider.id(), summary));
+  }
+
+  private Future<JobAnswer.Submitted> replyExisting(SubmitOutcome outcome, SubmitRequest request) {
     if (outcome.conflict()) {
       return Future.failedFuture(new AppException(ErrorCode.IDEMPOTENCY_CONFLICT, "The idempotency key '"
           + request.idempotencyKey() + "' was already used for a different request in the last 24 hours. "
@@ -109,22 +119,22 @@ final class SubmitHandler {
     return Future.succeededFuture(reply(outcome.job(), true));
   }
 
-  private Future<JsonObject> started(Job job) {
+  private Future<JobAnswer.Submitted> started(Job job) {
     return events.timeline(job.jobId(), "submitted", new JsonObject().put("provider", job.provider())
             .put("config_name", job.configName()).put("estimated_cost_usd", job.estimatedCostUsd()))
         .compose(v -> {
           events.publish(job);
-          if (job.status() == JobStatus.PENDING_APPROVAL) {
-            return requestApproval(job);
-          }
-          if (job.status() == JobStatus.UPLOADING) {
-            vertx.eventBus().send(Addresses.UPLOAD_START, new JsonObject().put("job_id", job.jobId()));
-            return Future.succeededFuture();
-          }
-          return dispatcher.dispatch(job.provider());
+          return job.status() == JobStatus.PENDING_APPROVAL ? requestApproval(job) : Future.succeededFuture();
         })
         .compose(v -> ctx.store().jobs().get(job.jobId()))
-        .map(current -> reply(current.orElse(job), false));
+        .map(current -> {
+          if (job.status() == JobStatus.UPLOADING) {
+            vertx.eventBus().send(Addresses.UPLOAD_START, new JsonObject().put("job_id", job.jobId()));
+          } else if (job.status() == JobStatus.QUEUED) {
+            dispatcher.dispatch(job.provider()); // logs its own failures; the next tick tries again
+          }
+          return reply(current.orElse(job), false);
+        });
   }
 
   /** Files the approval request of a job that waits for one; the job fails if it cannot be filed. */
@@ -141,15 +151,11 @@ final class SubmitHandler {
             .errorMessage("The approval request could not be filed: " + e.getMessage()), null).mapEmpty());
   }
 
-  private JsonObject reply(Job job, boolean hit) {
-    return new JsonObject()
-        .put("success", true)
-        .put("job_id", job.jobId())
-        .put("status", job.status().wireName())
-        .put("idempotent_hit", hit)
-        .put("warnings", job.metadata().getJsonArray("warnings", new JsonArray()))
-        .put("error", job.errorMessage())
-        .put("job", JobView.render(job, null, false, ctx.now()));
+  private JobAnswer.Submitted reply(Job job, boolean hit) {
+    List<String> warnings = job.metadata().getJsonArray("warnings", new JsonArray()).stream()
+        .map(String::valueOf).toList();
+    return new JobAnswer.Submitted(job.jobId(), job.status(), hit, warnings, job.errorMessage(),
+        JobView.render(job, null, false, ctx.now()));
   }
 
   /** The config to run: the named config, with the inline parts of the request laid over it. */
@@ -162,7 +168,8 @@ final class SubmitHandler {
 
   private Future<Resolved> lookUp(SubmitRequest request) {
     if (request.configNameToLoad() == null) {
-      return Future.succeededFuture(new Resolved(request.config(), request.dataloaderConfig() == null
+      JsonObject config = request.config() == null ? new JsonObject() : request.config();
+      return Future.succeededFuture(new Resolved(config, request.dataloaderConfig() == null
           ? new JsonArray() : request.dataloaderConfig(), request.configName(), List.of()));
     }
     return ctx.store().configs().get(request.configNameToLoad()).map(found -> {

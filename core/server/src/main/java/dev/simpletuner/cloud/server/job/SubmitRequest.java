@@ -13,33 +13,40 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A submission as the API received it ({@code POST /api/cloud/jobs/submit}), checked for meaning
- * beyond what the OpenAPI contract checks.
+ * A submission as the API received it ({@code POST /api/cloud/jobs/submit}): its shape (types,
+ * lengths) is the OpenAPI contract's to check; this checks what the contract cannot say.
  */
 public record SubmitRequest(String provider, JsonObject config, JsonArray dataloaderConfig, String configNameToLoad,
                             String configName, String trackerRunName, String idempotencyKey, String hardwareProfile,
                             String webhookUrl, JsonArray delivery, JsonObject body) {
 
-  public static final int MAX_IDEMPOTENCY_KEY = 256;
-
   public static SubmitRequest parse(String provider, JsonObject body) {
-    JsonObject config = objectOrNull(body, "config");
-    JsonArray dataloader = arrayOrNull(body, "dataloader_config");
-    String configNameToLoad = text(body, "config_name_to_load", 200);
-    if (config == null && configNameToLoad == null) {
+    return parse(provider, body, true);
+  }
+
+  /** A submission to preview ({@code upload-summary}): the datasets may come without a config. */
+  public static SubmitRequest parsePreview(String provider, JsonObject body) {
+    return parse(provider, body, false);
+  }
+
+  private static SubmitRequest parse(String provider, JsonObject body, boolean needsConfig) {
+    JsonObject config = body.getJsonObject("config");
+    JsonArray dataloader = body.getJsonArray("dataloader_config");
+    String configNameToLoad = text(body, "config_name_to_load");
+    if (needsConfig && config == null && configNameToLoad == null) {
       throw AppException.invalid("config", "No configuration provided: send \"config\" (with \"dataloader_config\") "
           + "or \"config_name_to_load\".");
     }
-    String key = text(body, "idempotency_key", MAX_IDEMPOTENCY_KEY);
+    String key = text(body, "idempotency_key");
     if (dataloader != null) {
       checkDatasets(dataloader);
     }
     if (config != null) {
       checkConfig(config);
     }
-    return new SubmitRequest(provider, config, dataloader, configNameToLoad, text(body, "config_name", 200),
-        text(body, "tracker_run_name", 200), key, text(body, "hardware_profile", 64), url(body, "webhook_url"),
-        arrayOrNull(body, "delivery"), body);
+    return new SubmitRequest(provider, config, dataloader, configNameToLoad, text(body, "config_name"),
+        text(body, "tracker_run_name"), key, text(body, "hardware_profile"), url(body, "webhook_url"),
+        body.getJsonArray("delivery"), body);
   }
 
   /** Checks the trainer settings the server itself relies on. */
@@ -103,48 +110,14 @@ public record SubmitRequest(String provider, JsonObject config, JsonArray datalo
     return new JsonArray().add(value).encode();
   }
 
-  private static JsonObject objectOrNull(JsonObject body, String field) {
-    Object value = body.getValue(field);
-    if (value == null) {
-      return null;
-    }
-    if (value instanceof JsonObject o) {
-      return o;
-    }
-    throw AppException.invalid(field, "\"" + field + "\" must be an object.");
-  }
-
-  private static JsonArray arrayOrNull(JsonObject body, String field) {
-    Object value = body.getValue(field);
-    if (value == null) {
-      return null;
-    }
-    if (value instanceof JsonArray a) {
-      return a;
-    }
-    throw AppException.invalid(field, "\"" + field + "\" must be a list of datasets.");
-  }
-
-  private static String text(JsonObject body, String field, int max) {
-    Object value = body.getValue(field);
-    if (value == null) {
-      return null;
-    }
-    if (!(value instanceof String s)) {
-      throw AppException.invalid(field, "\"" + field + "\" must be a string.");
-    }
-    String stripped = s.strip();
-    if (stripped.isEmpty()) {
-      return null;
-    }
-    if (stripped.length() > max) {
-      throw AppException.invalid(field, "\"" + field + "\" is longer than " + max + " characters.");
-    }
-    return stripped;
+  /** A string field as the contract let it through (a string within its length), blank as absent. */
+  private static String text(JsonObject body, String field) {
+    String value = body.getString(field);
+    return value == null || value.isBlank() ? null : value.strip();
   }
 
   private static String url(JsonObject body, String field) {
-    String value = text(body, field, 2048);
+    String value = text(body, field);
     if (value != null && !value.matches("(?i)https?://[^\\s/?#]+([/?#]\\S*)?")) {
       throw AppException.invalid(field, "\"" + field + "\" must be an http(s) URL with a host.");
     }

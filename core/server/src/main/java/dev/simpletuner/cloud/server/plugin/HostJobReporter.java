@@ -2,7 +2,7 @@ package dev.simpletuner.cloud.server.plugin;
 
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.bus.Bus;
-import dev.simpletuner.cloud.server.job.ProviderReports;
+import dev.simpletuner.cloud.server.job.JobCommand;
 import dev.simpletuner.cloud.server.store.Store;
 import dev.simpletuner.cloud.spi.JobReporter;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
@@ -24,8 +24,7 @@ public final class HostJobReporter implements JobReporter {
 
   @Override
   public Future<Void> status(String jobId, ProviderJobStatus status) {
-    return Bus.request(vertx, Addresses.JOB_PROVIDER_STATUS, new JsonObject().put("job_id", jobId)
-        .put("status", ProviderReports.toJson(status))).mapEmpty();
+    return Bus.ask(vertx, Addresses.JOB_PROVIDER_STATUS, new JobCommand.ProviderReport(jobId, status)).mapEmpty();
   }
 
   @Override

@@ -7,7 +7,7 @@ import dev.simpletuner.cloud.server.cluster.ClusterEvents;
 import dev.simpletuner.cloud.server.cluster.Leases;
 import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobStatus;
-import dev.simpletuner.cloud.server.job.ProviderReports;
+import dev.simpletuner.cloud.server.job.JobCommand;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
 import io.vertx.core.Future;
@@ -157,8 +157,8 @@ public final class ProviderPollingVerticle extends VerticleBase {
               continue; // nothing new: no work for the lifecycle
             }
             changed += moved ? 1 : 0;
-            reports.add(Bus.request(vertx, Addresses.JOB_PROVIDER_STATUS, new JsonObject()
-                .put("job_id", job.jobId()).put("status", ProviderReports.toJson(status))));
+            reports.add(Bus.ask(vertx, Addresses.JOB_PROVIDER_STATUS,
+                new JobCommand.ProviderReport(job.jobId(), status)));
           }
           int total = changed;
           return Future.join(reports).map(v -> total);

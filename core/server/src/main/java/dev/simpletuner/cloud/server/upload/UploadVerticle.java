@@ -4,8 +4,10 @@ import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.bus.Bus;
 import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobCommand;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -22,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Dataset work on worker threads: the pre-submit summary, and for cloud jobs the scan, the zip
+ * Dataset work on worker threads: for cloud jobs that upload their datasets, the scan, the zip
  * and the upload to the provider (scanning -> packaging -> uploading, reported as job progress).
  * Temporary archives are always removed; a cancelled job stops its packaging.
  */
@@ -31,6 +33,8 @@ public final class UploadVerticle extends VerticleBase {
   private static final long PROGRESS_EVERY_MS = 500;
   /** Free space kept on top of the archive estimate. */
   private static final long DISK_MARGIN = 64L * 1024 * 1024;
+  /** Tries at telling the lifecycle how an upload ended, 1 s apart and doubling to a minute: about eight minutes. */
+  static final int REPORT_ATTEMPTS = 14;
 
   private final ServerContext ctx;
   private final Set<String> running = ConcurrentHashMap.newKeySet();
@@ -49,23 +53,7 @@ public final class UploadVerticle extends VerticleBase {
         cancelled.put(jobId, true);
       }
     });
-    return Bus.serve(vertx, Addresses.UPLOAD_SUMMARY, this::summary);
-  }
-
-  /**
-   * @param message {@code {dataloader_config, upload_limit_bytes, local, served}}: {@code served}
-   *                when the trainer reads the datasets from this server instead of an upload
-   */
-  private Future<JsonObject> summary(JsonObject message) {
-    JsonArray dataloader = message.getJsonArray("dataloader_config", new JsonArray());
-    long limit = message.getLong("upload_limit_bytes", 0L);
-    boolean local = message.getBoolean("local", false);
-    boolean served = message.getBoolean("served", false);
-    return vertx.executeBlocking(() -> DatasetScanner.scan(dataloader, served ? 0 : limit).summary(), false)
-        .map(summary -> local ? summary.put("requires_upload", false).put("note",
-            "Jobs on this machine read the datasets in place; nothing is uploaded.")
-            : served && summary.getLong("total_files", 0L) > 0 ? summary.put("requires_upload", false)
-            .put("served", true).put("note", DatasetScanner.SERVED_NOTE) : summary);
+    return Future.succeededFuture();
   }
 
   private void upload(String jobId) {
@@ -87,8 +75,7 @@ public final class UploadVerticle extends VerticleBase {
               .compose(size -> {
                 progress(jobId, "Uploading dataset", 0.0, String.format(Locale.ROOT, "%.1f MiB", size / 1048576.0));
                 return handle.guarded(() -> handle.provider().uploadArchive(archive, size))
-                    .compose(url -> Bus.request(vertx, Addresses.UPLOAD_DONE, new JsonObject().put("job_id", jobId)
-                        .put("url", url).put("archive_bytes", size)));
+                    .compose(url -> report(Addresses.UPLOAD_DONE, new JobCommand.UploadDone(jobId, url, size)));
               })
               .<Void>mapEmpty();
         })
@@ -98,14 +85,24 @@ public final class UploadVerticle extends VerticleBase {
             return;
           }
           LOG.warn("Upload of job {} failed: {}", jobId, e.getMessage());
-          Bus.request(vertx, Addresses.UPLOAD_FAILED, new JsonObject().put("job_id", jobId)
-              .put("error", e.getMessage() == null ? e.toString() : e.getMessage()));
+          report(Addresses.UPLOAD_FAILED, new JobCommand.UploadFailed(jobId, e.getMessage() == null ? e.toString()
+              : e.getMessage()));
         })
         .eventually(() -> vertx.executeBlocking(() -> Files.deleteIfExists(archive), false))
         .onComplete(ar -> {
           running.remove(jobId);
           cancelled.remove(jobId);
         });
+  }
+
+  /**
+   * Tells the lifecycle how an upload ended, until it has taken it in: a lost answer would leave
+   * the job uploading (after an upload that may have cost a lot) or waiting for nothing.
+   */
+  private Future<Void> report(String address, JobCommand command) {
+    return Bus.askUntilTaken(vertx, address, command, REPORT_ATTEMPTS, 1000).<Void>mapEmpty()
+        .onFailure(e -> LOG.error("Could not record the end of the upload ({}); it is recorded at the next start of "
+            + "the server: {}", command, e.getMessage()));
   }
 
   /** Scans again (the files may have changed since submit), checks the disk, and writes the zip. */

@@ -1,0 +1,79 @@
+package dev.simpletuner.cloud.server.job;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/** What the job lifecycle answers to a {@link JobCommand}; {@code toJson} is the API's shape. */
+public sealed interface JobAnswer {
+
+  JsonObject toJson();
+
+  /** A stored job, or the earlier one its idempotency key found ({@code idempotentHit}). */
+  record Submitted(String jobId, JobStatus status, boolean idempotentHit, List<String> warnings, String error,
+                   JsonObject job) implements JobAnswer {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("success", true).put("job_id", jobId).put("status", status.wireName())
+          .put("idempotent_hit", idempotentHit).put("warnings", new JsonArray(List.copyOf(warnings)))
+          .put("error", error).put("job", job.copy());
+    }
+  }
+
+  /** What would be uploaded (the scan of the datasets) and what it would cost. */
+  record Previewed(String provider, JsonObject summary) implements JobAnswer {
+    @Override
+    public JsonObject toJson() {
+      return summary.copy().put("provider", provider);
+    }
+  }
+
+  /** A job's new status. */
+  record Changed(String jobId, JobStatus status) implements JobAnswer {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("success", true).put("job_id", jobId).put("status", status.wireName());
+    }
+  }
+
+  /** A job that is gone. */
+  record Deleted(String jobId) implements JobAnswer {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("success", true).put("job_id", jobId);
+    }
+  }
+
+  /** A decided approval request. */
+  record Decided(String requestId, String jobId, String decision) implements JobAnswer {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("success", true).put("request_id", requestId).put("job_id", jobId)
+          .put("status", decision);
+    }
+  }
+
+  /** A report taken in ({@code received}), or one about a job that has ended ({@code ignored}, with why). */
+  record Received(String jobId, String status, String reason) implements JobAnswer {
+    public static Received of(String jobId) {
+      return new Received(jobId, "received", null);
+    }
+
+    @Override
+    public JsonObject toJson() {
+      JsonObject out = new JsonObject().put("status", status);
+      if (jobId != null) {
+        out.put("job_id", jobId);
+      }
+      return reason == null ? out : out.put("reason", reason);
+    }
+  }
+
+  /** A delivery started again. */
+  record Retrying(String jobId, String target) implements JobAnswer {
+    @Override
+    public JsonObject toJson() {
+      return new JsonObject().put("success", true).put("job_id", jobId).put("target", target);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package dev.simpletuner.cloud.server.job;
+
+import dev.simpletuner.cloud.server.auth.Principal;
+import dev.simpletuner.cloud.spi.ProviderJobStatus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Objects;
+
+/**
+ * What the job lifecycle (the one writer of job state) is asked to do, as it receives it over the
+ * event bus ({@code Bus.ask}); each answer is a {@link JobAnswer}. Commands of people carry their
+ * caller, which is never defaulted; JSON documents in them (a config, an event) are not touched by
+ * the sender once sent. The checks that need no job state (permissions, ownership, the provider's
+ * existence) are made before a command is sent, by {@code command.JobCommands}.
+ */
+public sealed interface JobCommand {
+
+  /** Store a new job (or find the one an idempotency key already made). */
+  record Submit(Principal caller, String provider, SubmitRequest request) implements JobCommand {
+    public Submit {
+      Objects.requireNonNull(caller, "caller");
+      Objects.requireNonNull(provider, "provider");
+      Objects.requireNonNull(request, "request");
+    }
+  }
+
+  /** What a submission would upload and cost, with nothing stored. */
+  record Preview(Principal caller, String provider, SubmitRequest request) implements JobCommand {
+    public Preview {
+      Objects.requireNonNull(caller, "caller");
+      Objects.requireNonNull(provider, "provider");
+      Objects.requireNonNull(request, "request");
+    }
+  }
+
+  /** Stop an active job (at its provider first). */
+  record Cancel(Principal caller, String jobId) implements JobCommand {
+    public Cancel {
+      Objects.requireNonNull(caller, "caller");
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /** Remove an ended job with everything kept for it. */
+  record Delete(Principal caller, String jobId) implements JobCommand {
+    public Delete {
+      Objects.requireNonNull(caller, "caller");
+      Objects.requireNonNull(jobId, "jobId");
+    }
+  }
+
+  /** Decide an approval request: {@code approved}, {@code rejected} or {@code expired}. */
+  record Decide(Principal caller, String requestId, String decision, String notes) implements JobCommand {
+    public Decide {
+      Objects.requireNonNull(caller, "caller");
+      Objects.requireNonNull(requestId, "requestId");
+      if (!"approved".equals(decision) && !"rejected".equals(decision) && !"expired".equals(decision)) {
+        throw new IllegalArgumentException("unknown decision " + decision);
+      }
+    }
+  }
+
+  /** An event a trainer sent (its job token checked), with the files decoded from its images. */
+  record TrainerReport(String jobId, JsonObject event, JsonArray media) implements JobCommand {
+    public TrainerReport {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(event, "event");
+      media = media == null ? new JsonArray() : media;
+    }
+  }
+
+  /** What a provider says of a job (a webhook, a poll, or its own report). */
+  record ProviderReport(String jobId, ProviderJobStatus status) implements JobCommand {
+    public ProviderReport {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(status, "status");
+    }
+  }
+
+  /** The job's dataset archive reached its provider. */
+  record UploadDone(String jobId, String url, long archiveBytes) implements JobCommand {
+  }
+
+  /** The job's datasets could not be uploaded. */
+  record UploadFailed(String jobId, String error) implements JobCommand {
+  }
+}
