@@ -77,8 +77,11 @@ public final class HttpVerticle extends VerticleBase {
    */
   public static Future<ContractSource> prepareContract(Vertx vertx, CompletableFuture<ContractText> parsed) {
     return Future.fromCompletionStage(parsed, vertx.getOrCreateContext())
-        .compose(text -> OpenAPIContract.from(vertx, Contract.forRouter(text.published()))
-            .map(openApi -> new ContractSource(text.yaml(), text.published(), ContractRouter.validators(openApi))));
+        .compose(text -> {
+          ContractCheck.verify(text.published());
+          return OpenAPIContract.from(vertx, Contract.forRouter(text.published()))
+              .map(openApi -> new ContractSource(text.yaml(), text.published(), ContractRouter.validators(openApi)));
+        });
   }
 
   /** @param limiters shared by all HTTP verticles of the process (see {@link #sharedLimiters(Map)}) */
