@@ -9,12 +9,14 @@ import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -72,7 +74,21 @@ final class AccessGuard implements Handler<RoutingContext> {
     HttpServerRequest request = rc.request();
     ContractRoutes.Match match = routes.match(request.method(), request.path());
     if (match == null) {
-      rc.next();
+      List<String> allowed = routes.methodsAt(request.path());
+      if (allowed.isEmpty()) {
+        rc.next(); // not an API path: the web UI's files, or 404
+        return;
+      }
+      // A path of the contract with a method it does not have: say which it has (RFC 9110 15.5.6).
+      rc.response().putHeader(HttpHeaders.ALLOW, String.join(", ", allowed));
+      if (request.method() == HttpMethod.OPTIONS) {
+        request.resume();
+        rc.response().setStatusCode(204).end();
+        return;
+      }
+      rc.fail(new AppException(ErrorCode.METHOD_NOT_ALLOWED, request.method().name() + " is not a method of "
+          + request.path() + "; it has " + String.join(", ", allowed) + ".",
+          new JsonObject().put("allowed", new JsonArray(allowed))));
       return;
     }
     rc.put(ContractRoutes.Match.KEY, match);

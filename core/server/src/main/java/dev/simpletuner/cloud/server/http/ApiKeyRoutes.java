@@ -38,7 +38,7 @@ final class ApiKeyRoutes {
   private void create(RoutingContext rc) {
     Principal p = AccessGuard.principal(rc);
     if (p.local()) {
-      throw new AppException(ErrorCode.INVALID_JOB_STATE, "API keys belong to accounts. Create the first admin "
+      throw new AppException(ErrorCode.SETUP_REQUIRED, "API keys belong to accounts. Create the first admin "
           + "account (POST /api/auth/setup/first-admin), log in, then create keys.");
     }
     JsonObject body = Params.body(rc);

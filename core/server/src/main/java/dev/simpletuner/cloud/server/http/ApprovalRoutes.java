@@ -62,11 +62,8 @@ final class ApprovalRoutes {
     String threshold = body.getString("threshold", "").strip();
     switch (condition) {
       case "cost_exceeds" -> {
-        try {
-          if (Double.parseDouble(threshold) < 0) {
-            throw new NumberFormatException();
-          }
-        } catch (NumberFormatException e) {
+        // The contract's pattern: a plain amount (no sign, exponent, NaN or Infinity).
+        if (!threshold.matches("[0-9]{1,12}(\\.[0-9]{1,6})?")) {
           throw AppException.invalid("threshold", "cost_exceeds needs a threshold in USD, such as \"25\".");
         }
       }

@@ -43,6 +43,9 @@ final class ContractRoutes {
   /** Operations without path parameters, by "METHOD path": most requests are found without a regex. */
   private final Map<String, Operation> literal = new HashMap<>();
   private final List<Operation> templated = new ArrayList<>();
+  /** The methods the contract has for each path: what a 405 names in its {@code Allow} header. */
+  private final Map<String, List<String>> methodsOfLiteralPath = new HashMap<>();
+  private final Map<Pattern, List<String>> methodsOfTemplatedPath = new java.util.LinkedHashMap<>();
 
   ContractRoutes(JsonObject contract) {
     JsonArray global = contract.getJsonArray("security", new JsonArray());
@@ -59,6 +62,17 @@ final class ContractRoutes {
       }
       regex.append(Pattern.quote(path.substring(last))).append('$');
       JsonObject item = paths.getJsonObject(path);
+      List<String> methods = new ArrayList<>();
+      for (String method : METHODS) {
+        if (item.getJsonObject(method) != null) {
+          methods.add(method.toUpperCase(Locale.ROOT));
+        }
+      }
+      if (path.contains("{")) {
+        methodsOfTemplatedPath.put(Pattern.compile(regex.toString()), List.copyOf(methods));
+      } else {
+        methodsOfLiteralPath.put(path, List.copyOf(methods));
+      }
       for (String method : METHODS) {
         JsonObject op = item.getJsonObject(method);
         if (op != null) {
@@ -102,6 +116,25 @@ final class ContractRoutes {
       }
     }
     return null;
+  }
+
+  /**
+   * The methods the contract has for the path, in the contract's order; empty when the path is not
+   * one of the contract's (a request with another method there gets 405 with these in {@code Allow}).
+   */
+  List<String> methodsAt(String requestPath) {
+    String path = requestPath.length() > 1 && requestPath.endsWith("/")
+        ? requestPath.substring(0, requestPath.length() - 1) : requestPath;
+    List<String> exact = methodsOfLiteralPath.get(path);
+    if (exact != null) {
+      return exact;
+    }
+    for (Map.Entry<Pattern, List<String>> e : methodsOfTemplatedPath.entrySet()) {
+      if (e.getKey().matcher(path).matches()) {
+        return e.getValue();
+      }
+    }
+    return List.of();
   }
 
   /** Percent-decoding of a path segment ('+' is a plus sign there, not a space). */

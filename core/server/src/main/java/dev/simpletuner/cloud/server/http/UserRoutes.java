@@ -35,6 +35,12 @@ final class UserRoutes {
 
   private void create(RoutingContext rc) {
     Principal p = AccessGuard.principal(rc);
+    if (p.local()) {
+      // Any account ends single-user mode; if it were not an admin, setup status would say there is
+      // nothing to set up while nobody could administer the server. So accounts start with the admin.
+      throw new AppException(ErrorCode.SETUP_REQUIRED, "Accounts start with the first admin: create it "
+          + "(POST /api/auth/setup/first-admin), log in, then create more accounts.");
+    }
     JsonObject body = Params.body(rc);
     String username = AuthRoutes.checkUsername(body.getString("username"));
     String email = AuthRoutes.checkEmail(body.getString("email"));

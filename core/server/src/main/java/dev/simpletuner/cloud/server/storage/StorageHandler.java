@@ -12,6 +12,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -85,11 +87,22 @@ public final class StorageHandler implements Handler<RoutingContext> {
     }
   }
 
+  /** The methods S3 clients use here; the contract documents the same ones. */
+  private static final Set<HttpMethod> METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT,
+      HttpMethod.POST, HttpMethod.DELETE);
+  private static final String ALLOW = "GET, HEAD, PUT, POST, DELETE";
+
   @Override
   public void handle(RoutingContext rc) {
     HttpServerRequest request = rc.request();
     request.pause();
     String requestId = Long.toHexString(ThreadLocalRandom.current().nextLong()).toUpperCase(Locale.ROOT);
+    if (!METHODS.contains(request.method())) {
+      // Before authentication: the method is wrong whoever asks.
+      fail(request, new S3Exception(405, "MethodNotAllowed", "The specified method is not allowed against this "
+          + "resource."), request.path(), requestId);
+      return;
+    }
     S3Call call;
     try {
       call = parse(request, requestId);
@@ -413,6 +426,9 @@ public final class StorageHandler implements Handler<RoutingContext> {
       return;
     }
     // The client may still be sending a body nobody will read: end this connection after the answer.
+    if (s3.status() == 405) {
+      response.putHeader(HttpHeaders.ALLOW, ALLOW); // RFC 9110 15.5.6: a 405 names the methods there are
+    }
     response.setStatusCode(s3.status()).putHeader("Content-Type", "application/xml")
         .putHeader("x-amz-request-id", requestId).putHeader("Connection", "close");
     response.end(request.method() == HttpMethod.HEAD ? "" : S3Xml.error(s3, resource, requestId));
