@@ -2,7 +2,7 @@
 import { get } from './api.js';
 import { clear, field, h, toast } from './dom.js';
 import { can, editor } from './store.js';
-import { huggingFacePanel, localPanel, s3Panel } from './publishing.js';
+import { deliveryPanels, homePanel } from './publishing.js';
 
 const FAMILIES = ['flux', 'sdxl', 'sd3', 'sd2x', 'sd1x', 'pixart_sigma', 'kolors', 'auraflow', 'hidream', 'qwen_image',
   'wan', 'ltxvideo', 'cosmos2image', 'lumina2', 'omnigen', 'sana', 'chroma'];
@@ -135,9 +135,12 @@ export function renderConfigTab(main, tab) {
         + 'storage credentials. S3 settings now live on the server (below). ',
       h('button.link-button', { type: 'button', onclick: () => { setKey('--publishing_config', undefined); draw(); } },
         'Remove it from the config'), ' (then save the config).') : null,
-      huggingFacePanel(push.wrap, repo.wrap),
-      s3Panel(),
-      localPanel()];
+      h('section.panel#publishing-config', {}, h('h2', {}, 'Trainer publishing (this config)'),
+        h('div.grid2', {}, push.wrap, repo.wrap),
+        h('p.muted', {}, 'Push to Hub and the repository are saved with the config. When on, the model goes to the '
+          + 'repository through the delivery target that serves Push to Hub, set up below.')),
+      homePanel(),
+      deliveryPanels()];
   }
 
   function draw() {

@@ -2,11 +2,12 @@
 import { del, get, post, put } from './api.js';
 import { clear, field, h, money, toast, when } from './dom.js';
 import { can, session } from './store.js';
+import { specForm } from './settings-form.js';
 
 export async function openSettings() {
   const { providers } = await get('/api/cloud/providers');
   const providerSelect = h('select#settings-provider', {}, providers.map((p) => h('option', { value: p.id,
-    selected: p.id === 'replicate' }, p.name)));
+    selected: p.is_default }, p.name)));
   const providerBox = h('div');
   const keysBox = h('div');
   const dialog = h('dialog#settings-dialog', { 'aria-labelledby': 'settings-title' },
@@ -15,7 +16,7 @@ export async function openSettings() {
     h('div.body', {}, h('div.field', {}, h('label', { for: 'settings-provider' }, 'Provider'), providerSelect),
       providerBox,
       h('section.panel', {}, h('h2', {}, 'Model delivery'), h('p.muted#delivery-settings-link', {},
-        'The Hugging Face token, the S3 bucket and downloads to this machine are set in the ',
+        'Where finished models go (each delivery target and its settings) is set in the ',
         h('a', { href: '#/publishing', onclick: () => dialog.close() }, 'Publishing tab'), '.')),
       keysBox));
   dialog.addEventListener('close', () => dialog.remove());
@@ -28,16 +29,9 @@ export async function openSettings() {
   async function drawProvider(id) {
     const p = await get(`/api/cloud/providers/${id}`);
     const editable = can('settings.edit');
-    const account = h('div', { 'aria-live': 'polite' });
-    const validate = h('button#validate-provider', { type: 'button', onclick: async () => {
-      clear(account, h('p.muted', {}, 'Checking…'));
-      const v = await get(`/api/cloud/providers/${id}/validate`);
-      clear(account, v.valid ? h('div.notice.ok', {}, `Valid — signed in as ${v.username || 'unknown'}`
-        + (v.token_source ? ` (token from ${v.token_source})` : ''))
-        : h('div.notice.bad', {}, v.error || 'Not valid'));
-    } }, 'Validate');
-    const tokenSpec = (p.setting_specs || []).find((s) => s.secret && s.api_writable);
-    const token = h('input', { type: 'password', autocomplete: 'off', placeholder: p.settings[tokenSpec?.name] || 'not set' });
+    // The provider's own settings, drawn from what its plugin declares (its token among them).
+    const account = specForm(`/api/cloud/providers/${encodeURIComponent(id)}`, `provider-${id}`,
+      { validateId: 'validate-provider' });
     const webhook = h('input#webhook-url', { type: 'url', placeholder: 'https://abc123.ngrok.io', value: p.settings.webhook_url || '' });
     const webhookResult = h('div', { 'aria-live': 'polite' });
     const limitEnabled = h('input', { type: 'checkbox', checked: p.settings.cost_limit_enabled === 'true' });
@@ -57,9 +51,7 @@ export async function openSettings() {
       } catch (e) { toast(e.message, true); }
     };
     clear(providerBox,
-      h('section.panel', {}, h('h2', {}, `${p.name} account`), h('div.row', {}, validate), account,
-        tokenSpec ? h('div.row', {}, field('API token', token, tokenSpec.description).wrap,
-          h('button', { type: 'button', disabled: !editable, onclick: () => saveSettings({ [tokenSpec.name]: token.value }, 'Token') }, 'Save token')) : null),
+      h('section.panel#provider-settings', {}, h('h2', {}, `${p.name} settings`), account.box),
       p.job_type === 'cloud' ? h('section.panel', {}, h('h2', {}, 'Webhook URL'),
         h('p.muted', {}, 'The public (tunnel) URL of this server, e.g. from ngrok or cloudflared. Cloud jobs report progress and send models here.'),
         h('div.row', {}, field('Public URL', webhook).wrap,

@@ -14,7 +14,7 @@ export async function openSubmit(prefill = {}) {
     return;
   }
   const providerSelect = h('select', { name: 'provider' }, providers.providers.map((p) =>
-    h('option', { value: p.id, selected: p.id === (prefill.provider || 'replicate') }, `${p.name}${p.configured ? '' : ' (not configured)'}`)));
+    h('option', { value: p.id, selected: prefill.provider ? p.id === prefill.provider : p.is_default }, `${p.name}${p.configured ? '' : ' (not configured)'}`)));
   const hardwareSelect = h('select', { name: 'hardware_profile' });
   const runName = h('input', { name: 'tracker_run_name', placeholder: 'optional', value: prefill.runName || '' });
   const f = {

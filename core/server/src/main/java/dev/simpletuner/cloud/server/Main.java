@@ -40,6 +40,12 @@ public final class Main {
       server = Server.start(config, System.getenv(), contract).toCompletionStage().toCompletableFuture().get();
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof ConfigException) {
+        // A setting the operator must fix (e.g. a plugin setting of the wrong type): the message says which.
+        log.error("The server could not start: {}", cause.getMessage());
+        System.exit(2);
+        return;
+      }
       log.error("The server could not start: {}", cause.getMessage(), cause);
       System.exit(1);
       return;

@@ -69,6 +69,11 @@ public final class Server {
     String hostId = StateDir.hostId(config);
     SecretBox secrets = SecretBox.open(config.stateDir(), env);
     PluginRegistry plugins = PluginRegistry.discover(config.pluginsDir());
+    try {
+      plugins.checkSettings(config, env); // before anything starts: a bad value stops the server, naming its key
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     Vertx vertx = Vertx.vertx();
     Bus.registerCodecs(vertx);
     long startedAt = System.currentTimeMillis();

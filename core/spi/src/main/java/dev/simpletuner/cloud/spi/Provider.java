@@ -7,8 +7,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One configured training provider. Methods are called on Vert.x event-loop threads and must not
- * block: do blocking work with {@code vertx.executeBlocking}. Instances live until {@link #close()}.
+ * One configured training provider. The host calls the methods that return a {@code Future} on
+ * Vert.x event-loop threads, so they must not block: do blocking work with
+ * {@code vertx.executeBlocking}. The plain getters ({@link #hardware()}, the limits and flags) may
+ * be called on any host thread and answer from memory. An asynchronous call
+ * that does not answer within the server's plugin call timeout fails ({@link #uploadArchive} and
+ * {@link #shutdown} excepted); a cloud provider that keeps failing on its side is paused for a
+ * while (a {@link ProviderException} that is not {@link ProviderException#unavailable()} and an
+ * {@link IllegalArgumentException} do not count). Instances live until {@link #close()}.
  */
 public interface Provider extends AutoCloseable {
 

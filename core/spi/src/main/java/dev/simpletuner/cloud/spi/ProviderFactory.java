@@ -4,7 +4,10 @@ import java.util.List;
 
 /**
  * Creates a {@link Provider}. Factories are singletons discovered at start-up; {@link #create} is
- * called once per server start, on the main thread, after the declared settings were validated.
+ * called once per server start, on a Vert.x worker thread (never an event loop, so it may read
+ * files or build a client), after the declared settings were validated: a config-file or
+ * environment value that does not fit its {@link SettingSpec} stops the server before any plugin
+ * is created.
  */
 public interface ProviderFactory {
 

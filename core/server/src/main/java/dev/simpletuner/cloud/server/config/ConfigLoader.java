@@ -91,7 +91,8 @@ public final class ConfigLoader {
     return new ServerConfig(host, port, stateDir, configFile, databaseUrl, publicUrl,
         pluginsDir != null ? expand(pluginsDir) : stateDir.resolve("plugins"), maxBody, logLines,
         pluginSettings(section(file, "providers"), "providers"), pluginSettings(section(file, "delivery"), "delivery"),
-        storage(section(file, "storage")), rates(limits.get("rate_per_minute")), callbacks(section(file, "callbacks")));
+        storage(section(file, "storage")), rates(limits.get("rate_per_minute")), callbacks(section(file, "callbacks")),
+        plugins(section(file, "plugins")));
   }
 
   /** {@code limits.rate_per_minute.<class>}: requests per minute of a rate-limit class (login, submit, ...). */
@@ -205,6 +206,19 @@ public final class ConfigLoader {
       throw new ConfigException("Config key '" + key + "' must be 1 to 1048576 (MiB).");
     }
     return mb * 1024 * 1024;
+  }
+
+  /** {@code plugins.*}: how providers and delivery targets are called. */
+  private static ServerConfig.Plugins plugins(Map<String, Object> plugins) {
+    ServerConfig.Plugins d = ServerConfig.Plugins.DEFAULT;
+    long seconds = parseLong(plugins.get("call_timeout_seconds"), d.callTimeout().toSeconds(),
+        "plugins.call_timeout_seconds");
+    if (seconds < 1 || seconds > 86_400) {
+      throw new ConfigException("Config key 'plugins.call_timeout_seconds' must be 1 to 86400.");
+    }
+    String provider = scalar(plugins.get("default_provider"), "plugins.default_provider");
+    return new ServerConfig.Plugins(java.time.Duration.ofSeconds(seconds),
+        provider == null || provider.isBlank() ? d.defaultProvider() : provider.strip());
   }
 
   /** {@code <section>.<id>.<setting>}: settings of providers or delivery targets. */

@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -19,12 +20,13 @@ import java.util.Map;
  * @param deliverySettings  {@code delivery.<target>.<setting>} from the config file
  * @param storage           the storage endpoint's timing and dataset scratch space
  * @param callbacks         what trainer callbacks may carry
+ * @param plugins           how the server calls providers and delivery targets
  */
 public record ServerConfig(String host, int port, Path stateDir, Path configFile, String databaseUrl, String publicUrl,
                            Path pluginsDir, long maxBodyBytes, int logLinesPerJob,
                            Map<String, Map<String, String>> providerSettings,
                            Map<String, Map<String, String>> deliverySettings, Storage storage,
-                           Map<String, Integer> ratesPerMinute, Callbacks callbacks) {
+                           Map<String, Integer> ratesPerMinute, Callbacks callbacks, Plugins plugins) {
 
   /**
    * @param graceSeconds  how long a job's storage credentials keep working after it ended, so a
@@ -47,6 +49,15 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
     public static final Callbacks DEFAULT = new Callbacks(64L * 1024 * 1024, 256L * 1024 * 1024);
   }
 
+  /**
+   * @param callTimeout     how long a provider or delivery target may take to answer one question
+   *                        (status, submit, validate, ...); transfers of datasets and models are not limited
+   * @param defaultProvider where a submission without {@code ?provider=} goes (SPEC.md 3.1: replicate)
+   */
+  public record Plugins(Duration callTimeout, String defaultProvider) {
+    public static final Plugins DEFAULT = new Plugins(Duration.ofSeconds(120), "replicate");
+  }
+
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8001;
   public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -66,6 +77,6 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, stateDir, configFile, databaseUrl, publicUrl, pluginsDir, maxBodyBytes,
-        logLinesPerJob, providerSettings, deliverySettings, storage, ratesPerMinute, callbacks);
+        logLinesPerJob, providerSettings, deliverySettings, storage, ratesPerMinute, callbacks, plugins);
   }
 }

@@ -20,8 +20,9 @@ import java.util.Map;
 /**
  * Decides where a job's model goes, at submit time, and what the trainer is told at dispatch time.
  *
- * <p>Targets: the submission's {@code delivery} list when given; otherwise Hugging Face when the
- * config says {@code --push_to_hub}, plus every target whose {@code enabled} setting is on. When any
+ * <p>Targets: the submission's {@code delivery} list when given; otherwise every target that says
+ * it serves the job by default (a hub when the config says {@code --push_to_hub}, a store switched
+ * on for every job). When any
  * target needs the files on this server, or a public URL is set and the trainer has nowhere else
  * to publish (the seed's "local download" option), the trainer also gets a publishing entry for
  * this server's storage endpoint with credentials of its own, and the {@code local} target records
@@ -62,9 +63,9 @@ public final class DeliveryPlanner {
     return Future.all(plans).compose(done -> {
       boolean serverDelivers = plans.stream().anyMatch(p -> p.result().serverDelivers());
       // The trainer already publishes somewhere: then a public URL alone does not call outputs home.
+      // (A target that took over --push_to_hub and delivers from the server calls them home anyway.)
       boolean trainerPublishes = plans.stream().anyMatch(p -> !p.result().serverDelivers())
-          || config.containsKey(PUBLISHING) || truthy(config.getValue("--push_to_hub"))
-          && choices.stream().noneMatch(c -> c.handle().id().equals("huggingface"));
+          || config.containsKey(PUBLISHING) || truthy(config.getValue("--push_to_hub"));
       boolean home = serverDelivers || !provider.runsLocally() && callbackBase != null && !trainerPublishes;
       List<Choice> all = new ArrayList<>(choices);
       List<Future<DeliveryPlan>> allPlans = new ArrayList<>(plans);
@@ -187,9 +188,7 @@ public final class DeliveryPlanner {
   private List<Choice> defaults(JsonObject config) {
     List<Choice> choices = new ArrayList<>();
     for (DeliveryHandle handle : ctx.deliveries().all()) {
-      boolean hub = handle.id().equals("huggingface") && truthy(config.getValue("--push_to_hub"));
-      boolean enabled = !handle.id().equals(LOCAL) && "true".equals(handle.settings().get("enabled"));
-      if (hub || enabled) {
+      if (handle.servesByDefault(config)) {
         choices.add(new Choice(handle, new JsonObject()));
       }
     }

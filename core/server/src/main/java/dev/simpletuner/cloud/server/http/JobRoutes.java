@@ -32,9 +32,6 @@ final class JobRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(JobRoutes.class);
   private static final int DEFAULT_LOG_LINES = 5000;
 
-  /** SPEC.md 3.1: {@code ?provider=} may be left out. */
-  private static final String DEFAULT_PROVIDER = "replicate";
-
   private final Vertx vertx;
   private final ServerContext ctx;
   private final JobCommands commands;
@@ -82,9 +79,10 @@ final class JobRoutes {
   }
 
   /** The submission's provider; the contract's documented default when the query names none. */
-  private static String provider(RoutingContext rc) {
+  private String provider(RoutingContext rc) {
     String provider = Params.query(rc, "provider");
-    return provider == null ? DEFAULT_PROVIDER : provider;
+    // SPEC.md 3.1: ?provider= may be left out (plugins.default_provider, replicate unless configured).
+    return provider == null ? ctx.config().plugins().defaultProvider() : provider;
   }
 
   private void list(RoutingContext rc) {

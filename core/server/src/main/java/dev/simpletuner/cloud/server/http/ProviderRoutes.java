@@ -7,6 +7,7 @@ import dev.simpletuner.cloud.server.metrics.CostLimit;
 import dev.simpletuner.cloud.server.plugin.PluginInfo;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
+import dev.simpletuner.cloud.spi.SettingSpec;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -70,19 +71,26 @@ final class ProviderRoutes {
   private void validate(RoutingContext rc) {
     AccessGuard.principal(rc);
     ProviderHandle handle = settings.handle(Params.path(rc, "provider"));
-    Responses.reply(rc, handle.provider().validateCredentials()
+    Responses.reply(rc, handle.validateCredentials()
         .map(status -> new JsonObject().put("valid", status.valid()).put("username", status.username())
             .put("error", status.error()).put("provider", handle.id())
-            .put("token_source", handle.settingSources().get("api_token")))
+            .put("token_source", credentialSource(handle)))
         .recover(e -> io.vertx.core.Future.succeededFuture(new JsonObject().put("valid", false)
             .put("username", null).put("error", e.getMessage()).put("provider", handle.id()))));
+  }
+
+  /** Where the provider's credential comes from: its first declared secret (default, file, saved or env). */
+  private static String credentialSource(ProviderHandle handle) {
+    return handle.settingSpecs().stream().filter(SettingSpec::secret).findFirst()
+        .map(spec -> handle.settingSources().get(spec.name())).orElse(null);
   }
 
   private void costLimit(RoutingContext rc) {
     AccessGuard.principal(rc);
     String provider = Params.query(rc, "provider");
+    String fallback = ctx.config().plugins().defaultProvider();
     ProviderHandle handle = settings.handle(provider != null ? provider
-        : ctx.providers().get("replicate").map(ProviderHandle::id).orElse(ctx.providers().ids().get(0)));
+        : ctx.providers().get(fallback).map(ProviderHandle::id).orElse(ctx.providers().ids().get(0)));
     Responses.reply(rc, CostLimit.status(ctx, handle));
   }
 

@@ -72,7 +72,7 @@ final class Dispatcher {
   }
 
   private Future<Integer> freeSlots(ProviderHandle handle) {
-    int limit = handle.provider().concurrencyLimit();
+    int limit = handle.concurrencyLimit();
     if (limit <= 0) {
       return Future.succeededFuture(BATCH);
     }
@@ -95,7 +95,7 @@ final class Dispatcher {
 
   private Future<Void> submit(ProviderHandle handle, Job job) {
     return specs.of(handle, job)
-        .compose(spec -> handle.guarded(() -> handle.provider().submit(spec)))
+        .compose(spec -> handle.submit(spec))
         .compose(accepted -> accepted(job, accepted))
         .recover(e -> {
           LOG.warn("Provider {} did not accept job {}: {}", handle.id(), job.jobId(), e.getMessage());
@@ -153,7 +153,7 @@ final class Dispatcher {
    */
   private Future<Void> cancelCopy(Job job, String copy, int attempt) {
     Future<Void> cancelled = ctx.providers().get(job.provider())
-        .map(h -> h.guarded(() -> h.provider().cancel(copy)))
+        .map(h -> h.cancel(copy))
         .orElse(Future.failedFuture("provider " + job.provider() + " is not loaded"));
     return cancelled.compose(
         v -> events.timeline(job.jobId(), "note", new JsonObject().put("message", "A second run of this job at "

@@ -119,7 +119,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
   private Future<Void> stopAtProvider(Job job) {
     ProviderHandle handle = ctx.providers().get(job.provider()).orElseThrow(() -> new AppException(
         ErrorCode.PROVIDER_UNAVAILABLE, "Provider " + job.provider() + " is not available on this server."));
-    return handle.guarded(() -> handle.provider().cancel(job.externalId())).recover(e -> Future.failedFuture(new AppException(
+    return handle.cancel(job.externalId()).recover(e -> Future.failedFuture(new AppException(
         ErrorCode.PROVIDER_ERROR, "The provider could not cancel the job: " + e.getMessage(),
         new JsonObject().put("job_id", job.jobId()))));
   }
@@ -318,7 +318,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
               "Interrupted by a server restart")
               .onFailure(e -> LOG.error("Job {} was cut off before its hand-over but could not be marked failed; it "
                   + "is tried again at the next start: {}", job.jobId(), e.toString())));
-        } else if (job.dispatchedAt() != null && handle.provider().reportsStatus()
+        } else if (job.dispatchedAt() != null && handle.reportsStatus()
             && ctx.hostId().equals(job.hostId())) {
           byProvider.computeIfAbsent(job.provider(), k -> new ArrayList<>())
               .add(new RecoveredJob(job.jobId(), job.externalId() != null ? job.externalId() : job.jobId(),
@@ -327,7 +327,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
       }
       byProvider.forEach((providerId, jobs) -> {
         LOG.info("Handing {} running job(s) back to provider {}", jobs.size(), providerId);
-        work.add(ctx.providers().get(providerId).get().provider().recover(jobs)
+        work.add(ctx.providers().get(providerId).get().recover(jobs)
             .recover(e -> notTakenBack(providerId, jobs, e)));
       });
       work.add(orphans.resolveOwn(active)

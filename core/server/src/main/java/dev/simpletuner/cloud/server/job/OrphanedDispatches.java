@@ -74,7 +74,7 @@ final class OrphanedDispatches {
     if (job.metadata() == null || job.metadata().getString("callback_base") == null) {
       return unknown(handle, job);
     }
-    return handle.guarded(() -> handle.provider().findSubmitted(job.jobId()))
+    return handle.findSubmitted(job.jobId())
         .compose(found -> {
           if (found.isPresent()) {
             LOG.info("Job {} did reach {} before its instance stopped; adopting it", job.jobId(), handle.id());

@@ -62,8 +62,8 @@ final class SubmitChecks {
   Future<JsonObject> preview(ProviderHandle provider, JsonObject config, JsonArray dataloader, String hardware) {
     SubmitRequest.checkDatasets(dataloader);
     boolean local = provider.runsLocally();
-    boolean served = provider.provider().readsDatasetsOverS3();
-    long limit = served ? 0 : provider.provider().maxUploadBytes();
+    boolean served = provider.readsDatasetsOverS3();
+    long limit = served ? 0 : provider.maxUploadBytes();
     Future<JsonObject> estimate = local ? Future.succeededFuture(null)
         : CostEstimator.estimate(ctx, provider, hardware, config);
     return vertx.executeBlocking(() -> DatasetScanner.scan(dataloader, limit).summary(), false)
@@ -125,18 +125,18 @@ final class SubmitChecks {
           List.of()));
     }
     boolean local = dataloader.stream().anyMatch(d -> d instanceof JsonObject o && DatasetScanner.isLocal(o));
-    boolean served = local && provider.provider().readsDatasetsOverS3();
+    boolean served = local && provider.readsDatasetsOverS3();
     if (served && callbackBase == null) {
       throw AppException.invalid("dataloader_config", provider.displayName() + "'s trainer reads local datasets from "
           + "this server's storage endpoint, which it can reach only through a public URL: set SIMPLETUNER_PUBLIC_URL "
           + "(or Settings → Webhook URL, or the submission's webhook_url), or use a remote dataset (type aws or "
           + "huggingface).");
     }
-    if (local && !served && provider.provider().maxUploadBytes() <= 0) {
+    if (local && !served && provider.maxUploadBytes() <= 0) {
       throw AppException.invalid("dataloader_config", provider.displayName() + " takes no local datasets (neither "
           + "uploaded nor served to its trainer): use a remote dataset (type aws or huggingface).");
     }
-    long uploadLimit = served ? 0 : provider.provider().maxUploadBytes();
+    long uploadLimit = served ? 0 : provider.maxUploadBytes();
     Future<JsonObject> scan = local
         ? vertx.executeBlocking(() -> DatasetScanner.scan(dataloader, uploadLimit), false).map(this::refuseBadDatasets)
         : Future.succeededFuture(null);

@@ -90,7 +90,7 @@ final class SubmitHandler {
    */
   private Future<Job> providerCheck(ProviderHandle provider, Job job) {
     return specs.of(provider, job)
-        .compose(spec -> provider.guarded(() -> provider.provider().check(spec)))
+        .compose(spec -> provider.check(spec))
         .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
             ? AppException.invalid("config", provider.displayName() + ": " + e.getMessage()) : e))
         .map(warnings -> {
@@ -193,7 +193,7 @@ final class SubmitHandler {
   }
 
   private static String checkHardware(ProviderHandle provider, String requested) {
-    List<HardwareOffer> offers = provider.provider().hardware();
+    List<HardwareOffer> offers = provider.hardware();
     if (requested == null || offers.isEmpty()) {
       return requested;
     }
@@ -222,7 +222,7 @@ final class SubmitHandler {
     if (prepared.estimate() != null) {
       metadata.put("estimate", prepared.estimate());
     }
-    if (provider.provider().readsDatasetsOverS3() && prepared.uploadSummary() != null) {
+    if (provider.readsDatasetsOverS3() && prepared.uploadSummary() != null) {
       metadata.put(DatasetBuckets.METADATA_KEY, DatasetBuckets.plan(jobId, resolved.dataloader()));
     }
     JobStatus next = prepared.uploads() ? JobStatus.UPLOADING : JobStatus.QUEUED;

@@ -4,7 +4,6 @@ import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.secret.SecretBox;
 import dev.simpletuner.cloud.server.store.Store;
 import dev.simpletuner.cloud.spi.delivery.DeliveryFactory;
-import dev.simpletuner.cloud.spi.delivery.DeliveryTarget;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
@@ -33,12 +32,18 @@ public final class Deliveries {
     return SETTINGS_SCOPE + targetId;
   }
 
-  /** Creates the registered targets with their saved settings; one that fails to start is skipped. */
+  /**
+   * Creates the registered targets with their saved settings (checked as providers' are); a
+   * target that fails to be created is skipped and its plugin marked refused.
+   */
   public static Future<Deliveries> load(Vertx vertx, ServerConfig config, Map<String, String> env, Store store,
                                         SecretBox secrets, PluginRegistry registry) {
     List<PluginRegistry.Registered<DeliveryFactory>> registered = registry.deliveries();
     List<Future<DeliveryHandle>> created = new ArrayList<>();
-    registered.forEach(r -> created.add(create(vertx, config, env, store, secrets, r)));
+    for (int i = 0; i < registered.size(); i++) {
+      created.add(create(vertx, config, store, secrets, registered.get(i),
+          registry.layers("delivery", registered.get(i).factory().id())));
+    }
     return Future.join(created).transform(done -> {
       Map<String, DeliveryHandle> byId = new LinkedHashMap<>();
       for (int i = 0; i < created.size(); i++) {
@@ -54,25 +59,22 @@ public final class Deliveries {
     });
   }
 
-  private static Future<DeliveryHandle> create(Vertx vertx, ServerConfig config, Map<String, String> env, Store store,
-                                               SecretBox secrets, PluginRegistry.Registered<DeliveryFactory> r) {
+  private static Future<DeliveryHandle> create(Vertx vertx, ServerConfig config, Store store, SecretBox secrets,
+                                               PluginRegistry.Registered<DeliveryFactory> r, SettingLayers layers) {
     DeliveryFactory factory = r.factory();
     return store.settings().get(settingsScope(factory.id())).compose(stored -> {
-      try {
-        Path dataDir = config.stateDir().resolve("delivery").resolve(factory.id());
+      layers.reload(Providers.openSecrets(secrets, settingsScope(factory.id()), stored));
+      Path dataDir = config.stateDir().resolve("delivery").resolve(factory.id());
+      HostDeliveryContext context = new HostDeliveryContext(vertx, factory.id(), layers, dataDir);
+      // DeliveryFactory promises create() a worker thread, as ProviderFactory does.
+      return vertx.executeBlocking(() -> {
         Files.createDirectories(dataDir);
-        SettingLayers layers = new SettingLayers(factory.settings(),
-            config.deliverySettings().getOrDefault(factory.id(), Map.of()), env);
-        layers.reload(Providers.openSecrets(secrets, settingsScope(factory.id()), stored));
-        HostDeliveryContext context = new HostDeliveryContext(vertx, factory.id(), layers, dataDir);
-        DeliveryTarget target = PluginCalls.withLoader(r.loader(), () -> factory.create(context));
-        return Future.succeededFuture(new DeliveryHandle(factory, target, layers, r.plugin(), r.loader()));
-      } catch (Exception | LinkageError e) {
-        LOG.error("Delivery target {} of plugin {} failed to start and is skipped: {}", factory.id(),
-            r.plugin().name(), PluginDiscovery.rootMessage(e));
-        return Future.failedFuture(e);
-      }
-    });
+        return PluginGuard.inLoader(r.loader(), () -> factory.create(context));
+      }, false);
+    }).map(target -> new DeliveryHandle(factory, target, new PluginGuard(vertx, "delivery target " + factory.id(),
+        r.loader(), true, config.plugins().callTimeout()), layers, r.plugin()))
+        .onFailure(e -> LOG.error("Delivery target {} of plugin {} failed to start and is skipped: {}", factory.id(),
+            r.plugin().name(), PluginDiscovery.rootMessage(e)));
   }
 
   public Optional<DeliveryHandle> get(String id) {

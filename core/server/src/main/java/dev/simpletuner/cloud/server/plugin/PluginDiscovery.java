@@ -95,7 +95,7 @@ final class PluginDiscovery {
           break;
         }
         Plugin plugin = loader == null ? iterator.next()
-            : PluginCalls.withLoader(loader, iterator::next);
+            : PluginGuard.inLoader(loader, iterator::next);
         if (loader != null && plugin.getClass().getClassLoader() != loader) {
           continue; // a service the server itself provides, seen through the plugin's loader
         }

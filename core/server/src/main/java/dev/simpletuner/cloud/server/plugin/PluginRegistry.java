@@ -1,6 +1,9 @@
 package dev.simpletuner.cloud.server.plugin;
 
+import dev.simpletuner.cloud.server.config.ConfigException;
+import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.spi.Plugin;
+import dev.simpletuner.cloud.spi.SettingSpec;
 import dev.simpletuner.cloud.spi.ProviderFactory;
 import dev.simpletuner.cloud.spi.SpiVersion;
 import dev.simpletuner.cloud.spi.delivery.DeliveryFactory;
@@ -10,6 +13,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +34,7 @@ public final class PluginRegistry {
   private final List<PluginInfo> plugins = Collections.synchronizedList(new ArrayList<>());
   private final Map<String, Registered<ProviderFactory>> providers = new LinkedHashMap<>();
   private final Map<String, Registered<DeliveryFactory>> deliveries = new LinkedHashMap<>();
+  private final Map<String, SettingLayers> layers = new LinkedHashMap<>();
 
   private PluginRegistry() {
   }
@@ -54,8 +59,8 @@ public final class PluginRegistry {
             + SpiVersion.MAJOR);
         return;
       }
-      List<ProviderFactory> myProviders = PluginCalls.withLoader(found.loader(), plugin::providerFactories);
-      List<DeliveryFactory> myDeliveries = PluginCalls.withLoader(found.loader(), plugin::deliveryFactories);
+      List<ProviderFactory> myProviders = PluginGuard.inLoader(found.loader(), plugin::providerFactories);
+      List<DeliveryFactory> myDeliveries = PluginGuard.inLoader(found.loader(), plugin::deliveryFactories);
       String problem = firstProblem("provider", myProviders, ProviderFactory::id, providers);
       if (problem == null) {
         problem = firstProblem("delivery target", myDeliveries, DeliveryFactory::id, deliveries);
@@ -113,6 +118,51 @@ public final class PluginRegistry {
         plugins.add(refused);
       }
     }
+  }
+
+  /**
+   * Checks the config-file and environment settings of every provider and delivery target against
+   * its declared specs, before any is created.
+   *
+   * @throws ConfigException naming every key (or environment variable) whose value does not fit
+   */
+  public void checkSettings(ServerConfig config, Map<String, String> env) {
+    List<String> problems = new ArrayList<>();
+    providers.values().forEach(r -> check("providers", r.factory().id(), r.factory().settings(),
+        config.providerSettings(), env, problems));
+    deliveries.values().forEach(r -> check("delivery", r.factory().id(), r.factory().settings(),
+        config.deliverySettings(), env, problems));
+    if (!problems.isEmpty()) {
+      throw new ConfigException(String.join("\n", problems));
+    }
+    warnAboutUnknown("providers", config.providerSettings().keySet(), providers.keySet());
+    warnAboutUnknown("delivery", config.deliverySettings().keySet(), deliveries.keySet());
+  }
+
+  private void check(String section, String id, List<SettingSpec> specs, Map<String, Map<String, String>> file,
+                     Map<String, String> env, List<String> problems) {
+    try {
+      layers.put(section + "." + id, SettingLayers.checked(section + "." + id, specs, file.getOrDefault(id, Map.of()),
+          env));
+    } catch (ConfigException e) {
+      problems.add(e.getMessage());
+    }
+  }
+
+  /** Settings for a plugin that is not installed are not an error (its jar may come back), but worth a word. */
+  private static void warnAboutUnknown(String section, Set<String> configured, Set<String> installed) {
+    configured.stream().filter(id -> !installed.contains(id)).forEach(id -> LOG.warn(
+        "The config file has settings for {}.{}, but no such plugin is installed (installed: {}); they are ignored.",
+        section, id, String.join(", ", installed)));
+  }
+
+  /** The checked settings of {@code <section>.<id>}; {@link #checkSettings} ran first. */
+  SettingLayers layers(String section, String id) {
+    SettingLayers found = layers.get(section + "." + id);
+    if (found == null) {
+      throw new IllegalStateException("settings of " + section + "." + id + " were not checked");
+    }
+    return found;
   }
 
   List<Registered<ProviderFactory>> providers() {

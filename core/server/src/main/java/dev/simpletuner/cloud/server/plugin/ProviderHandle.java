@@ -1,60 +1,37 @@
 package dev.simpletuner.cloud.server.plugin;
 
+import dev.simpletuner.cloud.server.plugin.PluginGuard.Wait;
+import dev.simpletuner.cloud.spi.CredentialStatus;
+import dev.simpletuner.cloud.spi.HardwareOffer;
+import dev.simpletuner.cloud.spi.JobSpec;
 import dev.simpletuner.cloud.spi.Provider;
 import dev.simpletuner.cloud.spi.ProviderFactory;
+import dev.simpletuner.cloud.spi.ProviderJobStatus;
+import dev.simpletuner.cloud.spi.RecoveredJob;
 import dev.simpletuner.cloud.spi.SettingSpec;
-import dev.simpletuner.cloud.spi.ProviderException;
-import io.vertx.circuitbreaker.CircuitBreaker;
-import io.vertx.circuitbreaker.CircuitBreakerOptions;
-import io.vertx.circuitbreaker.CircuitBreakerState;
+import dev.simpletuner.cloud.spi.SubmittedJob;
 import io.vertx.core.Future;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.Map;
+import java.util.Optional;
 
-/** A loaded provider: its factory (metadata, settings), its instance, and where it came from. */
+/**
+ * A loaded provider: its factory (metadata, settings) and its instance, which is only reachable
+ * through the methods here. Each one goes through the provider's {@link PluginGuard} (class loader,
+ * time limit, circuit breaker); see {@link Provider} for what they do.
+ */
 public final class ProviderHandle extends LoadedPlugin {
   private final ProviderFactory factory;
   private final Provider provider;
-  private final HostProviderContext context;
-  private final CircuitBreaker breaker;
+  private final PluginGuard guard;
 
-  ProviderHandle(ProviderFactory factory, Provider provider, HostProviderContext context, SettingLayers settings,
+  ProviderHandle(ProviderFactory factory, Provider provider, PluginGuard guard, SettingLayers settings,
                  PluginInfo plugin) {
     super(plugin, settings);
     this.factory = factory;
     this.provider = provider;
-    this.context = context;
-    // Pauses calls to a cloud provider that keeps failing on its side; its own refusals do not count.
-    this.breaker = factory.runsLocally() ? null : CircuitBreaker.create("provider-" + factory.id(), context.vertx(),
-            new CircuitBreakerOptions().setMaxFailures(5).setResetTimeout(30_000).setTimeout(-1)
-                .setNotificationAddress(null))
-        .failurePolicy(ProviderHandle::countsAsOutage);
-  }
-
-  private static boolean countsAsOutage(Future<?> outcome) {
-    return outcome.failed() && !(outcome.cause() instanceof ProviderException p && !p.unavailable())
-        && !(outcome.cause() instanceof IllegalArgumentException);
-  }
-
-  /** Runs a call to the provider through its circuit breaker (fails fast while it is open). */
-  public <T> Future<T> guarded(Supplier<Future<T>> call) {
-    if (breaker == null) {
-      try {
-        return call.get();
-      } catch (RuntimeException e) {
-        return Future.failedFuture(e);
-      }
-    }
-    return breaker.execute(call);
-  }
-
-  /** {@code closed}, {@code open} or {@code half_open}; {@code closed} for local providers. */
-  public String breakerState() {
-    return breaker == null ? "closed" : breaker.state().name().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  public boolean isPaused() {
-    return breaker != null && breaker.state() == CircuitBreakerState.OPEN;
+    this.guard = guard;
   }
 
   public String id() {
@@ -70,15 +47,92 @@ public final class ProviderHandle extends LoadedPlugin {
   }
 
   public List<SettingSpec> settingSpecs() {
-    return factory.settings();
+    return layers().specs();
   }
 
-  public Provider provider() {
-    return provider;
+  /** {@code closed}, {@code open} or {@code half_open}; {@code closed} for local providers. */
+  public String breakerState() {
+    return guard.breakerState();
   }
 
+  /** True while the circuit breaker holds calls back after repeated outages. */
+  public boolean isPaused() {
+    return guard.isPaused();
+  }
 
+  public Future<CredentialStatus> validateCredentials() {
+    return guard.call("validate credentials", Wait.ANSWER, provider::validateCredentials);
+  }
 
+  public List<HardwareOffer> hardware() {
+    return guard.read(provider::hardware);
+  }
 
+  public long maxUploadBytes() {
+    return guard.read(provider::maxUploadBytes);
+  }
 
+  public boolean readsDatasetsOverS3() {
+    return guard.read(provider::readsDatasetsOverS3);
+  }
+
+  public int concurrencyLimit() {
+    return guard.read(provider::concurrencyLimit);
+  }
+
+  public boolean reportsStatus() {
+    return guard.read(provider::reportsStatus);
+  }
+
+  public Future<List<String>> check(JobSpec spec) {
+    return guard.call("check", Wait.ANSWER, () -> provider.check(spec));
+  }
+
+  public Future<String> uploadArchive(Path archive, long sizeBytes) {
+    return guard.call("upload", Wait.TRANSFER, () -> provider.uploadArchive(archive, sizeBytes));
+  }
+
+  public Future<ProviderJobStatus> parseWebhook(Map<String, String> headers, String body) {
+    return guard.call("webhook", Wait.ANSWER, () -> provider.parseWebhook(headers, body));
+  }
+
+  public Future<String> logs(String externalId) {
+    return guard.call("logs", Wait.ANSWER, () -> provider.logs(externalId));
+  }
+
+  public Future<SubmittedJob> submit(JobSpec spec) {
+    return guard.call("submit", Wait.ANSWER, () -> provider.submit(spec));
+  }
+
+  public Future<ProviderJobStatus> status(String externalId) {
+    return guard.call("status", Wait.ANSWER, () -> provider.status(externalId));
+  }
+
+  public Future<List<ProviderJobStatus>> statuses(List<String> externalIds) {
+    return guard.call("statuses", Wait.ANSWER, () -> provider.statuses(externalIds));
+  }
+
+  public Future<Void> cancel(String externalId) {
+    return guard.call("cancel", Wait.ANSWER, () -> provider.cancel(externalId));
+  }
+
+  public Future<Void> recover(List<RecoveredJob> jobs) {
+    return guard.call("recover", Wait.ANSWER, () -> provider.recover(jobs));
+  }
+
+  public Future<Optional<SubmittedJob>> findSubmitted(String jobId) {
+    return guard.call("find submitted", Wait.ANSWER, () -> provider.findSubmitted(jobId));
+  }
+
+  /** Waits for running work to stop and be recorded, however long the trainers take to exit. */
+  Future<Void> shutdown() {
+    return guard.call("shutdown", Wait.TRANSFER, provider::shutdown);
+  }
+
+  void close() {
+    guard.read(() -> {
+      provider.close();
+      return null;
+    });
+  }
 }

@@ -4,7 +4,6 @@ import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.secret.SecretBox;
 import dev.simpletuner.cloud.server.store.Store;
 import dev.simpletuner.cloud.spi.JobReporter;
-import dev.simpletuner.cloud.spi.Provider;
 import dev.simpletuner.cloud.spi.ProviderFactory;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -40,15 +39,19 @@ public final class Providers {
   }
 
   /**
-   * Creates the registered providers with their saved settings. One that fails to start is
-   * reported (its plugin is marked refused) and skipped; it never stops the server.
+   * Creates the registered providers with their saved settings (their config-file and environment
+   * values were checked by {@link PluginRegistry#checkSettings}). A provider whose plugin fails to
+   * create it is reported (its plugin is marked refused) and skipped; it never stops the server.
    */
   public static Future<Providers> load(Vertx vertx, ServerConfig config, Map<String, String> env, Store store,
                                        SecretBox secrets, String hostId, JobReporter reporter,
                                        PluginRegistry registry) {
     List<PluginRegistry.Registered<ProviderFactory>> registered = registry.providers();
     List<Future<ProviderHandle>> created = new ArrayList<>();
-    registered.forEach(r -> created.add(create(vertx, config, env, store, secrets, hostId, reporter, r)));
+    for (int i = 0; i < registered.size(); i++) {
+      created.add(create(vertx, config, store, secrets, hostId, reporter, registered.get(i),
+          registry.layers("providers", registered.get(i).factory().id())));
+    }
     return Future.join(created).transform(done -> {
       Map<String, ProviderHandle> byId = new LinkedHashMap<>();
       for (int i = 0; i < created.size(); i++) {
@@ -64,30 +67,25 @@ public final class Providers {
     });
   }
 
-  private static Future<ProviderHandle> create(Vertx vertx, ServerConfig config, Map<String, String> env, Store store,
-                                               SecretBox secrets, String hostId, JobReporter reporter,
-                                               PluginRegistry.Registered<ProviderFactory> registered) {
+  private static Future<ProviderHandle> create(Vertx vertx, ServerConfig config, Store store, SecretBox secrets,
+                                               String hostId, JobReporter reporter,
+                                               PluginRegistry.Registered<ProviderFactory> registered,
+                                               SettingLayers layers) {
     ProviderFactory factory = registered.factory();
     PluginInfo origin = registered.plugin();
     return store.settings().get(settingsScope(factory.id())).compose(stored -> {
-      Map<String, String> saved = openSecrets(secrets, settingsScope(factory.id()), stored);
-      try {
-        Path dataDir = config.providersDir().resolve(factory.id());
+      layers.reload(openSecrets(secrets, settingsScope(factory.id()), stored));
+      Path dataDir = config.providersDir().resolve(factory.id());
+      HostProviderContext context = new HostProviderContext(vertx, factory.id(), layers, dataDir, hostId, reporter);
+      // ProviderFactory promises create() a worker thread: it may read files or start a client.
+      return vertx.executeBlocking(() -> {
         Files.createDirectories(dataDir);
-        SettingLayers layers = new SettingLayers(factory.settings(),
-            config.providerSettings().getOrDefault(factory.id(), Map.of()), env);
-        layers.reload(saved);
-        HostProviderContext context = new HostProviderContext(vertx, factory.id(), layers, dataDir, hostId, reporter);
-        ClassLoader loader = registered.loader();
-        Provider provider = loader == null ? factory.create(context)
-            : new IsolatedProvider(PluginCalls.withLoader(loader, () -> factory.create(context)), loader);
-        return Future.succeededFuture(new ProviderHandle(factory, provider, context, layers, origin));
-      } catch (Exception | LinkageError e) {
-        LOG.error("Provider {} of plugin {} failed to start and is skipped: {}", factory.id(), origin.name(),
-            PluginDiscovery.rootMessage(e));
-        return Future.failedFuture(e);
-      }
-    });
+        return PluginGuard.inLoader(registered.loader(), () -> factory.create(context));
+      }, false);
+    }).map(provider -> new ProviderHandle(factory, provider, new PluginGuard(vertx, "provider " + factory.id(),
+        registered.loader(), !factory.runsLocally(), config.plugins().callTimeout()), layers, origin))
+        .onFailure(e -> LOG.error("Provider {} of plugin {} failed to start and is skipped: {}", factory.id(),
+            origin.name(), PluginDiscovery.rootMessage(e)));
   }
 
   /**
@@ -133,7 +131,7 @@ public final class Providers {
   public Future<Void> shutdown() {
     List<Future<Void>> all = new ArrayList<>();
     for (ProviderHandle handle : byId.values()) {
-      all.add(handle.provider().shutdown().recover(e -> {
+      all.add(handle.shutdown().recover(e -> {
         LOG.warn("Provider {} did not shut down cleanly: {}", handle.id(), e.getMessage());
         return Future.succeededFuture();
       }));
@@ -144,8 +142,8 @@ public final class Providers {
   public void close() {
     byId.values().forEach(h -> {
       try {
-        h.provider().close();
-      } catch (Exception e) {
+        h.close();
+      } catch (RuntimeException e) {
         LOG.warn("Provider {} failed to close: {}", h.id(), e.getMessage());
       }
     });

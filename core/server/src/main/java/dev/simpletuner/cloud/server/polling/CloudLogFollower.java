@@ -61,11 +61,11 @@ final class CloudLogFollower {
   /** Fetches a job's log; {@code ended} also takes the last, unterminated line. */
   Future<Void> fetch(Job job, boolean ended) {
     ProviderHandle handle = ctx.providers().get(job.provider()).orElse(null);
-    if (handle == null || handle.provider().reportsStatus() || job.externalId() == null) {
+    if (handle == null || handle.reportsStatus() || job.externalId() == null) {
       return Future.succeededFuture();
     }
     lastFetched.put(job.jobId(), ctx.now());
-    return handle.guarded(() -> handle.provider().logs(job.externalId()))
+    return handle.logs(job.externalId())
         .compose(text -> read(job.jobId(), text, ended))
         .recover(e -> Future.succeededFuture());
   }

@@ -120,7 +120,7 @@ public final class ProviderPollingVerticle extends VerticleBase {
     List<Future<Integer>> work = new ArrayList<>();
     int[] checked = {0};
     byProvider.forEach((providerId, jobs) -> ctx.providers().get(providerId)
-        .filter(h -> !h.provider().reportsStatus())
+        .filter(h -> !h.reportsStatus())
         .ifPresent(handle -> {
           checked[0] += jobs.size();
           work.add(poll(handle, jobs));
@@ -139,7 +139,7 @@ public final class ProviderPollingVerticle extends VerticleBase {
   private Future<Integer> poll(ProviderHandle handle, List<Job> jobs) {
     Map<String, Job> byExternal = new LinkedHashMap<>();
     jobs.forEach(j -> byExternal.put(j.externalId(), j));
-    return handle.guarded(() -> handle.provider().statuses(new ArrayList<>(byExternal.keySet())))
+    return handle.statuses(new ArrayList<>(byExternal.keySet()))
         .compose(statuses -> {
           List<Future<JsonObject>> reports = new ArrayList<>();
           int changed = 0;

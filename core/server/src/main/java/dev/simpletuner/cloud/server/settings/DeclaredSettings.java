@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.settings;
 
 import dev.simpletuner.cloud.server.error.AppException;
+import dev.simpletuner.cloud.server.plugin.SettingValues;
 import dev.simpletuner.cloud.server.secret.SecretBox;
 import dev.simpletuner.cloud.spi.SettingSpec;
 import io.vertx.core.json.JsonArray;
@@ -30,8 +31,17 @@ final class DeclaredSettings {
       throw AppException.invalid(key, "Setting '" + key + "' can only be changed in the config file or with "
           + (spec.env() != null ? "the environment variable " + spec.env() : "the server's configuration") + ".");
     }
-    String checked = SettingValues.check(spec, value);
+    String checked = checked(key, () -> SettingValues.check(spec, value));
     return spec.secret() && checked != null ? secrets.seal(scope + "/" + key, checked) : checked;
+  }
+
+  /** Runs a check of a request field; a refusal names the field, e.g. {@code max_concurrent: expected an integer}. */
+  static String checked(String key, java.util.function.Supplier<String> check) {
+    try {
+      return check.get();
+    } catch (SettingValues.Invalid e) {
+      throw AppException.invalid(key, key + ": " + e.getMessage() + ".");
+    }
   }
 
   /** Effective values with secrets masked. */

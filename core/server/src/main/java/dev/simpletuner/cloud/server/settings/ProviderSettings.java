@@ -5,6 +5,7 @@ import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.plugin.Providers;
+import dev.simpletuner.cloud.server.plugin.SettingValues;
 import dev.simpletuner.cloud.spi.HardwareOffer;
 import dev.simpletuner.cloud.spi.SettingSpec;
 import io.vertx.core.Future;
@@ -78,20 +79,21 @@ public final class ProviderSettings {
       return null;
     }
     return switch (key) {
-      case WEBHOOK_URL -> SettingValues.url(key, value);
+      case WEBHOOK_URL -> DeclaredSettings.checked(key, () -> SettingValues.url(value));
       case HARDWARE_PROFILE -> hardwareProfile(handle, value);
       case HARDWARE_INFO -> hardwareInfo(value);
-      case COST_LIMIT_ENABLED -> SettingValues.bool(key, value);
-      case COST_LIMIT_AMOUNT -> SettingValues.nonNegative(key, value);
-      case COST_LIMIT_PERIOD -> SettingValues.oneOf(key, value, List.of("daily", "weekly", "monthly"));
-      case COST_LIMIT_ACTION -> SettingValues.oneOf(key, value, List.of("warn", "block"));
+      case COST_LIMIT_ENABLED -> DeclaredSettings.checked(key, () -> SettingValues.bool(value));
+      case COST_LIMIT_AMOUNT -> DeclaredSettings.checked(key, () -> SettingValues.number(value, true));
+      case COST_LIMIT_PERIOD -> DeclaredSettings.checked(key,
+          () -> SettingValues.oneOf(value, List.of("daily", "weekly", "monthly")));
+      case COST_LIMIT_ACTION -> DeclaredSettings.checked(key, () -> SettingValues.oneOf(value, List.of("warn", "block")));
       default -> throw new IllegalStateException(key);
     };
   }
 
   private static String hardwareProfile(ProviderHandle handle, Object value) {
     String profile = String.valueOf(value).strip().toLowerCase(Locale.ROOT);
-    List<HardwareOffer> offers = handle.provider().hardware();
+    List<HardwareOffer> offers = handle.hardware();
     if (!offers.isEmpty() && offers.stream().noneMatch(o -> o.id().equals(profile))) {
       throw AppException.invalid(HARDWARE_PROFILE, "Unknown hardware profile '" + profile + "'. Choose one of: "
           + String.join(", ", offers.stream().map(HardwareOffer::id).toList()) + ".");
@@ -123,7 +125,7 @@ public final class ProviderSettings {
   public static List<HardwareOffer> hardware(ProviderHandle handle, Map<String, String> saved) {
     JsonObject table = saved.get(HARDWARE_INFO) == null ? new JsonObject() : new JsonObject(saved.get(HARDWARE_INFO));
     List<HardwareOffer> offers = new ArrayList<>();
-    for (HardwareOffer offer : handle.provider().hardware()) {
+    for (HardwareOffer offer : handle.hardware()) {
       JsonObject override = table.getJsonObject(offer.id());
       offers.add(override == null ? offer : new HardwareOffer(offer.id(), override.getString("name", offer.label()),
           override.getDouble("cost_per_second")));
@@ -162,12 +164,13 @@ public final class ProviderSettings {
         .put("id", handle.id())
         .put("name", handle.displayName())
         .put("job_type", handle.runsLocally() ? "local" : "cloud")
+        .put("is_default", handle.id().equals(ctx.config().plugins().defaultProvider()))
         .put("configured", DeclaredSettings.configured(handle.settingSpecs(), effective))
         .put("settings", settings)
         .put("setting_sources", new JsonObject(new LinkedHashMap<>(handle.settingSources())))
         .put("setting_specs", DeclaredSettings.specs(handle.settingSpecs()))
         .put("hardware", hardware)
-        .put("concurrency_limit", handle.provider().concurrencyLimit())
+        .put("concurrency_limit", handle.concurrencyLimit())
         .put("plugin", new JsonObject().put("name", handle.plugin().name()).put("version", handle.plugin().version()));
   }
 }

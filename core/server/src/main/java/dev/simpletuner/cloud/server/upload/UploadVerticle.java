@@ -74,7 +74,7 @@ public final class UploadVerticle extends VerticleBase {
           return vertx.executeBlocking(() -> pack(job, handle, archive), false)
               .compose(size -> {
                 progress(jobId, "Uploading dataset", 0.0, String.format(Locale.ROOT, "%.1f MiB", size / 1048576.0));
-                return handle.guarded(() -> handle.provider().uploadArchive(archive, size))
+                return handle.uploadArchive(archive, size)
                     .compose(url -> report(Addresses.UPLOAD_DONE, new JobCommand.UploadDone(jobId, url, size)));
               })
               .<Void>mapEmpty();
@@ -107,7 +107,7 @@ public final class UploadVerticle extends VerticleBase {
 
   /** Scans again (the files may have changed since submit), checks the disk, and writes the zip. */
   private long pack(Job job, ProviderHandle handle, Path archive) throws IOException {
-    long limit = handle.provider().maxUploadBytes();
+    long limit = handle.maxUploadBytes();
     DatasetScanner.Scan scan = DatasetScanner.scan(job.dataloaderConfig(), limit);
     if (!scan.ok()) {
       throw new IllegalArgumentException("The datasets cannot be uploaded: " + String.join(" ",

@@ -16,7 +16,7 @@ import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
 /** Builds plugin jars during the test run: compiled against the SPI, packaged like a third party would. */
-final class TestPlugins {
+public final class TestPlugins {
   private TestPlugins() {
   }
 
@@ -25,7 +25,7 @@ final class TestPlugins {
    * @param services  lines of META-INF/services/dev.simpletuner.cloud.spi.Plugin
    * @param classpath extra jars the sources compile against
    */
-  static Path jar(Path target, Map<String, String> sources, List<String> services, List<Path> classpath) {
+  public static Path jar(Path target, Map<String, String> sources, List<String> services, List<Path> classpath) {
     try {
       Path work = Files.createTempDirectory("plugin-src-");
       Path classes = Files.createDirectories(work.resolve("classes"));

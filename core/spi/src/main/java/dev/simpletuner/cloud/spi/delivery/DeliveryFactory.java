@@ -21,5 +21,9 @@ public interface DeliveryFactory {
     return List.of();
   }
 
+  /**
+   * Called once per server start on a worker thread (never an event loop, so it may read files or
+   * build a client), after the declared settings were validated.
+   */
   DeliveryTarget create(DeliveryContext context);
 }

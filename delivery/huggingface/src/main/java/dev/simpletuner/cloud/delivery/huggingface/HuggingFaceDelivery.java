@@ -55,6 +55,12 @@ final class HuggingFaceDelivery implements DeliveryTarget {
         ? "Hugging Face rejected the token (401): invalid token." : e.getMessage())));
   }
 
+  /** A config that asks the trainer to push to the Hub is served by this target (from this server by default). */
+  @Override
+  public boolean servesByDefault(JsonObject config) {
+    return HubSettings.bool(config.getValue("--push_to_hub"), false);
+  }
+
   @Override
   public Future<DeliveryPlan> plan(DeliveryRequest request) {
     try {

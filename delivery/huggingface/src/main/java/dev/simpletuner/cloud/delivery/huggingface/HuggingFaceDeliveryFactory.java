@@ -36,7 +36,8 @@ public final class HuggingFaceDeliveryFactory implements DeliveryFactory {
             "Hugging Face Hub address"),
         SettingSpec.of(PRIVATE, Type.BOOLEAN, "true", "Create new repositories as private"),
         SettingSpec.of(TOKEN_TO_PROVIDER, Type.BOOLEAN, "false",
-            "Hand the token to the training provider so the trainer pushes to the Hub itself"),
+            "Hand the token to the training provider so the trainer pushes to the Hub itself: the token then "
+                + "leaves this machine. Leave off unless this server cannot receive the files (no Webhook URL)."),
         SettingSpec.of(TIMEOUT_SECONDS, Type.INTEGER, "120",
             "Seconds to wait for data from the Hub before a request is retried"));
   }

@@ -74,6 +74,12 @@ final class S3Delivery implements DeliveryTarget {
             : "Could not reach the S3 endpoint " + s.endpoint() + ": " + e.getMessage()))));
   }
 
+  /** Switched on with {@code enabled}: every job without a delivery list of its own comes here. */
+  @Override
+  public boolean servesByDefault(JsonObject config) {
+    return "true".equals(context.settings().get(S3DeliveryFactory.ENABLED));
+  }
+
   @Override
   public Future<DeliveryPlan> plan(DeliveryRequest request) {
     S3Settings s;
