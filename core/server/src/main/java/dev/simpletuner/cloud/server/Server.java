@@ -12,7 +12,7 @@ import dev.simpletuner.cloud.server.delivery.DeliveryVerticle;
 import dev.simpletuner.cloud.server.http.HttpVerticle;
 import dev.simpletuner.cloud.server.job.JobLifecycleVerticle;
 import dev.simpletuner.cloud.server.job.JobTokens;
-import dev.simpletuner.cloud.server.job.StepProgress;
+import dev.simpletuner.cloud.server.callback.StepProgress;
 import dev.simpletuner.cloud.server.plugin.Deliveries;
 import dev.simpletuner.cloud.server.plugin.HostJobReporter;
 import dev.simpletuner.cloud.server.plugin.PluginRegistry;

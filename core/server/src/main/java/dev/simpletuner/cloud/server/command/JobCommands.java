@@ -14,9 +14,9 @@ import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.job.JobCommand;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.job.ProviderLookup;
-import dev.simpletuner.cloud.server.job.StepProgress;
-import dev.simpletuner.cloud.server.job.SubmitRequest;
-import dev.simpletuner.cloud.server.job.TrainerEvent;
+import dev.simpletuner.cloud.server.callback.StepProgress;
+import dev.simpletuner.cloud.server.submit.SubmitRequest;
+import dev.simpletuner.cloud.server.callback.TrainerEvent;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
 

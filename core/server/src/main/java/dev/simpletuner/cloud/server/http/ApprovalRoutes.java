@@ -5,7 +5,7 @@ import dev.simpletuner.cloud.server.auth.Principal;
 import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
-import dev.simpletuner.cloud.server.job.ApprovalRules;
+import dev.simpletuner.cloud.server.approval.ApprovalRules;
 import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.store.ApprovalStore.Request;
 import dev.simpletuner.cloud.server.store.ApprovalStore.Rule;

@@ -5,7 +5,7 @@ import dev.simpletuner.cloud.server.auth.Principal;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
-import dev.simpletuner.cloud.server.job.SubmitRequest;
+import dev.simpletuner.cloud.server.submit.SubmitRequest;
 import dev.simpletuner.cloud.server.store.ConfigStore.NamedConfig;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

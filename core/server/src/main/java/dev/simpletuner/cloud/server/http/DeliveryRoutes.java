@@ -10,7 +10,7 @@ import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.plugin.DeliveryHandle;
 import dev.simpletuner.cloud.server.settings.DeliverySettings;
-import dev.simpletuner.cloud.server.storage.ByteRange;
+import dev.simpletuner.cloud.server.s3.ByteRange;
 import dev.simpletuner.cloud.server.store.OutputStore;
 
 import io.vertx.core.Future;

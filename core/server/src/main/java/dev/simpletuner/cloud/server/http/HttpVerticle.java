@@ -3,7 +3,7 @@ package dev.simpletuner.cloud.server.http;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.auth.RateLimiter;
 import dev.simpletuner.cloud.server.command.JobCommands;
-import dev.simpletuner.cloud.server.storage.StorageHandler;
+import dev.simpletuner.cloud.server.s3.StorageHandler;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

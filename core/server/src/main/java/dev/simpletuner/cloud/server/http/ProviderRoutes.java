@@ -3,7 +3,7 @@ package dev.simpletuner.cloud.server.http;
 import dev.simpletuner.cloud.server.auth.Principal;
 
 import dev.simpletuner.cloud.server.ServerContext;
-import dev.simpletuner.cloud.server.metrics.CostLimit;
+import dev.simpletuner.cloud.server.cost.CostLimit;
 import dev.simpletuner.cloud.server.plugin.PluginInfo;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;

@@ -6,7 +6,7 @@ import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.job.JobAnswer;
-import dev.simpletuner.cloud.server.job.TrainerEventReader;
+import dev.simpletuner.cloud.server.callback.TrainerEventReader;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.job;
 
+import dev.simpletuner.cloud.server.submit.TrainerSpecs;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.store.JobUpdate;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * Hands queued jobs to their provider while it has free slots (its concurrency limit), oldest
  * first. A job is claimed in the database before it is handed over, so it is submitted once.
  */
-final class Dispatcher {
+public final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private static final int BATCH = 50;
   /** Tries at cancelling a stray copy of a job: 2 s apart, doubling, about a minute in all. */
@@ -54,7 +55,7 @@ final class Dispatcher {
     return Future.join(all).mapEmpty();
   }
 
-  Future<Void> dispatch(String providerId) {
+  public Future<Void> dispatch(String providerId) {
     return ctx.providers().get(providerId)
         .map(handle -> queue.run("dispatch:" + providerId, () -> freeSlots(handle)
             .compose(free -> free <= 0 ? Future.succeededFuture(List.<Job>of())

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.job;
 
+import dev.simpletuner.cloud.server.submit.SubmitRequest;
 import dev.simpletuner.cloud.server.auth.Principal;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
 import io.vertx.core.json.JsonArray;

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.job;
 
+import dev.simpletuner.cloud.server.callback.ProgressReading;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.store.JobUpdate;
@@ -13,7 +14,7 @@ import java.util.Optional;
  * that goes with them, and the notification that reaches SSE clients. Used only inside the job
  * lifecycle verticle, the one writer of job status.
  */
-final class JobEvents {
+public final class JobEvents {
   private final Vertx vertx;
   private final ServerContext ctx;
 
@@ -26,7 +27,7 @@ final class JobEvents {
    * Moves the job to {@code target} with {@code extra} changes, if the state machine allows it from
    * the job's current status. Empty when it does not (the job is unchanged).
    */
-  Future<Optional<Job>> transition(String jobId, JobStatus target, JobUpdate extra, String message) {
+  public Future<Optional<Job>> transition(String jobId, JobStatus target, JobUpdate extra, String message) {
     long now = ctx.now();
     JobUpdate update = extra.status(target);
     if (target == JobStatus.RUNNING && !update.setsColumn("started_at")) {
@@ -50,27 +51,27 @@ final class JobEvents {
   }
 
   /** Changes fields other than the status (progress, messages). */
-  Future<Optional<Job>> update(String jobId, JobUpdate update) {
+  public Future<Optional<Job>> update(String jobId, JobUpdate update) {
     return ctx.store().jobs().update(jobId, JobStatus.ACTIVE, update, ctx.now())
         .onSuccess(updated -> updated.ifPresent(this::publish));
   }
 
   /** Keeps a chart point when progress carries a step and a loss or learning rate. */
-  Future<Void> chart(String jobId, ProgressReading reading) {
+  public Future<Void> chart(String jobId, ProgressReading reading) {
     if (reading == null || reading.current() == null || reading.loss() == null && reading.learningRate() == null) {
       return Future.succeededFuture();
     }
     return ctx.store().metrics().record(jobId, reading.current(), reading.loss(), reading.learningRate(), ctx.now());
   }
 
-  Future<Void> timeline(String jobId, String type, JsonObject data) {
+  public Future<Void> timeline(String jobId, String type, JsonObject data) {
     long now = ctx.now();
     return ctx.store().events().add(jobId, type, data, now).onSuccess(v -> vertx.eventBus().publish(
         Addresses.JOB_TIMELINE, new JsonObject().put("job_id", jobId).put("type", type).put("data", data)
             .put("created_at", java.time.Instant.ofEpochMilli(now).toString())));
   }
 
-  void publish(Job job) {
+  public void publish(Job job) {
     vertx.eventBus().publish(Addresses.JOB_CHANGED, JobView.render(job, null, false, ctx.now()));
   }
 }

@@ -1,5 +1,11 @@
 package dev.simpletuner.cloud.server.job;
 
+import dev.simpletuner.cloud.server.callback.CallbackHandler;
+import dev.simpletuner.cloud.server.callback.ProgressBuffer;
+import dev.simpletuner.cloud.server.callback.StepProgress;
+import dev.simpletuner.cloud.server.callback.ValidationImages;
+import dev.simpletuner.cloud.server.joblog.LogIngest;
+import dev.simpletuner.cloud.server.submit.SubmitHandler;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.artifact.ArtifactFiles;
 import dev.simpletuner.cloud.server.auth.Principal;
@@ -8,7 +14,7 @@ import dev.simpletuner.cloud.server.bus.Bus;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
-import dev.simpletuner.cloud.server.storage.DatasetBuckets;
+import dev.simpletuner.cloud.server.s3.DatasetBuckets;
 import dev.simpletuner.cloud.server.store.JobUpdate;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
 import dev.simpletuner.cloud.spi.ProviderStatus;

@@ -9,10 +9,10 @@ import java.util.function.Supplier;
  * Runs the work for one job strictly in order (a report waits for the dispatch before it, a cancel
  * for the report). Confined to one verticle's event loop.
  */
-final class PerJobQueue {
+public final class PerJobQueue {
   private final Map<String, Future<?>> tails = new HashMap<>();
 
-  <T> Future<T> run(String key, Supplier<Future<T>> work) {
+  public <T> Future<T> run(String key, Supplier<Future<T>> work) {
     Future<?> previous = tails.getOrDefault(key, Future.succeededFuture());
     Future<T> next = previous.transform(ignored -> {
       try {

@@ -1,5 +1,7 @@
 package dev.simpletuner.cloud.server.job;
 
+import dev.simpletuner.cloud.server.callback.CallbackHandler;
+import dev.simpletuner.cloud.server.callback.ProgressReading;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.store.JobUpdate;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.metrics;
 
+import dev.simpletuner.cloud.server.cost.Spend;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobStatus;

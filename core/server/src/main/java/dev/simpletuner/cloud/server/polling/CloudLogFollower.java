@@ -2,7 +2,7 @@ package dev.simpletuner.cloud.server.polling;
 
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
-import dev.simpletuner.cloud.server.job.ConsoleReader;
+import dev.simpletuner.cloud.server.joblog.ConsoleReader;
 import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;

@@ -11,7 +11,7 @@ import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.job.JobCommand;
 import dev.simpletuner.cloud.server.job.JobStatus;
-import dev.simpletuner.cloud.server.job.SubmitRequest;
+import dev.simpletuner.cloud.server.submit.SubmitRequest;
 import dev.simpletuner.cloud.server.store.ApprovalStore;
 import dev.simpletuner.cloud.server.support.Backend;
 import dev.simpletuner.cloud.server.support.Configs;

@@ -1,5 +1,8 @@
 package dev.simpletuner.cloud.server.job;
 
+import dev.simpletuner.cloud.server.callback.ProgressReading;
+import dev.simpletuner.cloud.server.callback.TrainerEvent;
+import dev.simpletuner.cloud.server.joblog.ConsoleReader;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;

@@ -81,12 +81,15 @@ class FatJarIT {
     assertThat(api.get("/openapi.json").json().getString("openapi")).startsWith("3.1");
   }
 
+  /** Long enough (0.1 s a step) that the trainer is still running after a restart on a busy machine. */
+  private static final int STEPS = 200;
+
   @Test
   void aCrashedServerPicksItsRunningTrainerBackUpAndLosesNoLogLine() throws Exception {
     Api api = start(0.1);
     String jobId = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
         .put("config", Configs.lora()
-            .put("--max_train_steps", 60).put("--checkpointing_steps", 1))).json().getString("job_id");
+            .put("--max_train_steps", STEPS).put("--checkpointing_steps", 1))).json().getString("job_id");
     api.waitFor(jobId, j -> {
       Integer current = j.getJsonObject("progress").getInteger("current");
       return current != null && current >= 5;
@@ -97,7 +100,7 @@ class FatJarIT {
 
     api = start(0.1);
     assertThat(api.job(jobId).getString("status")).isEqualTo("running");
-    JsonObject job = api.waitFor(jobId, j -> j.getBoolean("is_terminal"), Duration.ofSeconds(60));
+    JsonObject job = api.waitFor(jobId, j -> j.getBoolean("is_terminal"), Duration.ofSeconds(120));
     assertThat(job.getString("status")).isEqualTo("completed");
     String logs = api.get("/api/cloud/jobs/" + jobId + "/logs").json().getString("logs");
     // A log line per step (the example trainer logs each checkpoint), each exactly once.
@@ -108,7 +111,7 @@ class FatJarIT {
       }
     }
     List<String> expected = new ArrayList<>();
-    for (int i = 1; i <= 60; i++) {
+    for (int i = 1; i <= STEPS; i++) {
       expected.add("Saved checkpoint-" + i);
     }
     assertThat(steps).containsExactlyElementsOf(expected);

@@ -1,0 +1,64 @@
+package dev.simpletuner.cloud.server.callback;
+
+import dev.simpletuner.cloud.server.store.MetricStore.Point;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The step progress trainers report, held for a moment between the HTTP verticles that receive it
+ * and the lifecycle verticle that writes it ({@link ProgressBuffer}). SimpleTuner sends a status
+ * event per optimisation step (trainer.py), which on a fast GPU is dozens a second: each is merged
+ * here by the receiving event loop and answered at once, with no hop to the lifecycle verticle. A
+ * trainer sends one event at a time, so whatever it sends next, and anything the lifecycle
+ * verticle applies for the job, comes after what is held here, which is written first.
+ * One per process; safe to use from any thread.
+ */
+public final class StepProgress {
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
+  private final Map<String, Held> held = new ConcurrentHashMap<>();
+
+  /** What is held for one job: the merged reading and the chart points since the last write. */
+  record Held(ProgressReading reading, List<Point> points) {
+  }
+
+  /** The job is running on this server: its plain progress may be held from now on. */
+  void running(String jobId) {
+    running.add(jobId);
+  }
+
+  /** Holds an event that only reports progress of a running job; false for anything else. */
+  public boolean offer(String jobId, TrainerEvent event) {
+    ProgressReading r = event.progress();
+    if (!running.contains(jobId) || !"training.status".equals(event.type()) || r == null
+        || event.failure() != null || event.timeline()) {
+      return false;
+    }
+    held.compute(jobId, (id, before) -> {
+      List<Point> points = before == null ? new ArrayList<>() : before.points();
+      if (r.current() != null && (r.loss() != null || r.learningRate() != null)) {
+        points.add(new Point(r.current(), r.loss(), r.learningRate()));
+      }
+      return new Held(before == null ? r : before.reading().followedBy(r), points);
+    });
+    return true;
+  }
+
+  /** Takes what is held for the job, or null. */
+  Held take(String jobId) {
+    return held.remove(jobId);
+  }
+
+  /** The jobs with progress held. */
+  Set<String> jobs() {
+    return held.keySet();
+  }
+
+  /** The job ended: nothing more is held for it. */
+  void forget(String jobId) {
+    running.remove(jobId);
+    held.remove(jobId);
+  }
+}

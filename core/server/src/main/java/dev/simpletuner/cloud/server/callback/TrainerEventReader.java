@@ -1,0 +1,154 @@
+package dev.simpletuner.cloud.server.callback;
+
+import com.fasterxml.jackson.core.Base64Variants;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Reads one trainer event without holding its images in memory: the JSON is streamed, and each
+ * base64 string of the top-level {@code images} list (what SimpleTuner's raw webhook sends,
+ * handler.py {@code _convert_image_to_base64}: a PNG, base64 without a data: prefix) is decoded
+ * straight into a file of its own. Videos and audio (data URIs) are not kept; they are counted.
+ * Blocking I/O: call on a worker thread.
+ */
+public final class TrainerEventReader {
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final int MAX_IMAGES = 64;
+
+  private TrainerEventReader() {
+  }
+
+  /**
+   * The event and the images taken out of it.
+   *
+   * @param media {@code [{file, size, sha256, content_type}]}, files in {@code mediaDir}
+   */
+  public record Read(JsonObject event, JsonArray media) {
+  }
+
+  public static Read read(InputStream body, Path mediaDir) throws IOException {
+    JsonObject event = new JsonObject();
+    JsonArray media = new JsonArray();
+    try (JsonParser parser = JSON.createParser(body)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("A trainer event is a JSON object.");
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if ("images".equals(name) && value == JsonToken.START_ARRAY) {
+          readImages(parser, mediaDir, media);
+        } else if (("videos".equals(name) || "audios".equals(name)) && value == JsonToken.START_ARRAY) {
+          event.put(name + "_not_kept", skipItems(parser));
+        } else {
+          event.put(name, plain(MAPPER.readValue(parser, Object.class)));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      media.forEach(m -> deleteQuietly(Path.of(((JsonObject) m).getString("file"))));
+      if (e instanceof com.fasterxml.jackson.core.JsonProcessingException json) {
+        throw new IllegalArgumentException("The trainer event is not valid JSON: " + json.getOriginalMessage());
+      }
+      throw e;
+    }
+    return new Read(event, media);
+  }
+
+  private static void readImages(JsonParser parser, Path dir, JsonArray media) throws IOException {
+    while (parser.nextToken() != JsonToken.END_ARRAY) {
+      if (parser.currentToken() != JsonToken.VALUE_STRING || media.size() >= MAX_IMAGES) {
+        parser.skipChildren();
+        continue;
+      }
+      Files.createDirectories(dir);
+      Path file = dir.resolve("incoming-" + UUID.randomUUID() + ".png");
+      MessageDigest sha = sha256();
+      long size;
+      try (CountingStream out = new CountingStream(new DigestOutputStream(new BufferedOutputStream(
+          Files.newOutputStream(file)), sha))) {
+        parser.readBinaryValue(Base64Variants.MIME_NO_LINEFEEDS, out);
+        size = out.count;
+      } catch (IOException | RuntimeException e) {
+        deleteQuietly(file);
+        throw e;
+      }
+      media.add(new JsonObject().put("file", file.toString()).put("size", size)
+          .put("sha256", HexFormat.of().formatHex(sha.digest())).put("content_type", "image/png"));
+    }
+  }
+
+  private static int skipItems(JsonParser parser) throws IOException {
+    int count = 0;
+    while (parser.nextToken() != JsonToken.END_ARRAY) {
+      parser.skipChildren();
+      count++;
+    }
+    return count;
+  }
+
+  /** Jackson's maps and lists as Vert.x JSON. */
+  @SuppressWarnings("unchecked")
+  private static Object plain(Object value) {
+    if (value instanceof Map<?, ?> map) {
+      return new JsonObject((Map<String, Object>) map);
+    }
+    if (value instanceof java.util.List<?> list) {
+      return new JsonArray((java.util.List<Object>) list);
+    }
+    return value;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // a temporary file; the incoming folder is cleared at start-up
+    }
+  }
+
+  private static final class CountingStream extends FilterOutputStream {
+    long count;
+
+    CountingStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+  }
+}

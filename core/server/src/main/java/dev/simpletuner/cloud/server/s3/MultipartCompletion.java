@@ -1,0 +1,136 @@
+package dev.simpletuner.cloud.server.s3;
+
+import dev.simpletuner.cloud.server.store.OutputStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Checks a CompleteMultipartUpload request against the received parts and joins them into one file. */
+final class MultipartCompletion {
+  private static final int BUFFER = 1024 * 1024;
+  private final Vertx vertx;
+  private final ObjectFiles files;
+
+  MultipartCompletion(Vertx vertx, ObjectFiles files) {
+    this.vertx = vertx;
+    this.files = files;
+  }
+
+  /** The parts to join, in order, and the object's ETag ({@code <md5 of the part MD5s>-<count>}). */
+  record Plan(List<OutputStore.Part> parts, String etag) {
+  }
+
+  record Joined(long size, String sha256) {
+  }
+
+  static Plan check(List<S3Xml.RequestedPart> requested, List<OutputStore.Part> stored, long minPartBytes) {
+    Map<Integer, OutputStore.Part> byNumber = stored.stream()
+        .collect(Collectors.toMap(OutputStore.Part::number, Function.identity()));
+    List<OutputStore.Part> parts = new ArrayList<>();
+    int previous = 0;
+    MessageDigest md5 = md5();
+    for (S3Xml.RequestedPart r : requested) {
+      if (r.number() <= previous) {
+        throw new S3Exception(400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be "
+            + "ordered by part number.");
+      }
+      previous = r.number();
+      OutputStore.Part part = byNumber.get(r.number());
+      if (part == null || !part.etag().equalsIgnoreCase(r.etag())) {
+        throw invalidPart();
+      }
+      parts.add(part);
+      md5.update(HexFormat.of().parseHex(part.etag()));
+    }
+    for (int i = 0; i < parts.size() - 1; i++) {
+      if (parts.get(i).size() < minPartBytes) {
+        throw new S3Exception(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object "
+            + "size. Each part must be at least 5 MB in size, except the last part.");
+      }
+    }
+    return new Plan(parts, HexFormat.of().formatHex(md5.digest()) + "-" + parts.size());
+  }
+
+  /**
+   * Joins the parts into {@code target} and hashes the whole object, the two side by side on worker
+   * threads. The joined file is on disk when this succeeds.
+   */
+  Future<Joined> join(String uploadId, Plan plan, Path target) {
+    Future<Long> copied = vertx.executeBlocking(() -> concatenate(uploadId, plan, target), false);
+    Future<String> hashed = vertx.executeBlocking(() -> sha256(uploadId, plan), false);
+    return Future.all(copied, hashed).map(v -> new Joined(copied.result(), hashed.result()));
+  }
+
+  private long concatenate(String uploadId, Plan plan, Path target) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+    long size = 0;
+    try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      for (OutputStore.Part part : plan.parts()) {
+        try (FileChannel in = FileChannel.open(files.part(uploadId, part.number()), StandardOpenOption.READ)) {
+          // A part acknowledged but lost with the page cache (power loss) must not join silently.
+          if (in.size() != part.size()) {
+            throw invalidPart();
+          }
+          size += copy(in, out, buffer);
+        }
+      }
+      out.force(true);
+    }
+    return size;
+  }
+
+  /** A plain read/write loop: on JDK 17 transferTo between files maps them, which costs far more. */
+  private static long copy(FileChannel in, FileChannel out, ByteBuffer buffer) throws IOException {
+    long copied = 0;
+    buffer.clear();
+    while (in.read(buffer) >= 0) {
+      buffer.flip();
+      while (buffer.hasRemaining()) {
+        copied += out.write(buffer);
+      }
+      buffer.clear();
+    }
+    return copied;
+  }
+
+  private String sha256(String uploadId, Plan plan) throws IOException, NoSuchAlgorithmException {
+    MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+    ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+    for (OutputStore.Part part : plan.parts()) {
+      try (FileChannel in = FileChannel.open(files.part(uploadId, part.number()), StandardOpenOption.READ)) {
+        while (in.read(buffer) >= 0) {
+          buffer.flip();
+          sha256.update(buffer);
+          buffer.clear();
+        }
+      }
+    }
+    return HexFormat.of().formatHex(sha256.digest());
+  }
+
+  private static S3Exception invalidPart() {
+    return new S3Exception(400, "InvalidPart", "One or more of the specified parts could not be found. The part may "
+        + "not have been uploaded, or the specified entity tag may not match the part's entity tag.");
+  }
+
+  private static MessageDigest md5() {
+    try {
+      return MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

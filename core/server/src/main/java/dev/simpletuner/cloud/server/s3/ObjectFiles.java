@@ -1,0 +1,64 @@
+package dev.simpletuner.cloud.server.s3;
+
+import java.nio.file.Path;
+import java.util.UUID;
+
+/**
+ * Where the storage endpoint keeps things under {@code <state>/cloud_outputs}: objects at
+ * {@code <bucket>/<key>}, bodies being received in {@code .incoming/} (same file system, so the
+ * final move is atomic), and multipart parts in {@code .multipart/<upload id>/<part number>}.
+ */
+final class ObjectFiles {
+  private static final int MAX_KEY_BYTES = 1024;
+  private final Path root;
+
+  ObjectFiles(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+  }
+
+  Path root() {
+    return root;
+  }
+
+  /** The file of an object; the key must have passed {@link #checkKey}. */
+  Path object(String bucket, String key) {
+    Path file = root.resolve(bucket).resolve(key).normalize();
+    if (!file.startsWith(root.resolve(bucket))) {
+      throw S3Exception.accessDenied("The key leaves the bucket.");
+    }
+    return file;
+  }
+
+  Path incoming() {
+    return root.resolve(".incoming").resolve(UUID.randomUUID().toString());
+  }
+
+  Path uploadDir(String uploadId) {
+    return root.resolve(".multipart").resolve(uploadId);
+  }
+
+  Path part(String uploadId, int number) {
+    return uploadDir(uploadId).resolve(String.valueOf(number));
+  }
+
+  /**
+   * Keys map to files, so only keys that are plain relative paths are taken: no empty, {@code .}
+   * or {@code ..} segments, no backslashes or control characters, at most 1024 bytes.
+   */
+  static void checkKey(String key) {
+    if (key.isEmpty() || key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+      throw new S3Exception(400, "KeyTooLongError", "Object keys must be 1 to 1024 bytes long.");
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x20 || c == 0x7f || c == '\\') {
+        throw S3Exception.invalidArgument("Object keys must not contain control characters or backslashes.");
+      }
+    }
+    for (String segment : key.split("/", -1)) {
+      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+        throw S3Exception.accessDenied("Object keys must be plain relative paths: no empty, '.' or '..' segments.");
+      }
+    }
+  }
+}
