@@ -3,7 +3,7 @@ package dev.simpletuner.cloud.server;
 import dev.simpletuner.cloud.server.config.ConfigException;
 import dev.simpletuner.cloud.server.config.ConfigLoader;
 import dev.simpletuner.cloud.server.config.ServerConfig;
-import dev.simpletuner.cloud.server.http.HttpVerticle;
+import dev.simpletuner.cloud.server.api.HttpVerticle;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

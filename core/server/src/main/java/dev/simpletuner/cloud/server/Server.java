@@ -9,7 +9,7 @@ import dev.simpletuner.cloud.server.cluster.Leases;
 import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.delivery.DeliveryVerticle;
-import dev.simpletuner.cloud.server.http.HttpVerticle;
+import dev.simpletuner.cloud.server.api.HttpVerticle;
 import dev.simpletuner.cloud.server.job.JobLifecycleVerticle;
 import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.callback.StepProgress;

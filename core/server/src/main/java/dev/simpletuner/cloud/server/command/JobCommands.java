@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.command;
 
+import dev.simpletuner.cloud.server.access.JobAccess;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.auth.Permission;
 import dev.simpletuner.cloud.server.auth.Principal;

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * The one place failures become HTTP responses: every error has the shape
  * {@code {"success":false,"error","code","details"}} and a real status; bad input never gives 500.
  */
-final class FailureHandler implements Handler<RoutingContext> {
+public final class FailureHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
 
   @Override

@@ -1,10 +1,11 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.contract.OperationValidator;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /** Typed access to the parameters and body the contract already validated. */
-final class Params {
+public final class Params {
   private Params() {
   }
 
@@ -12,26 +13,26 @@ final class Params {
     return rc.get(OperationValidator.KEY);
   }
 
-  static String path(RoutingContext rc, String name) {
+  public static String path(RoutingContext rc, String name) {
     Object value = validated(rc).path().get(name);
     return value == null ? null : String.valueOf(value);
   }
 
-  static String query(RoutingContext rc, String name) {
+  public static String query(RoutingContext rc, String name) {
     Object value = validated(rc).query().get(name);
     return value == null ? null : String.valueOf(value);
   }
 
-  static int queryInt(RoutingContext rc, String name, int fallback) {
+  public static int queryInt(RoutingContext rc, String name, int fallback) {
     Object value = validated(rc).query().get(name);
     return value instanceof Number n ? n.intValue() : fallback;
   }
 
-  static boolean queryBool(RoutingContext rc, String name) {
+  public static boolean queryBool(RoutingContext rc, String name) {
     return Boolean.TRUE.equals(validated(rc).query().get(name));
   }
 
-  static JsonObject body(RoutingContext rc) {
+  public static JsonObject body(RoutingContext rc) {
     Object body = validated(rc).body();
     return body instanceof JsonObject o ? o : new JsonObject();
   }

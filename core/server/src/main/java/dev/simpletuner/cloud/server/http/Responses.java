@@ -8,17 +8,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /** Writes JSON responses and routes failures to the one failure handler. */
-final class Responses {
+public final class Responses {
   private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
   private Responses() {
   }
 
-  static void json(RoutingContext rc, int status, JsonObject body) {
+  public static void json(RoutingContext rc, int status, JsonObject body) {
     json(rc, status, body.toBuffer());
   }
 
-  static void json(RoutingContext rc, int status, Buffer body) {
+  public static void json(RoutingContext rc, int status, Buffer body) {
     if (rc.response().ended() || rc.response().closed()) {
       return;
     }
@@ -29,11 +29,11 @@ final class Responses {
   }
 
   /** Sends the future's result as 200 JSON, or its failure through the failure handler. */
-  static void reply(RoutingContext rc, Future<JsonObject> result) {
+  public static void reply(RoutingContext rc, Future<JsonObject> result) {
     reply(rc, 200, result);
   }
 
-  static void reply(RoutingContext rc, int status, Future<JsonObject> result) {
+  public static void reply(RoutingContext rc, int status, Future<JsonObject> result) {
     result.onSuccess(body -> json(rc, status, body)).onFailure(rc::fail);
   }
 

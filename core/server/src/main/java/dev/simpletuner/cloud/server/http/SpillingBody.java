@@ -16,11 +16,11 @@ import java.nio.file.Path;
  * {@link #IN_MEMORY} bytes, written to a file beyond that (with backpressure), refused with 413
  * above {@code limit}. The caller deletes the file of a body it received.
  */
-final class SpillingBody {
+public final class SpillingBody {
   static final int IN_MEMORY = 256 * 1024;
 
   /** Exactly one of {@code memory} and {@code file} is set. */
-  record Received(Buffer memory, Path file, long size) {
+  public record Received(Buffer memory, Path file, long size) {
   }
 
   private final Vertx vertx;
@@ -41,7 +41,7 @@ final class SpillingBody {
     this.spillFile = spillFile;
   }
 
-  static Future<Received> receive(Vertx vertx, HttpServerRequest request, long limit, Path spillFile) {
+  public static Future<Received> receive(Vertx vertx, HttpServerRequest request, long limit, Path spillFile) {
     String declared = request.getHeader("Content-Length");
     if (declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > limit) {
       return Future.failedFuture(tooLarge(limit));

@@ -5,7 +5,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /** One Server-Sent Events connection: framing, keep-alives, and clean-up when it closes. */
-final class Sse {
+public final class Sse {
   private static final long KEEPALIVE_MS = 15_000;
   private final HttpServerResponse response;
   private final long keepAlive;
@@ -19,7 +19,7 @@ final class Sse {
   }
 
   /** Starts the stream; {@code onClose} runs once when either side ends it. */
-  static Sse open(RoutingContext rc, Runnable onClose) {
+  public static Sse open(RoutingContext rc, Runnable onClose) {
     HttpServerResponse response = rc.response()
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
@@ -45,7 +45,7 @@ final class Sse {
   }
 
   /** Sends one event; multi-line data becomes several {@code data:} lines. */
-  void send(String event, String id, String data) {
+  public void send(String event, String id, String data) {
     if (!isOpen()) {
       return;
     }
@@ -62,20 +62,20 @@ final class Sse {
     response.write(frame.append('\n').toString());
   }
 
-  void comment(String text) {
+  public void comment(String text) {
     if (isOpen()) {
       response.write(": " + text + "\n\n");
     }
   }
 
-  void end() {
+  public void end() {
     if (isOpen()) {
       response.end();
     }
   }
 
   /** True when the client is slower than the stream (the write queue is full). */
-  boolean congested() {
+  public boolean congested() {
     return response.writeQueueFull();
   }
 }

@@ -1,0 +1,106 @@
+package dev.simpletuner.cloud.server.api;
+
+import dev.simpletuner.cloud.server.access.AccessGuard;
+import dev.simpletuner.cloud.server.contract.ContractRouter;
+import dev.simpletuner.cloud.server.http.Params;
+import dev.simpletuner.cloud.server.http.Responses;
+import dev.simpletuner.cloud.server.auth.Principal;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.error.AppException;
+import dev.simpletuner.cloud.server.error.ErrorCode;
+import dev.simpletuner.cloud.server.submit.SubmitRequest;
+import dev.simpletuner.cloud.server.store.ConfigStore.NamedConfig;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Named configs ({@code /api/configs}), the things {@code config_name_to_load} refers to. */
+final class ConfigRoutes {
+  private static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9 ._-]{0,199}";
+  private final ServerContext ctx;
+
+  ConfigRoutes(ServerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  void mount(ContractRouter ops) {
+    ops.on("listConfigs", this::list);
+    ops.on("createConfig", this::create);
+    ops.on("getConfig", this::get);
+    ops.on("putConfig", this::put);
+    ops.on("deleteConfig", this::delete);
+  }
+
+  private void list(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    Responses.reply(rc, ctx.store().configs().list().map(configs -> {
+      JsonArray out = new JsonArray();
+      configs.forEach(c -> out.add(c.toJson()));
+      return new JsonObject().put("configs", out).put("total", configs.size());
+    }));
+  }
+
+  private void create(RoutingContext rc) {
+    Principal principal = AccessGuard.principal(rc);
+    JsonObject body = Params.body(rc);
+    NamedConfig config = fromBody(body.getString("name"), body, principal);
+    Responses.reply(rc, 201, ctx.store().configs().create(config).compose(created -> created
+        ? Future.succeededFuture(new JsonObject().put("success", true).put("created", true).put("config",
+            config.toJson()))
+        : Future.failedFuture(new AppException(ErrorCode.ALREADY_EXISTS, "A config named '" + config.name()
+            + "' already exists. Use PUT /api/configs/" + config.name() + " to replace it.",
+            new JsonObject().put("field", "name")))));
+  }
+
+  private void get(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    String name = Params.path(rc, "name");
+    Responses.reply(rc, ctx.store().configs().get(name).map(found -> found.orElseThrow(() -> notFound(name))
+        .toJson()));
+  }
+
+  private void put(RoutingContext rc) {
+    Principal principal = AccessGuard.principal(rc);
+    String name = Params.path(rc, "name");
+    JsonObject body = Params.body(rc);
+    if (body.getValue("name") != null && !name.equals(body.getValue("name"))) {
+      throw AppException.invalid("name", "The name in the body (" + body.getValue("name")
+          + ") differs from the one in the path (" + name + ").");
+    }
+    NamedConfig config = fromBody(name, body, principal);
+    Responses.reply(rc, ctx.store().configs().put(config).compose(created -> ctx.store().configs().get(name)
+        .map(saved -> new JsonObject().put("success", true).put("created", created)
+            .put("config", saved.orElse(config).toJson()))));
+  }
+
+  private void delete(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    String name = Params.path(rc, "name");
+    Responses.reply(rc, ctx.store().configs().delete(name).map(deleted -> {
+      if (!deleted) {
+        throw notFound(name);
+      }
+      return new JsonObject().put("success", true).put("name", name);
+    }));
+  }
+
+  private NamedConfig fromBody(String name, JsonObject body, Principal principal) {
+    if (name == null || !name.matches(NAME_PATTERN)) {
+      throw AppException.invalid("name", "A config name is 1-200 letters, digits, spaces, '.', '_' or '-', "
+          + "starting with a letter or digit.");
+    }
+    JsonObject config = body.getJsonObject("config", new JsonObject());
+    JsonArray dataloader = body.getJsonArray("dataloader_config", new JsonArray());
+    SubmitRequest.checkConfig(config);
+    SubmitRequest.checkDatasets(dataloader);
+    long now = ctx.now();
+    return new NamedConfig(name, principal.userId(), body.getString("description"), config, dataloader, now, now);
+  }
+
+  private static AppException notFound(String name) {
+    return new AppException(ErrorCode.CONFIG_NOT_FOUND, "No saved config named '" + name + "'.",
+        new JsonObject().put("name", name));
+  }
+}

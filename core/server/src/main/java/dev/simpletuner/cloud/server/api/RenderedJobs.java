@@ -1,0 +1,43 @@
+package dev.simpletuner.cloud.server.api;
+
+import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobView;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code GET /api/cloud/jobs/{id}} bodies of ended jobs, which no longer change with time: CI loops
+ * and dashboards ask for the same finished job again and again. Keyed by the job's row version, so
+ * a later change (a delivery status, say) renders afresh. One per HTTP verticle (event-loop
+ * confined).
+ */
+final class RenderedJobs {
+  private record Entry(long version, Buffer body) {
+  }
+
+  private static final int CAPACITY = 1_000;
+  private final Map<String, Entry> entries = new LinkedHashMap<>(CAPACITY, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+      return size() > CAPACITY;
+    }
+  };
+
+  Buffer body(Job job, Long queuePosition, long now) {
+    if (!job.status().isTerminal()) {
+      return render(job, queuePosition, now);
+    }
+    Entry e = entries.get(job.jobId());
+    if (e == null || e.version() != job.version()) {
+      e = new Entry(job.version(), render(job, null, now));
+      entries.put(job.jobId(), e);
+    }
+    return e.body();
+  }
+
+  private static Buffer render(Job job, Long queuePosition, long now) {
+    return new JsonObject().put("job", JobView.render(job, queuePosition, true, now)).toBuffer();
+  }
+}

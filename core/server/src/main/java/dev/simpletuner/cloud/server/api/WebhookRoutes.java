@@ -1,0 +1,123 @@
+package dev.simpletuner.cloud.server.api;
+
+import dev.simpletuner.cloud.server.contract.ContractRouter;
+import dev.simpletuner.cloud.server.http.Params;
+import dev.simpletuner.cloud.server.http.Responses;
+import dev.simpletuner.cloud.server.http.SpillingBody;
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.artifact.ArtifactFiles;
+import dev.simpletuner.cloud.server.command.JobCommands;
+import dev.simpletuner.cloud.server.error.AppException;
+import dev.simpletuner.cloud.server.error.ErrorCode;
+import dev.simpletuner.cloud.server.job.JobAnswer;
+import dev.simpletuner.cloud.server.callback.TrainerEventReader;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.UUID;
+import java.util.Locale;
+import java.util.Map;
+
+/** Inbound callbacks, each authenticated by its own credentials instead of a user session. */
+final class WebhookRoutes {
+  private final Vertx vertx;
+  private final ServerContext ctx;
+  private final JobCommands commands;
+
+  WebhookRoutes(Vertx vertx, ServerContext ctx, JobCommands commands) {
+    this.vertx = vertx;
+    this.ctx = ctx;
+    this.commands = commands;
+  }
+
+  void mount(ContractRouter ops) {
+    ops.onRaw("trainerCallback", this::trainer);
+    ops.on("providerWebhook", this::platform);
+  }
+
+  /** A provider platform's status webhook (see {@link JobCommands#providerReport}). */
+  private void platform(RoutingContext rc) {
+    Map<String, String> headers = new HashMap<>();
+    rc.request().headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+    Responses.reply(rc, commands.providerReport(Params.path(rc, "provider"), headers, rc.body().asString())
+        .map(JobAnswer::toJson));
+  }
+
+  /**
+   * A trainer's event; the per-job token is checked before the body is read. Validation events
+   * carry base64 images of several MB each: the body is streamed (to a file when large), parsed on
+   * a worker, and its images decoded straight into files (see TrainerEventReader).
+   */
+  private void trainer(RoutingContext rc) {
+    String jobId = Params.path(rc, "job_id");
+    if (!commands.trainerMayReport(jobId, presentedToken(rc))) {
+      rc.fail(new AppException(ErrorCode.INVALID_TOKEN, "Missing or wrong job token. Send the auth_token from the "
+          + "job's webhook_config in the X-API-Key header."));
+      return;
+    }
+    Path incoming = new ArtifactFiles(ctx.config()).incomingDir();
+    Path spill = incoming.resolve("body-" + UUID.randomUUID() + ".json");
+    SpillingBody.receive(vertx, rc.request(), ctx.config().callbacks().maxBodyBytes(), spill)
+        .compose(body -> parse(body, incoming).eventually(() -> body.file() == null ? Future.succeededFuture()
+            : vertx.fileSystem().delete(spill.toString()).recover(e -> Future.succeededFuture())))
+        .compose(event -> commands.trainerReport(jobId, event.event(), event.media()))
+        .onSuccess(reply -> Responses.json(rc, 200, reply.toJson()))
+        .onFailure(e -> {
+          if (e instanceof AppException app && app.code() == ErrorCode.PAYLOAD_TOO_LARGE) {
+            rc.response().putHeader("Connection", "close"); // the rest of the body is not read
+          }
+          rc.fail(e);
+        });
+  }
+
+  /**
+   * Events of a step or a log record are a few hundred bytes: parsed on the event loop. Anything
+   * with images writes files, so it is read on a worker.
+   */
+  private Future<TrainerEventReader.Read> parse(SpillingBody.Received body, Path mediaDir) {
+    if (body.file() == null && body.size() < SMALL_EVENT && !body.memory().toString().contains("\"images\"")) {
+      return Future.succeededFuture(read(new ByteArrayInputStream(body.memory().getBytes()), mediaDir));
+    }
+    return vertx.executeBlocking(() -> body.file() == null
+        ? read(new ByteArrayInputStream(body.memory().getBytes()), mediaDir) : readFile(body.file(), mediaDir), false);
+  }
+
+  private static final int SMALL_EVENT = 16 * 1024;
+
+  private static TrainerEventReader.Read read(InputStream in, Path mediaDir) {
+    try {
+      return TrainerEventReader.read(in, mediaDir);
+    } catch (IllegalArgumentException e) {
+      throw AppException.invalid("body", e.getMessage());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static TrainerEventReader.Read readFile(Path file, Path mediaDir) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return read(in, mediaDir);
+    }
+  }
+
+  private static String presentedToken(RoutingContext rc) {
+    String key = rc.request().getHeader("X-API-Key");
+    if (key != null) {
+      return key;
+    }
+    String auth = rc.request().getHeader("Authorization");
+    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return auth.substring(7);
+    }
+    return null;
+  }
+}
