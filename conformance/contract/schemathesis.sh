@@ -82,7 +82,7 @@ run_pass() {
     --request-timeout 5 --seed 1 --no-color --generation-database none \
     --report ndjson --report-ndjson-path "$WORK/$name/events.ndjson" "$@" >"$WORK/$name/schemathesis.txt" 2>&1) || true
   echo "== $name pass: $((SECONDS - started)) s"
-  python3 "$ROOT/conformance/contract/summary.py" "$WORK/$name/events.ndjson" || FAILED=1
+  python3 "$ROOT/conformance/contract/summary.py" "$WORK/$name/events.ndjson" ${GATES:-} || FAILED=1
 }
 
 FAILED=0
@@ -98,7 +98,9 @@ TOKEN=$(curl -fsS -X POST "$BASE/api/auth/login" -H 'Content-Type: application/j
   -d '{"username":"admin","password":"contract-test-password"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 KEY=$(curl -fsS -X POST "$BASE/api/cloud/auth/api-keys" -H "Authorization: Bearer $TOKEN" \
   -H 'Content-Type: application/json' -d '{"name":"contract-test"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
-run_pass keyed -H "X-API-Key: $KEY"
+# With an account, no operation but the public ones may be reached with a missing, empty or wrong
+# credential (in single-user mode the owner on loopback needs none, so the anonymous pass cannot gate on it).
+GATES=ignored_auth run_pass keyed -H "X-API-Key: $KEY"
 stop_server
 
 if [ "$FAILED" != 0 ]; then

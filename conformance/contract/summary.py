@@ -1,7 +1,8 @@
 """Counts a Schemathesis NDJSON report: operations, checks run and failed per check, errors.
 
 Exits 1 when a gating check failed: the server erred (5xx), a status or a body broke the contract,
-or an unsupported method got anything but 405 with Allow. The other checks are reported only.
+or an unsupported method got anything but 405 with Allow; and any check named after the report
+(e.g. ignored_auth where every operation needs a credential). The other checks are reported only.
 """
 import collections
 import json
@@ -10,7 +11,8 @@ import sys
 GATING = ("not_a_server_error", "status_code_conformance", "response_schema_conformance", "unsupported_method")
 
 
-def main(path):
+def main(path, extra=()):
+    gates = GATING + tuple(extra)
     runs = collections.Counter()
     failures = collections.defaultdict(set)  # check -> distinct (operation, failure title)
     examples = collections.defaultdict(list)
@@ -46,16 +48,16 @@ def main(path):
     print(f"operations: {len(labels - {'Stateful tests'})} tested of {total}; scenarios with errors: {errors}")
     print(f"{'check':32} {'run':>8} {'failed':>7}")
     for name in sorted(runs):
-        print(f"{name:32} {runs[name]:8} {len(failures[name]):7}{'  (gating)' if name in GATING else ''}")
-    gating = [name for name in GATING if failures[name]]
+        print(f"{name:32} {runs[name]:8} {len(failures[name]):7}{'  (gating)' if name in gates else ''}")
+    gating = [name for name in gates if failures[name]]
     for name in gating:
         for key in sorted(failures[name])[:20]:
             print(f"  FAILED {name}: {key[0]}: {key[1]} {key[2]!r}")
-    missing = [name for name in GATING if runs[name] == 0]
+    missing = [name for name in gates if runs[name] == 0]
     if missing:
         print("Gating checks that never ran: " + ", ".join(missing))
     return 1 if gating or missing else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2:]))

@@ -36,9 +36,19 @@ public final class Authenticator {
   }
 
   /** The credentials a request carried, before they were checked. */
-  public record Credentials(String apiKey, String session, boolean fromCookie) {
+  /**
+   * What a request presents. {@code refusal} says why credentials that cannot be taken as they are
+   * are refused (rather than ignored): an {@code Authorization} header that is not a bearer
+   * credential, an empty key or token, or a bearer credential beside an {@code X-API-Key} that
+   * differs from it.
+   */
+  public record Credentials(String apiKey, String session, boolean fromCookie, String refusal) {
+    Credentials(String apiKey, String session, boolean fromCookie) {
+      this(apiKey, session, fromCookie, null);
+    }
+
     public boolean none() {
-      return apiKey == null && session == null;
+      return apiKey == null && session == null && refusal == null;
     }
   }
 
@@ -54,14 +64,24 @@ public final class Authenticator {
 
   public static Credentials credentials(HttpServerRequest request) {
     String header = request.getHeader("X-API-Key");
-    if (header != null && !header.isBlank()) {
-      return new Credentials(header.strip(), null, false);
-    }
     String auth = request.getHeader("Authorization");
-    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String token = auth.substring(7).strip();
-      return token.startsWith(ApiKeys.PREFIX) ? new Credentials(token, null, false)
-          : new Credentials(null, token, false);
+    String bearer = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
+    if (header != null && header.isBlank() || bearer != null && bearer.isEmpty()) {
+      // Usually a CI secret that is not set: say so instead of treating the caller as anonymous.
+      return new Credentials(null, null, false, "The " + (bearer != null && bearer.isEmpty() ? "bearer token"
+          : "X-API-Key header") + " is empty: is the secret that holds the key set?");
+    }
+    if (auth != null && bearer == null) {
+      return new Credentials(null, null, false, "The Authorization header must be 'Bearer <API key or session "
+          + "token>'.");
+    }
+    if (header != null) {
+      return new Credentials(header.strip(), null, false, bearer == null || bearer.equals(header.strip()) ? null
+          : "Two different credentials were sent (X-API-Key and Authorization); send one.");
+    }
+    if (bearer != null) {
+      return bearer.startsWith(ApiKeys.PREFIX) ? new Credentials(bearer, null, false)
+          : new Credentials(null, bearer, false);
     }
     Cookie cookie = request.getCookie(Sessions.COOKIE);
     if (cookie != null && !cookie.getValue().isBlank()) {
@@ -101,6 +121,9 @@ public final class Authenticator {
 
   /** The principal for the credentials; fails with 401 when they do not hold. */
   public Future<Principal> authenticate(Credentials creds, String sourceIp) {
+    if (creds.refusal() != null) {
+      return Future.failedFuture(unauthorized(creds.refusal()));
+    }
     if (creds.apiKey() != null) {
       return byKey(creds.apiKey(), sourceIp);
     }

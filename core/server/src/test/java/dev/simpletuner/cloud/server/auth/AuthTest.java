@@ -169,6 +169,12 @@ class AuthTest {
     assertThat(api.get("/api/cloud/jobs", "X-API-Key", "stk_" + "A".repeat(40)).status()).isEqualTo(401);
     assertThat(api.get("/api/cloud/jobs", "X-API-Key", key.substring(0, 20)).status()).isEqualTo(401);
     assertThat(api.get("/api/cloud/jobs", "X-API-Key", admin).status()).isEqualTo(401);
+    // A good key beside a different bearer credential is ambiguous: refused, whichever is good.
+    assertThat(api.get("/api/cloud/jobs", "X-API-Key", key, "Authorization", "Bearer forged").status()).isEqualTo(401);
+    assertThat(api.get("/api/cloud/jobs", "X-API-Key", key, "Authorization", "Basic Zm9vOmJhcg==").status())
+        .isEqualTo(401);
+    assertThat(api.get("/api/cloud/jobs", "X-API-Key", key, "Authorization", "Bearer " + key).status()).isEqualTo(200);
+    assertThat(api.get("/api/cloud/jobs", "X-API-Key", " ").json().getString("error")).contains("is empty");
 
     JsonArray keys = api.get("/api/cloud/auth/api-keys", bearer(researcher)).json().getJsonArray("keys");
     assertThat(keys.encode()).doesNotContain(key);
