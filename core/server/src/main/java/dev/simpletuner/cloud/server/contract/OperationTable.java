@@ -102,6 +102,11 @@ public final class OperationTable {
     if (exact != null) {
       return new Match(exact, Map.of());
     }
+    if (methodsOfLiteralPath.containsKey(path)) {
+      // A literal path outranks a template (OpenAPI path matching): GET /api/cloud/jobs/submit is a
+      // method the submit path lacks (405), not a job named "submit".
+      return null;
+    }
     for (Operation op : templated) {
       if (!op.method().equals(method)) {
         continue;

@@ -37,6 +37,10 @@ class ContractBehaviourTest extends ServerPerBackend {
     assertError(templated, 405, "method_not_allowed");
     assertThat(templated.header("Allow")).isEqualTo("GET, DELETE");
     assertThat(api.raw("PUT", "/api/cloud/jobs/", null, NONE).header("Allow")).isEqualTo("GET");
+    // A literal path outranks a template: this is the submit path without its method, not a job "submit".
+    Api.Response literal = api.get("/api/cloud/jobs/submit");
+    assertError(literal, 405, "method_not_allowed");
+    assertThat(literal.header("Allow")).isEqualTo("POST");
 
     Api.Response options = api.raw("OPTIONS", "/api/cloud/providers/local", null, NONE);
     assertThat(options.status()).isEqualTo(204);
