@@ -64,7 +64,7 @@ public final class CallbackHandler {
    */
   public Future<JobAnswer.Received> receive(JobCommand.TrainerReport report) {
     String jobId = report.jobId();
-    TrainerEvent event = TrainerEvent.parse(report.event());
+    TrainerEvent event = report.event();
     return queue.run(jobId, () -> progress.flush(jobId).compose(v -> handle(jobId, event, report.media(),
         "callback")));
   }

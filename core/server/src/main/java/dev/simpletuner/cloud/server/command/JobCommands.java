@@ -115,8 +115,8 @@ public final class JobCommands {
       }
       return Bus.<JobAnswer.Decided>ask(vertx, Addresses.APPROVAL_DECIDE,
               new JobCommand.Decide(caller, requestId, decision, notes))
-          .compose(answer -> ctx.audit().record(caller, "approval." + decision, "job", request.jobId(), "ok",
-              new JsonObject().put("request_id", requestId).put("notes", notes), null, ctx.now()).map(answer));
+          .compose(answer -> audit(caller, "approval." + decision, request.jobId(),
+              new JsonObject().put("request_id", requestId).put("notes", notes)).map(answer));
     });
   }
 
@@ -132,10 +132,11 @@ public final class JobCommands {
    * @param media files decoded from the event's images; deleted if the event is not taken
    */
   public Future<JobAnswer.Received> trainerReport(String jobId, JsonObject event, JsonArray media) {
-    if (media.isEmpty() && steps.offer(jobId, TrainerEvent.parse(event))) {
+    TrainerEvent parsed = TrainerEvent.parse(event);
+    if (media.isEmpty() && steps.offer(jobId, parsed)) {
       return Future.succeededFuture(JobAnswer.Received.of(jobId));
     }
-    return Bus.<JobAnswer.Received>ask(vertx, Addresses.JOB_CALLBACK, new JobCommand.TrainerReport(jobId, event, media))
+    return Bus.<JobAnswer.Received>ask(vertx, Addresses.JOB_CALLBACK, new JobCommand.TrainerReport(jobId, parsed, media))
         .onFailure(e -> media.forEach(m -> vertx.fileSystem().delete(((JsonObject) m).getString("file"))));
   }
 

@@ -1,10 +1,10 @@
 package dev.simpletuner.cloud.server.job;
 
+import dev.simpletuner.cloud.server.callback.TrainerEvent;
 import dev.simpletuner.cloud.server.submit.SubmitRequest;
 import dev.simpletuner.cloud.server.auth.Principal;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.Objects;
 
 /**
@@ -62,7 +62,7 @@ public sealed interface JobCommand {
   }
 
   /** An event a trainer sent (its job token checked), with the files decoded from its images. */
-  record TrainerReport(String jobId, JsonObject event, JsonArray media) implements JobCommand {
+  record TrainerReport(String jobId, TrainerEvent event, JsonArray media) implements JobCommand {
     public TrainerReport {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(event, "event");
