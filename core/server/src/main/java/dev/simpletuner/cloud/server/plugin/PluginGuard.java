@@ -107,7 +107,7 @@ final class PluginGuard {
       return call;
     }
     Promise<T> outcome = Promise.promise();
-    long timer = vertx.setTimer(answerTimeout.toMillis(), id -> outcome.tryFail(new ProviderException(
+    long timer = vertx.setTimer(Math.max(1, answerTimeout.toMillis()), id -> outcome.tryFail(new ProviderException(
         name + " did not answer (" + what + ") within " + answerTimeout.toSeconds() + " s", true)));
     call.onComplete(done -> {
       vertx.cancelTimer(timer);

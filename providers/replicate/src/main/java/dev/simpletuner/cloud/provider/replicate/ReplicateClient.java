@@ -78,7 +78,7 @@ final class ReplicateClient {
     if (t == null || t.isBlank()) {
       throw new ReplicateException(401, "No Replicate API token: set REPLICATE_API_TOKEN or save one in Settings.");
     }
-    return web.requestAbs(method, url).bearerTokenAuthentication(t.strip()).timeout(timeout)
+    return web.requestAbs(method, url).bearerTokenAuthentication(t.strip()).timeout(Math.max(1, timeout)) // Vert.x refuses a 0 ms timer
         .putHeader("Accept", "application/json");
   }
 
