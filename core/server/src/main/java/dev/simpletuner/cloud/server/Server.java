@@ -9,6 +9,9 @@ import dev.simpletuner.cloud.server.cluster.Leases;
 import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.delivery.DeliveryVerticle;
+import dev.simpletuner.cloud.server.fleet.Fleet;
+import dev.simpletuner.cloud.server.fleet.FleetVerticle;
+import dev.simpletuner.cloud.server.fleet.WorkerStreams;
 import dev.simpletuner.cloud.server.api.HttpVerticle;
 import dev.simpletuner.cloud.server.job.JobLifecycleVerticle;
 import dev.simpletuner.cloud.server.job.JobTokens;
@@ -103,14 +106,17 @@ public final class Server {
     int httpInstances = Math.max(1, Runtime.getRuntime().availableProcessors());
     StepProgress steps = new StepProgress();
     JobCommands commands = new JobCommands(vertx, ctx, steps);
+    WorkerStreams streams = new WorkerStreams();
+    Fleet fleet = new Fleet(vertx, ctx, commands, streams);
     return vertx.deployVerticle(new ClusterVerticle(ctx))
         .compose(id -> vertx.deployVerticle(new UploadVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new JobLifecycleVerticle(ctx, steps)))
         .compose(id -> vertx.deployVerticle(new ProviderPollingVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new DeliveryVerticle(ctx)))
+        .compose(id -> vertx.deployVerticle(new FleetVerticle(ctx, commands, streams, fleet)))
         .compose(id -> {
           var limiters = HttpVerticle.sharedLimiters(ctx.config().ratesPerMinute());
-          return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters, contract, commands),
+          return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters, contract, commands, fleet),
               new DeploymentOptions().setInstances(httpInstances));
         })
         .map(id -> new Server(vertx, ctx, commands));

@@ -10,6 +10,7 @@ import dev.simpletuner.cloud.server.http.FailureHandler;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.auth.RateLimiter;
 import dev.simpletuner.cloud.server.command.JobCommands;
+import dev.simpletuner.cloud.server.fleet.Fleet;
 import dev.simpletuner.cloud.server.s3.StorageHandler;
 
 import io.vertx.core.Future;
@@ -43,6 +44,7 @@ public final class HttpVerticle extends VerticleBase {
   private final Map<String, RateLimiter> limiters;
   private final Future<ContractSource> contract;
   private final JobCommands commands;
+  private final Fleet fleet;
   private HttpServer server;
 
   /**
@@ -93,9 +95,10 @@ public final class HttpVerticle extends VerticleBase {
 
   /** @param limiters shared by all HTTP verticles of the process (see {@link #sharedLimiters(Map)}) */
   public HttpVerticle(ServerContext ctx, Map<String, RateLimiter> limiters, Future<ContractSource> contract,
-                      JobCommands commands) {
+                      JobCommands commands, Fleet fleet) {
     this.ctx = ctx;
     this.commands = commands;
+    this.fleet = fleet;
     this.limiters = limiters;
     this.contract = contract;
   }
@@ -142,6 +145,7 @@ public final class HttpVerticle extends VerticleBase {
     new AuditRoutes(ctx).mount(operations);
     new ClusterRoutes(ctx).mount(operations);
     new ApprovalRoutes(ctx, commands).mount(operations);
+    new WorkerRoutes(ctx, fleet).mount(operations);
     FailureHandler failures = new FailureHandler();
     Router root = Router.router(vertx);
     root.route().handler(HttpVerticle::securityHeaders);

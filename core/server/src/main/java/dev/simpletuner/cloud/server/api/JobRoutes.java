@@ -15,6 +15,7 @@ import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.job.JobType;
 import dev.simpletuner.cloud.server.job.JobView;
+import dev.simpletuner.cloud.server.fleet.WorkerJobs;
 import dev.simpletuner.cloud.server.store.EventStore.Event;
 import dev.simpletuner.cloud.server.store.JobQuery;
 import dev.simpletuner.cloud.server.store.LogStore.Line;
@@ -135,7 +136,8 @@ final class JobRoutes {
       Job job = JobAccess.require(principal, jobId, found);
       Future<Long> position = JobView.waitsForSlot(job) ? ctx.store().jobs().queuePosition(job)
           : Future.succeededFuture(null);
-      return position.map(pos -> rendered.body(job, pos, ctx.now()));
+      return position.compose(pos -> WorkerJobs.details(ctx, job)
+          .map(worker -> rendered.body(job, pos, worker, ctx.now())));
     }).onSuccess(body -> Responses.json(rc, 200, body)).onFailure(rc::fail);
   }
 

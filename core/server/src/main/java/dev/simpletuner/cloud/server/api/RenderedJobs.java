@@ -25,19 +25,24 @@ final class RenderedJobs {
     }
   };
 
-  Buffer body(Job job, Long queuePosition, long now) {
+  /** @param worker what a worker job adds (its attempts), or null; settled before the job ended */
+  Buffer body(Job job, Long queuePosition, JsonObject worker, long now) {
     if (!job.status().isTerminal()) {
-      return render(job, queuePosition, now);
+      return render(job, queuePosition, worker, now);
     }
     Entry e = entries.get(job.jobId());
     if (e == null || e.version() != job.version()) {
-      e = new Entry(job.version(), render(job, null, now));
+      e = new Entry(job.version(), render(job, null, worker, now));
       entries.put(job.jobId(), e);
     }
     return e.body();
   }
 
-  private static Buffer render(Job job, Long queuePosition, long now) {
-    return new JsonObject().put("job", JobView.render(job, queuePosition, true, now)).toBuffer();
+  private static Buffer render(Job job, Long queuePosition, JsonObject worker, long now) {
+    JsonObject view = JobView.render(job, queuePosition, true, now);
+    if (worker != null) {
+      view.mergeIn(worker);
+    }
+    return new JsonObject().put("job", view).toBuffer();
   }
 }

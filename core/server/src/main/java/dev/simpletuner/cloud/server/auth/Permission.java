@@ -23,10 +23,12 @@ public final class Permission {
   public static final String APPROVAL_REVIEW = "approval.review";
   public static final String APPROVAL_MANAGE = "approval.manage";
   public static final String CLUSTER_VIEW = "cluster.view";
+  public static final String WORKERS_MANAGE = "workers.manage";
 
   public static final List<String> ALL = List.of(JOB_SUBMIT, JOB_VIEW_OWN, JOB_VIEW_ALL, JOB_CANCEL_OWN, JOB_CANCEL_ALL,
       JOB_DELETE_OWN, JOB_DELETE_ALL, CONFIG_VIEW, CONFIG_EDIT, SETTINGS_VIEW, SETTINGS_EDIT, METRICS_VIEW,
-      API_KEY_OWN, API_KEY_ALL, USERS_MANAGE, AUDIT_VIEW, APPROVAL_REVIEW, APPROVAL_MANAGE, CLUSTER_VIEW);
+      API_KEY_OWN, API_KEY_ALL, USERS_MANAGE, AUDIT_VIEW, APPROVAL_REVIEW, APPROVAL_MANAGE, CLUSTER_VIEW,
+      WORKERS_MANAGE);
 
   private Permission() {
   }

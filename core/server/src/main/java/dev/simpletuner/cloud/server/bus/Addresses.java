@@ -59,6 +59,16 @@ public final class Addresses {
   /** Request: {@code JobCommand.UploadFailed}. Reply: whether the job failed now. */
   public static final String UPLOAD_FAILED = "jobs.upload-failed";
 
+  /** Request: {@code JobCommand.Requeue}, a worker job whose worker was lost. Reply: {@code JobAnswer.Changed}. */
+  public static final String JOB_REQUEUE = "jobs.requeue";
+  /** Publish, to every instance: look for idle workers with a stream there and jobs for them (the fleet). */
+  public static final String FLEET_DISPATCH = "fleet.dispatch";
+  /**
+   * Publish, to every instance: end a worker's stream wherever it is {@code {worker_id}} (its token
+   * was rotated, it was deleted, or it went offline).
+   */
+  public static final String WORKER_STREAM_END = "fleet.end-stream";
+
   private Addresses() {
   }
 }

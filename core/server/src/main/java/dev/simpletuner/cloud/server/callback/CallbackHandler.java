@@ -143,7 +143,7 @@ public final class CallbackHandler {
   private static ProgressReading stageAware(Job job, TrainerEvent event) {
     ProgressReading p = event.progress();
     if (p == null || !"lifecycle.stage".equals(event.type()) || "running".equals(event.stageStatus())
-        || "Training complete".equals(p.stage())) {
+        || TrainerEvent.COMPLETE_STAGE.equals(p.stage())) {
       return p;
     }
     JsonObject stored = job.progress();

@@ -34,6 +34,9 @@ import java.util.Set;
  */
 public record TrainerEvent(String type, boolean running, String failure, ProgressReading progress, String stageKey,
                            String stageStatus, String message, boolean timeline, List<String> logLines) {
+  /** The stage of a job whose trainer said its run is complete (final model saved and published). */
+  public static final String COMPLETE_STAGE = "Training complete";
+
 
   public static final String TRAINING = "Training";
   private static final Set<String> RUNNING = Set.of("running", "training", "started", "start", "in_progress",
@@ -111,7 +114,7 @@ public record TrainerEvent(String type, boolean running, String failure, Progres
     String status = lower(str(stage.getValue("status")));
     boolean failed = status != null && FAILED.contains(status);
     boolean done = "training_complete".equals(key) && "completed".equals(status);
-    ProgressReading reading = label == null ? null : new ProgressReading(done ? "Training complete" : label, null,
+    ProgressReading reading = label == null ? null : new ProgressReading(done ? COMPLETE_STAGE : label, null,
         null, done ? 100.0 : null, done ? 0.0 : null, null, null, null);
     return new TrainerEvent("lifecycle.stage", status != null && !failed, failed ? firstText(message, label + " failed")
         : null, reading, key != null ? key : label, status, message != null ? message : label, true, List.of());

@@ -34,7 +34,9 @@ final class EventBridge {
   /** PostgreSQL refuses notification payloads from 8000 bytes on. */
   private static final int MAX_PAYLOAD = 7_500;
   private static final long COALESCE_MS = 50;
-  private static final List<String> RELAYED = List.of(Addresses.JOB_TIMELINE, Addresses.JOB_LOG_LINES);
+  /** Relayed whole; the fleet's wake-ups and stream ends reach the instance holding a worker's stream. */
+  private static final List<String> RELAYED = List.of(Addresses.JOB_TIMELINE, Addresses.JOB_LOG_LINES,
+      Addresses.FLEET_DISPATCH, Addresses.WORKER_STREAM_END);
 
   private final Vertx vertx;
   private final ServerContext ctx;
@@ -53,7 +55,7 @@ final class EventBridge {
     for (String address : RELAYED) {
       vertx.eventBus().<JsonObject>consumer(address, m -> {
         if (!ClusterEvents.isRemote(m)) {
-          relay(address, m.body());
+          relay(address, m.body() == null ? new JsonObject() : m.body());
         }
       });
     }
@@ -108,6 +110,9 @@ final class EventBridge {
       return;
     }
     String jobId = note.getString("job_id");
+    if (jobId == null) {
+      return;
+    }
     ctx.store().jobs().invalidate(jobId);
     DeliveryOptions from = ClusterEvents.from(note.getString("o"));
     if (note.getBoolean("deleted", false)) {
@@ -117,12 +122,12 @@ final class EventBridge {
     }
   }
 
-  /** The notice as JSON when another instance sent it and it names a job; else null. */
+  /** The notice as JSON when another instance sent it; else null. */
   private JsonObject remote(String payload) {
     try {
       JsonObject note = new JsonObject(payload);
       String from = note.getString("o");
-      return from == null || from.equals(origin) || note.getString("job_id") == null ? null : note;
+      return from == null || from.equals(origin) ? null : note;
     } catch (RuntimeException e) {
       return null;
     }

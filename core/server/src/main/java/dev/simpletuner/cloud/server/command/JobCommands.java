@@ -20,6 +20,8 @@ import dev.simpletuner.cloud.server.submit.SubmitRequest;
 import dev.simpletuner.cloud.server.callback.TrainerEvent;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
+import dev.simpletuner.cloud.spi.ProviderStatus;
+import java.time.Instant;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -157,6 +159,22 @@ public final class JobCommands {
             .compose(job -> job.isEmpty()
                 ? Future.succeededFuture(new JobAnswer.Received(null, "ignored", "not a job of this server"))
                 : report(job.get().jobId(), status))));
+  }
+
+  /**
+   * What a worker's agent said of the job it holds (the fleet checked its token and its hold on the
+   * job): running, or how the job ended, with the agent's error text.
+   */
+  public Future<JobAnswer.Received> workerReport(String jobId, String workerId, ProviderStatus status, String error) {
+    Instant now = Instant.ofEpochMilli(ctx.now());
+    return report(jobId, new ProviderJobStatus(workerId, status, error, status == ProviderStatus.RUNNING ? now : null,
+        status == ProviderStatus.RUNNING || status == ProviderStatus.QUEUED ? null : now, null, null));
+  }
+
+  /** A worker job lost its worker: see {@link JobCommand.Requeue}. Tried until the lifecycle takes it. */
+  public Future<JobAnswer.Changed> requeue(String jobId, String workerId, String reason, boolean charged) {
+    return Bus.askUntilTaken(vertx, Addresses.JOB_REQUEUE, new JobCommand.Requeue(jobId, workerId, reason, charged),
+        6, 500);
   }
 
   private Future<JobAnswer.Received> report(String jobId, ProviderJobStatus status) {

@@ -92,7 +92,7 @@ public final class ConfigLoader {
         pluginsDir != null ? expand(pluginsDir) : stateDir.resolve("plugins"), maxBody, logLines,
         pluginSettings(section(file, "providers"), "providers"), pluginSettings(section(file, "delivery"), "delivery"),
         storage(section(file, "storage")), rates(limits.get("rate_per_minute")), callbacks(section(file, "callbacks")),
-        plugins(section(file, "plugins")));
+        plugins(section(file, "plugins")), workers(section(file, "workers"), env));
   }
 
   /** {@code limits.rate_per_minute.<class>}: requests per minute of a rate-limit class (login, submit, ...). */
@@ -209,6 +209,23 @@ public final class ConfigLoader {
   }
 
   /** {@code plugins.*}: how providers and delivery targets are called. */
+  /** {@code workers.*}; the heartbeat timeout also from {@code SIMPLETUNER_HEARTBEAT_TIMEOUT} (WORKERS.md names it). */
+  private static ServerConfig.Workers workers(Map<String, Object> workers, Map<String, String> env) {
+    ServerConfig.Workers d = ServerConfig.Workers.DEFAULT;
+    String fromEnv = nonBlank(env.get("SIMPLETUNER_HEARTBEAT_TIMEOUT"));
+    long timeout = parseLong(fromEnv != null ? fromEnv : workers.get("heartbeat_timeout_seconds"),
+        d.heartbeatTimeoutSeconds(), fromEnv != null ? "SIMPLETUNER_HEARTBEAT_TIMEOUT" : "workers.heartbeat_timeout_seconds");
+    if (timeout < 1 || timeout > 86_400) {
+      throw new ConfigException("The worker heartbeat timeout (SIMPLETUNER_HEARTBEAT_TIMEOUT or "
+          + "workers.heartbeat_timeout_seconds) must be 1 to 86400 seconds.");
+    }
+    long retries = parseLong(workers.get("max_retries"), d.maxRetries(), "workers.max_retries");
+    if (retries < 0 || retries > 100) {
+      throw new ConfigException("Config key 'workers.max_retries' must be 0 to 100.");
+    }
+    return new ServerConfig.Workers(timeout, (int) retries);
+  }
+
   private static ServerConfig.Plugins plugins(Map<String, Object> plugins) {
     ServerConfig.Plugins d = ServerConfig.Plugins.DEFAULT;
     long seconds = parseLong(plugins.get("call_timeout_seconds"), d.callTimeout().toSeconds(),

@@ -21,12 +21,14 @@ import java.util.Map;
  * @param storage           the storage endpoint's timing and dataset scratch space
  * @param callbacks         what trainer callbacks may carry
  * @param plugins           how the server calls providers and delivery targets
+ * @param workers           how the server keeps its self-hosted workers
  */
 public record ServerConfig(String host, int port, Path stateDir, Path configFile, String databaseUrl, String publicUrl,
                            Path pluginsDir, long maxBodyBytes, int logLinesPerJob,
                            Map<String, Map<String, String>> providerSettings,
                            Map<String, Map<String, String>> deliverySettings, Storage storage,
-                           Map<String, Integer> ratesPerMinute, Callbacks callbacks, Plugins plugins) {
+                           Map<String, Integer> ratesPerMinute, Callbacks callbacks, Plugins plugins,
+                           Workers workers) {
 
   /**
    * @param graceSeconds  how long a job's storage credentials keep working after it ended, so a
@@ -58,6 +60,14 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
     public static final Plugins DEFAULT = new Plugins(Duration.ofSeconds(120), "replicate");
   }
 
+  /**
+   * @param heartbeatTimeoutSeconds a worker silent for this long is offline and its job requeued
+   * @param maxRetries              how often a job is requeued after losing its worker before it fails
+   */
+  public record Workers(long heartbeatTimeoutSeconds, int maxRetries) {
+    public static final Workers DEFAULT = new Workers(120, 3);
+  }
+
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8001;
   public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -77,6 +87,6 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, stateDir, configFile, databaseUrl, publicUrl, pluginsDir, maxBodyBytes,
-        logLinesPerJob, providerSettings, deliverySettings, storage, ratesPerMinute, callbacks, plugins);
+        logLinesPerJob, providerSettings, deliverySettings, storage, ratesPerMinute, callbacks, plugins, workers);
   }
 }

@@ -53,7 +53,9 @@ public final class DeliveryPlanner {
    */
   public Future<Planned> plan(String jobId, ProviderHandle provider, JsonObject config, JsonArray requested,
                               String callbackBase) {
-    boolean comesHome = provider.runsLocally() || callbackBase != null;
+    // A worker's trainer reaches this server at the address its agent connected to.
+    boolean reachable = callbackBase != null || provider.trainersConnect();
+    boolean comesHome = provider.runsLocally() || reachable;
     List<Choice> choices = requested != null ? parse(requested) : defaults(config);
     List<Future<DeliveryPlan>> plans = new ArrayList<>();
     for (Choice c : choices) {
@@ -66,7 +68,7 @@ public final class DeliveryPlanner {
       // (A target that took over --push_to_hub and delivers from the server calls them home anyway.)
       boolean trainerPublishes = plans.stream().anyMatch(p -> !p.result().serverDelivers())
           || config.containsKey(PUBLISHING) || truthy(config.getValue("--push_to_hub"));
-      boolean home = serverDelivers || !provider.runsLocally() && callbackBase != null && !trainerPublishes;
+      boolean home = serverDelivers || !provider.runsLocally() && reachable && !trainerPublishes;
       List<Choice> all = new ArrayList<>(choices);
       List<Future<DeliveryPlan>> allPlans = new ArrayList<>(plans);
       if (home && all.stream().noneMatch(c -> c.handle().id().equals(LOCAL))) {

@@ -24,6 +24,8 @@ public final class Sse {
         .setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
         .putHeader("Cache-Control", "no-cache")
+        // Never compressed: a compressor may hold events back, and event streams are small anyway.
+        .putHeader("Content-Encoding", "identity")
         .putHeader("X-Accel-Buffering", "no");
     Sse sse = new Sse(rc.vertx(), response);
     response.closeHandler(v -> sse.closed(onClose));
@@ -44,10 +46,10 @@ public final class Sse {
     return !closed && !response.closed() && !response.ended();
   }
 
-  /** Sends one event; multi-line data becomes several {@code data:} lines. */
-  public void send(String event, String id, String data) {
+  /** Sends one event; multi-line data becomes several {@code data:} lines. False when the stream has ended. */
+  public boolean send(String event, String id, String data) {
     if (!isOpen()) {
-      return;
+      return false;
     }
     StringBuilder frame = new StringBuilder();
     if (event != null) {
@@ -60,6 +62,7 @@ public final class Sse {
       frame.append("data: ").append(line).append('\n');
     }
     response.write(frame.append('\n').toString());
+    return true;
   }
 
   public void comment(String text) {

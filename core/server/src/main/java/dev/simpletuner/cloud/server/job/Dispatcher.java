@@ -2,6 +2,7 @@ package dev.simpletuner.cloud.server.job;
 
 import dev.simpletuner.cloud.server.submit.TrainerSpecs;
 import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.store.JobUpdate;
 import dev.simpletuner.cloud.spi.ProviderStatus;
@@ -57,7 +58,7 @@ public final class Dispatcher {
 
   public Future<Void> dispatch(String providerId) {
     return ctx.providers().get(providerId)
-        .map(handle -> queue.run("dispatch:" + providerId, () -> freeSlots(handle)
+        .map(handle -> handle.trainersConnect() ? fleet() : queue.run("dispatch:" + providerId, () -> freeSlots(handle)
             .compose(free -> free <= 0 ? Future.succeededFuture(List.<Job>of())
                 : ctx.store().jobs().waiting(providerId, hostFilter(handle), Math.min(free, BATCH)))
             .compose(jobs -> {
@@ -70,6 +71,12 @@ public final class Dispatcher {
           LOG.error("Dispatching jobs of provider {} failed", providerId, e);
           return Future.succeededFuture();
         });
+  }
+
+  /** The worker fleet hands its jobs to the workers it holds streams of (fleet.FleetVerticle). */
+  private Future<Void> fleet() {
+    vertx.eventBus().send(Addresses.FLEET_DISPATCH, null);
+    return Future.succeededFuture();
   }
 
   private Future<Integer> freeSlots(ProviderHandle handle) {

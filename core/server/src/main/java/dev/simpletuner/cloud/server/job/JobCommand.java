@@ -78,6 +78,19 @@ public sealed interface JobCommand {
     }
   }
 
+  /**
+   * A worker job lost the worker it was handed to (silent, gone, or it never took the job): back
+   * to the queue, or failed once its retries are spent. Only {@code charged} losses count against
+   * them (a job that never reached its worker does not).
+   */
+  record Requeue(String jobId, String workerId, String reason, boolean charged) implements JobCommand {
+    public Requeue {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(workerId, "workerId");
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
   /** The job's dataset archive reached its provider. */
   record UploadDone(String jobId, String url, long archiveBytes) implements JobCommand {
   }

@@ -11,14 +11,15 @@ import java.util.Optional;
 
 /**
  * Applies job changes: status transitions checked against {@link JobStatus}, the timeline entry
- * that goes with them, and the notification that reaches SSE clients. Used only inside the job
- * lifecycle verticle, the one writer of job status.
+ * that goes with them, and the notification that reaches SSE clients. Status changes are made
+ * only inside the job lifecycle verticle, the one writer of job status; timeline entries also come
+ * from the worker fleet (hand-overs to workers).
  */
 public final class JobEvents {
   private final Vertx vertx;
   private final ServerContext ctx;
 
-  JobEvents(Vertx vertx, ServerContext ctx) {
+  public JobEvents(Vertx vertx, ServerContext ctx) {
     this.vertx = vertx;
     this.ctx = ctx;
   }

@@ -52,6 +52,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
   private LogIngest logs;
   private CallbackHandler callbacks;
   private OrphanedDispatches orphans;
+  private WorkerRequeue requeues;
 
   private final StepProgress steps;
 
@@ -72,6 +73,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
     callbacks = new CallbackHandler(ctx, events, logs, new ValidationImages(vertx, ctx),
         new ProgressBuffer(vertx, ctx, events, queue, steps), queue);
     orphans = new OrphanedDispatches(ctx, dispatcher, events);
+    requeues = new WorkerRequeue(ctx, events);
     // Answered once stored, for senders that read on from there (the cloud log follower).
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_PROVIDER_LOGS, m -> onLogs(m.body())
         .onComplete(ar -> m.reply(null)));
@@ -87,7 +89,8 @@ public final class JobLifecycleVerticle extends VerticleBase {
             Bus.answer(vertx, Addresses.JOB_PROVIDER_STATUS, JobCommand.ProviderReport.class, this::providerStatus),
             Bus.answer(vertx, Addresses.UPLOAD_DONE, JobCommand.UploadDone.class, this::uploadDone),
             Bus.answer(vertx, Addresses.UPLOAD_FAILED, JobCommand.UploadFailed.class, this::uploadFailed),
-            Bus.answer(vertx, Addresses.APPROVAL_DECIDE, JobCommand.Decide.class, this::decide)))
+            Bus.answer(vertx, Addresses.APPROVAL_DECIDE, JobCommand.Decide.class, this::decide),
+            Bus.answer(vertx, Addresses.JOB_REQUEUE, JobCommand.Requeue.class, this::requeue)))
         .compose(v -> clearIncoming())
         .compose(v -> recover())
         .onSuccess(v -> {
@@ -184,6 +187,18 @@ public final class JobLifecycleVerticle extends VerticleBase {
                 dispatcher.dispatch(found.get().provider());
               }
             })));
+  }
+
+  private Future<JobAnswer.Changed> requeue(JobCommand.Requeue command) {
+    String jobId = command.jobId();
+    return queue.run(jobId, () -> ctx.store().jobs().get(jobId).compose(found -> {
+      Job job = found.orElseThrow(() -> notFound(jobId));
+      return requeues.apply(job, command).map(moved -> {
+        moved.filter(j -> j.status().isTerminal()).ifPresent(j -> forget(jobId));
+        dispatcher.dispatch(job.provider());
+        return new JobAnswer.Changed(jobId, moved.map(Job::status).orElse(job.status()));
+      });
+    }));
   }
 
   private void uploadProgress(JsonObject message) {

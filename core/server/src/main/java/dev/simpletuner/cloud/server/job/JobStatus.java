@@ -15,6 +15,12 @@ public enum JobStatus {
   public static final Set<JobStatus> ACTIVE = EnumSet.of(PENDING, PENDING_APPROVAL, UPLOADING, QUEUED, RUNNING);
   public static final Set<JobStatus> TERMINAL = EnumSet.of(COMPLETED, FAILED, CANCELLED);
 
+  /**
+   * The one move back: a worker job whose worker was lost returns to the queue from here (see
+   * {@code JobCommand.Requeue}); {@link #canMoveTo} never allows it, so no provider report can.
+   */
+  public static final Set<JobStatus> REQUEUE_FROM = EnumSet.of(QUEUED, RUNNING);
+
   public boolean isTerminal() {
     return TERMINAL.contains(this);
   }

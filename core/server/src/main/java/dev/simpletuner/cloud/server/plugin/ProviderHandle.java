@@ -46,6 +46,11 @@ public final class ProviderHandle extends LoadedPlugin {
     return factory.runsLocally();
   }
 
+  /** True for the worker fleet's provider: its trainers connect to this server (see {@link ConnectingTrainers}). */
+  public boolean trainersConnect() {
+    return factory instanceof ConnectingTrainers;
+  }
+
   public List<SettingSpec> settingSpecs() {
     return layers().specs();
   }

@@ -300,6 +300,40 @@ public final class JobStore {
   }
 
   /**
+   * Hands a queued job to an idle worker whose stream is on {@code instanceId}, in one
+   * transaction: the job is claimed (dispatched, its external id the worker's), the worker becomes
+   * busy with it, and a new attempt is recorded. Empty when the job was taken or the worker is no
+   * longer idle there (nothing changes); otherwise the attempt's number.
+   */
+  public Future<Optional<Integer>> assignToWorker(String jobId, String workerId, String workerName, String hostId,
+                                                  String instanceId, long now) {
+    invalidate(jobId);
+    return db.transaction(conn -> db.query(conn, "UPDATE jobs SET dispatched_at = ?, host_id = ?, external_id = ?, "
+            + "updated_at = ?, version = version + 1 WHERE job_id = ? AND status = ? AND dispatched_at IS NULL",
+            now, hostId, workerId, now, jobId, JobStatus.QUEUED.wireName())
+        .compose(job -> job.rowCount() == 0 ? Future.succeededFuture(Optional.<Integer>empty())
+            : db.query(conn, "UPDATE workers SET status = 'busy', current_job_id = ?, dispatched_at = ?, "
+                    + "updated_at = ? WHERE worker_id = ? AND status = 'idle' AND current_job_id IS NULL "
+                    + "AND instance_id = ?", jobId, now, now, workerId, instanceId)
+            .compose(worker -> worker.rowCount() == 0
+                // Undone by the rollback: the job stays queued for another worker.
+                ? Future.failedFuture(new WorkerTaken())
+                : db.query(conn, "INSERT INTO job_attempts (job_id, attempt, worker_id, worker_name, started_at) "
+                        + "SELECT ?, COALESCE(MAX(attempt), 0) + 1, ?, ?, ? FROM job_attempts WHERE job_id = ? "
+                        + "RETURNING attempt", jobId, workerId, workerName, now, jobId)
+                    .map(rows -> Optional.of(rows.iterator().next().getInteger(0))))))
+        .recover(e -> e instanceof WorkerTaken ? Future.succeededFuture(Optional.empty()) : Future.failedFuture(e))
+        .onComplete(ar -> invalidate(jobId));
+  }
+
+  /** The worker of an assignment was no longer idle: the transaction is rolled back. */
+  private static final class WorkerTaken extends RuntimeException {
+    WorkerTaken() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
    * Undoes the claim of a dispatch that never reached the provider (its instance died before the
    * create was sent), so that the job is dispatched again; only while nothing else changed it.
    */
@@ -323,6 +357,7 @@ public final class JobStore {
             : db.query(conn, "DELETE FROM job_logs WHERE job_id = ?", jobId)
                 .compose(v -> db.query(conn, "DELETE FROM job_events WHERE job_id = ?", jobId))
                 .compose(v -> db.query(conn, "DELETE FROM job_metrics WHERE job_id = ?", jobId))
+                .compose(v -> db.query(conn, "DELETE FROM job_attempts WHERE job_id = ?", jobId))
                 // The received files stay on disk (they are the user's models); only their records go.
                 .compose(v -> db.query(conn, "DELETE FROM job_outputs WHERE job_id = ?", jobId))
                 .compose(v -> db.query(conn, "DELETE FROM storage_upload_parts WHERE upload_id IN "

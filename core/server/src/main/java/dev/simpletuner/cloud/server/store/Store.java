@@ -31,6 +31,8 @@ public final class Store {
   private final OutputStore outputs;
   private final ArtifactStore artifacts;
   private final ClusterStore cluster;
+  private final WorkerStore workers;
+  private final AttemptStore attempts;
   private final PgConnectOptions pgOptions;
 
   private Store(Db db, PgConnectOptions pgOptions) {
@@ -49,6 +51,16 @@ public final class Store {
     this.metrics = new MetricStore(db);
     this.outputs = new OutputStore(db);
     this.artifacts = new ArtifactStore(db);
+    this.workers = new WorkerStore(db);
+    this.attempts = new AttemptStore(db);
+  }
+
+  public WorkerStore workers() {
+    return workers;
+  }
+
+  public AttemptStore attempts() {
+    return attempts;
   }
 
   public ClusterStore cluster() {

@@ -130,7 +130,7 @@ final class SubmitChecks {
     }
     boolean local = dataloader.stream().anyMatch(d -> d instanceof JsonObject o && DatasetScanner.isLocal(o));
     boolean served = local && provider.readsDatasetsOverS3();
-    if (served && callbackBase == null) {
+    if (served && callbackBase == null && !provider.trainersConnect()) {
       throw AppException.invalid("dataloader_config", provider.displayName() + "'s trainer reads local datasets from "
           + "this server's storage endpoint, which it can reach only through a public URL: set SIMPLETUNER_PUBLIC_URL "
           + "(or Settings → Webhook URL, or the submission's webhook_url), or use a remote dataset (type aws or "
@@ -154,7 +154,8 @@ final class SubmitChecks {
           }
           Double cost = estimate.getDouble("estimated_cost_usd");
           checkLimit(limit, cost == null ? 0 : cost, warnings);
-          if (ctx.config().publicUrl() == null && provider.saved().get(ProviderSettings.WEBHOOK_URL) == null) {
+          if (!provider.trainersConnect() && ctx.config().publicUrl() == null
+              && provider.saved().get(ProviderSettings.WEBHOOK_URL) == null) {
             warnings.add("No public URL is set, so status and progress come from polling " + provider.displayName()
                 + " (every 15 s or so) instead of its webhooks. Set SIMPLETUNER_PUBLIC_URL or Settings → Webhook "
                 + "URL.");

@@ -249,6 +249,13 @@ public final class SubmitHandler {
     if (request.webhookUrl() != null) {
       metadata.put("webhook_url", request.webhookUrl());
     }
+    // What the worker fleet matches (fleet.WorkerRequirements reads them).
+    if (request.workerLabels() != null) {
+      metadata.put("worker_labels", request.workerLabels());
+    }
+    if (request.gpuCount() != null) {
+      metadata.put("gpu_count", request.gpuCount());
+    }
     if (callbackBase != null) {
       metadata.put("callback_base", callbackBase);
     }

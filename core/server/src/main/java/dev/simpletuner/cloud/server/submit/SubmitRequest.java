@@ -18,7 +18,8 @@ import java.util.TreeMap;
  */
 public record SubmitRequest(String provider, JsonObject config, JsonArray dataloaderConfig, String configNameToLoad,
                             String configName, String trackerRunName, String idempotencyKey, String hardwareProfile,
-                            String webhookUrl, JsonArray delivery, JsonObject body) {
+                            String webhookUrl, JsonArray delivery, JsonObject workerLabels, Integer gpuCount,
+                            JsonObject body) {
 
   public static SubmitRequest parse(String provider, JsonObject body) {
     return parse(provider, body, true);
@@ -46,7 +47,37 @@ public record SubmitRequest(String provider, JsonObject config, JsonArray datalo
     }
     return new SubmitRequest(provider, config, dataloader, configNameToLoad, text(body, "config_name"),
         text(body, "tracker_run_name"), key, text(body, "hardware_profile"), url(body, "webhook_url"),
-        body.getJsonArray("delivery"), body);
+        body.getJsonArray("delivery"), workerLabels(provider, body), gpuCount(provider, body), body);
+  }
+
+  /** {@code worker_labels}: only for the worker provider, whose fleet matches them. */
+  private static JsonObject workerLabels(String provider, JsonObject body) {
+    JsonObject labels = body.getJsonObject("worker_labels");
+    if (labels == null || labels.isEmpty()) {
+      return null;
+    }
+    workersOnly(provider, "worker_labels");
+    for (String key : labels.fieldNames()) {
+      if (key.isBlank() || !(labels.getValue(key) instanceof String)) {
+        throw AppException.invalid("worker_labels", "worker_labels maps label names to text (glob patterns).");
+      }
+    }
+    return labels.copy();
+  }
+
+  private static Integer gpuCount(String provider, JsonObject body) {
+    Integer count = body.getInteger("gpu_count");
+    if (count != null) {
+      workersOnly(provider, "gpu_count");
+    }
+    return count;
+  }
+
+  private static void workersOnly(String provider, String field) {
+    if (!"worker".equals(provider)) {
+      throw AppException.invalid(field, "\"" + field + "\" applies to jobs for self-hosted workers (provider=worker), "
+          + "not to " + provider + ".");
+    }
   }
 
   /** Checks the trainer settings the server itself relies on. */

@@ -34,12 +34,17 @@ public final class TrainerSpecs {
   }
 
   public Future<JobSpec> of(ProviderHandle handle, Job job) {
-    String base = base(handle, job.metadata());
+    return of(handle, job, base(handle, job.metadata()));
+  }
+
+  /** @param base where the job's trainer reaches this server (for a worker: the address its agent connected to) */
+  public Future<JobSpec> of(ProviderHandle handle, Job job, String base) {
     return planner.trainerSide(job.jobId(), handle, job.config(), job.metadata().getJsonObject("delivery"), base)
         .map(trainer -> new JobSpec(job.jobId(), withRunName(trainer.config(), job.trackerRunName()),
             dataloader(job, base), job.hardwareProfile(), job.trackerRunName(),
             CallbackTargets.webhookConfig(ctx, job.jobId(), base), job.metadata().getString("data_archive_url"),
-            handle.runsLocally() || base == null ? null : base + "/api/webhooks/" + handle.id(), trainer.secrets()));
+            handle.runsLocally() || handle.trainersConnect() || base == null ? null
+                : base + "/api/webhooks/" + handle.id(), trainer.secrets()));
   }
 
   /** The trainer's trackers name the run as the submission did, unless the config says otherwise. */

@@ -1,0 +1,195 @@
+package dev.simpletuner.cloud.server.fleet;
+
+import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.bus.Addresses;
+import dev.simpletuner.cloud.server.command.JobCommands;
+import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobEvents;
+import dev.simpletuner.cloud.server.job.JobStatus;
+import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.server.store.WorkerStore.Worker;
+import dev.simpletuner.cloud.server.submit.TrainerSpecs;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands waiting worker jobs to idle workers whose streams this instance holds (so each instance
+ * serves its own agents, and a job goes to one worker: the hand-over is one transaction), tells a
+ * worker when its job was cancelled (on any instance), and marks silent workers offline, requeuing
+ * what they ran.
+ */
+public final class FleetVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(FleetVerticle.class);
+  /** Waiting jobs read per pass; a pass repeats while it hands out work. */
+  private static final int BATCH = 500;
+  private final ServerContext ctx;
+  private final JobCommands commands;
+  private final WorkerStreams streams;
+  private final Fleet fleet;
+  private TrainerSpecs specs;
+  private JobEvents events;
+  private boolean passRunning;
+  private boolean passAgain;
+
+  public FleetVerticle(ServerContext ctx, JobCommands commands, WorkerStreams streams, Fleet fleet) {
+    this.ctx = ctx;
+    this.commands = commands;
+    this.streams = streams;
+    this.fleet = fleet;
+  }
+
+  @Override
+  public Future<?> start() {
+    specs = new TrainerSpecs(ctx);
+    events = new JobEvents(vertx, ctx);
+    vertx.eventBus().consumer(Addresses.FLEET_DISPATCH, m -> dispatch());
+    vertx.eventBus().<JsonObject>consumer(Addresses.JOB_CHANGED, m -> jobChanged(m.body()));
+    vertx.eventBus().<JsonObject>consumer(Addresses.WORKER_STREAM_END,
+        m -> streams.end(vertx, m.body().getString("worker_id")));
+    long timeout = ctx.config().workers().heartbeatTimeoutSeconds() * 1000;
+    vertx.setPeriodic(Math.max(500, Math.min(timeout / 4, 15_000)), id -> ctx.leases()
+        .whileHolding("worker-heartbeats", this::sweep)
+        .onFailure(e -> LOG.warn("Looking for silent workers failed: {}", e.getMessage())));
+    return Future.succeededFuture();
+  }
+
+  /** One pass at a time; a request during a pass runs another one after it. */
+  private void dispatch() {
+    if (passRunning) {
+      passAgain = true;
+      return;
+    }
+    passRunning = true;
+    pass().onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("Handing jobs to workers failed: {}", ar.cause().getMessage());
+      }
+      passRunning = false;
+      if (passAgain || ar.succeeded() && ar.result()) {
+        passAgain = false;
+        dispatch();
+      }
+    });
+  }
+
+  /** @return whether it handed out a whole batch (there may be more) */
+  private Future<Boolean> pass() {
+    if (streams.held().isEmpty()) {
+      return Future.succeededFuture(false);
+    }
+    ProviderHandle handle = ctx.providers().get(WorkerProviderFactory.ID).orElse(null);
+    if (handle == null) {
+      return Future.succeededFuture(false);
+    }
+    return ctx.store().workers().idleOn(ctx.hostId()).compose(idle -> {
+      List<Worker> free = new ArrayList<>(idle.stream().filter(w -> streams.holds(w.workerId())).toList());
+      if (free.isEmpty()) {
+        return Future.succeededFuture(false);
+      }
+      return ctx.store().jobs().waiting(WorkerProviderFactory.ID, null, BATCH).compose(waiting -> {
+        List<Future<Boolean>> handed = new ArrayList<>();
+        for (Job job : waiting) {
+          if (free.isEmpty()) {
+            break;
+          }
+          WorkerRequirements wants = WorkerRequirements.of(job);
+          free.stream().filter(wants::matches).findFirst().ifPresent(worker -> {
+            free.remove(worker);
+            handed.add(handOver(handle, job, worker));
+          });
+        }
+        return Future.join(handed).map(v -> !handed.isEmpty() && waiting.size() == BATCH);
+      });
+    });
+  }
+
+  /**
+   * Claims the job for the worker, then sends it. A job that cannot be sent (the stream ended in
+   * between) goes back to the queue without counting as a retry.
+   */
+  private Future<Boolean> handOver(ProviderHandle handle, Job job, Worker worker) {
+    return ctx.store().jobs().assignToWorker(job.jobId(), worker.workerId(), worker.name(), ctx.hostId(),
+            ctx.hostId(), ctx.now())
+        .compose(attempt -> attempt.isEmpty() ? Future.succeededFuture(false)
+            : specs.of(handle, job, base(worker))
+                .map(spec -> JobSubmitEvent.of(spec, job.configName(), ctx.tokens().callbackToken(job.jobId())))
+                .compose(event -> streams.push(vertx, worker.workerId(), event))
+                .compose(v -> timeline(job.jobId(), "Handed to worker " + worker.name() + " (attempt "
+                    + attempt.get() + ")", worker))
+                .map(true)
+                .recover(e -> {
+                  LOG.warn("Job {} could not be sent to worker {}: {}", job.jobId(), worker.workerId(),
+                      e.getMessage());
+                  return commands.requeue(job.jobId(), worker.workerId(), "the job could not be sent to the worker "
+                          + worker.name() + ": " + e.getMessage(), false)
+                      .compose(v -> ctx.store().workers().release(worker.workerId(), job.jobId(), ctx.now()))
+                      .map(false);
+                }));
+  }
+
+  /** Where the worker's trainer reaches this server: where its agent did. */
+  private String base(Worker worker) {
+    if (worker.baseUrl() != null) {
+      return worker.baseUrl();
+    }
+    return ctx.config().publicUrl() != null ? ctx.config().publicUrl() : ctx.localBaseUrl();
+  }
+
+  private Future<Void> timeline(String jobId, String message, Worker worker) {
+    return events.timeline(jobId, "worker", new JsonObject().put("message", message)
+        .put("worker_id", worker.workerId()).put("worker_name", worker.name()));
+  }
+
+  /**
+   * A worker job changed, here or on another instance: a newly waiting one may find a worker; an
+   * ended one whose worker streams here is stopped there (cancelled, or failed on this side).
+   */
+  private void jobChanged(JsonObject job) {
+    if (!WorkerProviderFactory.ID.equals(job.getString("provider"))) {
+      return;
+    }
+    JobStatus status = JobStatus.parse(job.getString("status"));
+    if (status == JobStatus.QUEUED) {
+      dispatch();
+      return;
+    }
+    String workerId = job.getString("external_id");
+    String jobId = job.getString("job_id");
+    if (status == null || !status.isTerminal() || workerId == null || !streams.holds(workerId)) {
+      return;
+    }
+    ctx.store().workers().get(workerId)
+        .compose(w -> w.isPresent() && jobId.equals(w.get().currentJobId())
+            ? streams.push(vertx, workerId, Fleet.cancel(jobId)) : Future.succeededFuture())
+        .onFailure(e -> LOG.warn("Worker {} was not told to stop job {}: {}", workerId, jobId, e.getMessage()));
+  }
+
+  /**
+   * Workers silent for longer than the heartbeat timeout are offline; the jobs they held are
+   * requeued. The clock starts no earlier than this instance did (a restart is nobody's silence).
+   */
+  private Future<Void> sweep() {
+    long now = ctx.now();
+    long timeout = ctx.config().workers().heartbeatTimeoutSeconds() * 1000;
+    if (now - ctx.startedAt() < timeout) {
+      return Future.succeededFuture();
+    }
+    return ctx.store().workers().silentSince(now - timeout).compose(silent -> Future.join(silent.stream()
+        .map(worker -> ctx.store().workers().markOffline(worker, now).compose(marked -> {
+          if (marked.isEmpty()) {
+            return Future.<Void>succeededFuture();
+          }
+          long quiet = worker.lastHeartbeat() == null ? timeout / 1000 : (now - worker.lastHeartbeat()) / 1000;
+          LOG.warn("Worker {} ({}) sent no heartbeat for {} s: offline", worker.workerId(), worker.name(), quiet);
+          vertx.eventBus().publish(Addresses.WORKER_STREAM_END, new JsonObject().put("worker_id", worker.workerId()));
+          return worker.currentJobId() == null ? Future.<Void>succeededFuture()
+              : fleet.lose(worker, worker.currentJobId(), "the worker " + worker.name() + " stopped sending "
+                  + "heartbeats (the last one " + quiet + " s ago)");
+        })).toList()).mapEmpty());
+  }
+}
