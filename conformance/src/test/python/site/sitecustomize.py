@@ -1,5 +1,5 @@
 """Puts the conformance harness under ``python -m simpletuner.train``, which is how SimpleTuner's
-worker agent starts a job's trainer (worker_agent.py:330-345: ``sys.executable -m simpletuner.train``,
+worker agent starts a job's trainer (worker_agent.py:328-352: ``sys.executable -m simpletuner.train``,
 with the agent's environment). The agent runs from the harness with this folder on PYTHONPATH; its
 trainer processes inherit that, and here the module name is answered with the trainer stand-in
 (harness/train_entry.py), the way ``run.py train`` runs it under ``simpletuner train``. Only when

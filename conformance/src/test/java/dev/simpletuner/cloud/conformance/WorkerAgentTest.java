@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * unchanged), whose trainers are the trainer stand-in behind {@code python -m simpletuner.train}.
  */
 class WorkerAgentTest {
-  /** Above the agent's 30 s heartbeat interval (worker_agent.py:440), as low as a test can wait. */
+  /** Above the agent's 30 s heartbeat interval (worker_agent.py:446-450), as low as a test can wait. */
   private static final String HEARTBEAT_TIMEOUT = "40";
   @TempDir
   Path tmp;
@@ -222,7 +222,7 @@ class WorkerAgentTest {
     JsonObject real = createWorker(api, "real", new JsonObject());
     WorkerAgent impostor = agent(api, new JsonObject().put("name", "impostor")
         .put("token", "wt_" + "x".repeat(43)), true, 0.05);
-    // worker_agent.py:170-173: a 401 ends the agent.
+    // worker_agent.py:166-169: a 401 ends the agent.
     assertThat(impostor.waitForExit(Duration.ofSeconds(30))).isEqualTo(0);
     assertThat(impostor.log()).contains("Invalid worker token, exiting");
     JsonArray workers = api.get("/api/admin/workers").json().getJsonArray("workers");

@@ -30,11 +30,11 @@ public final class Fleet {
   private static final Logger LOG = LoggerFactory.getLogger(Fleet.class);
   /**
    * A heartbeat sent before the agent received its job may still say idle; only after this long
-   * does an idle heartbeat mean the job was not taken.
+   * (15 s, less with a short heartbeat timeout) does an idle heartbeat mean the job was not taken.
    */
-  static final long TAKE_GRACE_MS = 15_000;
+  private final long takeGraceMs;
   /** How long after its trainer said it was complete a job may wait for its agent's own report. */
-  static final long TRAINER_DONE_GRACE_MS = 20_000;
+  private final long trainerDoneGraceMs;
   private final Vertx vertx;
   private final ServerContext ctx;
   private final JobCommands commands;
@@ -45,6 +45,9 @@ public final class Fleet {
     this.ctx = ctx;
     this.commands = commands;
     this.streams = streams;
+    long timeout = ctx.config().workers().heartbeatTimeoutSeconds() * 1000;
+    this.takeGraceMs = Math.min(15_000, timeout / 4);
+    this.trainerDoneGraceMs = Math.min(20_000, timeout / 4);
   }
 
   // ---- the agent's calls
@@ -129,7 +132,7 @@ public final class Fleet {
       Worker current = updated.orElseThrow(() -> notFound(worker.workerId()));
       String held = current.currentJobId();
       if (held != null && says == null && "idle".equals(body.getString("status")) && current.dispatchedAt() != null
-          && now - current.dispatchedAt() > TAKE_GRACE_MS) {
+          && now - current.dispatchedAt() > takeGraceMs) {
         return lose(current, held, "the worker " + current.name() + " says it runs no job");
       }
       if (says != null && !says.equals(held)) {
@@ -145,7 +148,7 @@ public final class Fleet {
   /**
    * A worker still busy with a job whose trainer said, a while ago, that its run is complete: the
    * agent stopped watching its trainer (its asyncio reader gives up on an output line over 64 KiB,
-   * which a long stretch of progress-bar redraws without a newline makes; worker_agent.py:366) and
+   * which a long stretch of progress-bar redraws without a newline makes; worker_agent.py:367) and
    * will never report. The job is completed on the trainer's word, and the agent told to drop it.
    */
   private Future<Void> finishedUnseen(Worker worker, String jobId, long now) {
@@ -153,7 +156,7 @@ public final class Fleet {
       Job job = found.orElse(null);
       boolean complete = job != null && job.status() == JobStatus.RUNNING && job.progress() != null
           && TrainerEvent.COMPLETE_STAGE.equals(job.progress().getString("stage"))
-          && now - job.updatedAt() > TRAINER_DONE_GRACE_MS;
+          && now - job.updatedAt() > trainerDoneGraceMs;
       if (!complete) {
         return Future.succeededFuture();
       }
@@ -318,6 +321,21 @@ public final class Fleet {
             .put("connection_command", command(base, token)));
   }
 
+  /**
+   * Where upstream's {@code POST /api/queue/submit} sends a job: {@code worker}, {@code local}, or for
+   * {@code auto} a worker when one that fits is online, else this machine (WORKERS.md, "Target options").
+   */
+  public Future<String> target(String target, JsonObject labels) {
+    if (!"auto".equals(target)) {
+      return Future.succeededFuture("worker".equals(target) ? WorkerProviderFactory.ID : "local");
+    }
+    JsonObject meta = new JsonObject().put("worker_labels", labels == null ? new JsonObject() : labels);
+    WorkerRequirements wants = WorkerRequirements.of(meta, null);
+    return ctx.store().workers().list().map(workers -> workers.stream()
+        .anyMatch(w -> WorkerJobs.ONLINE.contains(w.status()) && w.instanceId() != null && wants.matches(w))
+        ? WorkerProviderFactory.ID : "local");
+  }
+
   /** Looks for jobs for idle workers, on every instance (a worker's stream may be on another). */
   public void wake() {
     vertx.eventBus().publish(Addresses.FLEET_DISPATCH, null);
@@ -333,7 +351,8 @@ public final class Fleet {
     return ctx.store().jobs().get(jobId)
         .compose(job -> job.isEmpty() || !job.get().status().isActive() ? Future.succeededFuture()
             : commands.requeue(jobId, worker.workerId(), reason, job.get().status() == JobStatus.RUNNING).mapEmpty())
-        .compose(v -> release(worker.workerId(), jobId));
+        .compose(v -> release(worker.workerId(), jobId))
+        .onSuccess(v -> wake());
   }
 
   private Future<Void> release(String workerId, String jobId) {

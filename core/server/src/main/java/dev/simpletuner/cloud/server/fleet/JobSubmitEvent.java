@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The {@code job_submit} event a worker's agent starts a job from (worker_agent.py:270-335): it
+ * The {@code job_submit} event a worker's agent starts a job from (worker_agent.py:270-352): it
  * writes {@code config} to {@code /tmp/simpletuner_job_<job_id>/config.json}, points
  * {@code CONFIG_PATH} at it and runs {@code python -m simpletuner.train}.
  *
@@ -24,7 +24,7 @@ import io.vertx.core.json.JsonObject;
  * from {@code upload_endpoint}/{@code upload_token}, which the trainer does not read.
  */
 final class JobSubmitEvent {
-  /** The agent's job folder (worker_agent.py:282); the default output folder lives in it. */
+  /** The agent's job folder (worker_agent.py:286); the default output folder lives in it. */
   static final String JOB_DIR = "/tmp/simpletuner_job_";
   private static final String WEBHOOKS = "--webhook_config";
   private static final String OUTPUT_DIR = "--output_dir";

@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  * ({@code no_worker_online}, {@code no_matching_worker}, {@code all_workers_busy}, {@code dispatching}).
  */
 public final class WorkerJobs {
-  private static final Set<String> ONLINE = Set.of("idle", "busy", "draining");
+  static final Set<String> ONLINE = Set.of("idle", "busy", "draining");
 
   private WorkerJobs() {
   }

@@ -16,13 +16,17 @@ import java.util.regex.Pattern;
 record WorkerRequirements(Map<String, Pattern> labels, int gpus) {
 
   static WorkerRequirements of(Job job) {
-    JsonObject meta = job.metadata() == null ? new JsonObject() : job.metadata();
+    return of(job.metadata() == null ? new JsonObject() : job.metadata(), job.config());
+  }
+
+  /** From a job's metadata and config (null when there is none yet). */
+  static WorkerRequirements of(JsonObject meta, JsonObject config) {
     Map<String, Pattern> labels = new LinkedHashMap<>();
     JsonObject wanted = meta.getJsonObject("worker_labels", new JsonObject());
     wanted.forEach(e -> labels.put(e.getKey(), glob(String.valueOf(e.getValue()))));
     Integer gpus = meta.getInteger("gpu_count");
-    if (gpus == null && job.config() != null) {
-      gpus = processes(job.config().getValue("--num_processes"));
+    if (gpus == null && config != null) {
+      gpus = processes(config.getValue("--num_processes"));
     }
     return new WorkerRequirements(labels, gpus == null ? 0 : gpus);
   }
