@@ -269,6 +269,49 @@ class WorkerFleetTest {
     assertThat(api.delete("/api/admin/workers/" + id).status()).isEqualTo(404);
   }
 
+  @Test
+  void aWorkerTokenOpensNothingButTheWorkerRoutes() throws Exception {
+    JsonObject created = create("box", new JsonObject());
+    String token = created.getString("token");
+    // Accounts exist, so the API needs credentials: a worker token is none of them.
+    assertThat(api.post("/api/auth/setup/first-admin", new JsonObject().put("username", "admin")
+        .put("password", "correct horse battery")).status()).isEqualTo(200);
+    for (String[] header : new String[][] {{"X-API-Key", token}, {"Authorization", "Bearer " + token},
+        {WireAgent.HEADER, token}}) {
+      assertThat(api.get("/api/cloud/jobs", header).status()).as(header[0]).isEqualTo(401);
+      assertThat(api.get("/api/admin/workers", header).status()).as(header[0]).isEqualTo(401);
+    }
+    WireAgent agent = new WireAgent(api, token);
+    agents.add(agent);
+    assertThat(agent.register("box", true, null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void theReferenceQueueSubmitSendsAutoToAWorkerWhenOneFits() throws Exception {
+    Path data = tmp.resolve("data");
+    Files.createDirectories(data);
+    JsonObject config = new JsonObject().put("name", "cfg").put("config", new JsonObject()
+            .put("--model_family", "flux").put("--model_type", "lora").put("--optimizer", "adamw_bf16"))
+        .put("dataloader_config", new JsonArray().add(new JsonObject().put("id", "imgs").put("type", "local")
+            .put("instance_data_dir", data.toString())));
+    assertThat(api.post("/api/configs", config).status()).isEqualTo(201);
+    JsonObject none = api.post("/api/queue/submit", new JsonObject().put("config_name", "cfg")).json();
+    assertThat(none.getString("target")).isEqualTo("local");
+    connect(create("box", new JsonObject().put("team", "nlp")));
+    JsonObject fits = api.post("/api/queue/submit", new JsonObject().put("config_name", "cfg")
+        .put("target", "auto").put("worker_labels", new JsonObject().put("team", "n*"))).json();
+    assertThat(fits.getString("target")).isEqualTo("worker");
+    assertThat(api.job(fits.getString("job_id")).getString("provider")).isEqualTo("worker");
+    JsonObject misfit = api.post("/api/queue/submit", new JsonObject().put("config_name", "cfg")
+        .put("worker_labels", new JsonObject().put("team", "vision"))).json();
+    assertThat(misfit.getString("target")).isEqualTo("local");
+    Api.Response forced = api.post("/api/queue/submit", new JsonObject().put("config_name", "cfg")
+        .put("target", "worker").put("worker_labels", new JsonObject().put("team", "vision")));
+    assertThat(forced.json().getString("target")).isEqualTo("worker");
+    assertThat(api.post("/api/queue/submit", new JsonObject().put("config_name", "missing")).status())
+        .isEqualTo(404);
+  }
+
   private static void until(java.util.function.BooleanSupplier done, String what) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!done.getAsBoolean()) {
