@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class FleetVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(FleetVerticle.class);
-  /** Waiting jobs read per pass; a pass repeats while it hands out work. */
+  /** The most waiting jobs read per pass; a pass repeats while it hands out work. */
   private static final int BATCH = 500;
   private final ServerContext ctx;
   private final JobCommands commands;
@@ -65,7 +65,7 @@ public final class FleetVerticle extends VerticleBase {
       return;
     }
     passRunning = true;
-    pass().onComplete(ar -> {
+    pass(false).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("Handing jobs to workers failed: {}", ar.cause().getMessage());
       }
@@ -77,8 +77,11 @@ public final class FleetVerticle extends VerticleBase {
     });
   }
 
-  /** @return whether it handed out a whole batch (there may be more) */
-  private Future<Boolean> pass() {
+  /**
+   * @param wide read as many waiting jobs as a pass may (after a narrow pass left workers free)
+   * @return whether another pass may find more
+   */
+  private Future<Boolean> pass(boolean wide) {
     if (streams.held().isEmpty()) {
       return Future.succeededFuture(false);
     }
@@ -91,7 +94,9 @@ public final class FleetVerticle extends VerticleBase {
       if (free.isEmpty()) {
         return Future.succeededFuture(false);
       }
-      return ctx.store().jobs().waiting(WorkerProviderFactory.ID, null, BATCH).compose(waiting -> {
+      // Jobs are matched oldest first; a few per free worker leave room for labels that do not fit.
+      int limit = wide ? BATCH : Math.min(BATCH, 8 * free.size() + 24);
+      return ctx.store().jobs().waiting(WorkerProviderFactory.ID, null, limit).compose(waiting -> {
         List<Future<Boolean>> handed = new ArrayList<>();
         for (Job job : waiting) {
           if (free.isEmpty()) {
@@ -103,7 +108,13 @@ public final class FleetVerticle extends VerticleBase {
             handed.add(handOver(handle, job, worker));
           });
         }
-        return Future.join(handed).map(v -> !handed.isEmpty() && waiting.size() == BATCH);
+        boolean full = waiting.size() == limit;
+        Future<Void> all = Future.join(handed).mapEmpty();
+        if (full && !free.isEmpty() && limit < BATCH) {
+          // Workers left free by a full page: the jobs that fit them may be further back.
+          return all.compose(v -> pass(true));
+        }
+        return all.map(v -> !handed.isEmpty() && full);
       });
     });
   }
