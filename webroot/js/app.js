@@ -1,10 +1,11 @@
 // Boot: who is signed in, then route by the URL hash to a view.
 import { get, post, onUnauthorized } from './api.js';
 import { clear, h } from './dom.js';
-import { session } from './store.js';
+import { can, session } from './store.js';
 import { renderJobs } from './jobs.js';
 import { renderJobDetails } from './job-details.js';
 import { renderConfigTab } from './configs.js';
+import { renderWorkers } from './workers.js';
 import { openSettings } from './settings.js';
 import { renderLogin, renderSetup } from './auth.js';
 
@@ -17,6 +18,7 @@ async function whoAmI() {
   session.singleUser = !!session.user?.single_user_mode;
   document.getElementById('whoami').textContent = session.user && !session.singleUser ? session.user.username : '';
   document.getElementById('logout-button').hidden = !session.user || session.singleUser;
+  document.querySelector('.tabs a[data-tab="workers"]').hidden = !can('workers.manage');
   const banner = document.getElementById('banner');
   clear(banner, session.singleUser ? [
     'Single-user mode: only this machine can use the server. ',
@@ -37,6 +39,7 @@ async function route() {
   if (!session.user) { location.hash = '#/login'; return; }
   if (view === 'job' && arg) leave = renderJobDetails(main, decodeURIComponent(arg));
   else if (['model', 'training', 'dataloader', 'publishing'].includes(view)) leave = renderConfigTab(main, view);
+  else if (view === 'workers') leave = renderWorkers(main);
   else leave = renderJobs(main);
   window.scrollTo(0, 0);
   main.focus({ preventScroll: true });

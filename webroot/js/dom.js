@@ -61,6 +61,17 @@ export function when(iso) {
   return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+/** "12 s ago", "3 min ago": for heartbeats, where the distance from now matters more than the time. */
+export function ago(iso) {
+  if (!iso) return 'never';
+  const seconds = Math.round((Date.now() - new Date(iso)) / 1000);
+  if (seconds < 5) return 'just now';
+  if (seconds < 90) return `${seconds} s ago`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 36 * 3600) return `${Math.round(seconds / 3600)} h ago`;
+  return when(iso);
+}
+
 export function label(status) {
   return { pending_approval: 'Awaiting approval' }[status] || (status.charAt(0).toUpperCase() + status.slice(1));
 }

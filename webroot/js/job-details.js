@@ -6,6 +6,7 @@ import { can, session } from './store.js';
 import { openSubmit } from './submit-dialog.js';
 import { deliveryEventText, deliverySection } from './delivery.js';
 import { validationEventText, validationGallery } from './validation-gallery.js';
+import { isWorkerJob, waitingNote, waitsForWorker, WAIT_POLL_MS, workerSection } from './job-worker.js';
 
 export function renderJobDetails(main, jobId) {
   let job = null;
@@ -29,6 +30,7 @@ export function renderJobDetails(main, jobId) {
   const error = h('div');
   const delivery = deliverySection(jobId, { canRetry: () => !!job && canAct('cancel'), refresh });
   const gallery = validationGallery(jobId);
+  const worker = workerSection();
 
   clear(main,
     h('div.row', {}, h('a', { href: '#/jobs' }, '← All jobs')),
@@ -37,7 +39,7 @@ export function renderJobDetails(main, jobId) {
     h('div.detail-grid', {},
       h('div', {},
         h('section.panel', {}, h('h2', {}, 'Progress'), progress),
-        delivery.el, chartPanel, gallery.el, logPanel,
+        worker.el, delivery.el, chartPanel, gallery.el, logPanel,
         h('section.panel', {}, h('h2', {}, 'Datasets'), dataset),
         h('section.panel', {}, h('h2', {}, 'Config snapshot'), config)),
       h('div', {},
@@ -71,7 +73,9 @@ export function renderJobDetails(main, jobId) {
         : job.output_url.startsWith('/') ? 'On this machine (see Delivery)' : job.output_url)] : []);
     delivery.update(job);
     gallery.update(job);
+    worker.update(job);
     clear(error,
+      waitingNote(job),
       job.error_message ? h('div.notice.bad', { role: 'alert' }, job.error_message) : null,
       job.approval && job.status === 'pending_approval' ? h('div.notice.warn', {}, job.approval.reason) : null,
       (job.warnings || []).map((w) => h('div.notice.warn', {}, w)));
@@ -161,7 +165,8 @@ export function renderJobDetails(main, jobId) {
   async function refresh() {
     const fresh = (await get(`/api/cloud/jobs/${encodeURIComponent(jobId)}`)).job;
     if (Date.parse(fresh.updated_at) < Date.parse(job.updated_at)) return;
-    job = { ...job, ...fresh };
+    // A worker job's answer leaves out `worker` once no attempt is open: it no longer runs anywhere.
+    job = { ...job, ...fresh, worker: fresh.worker ?? null };
     renderJob();
   }
 
@@ -202,10 +207,12 @@ export function renderJobDetails(main, jobId) {
     closers.push(() => stream.close());
     stream.addEventListener('job', (e) => {
       const update = JSON.parse(e.data);
+      const before = job.status;
       job = { ...job, ...update, config: job.config, dataloader_config: job.dataloader_config,
         upload_summary: job.upload_summary, estimate: job.estimate, approval: job.approval };
       renderJob();
       addPoint(update.progress || {});
+      if (isWorkerJob(job) && job.status !== before) refreshSoon(); // a hand-over, a requeue or the end
     });
     stream.addEventListener('timeline', (e) => {
       const entry = JSON.parse(e.data);
@@ -222,6 +229,16 @@ export function renderJobDetails(main, jobId) {
       if (c) c.firstChild.textContent = money(cost);
     }, 1000);
     closers.push(() => clearInterval(ticker));
+    // Why a worker job waits changes with the workers, which send the job no update: ask again.
+    const waitPoll = setInterval(() => { if (waitsForWorker(job)) refresh().catch(() => {}); }, WAIT_POLL_MS);
+    closers.push(() => { clearInterval(waitPoll); clearTimeout(refreshTimer); });
+  }
+
+  /** The live stream has the job's state, not its attempts or worker: ask for those when it changes. */
+  let refreshTimer = null;
+  function refreshSoon() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => { if (!left) refresh().catch(() => {}); }, 300);
   }
 
   load();

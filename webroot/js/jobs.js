@@ -26,7 +26,9 @@ export function live(job) {
 }
 
 export function statusChip(job) {
-  return h('span.chip', { class: `chip ${job.status}` }, label(job.status),
+  // A waiting worker job says why (job.waiting is in the job's own answer, not in the list's).
+  const why = job.status === 'queued' ? job.waiting?.message : null;
+  return h('span.chip', { class: `chip ${job.status}`, title: why }, label(job.status),
     job.queue_position ? ` #${job.queue_position}` : '');
 }
 

@@ -2,6 +2,10 @@
 // estimate, then submit. Server errors appear next to the field they are about.
 import { get, post } from './api.js';
 import { bytes, clear, field, h, money, toast } from './dom.js';
+import { labelsEditor } from './labels-editor.js';
+
+// The fleet's provider: its jobs choose a worker by labels and GPU count (refused for any other provider).
+const WORKERS = 'worker';
 
 export async function openSubmit(prefill = {}) {
   const [configs, providers] = await Promise.all([get('/api/configs'), get('/api/cloud/providers')]);
@@ -17,12 +21,20 @@ export async function openSubmit(prefill = {}) {
     h('option', { value: p.id, selected: prefill.provider ? p.id === prefill.provider : p.is_default }, `${p.name}${p.configured ? '' : ' (not configured)'}`)));
   const hardwareSelect = h('select', { name: 'hardware_profile' });
   const runName = h('input', { name: 'tracker_run_name', placeholder: 'optional', value: prefill.runName || '' });
+  const gpuCount = h('input', { name: 'gpu_count', type: 'number', min: '0', max: '1024', step: '1', placeholder: 'optional',
+    inputmode: 'numeric' });
+  const workerLabels = labelsEditor({ name: 'worker_labels', legend: 'Worker labels', valuePlaceholder: 'pattern, e.g. a100*',
+    hint: 'A worker must have every label. Values are glob patterns: a100* matches a100-80g and a100-sxm4, ? any one character.' });
   const f = {
     config_name_to_load: field('Config', configSelect),
     provider: field('Provider', providerSelect),
     hardware_profile: field('Hardware', hardwareSelect),
     tracker_run_name: field('Run name', runName, 'Shown in the job list and passed to your tracker.'),
+    gpu_count: field('GPUs', gpuCount, "The GPUs a worker must have. Empty: the config's --num_processes, else any."),
+    worker_labels: workerLabels,
   };
+  const workerBox = h('fieldset.worker-choice#worker-choice', { hidden: true },
+    h('legend', {}, 'Which worker'), workerLabels.wrap, f.gpu_count.wrap);
   const summary = h('div', { 'aria-live': 'polite' });
   const formError = h('div.form-error', { role: 'alert' });
   const submit = h('button.primary#submit-job', { type: 'submit' }, 'Submit');
@@ -30,7 +42,7 @@ export async function openSubmit(prefill = {}) {
     h('form', { method: 'dialog', onsubmit: onSubmit },
       h('header', {}, h('h2#submit-title', {}, 'Train in Cloud')),
       h('div.body', {}, h('div.grid2', {}, f.config_name_to_load.wrap, f.provider.wrap, f.hardware_profile.wrap,
-        f.tracker_run_name.wrap), h('h3', {}, 'Upload summary'), summary, formError),
+        f.tracker_run_name.wrap), workerBox, h('h3', {}, 'Upload summary'), summary, formError),
       h('footer', {}, h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'), submit)));
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
@@ -43,10 +55,17 @@ export async function openSubmit(prefill = {}) {
       value: hw.id, selected: hw.id === (prefill.hardware || p.settings.hardware_profile),
     }, `${hw.name} — ${money(hw.cost_per_hour)}/h`)));
     hardwareSelect.disabled = !(p?.hardware || []).length || p.job_type === 'local';
+    workerBox.hidden = providerSelect.value !== WORKERS;
   }
 
-  function body() {
+  /** The submission; for workers with the labels and GPU count (read() shows a bad label row and throws). */
+  function body(forSubmit) {
     const b = { tracker_run_name: runName.value || undefined };
+    if (forSubmit && providerSelect.value === WORKERS) {
+      const labels = workerLabels.read();
+      if (Object.keys(labels).length) b.worker_labels = labels;
+      if (gpuCount.value !== '') b.gpu_count = Number(gpuCount.value);
+    }
     if (hardwareSelect.value && !hardwareSelect.disabled) b.hardware_profile = hardwareSelect.value;
     if (configSelect.value) b.config_name_to_load = configSelect.value;
     else { b.config = prefill.config; b.dataloader_config = prefill.dataloader; }
@@ -82,9 +101,11 @@ export async function openSubmit(prefill = {}) {
     e.preventDefault();
     Object.values(f).forEach((x) => { x.error.textContent = ''; });
     formError.textContent = '';
+    let submission;
+    try { submission = body(true); } catch { return; }
     submit.disabled = true;
     try {
-      const r = await post(`/api/cloud/jobs/submit?provider=${encodeURIComponent(providerSelect.value)}`, body());
+      const r = await post(`/api/cloud/jobs/submit?provider=${encodeURIComponent(providerSelect.value)}`, submission);
       dialog.close();
       toast(r.idempotent_hit ? 'That job was already submitted.' : `Submitted (${r.status}).`);
       (r.warnings || []).slice(0, 2).forEach((w) => toast(w));
