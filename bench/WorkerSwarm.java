@@ -20,13 +20,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Benchmark client: many simulated worker agents in one process, speaking the wire protocol of
  * SimpleTuner's worker agent (simpletuner/worker_agent.py): register, read the event stream
  * ({@code data: <json>} lines), heartbeat, report {@code starting} then {@code completed} for each
- * job it is handed. Measures, per hand-over, the time from the worker becoming idle (its
- * {@code completed} report sent, or its stream opened) to its {@code job_submit} arriving, and
- * jobs handed out per second.
+ * job it is handed. Measures, per hand-over after each worker's first, the time from the worker
+ * becoming idle (its {@code completed} report sent) to its {@code job_submit} arriving, and jobs
+ * handed out per second.
  *
  * <p>Run: java -cp core/server/target/simpletuner-cloud.jar bench/WorkerSwarm.java BASE WORKERS JOBS MODE
- * where MODE is {@code server} (creates the workers and queues the jobs through the API first) or
- * {@code bare} (the baseline route in BareFleet.java hands out JOBS events itself).
+ * HOLD_MIN_MS HOLD_MAX_MS MEASURE, where MODE is {@code server} (creates the workers and queues the
+ * jobs through the API first) or {@code bare} (the baseline route in BareFleet.java hands out JOBS
+ * events itself); each worker holds each job for a random time in [HOLD_MIN_MS, HOLD_MAX_MS] (it
+ * "trains"), and the run ends after MEASURE hand-overs.
  */
 public class WorkerSwarm {
   private static final String HEADER = "X-Worker-Token";
@@ -36,15 +38,21 @@ public class WorkerSwarm {
   private static final List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
   private static final AtomicInteger handed = new AtomicInteger();
   private static CountDownLatch done;
+  private static long holdMin;
+  private static long holdMax;
+  private static Vertx vertx;
 
   public static void main(String[] args) throws Exception {
     URI base = URI.create(args[0]);
     int workers = Integer.parseInt(args[1]);
     int jobs = Integer.parseInt(args[2]);
     boolean server = args[3].equals("server");
+    holdMin = Long.parseLong(args[4]);
+    holdMax = Long.parseLong(args[5]);
+    int measure = Integer.parseInt(args[6]);
     host = base.getHost();
     port = base.getPort();
-    Vertx vertx = Vertx.vertx();
+    vertx = Vertx.vertx();
     http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(workers * 4));
     List<String> tokens = new ArrayList<>();
     if (server) {
@@ -70,20 +78,20 @@ public class WorkerSwarm {
         tokens.add("bare-" + i);
       }
     }
-    done = new CountDownLatch(jobs);
+    done = new CountDownLatch(measure);
     long start = System.nanoTime();
     for (String token : tokens) {
       new Agent(token).start();
     }
     if (!done.await(600, TimeUnit.SECONDS)) {
-      System.err.println("only " + handed.get() + " of " + jobs + " jobs arrived");
+      System.err.println("only " + handed.get() + " of " + measure + " jobs arrived");
       System.exit(1);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     List<Long> sorted = new ArrayList<>(latencies);
     Collections.sort(sorted);
     System.out.printf("RESULT %d %.3f %.3f %.1f%n", sorted.size(), pct(sorted, 0.50) / 1e6, pct(sorted, 0.99) / 1e6,
-        jobs / seconds);
+        measure / seconds);
     System.exit(0);
   }
 
@@ -134,13 +142,16 @@ public class WorkerSwarm {
     }
 
     private void read(HttpClientResponse stream) {
-      idleSince = System.nanoTime();
+      idleSince = 0;
       RecordParser lines = RecordParser.newDelimited("\n", line -> {
         String text = line.toString();
         if (text.startsWith("data: ")) {
           JsonObject event = new JsonObject(text.substring(6));
           if ("job_submit".equals(event.getString("type"))) {
-            latencies.add(System.nanoTime() - idleSince);
+            // The first hand-over of each worker is the start-up burst (all connect at once): not counted.
+            if (idleSince > 0) {
+              latencies.add(System.nanoTime() - idleSince);
+            }
             run(event.getString("job_id"));
           }
         }
@@ -152,7 +163,9 @@ public class WorkerSwarm {
 
     private void run(String jobId) {
       String path = "/api/workers/job/" + jobId + "/status";
+      long hold = holdMin + (long) (Math.random() * (holdMax - holdMin));
       call(HttpMethod.POST, path, token, new JsonObject().put("status", "starting"))
+          .compose(v -> hold <= 0 ? Future.succeededFuture() : vertx.timer(hold))
           .compose(v -> {
             // Idle from here: the next job may reach it as soon as the server has answered this.
             idleSince = System.nanoTime();
