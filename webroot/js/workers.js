@@ -93,7 +93,10 @@ export function renderWorkers(main) {
     const seen = new Set();
     workers.forEach((w, i) => {
       seen.add(w.worker_id);
-      const key = JSON.stringify([w, problems.get(w.worker_id), busy.has(w.worker_id)]);
+      // Redrawn only when something shown changed: the heartbeat and uptime move on every answer,
+      // and a row replaced under the pointer would swallow a click on its buttons.
+      const { last_heartbeat: _beat, uptime_seconds: _up, ...shown } = w;
+      const key = JSON.stringify([shown, problems.get(w.worker_id), busy.has(w.worker_id)]);
       let entry = drawn.get(w.worker_id);
       if (!entry || entry.key !== key) {
         const tr = row(w);

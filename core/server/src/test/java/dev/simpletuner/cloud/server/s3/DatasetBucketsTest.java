@@ -199,6 +199,12 @@ class DatasetBucketsTest {
         .put("config", Configs.lora()).put("dataloader_config", new JsonArray()));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     String jobId = r.json().getString("job_id");
+    if (jobA == null) {
+      // The first one takes the local provider's only slot (the rest wait behind it, untouched):
+      // its datasets are planned once it started, or its start would check them against a plan of
+      // local datasets it was never given.
+      api.waitForStatus(jobId, "running");
+    }
     ServerContext ctx = server.server().context();
     Job job = ctx.store().jobs().get(jobId).await().orElseThrow();
     JsonObject metadata = job.metadata().copy().put(DatasetBuckets.METADATA_KEY, DatasetBuckets.plan(jobId,
