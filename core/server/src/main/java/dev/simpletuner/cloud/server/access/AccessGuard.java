@@ -110,7 +110,7 @@ public final class AccessGuard implements Handler<RoutingContext> {
     Future<Principal> who = creds.none() ? anonymous(request, ip) : auth.authenticate(creds, ip);
     who.onFailure(e -> {
       AppException app = e instanceof AppException a ? a
-          : new AppException(ErrorCode.AUTHENTICATION_REQUIRED, "Authentication required.");
+          : AppException.authenticationRequired();
       if (!creds.none()) {
         ctx.audit().record(null, "auth.failed", "operation", op.id(), "denied", new JsonObject()
             .put("reason", app.getMessage()).put("credential", creds.apiKey() != null ? "api_key" : "session"), ip,
@@ -152,8 +152,7 @@ public final class AccessGuard implements Handler<RoutingContext> {
   private Future<Principal> anonymous(HttpServerRequest request, String ip) {
     return auth.usersExist().map(exist -> {
       if (exist) {
-        throw new AppException(ErrorCode.AUTHENTICATION_REQUIRED, "Authentication required: log in, or send an "
-            + "API key as 'Authorization: Bearer stk_...'.");
+        throw AppException.authenticationRequired();
       }
       if (!isDirectLoopback(request)) {
         throw new AppException(ErrorCode.AUTHENTICATION_REQUIRED, "Authentication required: requests that come "
@@ -240,7 +239,7 @@ public final class AccessGuard implements Handler<RoutingContext> {
   public static Principal principal(RoutingContext rc) {
     Principal p = rc.get(Principal.KEY);
     if (p == null) {
-      throw new AppException(ErrorCode.AUTHENTICATION_REQUIRED, "Authentication required.");
+      throw AppException.authenticationRequired();
     }
     return p;
   }

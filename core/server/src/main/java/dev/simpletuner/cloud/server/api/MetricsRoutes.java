@@ -2,6 +2,8 @@ package dev.simpletuner.cloud.server.api;
 
 import dev.simpletuner.cloud.server.access.AccessGuard;
 import dev.simpletuner.cloud.server.contract.ContractRouter;
+import dev.simpletuner.cloud.server.error.AppException;
+import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.http.Params;
 import dev.simpletuner.cloud.server.http.Responses;
 import dev.simpletuner.cloud.server.Server;
@@ -33,9 +35,8 @@ public final class MetricsRoutes {
         .put("instance", INSTANCE)));
     ops.on("getReadiness", rc -> ctx.store().jobs().ping()
         .onSuccess(v -> Responses.json(rc, 200, new JsonObject().put("status", "ready")))
-        .onFailure(e -> Responses.json(rc, 503, new JsonObject().put("success", false)
-            .put("error", "Not ready: the database does not answer (" + e.getMessage() + ").")
-            .put("code", "service_unavailable").put("details", new JsonObject()))));
+        .onFailure(e -> Responses.json(rc, 503, new AppException(ErrorCode.SERVICE_UNAVAILABLE,
+            "Not ready: the database does not answer (" + e.getMessage() + ").").toJson())));
   }
 
   private void health(RoutingContext rc) {

@@ -2,6 +2,8 @@ package dev.simpletuner.cloud.server.api;
 
 import dev.simpletuner.cloud.server.access.AccessGuard;
 import dev.simpletuner.cloud.server.contract.ContractRouter;
+import dev.simpletuner.cloud.server.error.AppException;
+import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.http.Params;
 import dev.simpletuner.cloud.server.http.Responses;
 import dev.simpletuner.cloud.server.outbound.PublicUrlProbe;
@@ -36,6 +38,8 @@ final class ProviderRoutes {
     ops.on("updateProvider", this::update);
     ops.on("updateProviderConfig", this::update);
     ops.on("validateProvider", this::validate);
+    ops.on("setProviderToken", rc -> token(rc, Params.body(rc).getString("api_token")));
+    ops.on("deleteProviderToken", rc -> token(rc, null));
     ops.on("getCostLimit", this::costLimit);
     ops.on("getCostLimitStatus", this::costLimit);
     ops.on("listPlugins", this::plugins);
@@ -71,6 +75,21 @@ final class ProviderRoutes {
     Responses.reply(rc, settings.update(provider, body).compose(result -> ctx.audit().record(principal,
         "settings.changed", "provider", provider, "ok", new JsonObject().put("settings",
             new JsonArray(new java.util.ArrayList<>(body.fieldNames()))), null, ctx.now()).map(result)));
+  }
+
+  /** The reference CLI's set-token / delete-token: the provider's first secret setting. */
+  private void token(RoutingContext rc, String token) {
+    Principal principal = AccessGuard.principal(rc);
+    ProviderHandle handle = settings.handle(Params.path(rc, "provider"));
+    SettingSpec secret = handle.settingSpecs().stream().filter(SettingSpec::secret).findFirst()
+        .orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND, "Provider " + handle.id() + " takes no API token."));
+    String provider = handle.id();
+    Responses.reply(rc, settings.update(provider, new JsonObject().put(secret.name(), token))
+        .compose(view -> ctx.audit().record(principal, "settings.changed", "provider", provider, "ok",
+            new JsonObject().put("settings", new JsonArray().add(secret.name())).put("token", token == null
+                ? "deleted" : "saved"), null, ctx.now()).map(view))
+        .map(view -> new JsonObject().put("success", true).put("provider", provider).put("setting", secret.name())
+            .put("configured", view.getBoolean("configured")).put("token_source", credentialSource(handle))));
   }
 
   private void validate(RoutingContext rc) {

@@ -29,6 +29,12 @@ public final class AppException extends RuntimeException {
     return new AppException(ErrorCode.INVALID_INPUT, message, new JsonObject().put("field", field));
   }
 
+  /** 401 without usable credentials: says every way to send them. */
+  public static AppException authenticationRequired() {
+    return new AppException(ErrorCode.AUTHENTICATION_REQUIRED, "Authentication required: log in, or send an API key "
+        + "as 'X-API-Key: stk_...' or 'Authorization: Bearer stk_...'.");
+  }
+
   public ErrorCode code() {
     return code;
   }
@@ -37,11 +43,15 @@ public final class AppException extends RuntimeException {
     return details;
   }
 
-  /** The API's error body: {@code {"success":false,"error","code","details"}}. */
+  /**
+   * The API's error body: {@code {"success":false,"error","detail","code","details"}}. {@code detail}
+   * repeats {@code error} because the reference server (FastAPI) and its CLI read that field.
+   */
   public JsonObject toJson() {
     return new JsonObject()
         .put("success", false)
         .put("error", getMessage())
+        .put("detail", getMessage())
         .put("code", code.wireName())
         .put("details", details);
   }

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place failures become HTTP responses: every error has the shape
- * {@code {"success":false,"error","code","details"}} and a real status; bad input never gives 500.
+ * {@code {"success":false,"error","detail","code","details"}} and a real status; bad input never gives 500.
  */
 public final class FailureHandler implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
@@ -47,7 +47,7 @@ public final class FailureHandler implements Handler<RoutingContext> {
   static AppException fromStatus(int status, String payload) {
     return switch (status) {
       case 400 -> new AppException(ErrorCode.INVALID_INPUT, payload != null ? payload : "Bad request.");
-      case 401 -> new AppException(ErrorCode.AUTHENTICATION_REQUIRED, "Authentication required.");
+      case 401 -> AppException.authenticationRequired();
       case 403 -> new AppException(ErrorCode.PERMISSION_DENIED, payload != null ? payload : "Forbidden.");
       case 404 -> new AppException(ErrorCode.NOT_FOUND, "Not found.");
       case 405 -> new AppException(ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed on this path.");

@@ -145,6 +145,43 @@ public final class ProviderSettings {
     return offers.isEmpty() ? 0.0 : offers.get(0).costPerSecond();
   }
 
+  /**
+   * The reference's {@code config}: the same settings as JSON values (booleans and numbers as such,
+   * the price table as an object, secrets masked), the cost-limit defaults filled in.
+   */
+  private static JsonObject typedConfig(ProviderHandle handle, Map<String, String> effective,
+                                        Map<String, String> saved) {
+    JsonObject config = new JsonObject();
+    for (SettingSpec spec : handle.settingSpecs()) {
+      String value = effective.get(spec.name());
+      config.put(spec.name(), spec.secret() ? SettingValues.mask(value) : typed(spec.type(), value));
+    }
+    config.put(WEBHOOK_URL, saved.get(WEBHOOK_URL))
+        .put(HARDWARE_PROFILE, saved.get(HARDWARE_PROFILE))
+        .put(HARDWARE_INFO, saved.get(HARDWARE_INFO) == null ? null : new JsonObject(saved.get(HARDWARE_INFO)))
+        .put(COST_LIMIT_ENABLED, Boolean.parseBoolean(saved.get(COST_LIMIT_ENABLED)))
+        .put(COST_LIMIT_AMOUNT, saved.get(COST_LIMIT_AMOUNT) == null ? 0.0 : Double.parseDouble(saved.get(COST_LIMIT_AMOUNT)))
+        .put(COST_LIMIT_PERIOD, saved.getOrDefault(COST_LIMIT_PERIOD, "monthly"))
+        .put(COST_LIMIT_ACTION, saved.getOrDefault(COST_LIMIT_ACTION, "warn"));
+    return config;
+  }
+
+  private static Object typed(SettingSpec.Type type, String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return switch (type) {
+        case BOOLEAN -> Boolean.parseBoolean(value.strip());
+        case INTEGER -> Long.parseLong(value.strip());
+        case NUMBER -> Double.parseDouble(value.strip());
+        default -> value;
+      };
+    } catch (NumberFormatException e) {
+      return value;
+    }
+  }
+
   /** The provider as the API shows it: settings with secrets masked, hardware with prices. */
   public JsonObject render(ProviderHandle handle, Map<String, String> saved) {
     Map<String, String> effective = handle.settings();
@@ -162,6 +199,8 @@ public final class ProviderSettings {
     }
     return new JsonObject()
         .put("id", handle.id())
+        .put("provider", handle.id())
+        .put("config", typedConfig(handle, effective, saved))
         .put("name", handle.displayName())
         .put("job_type", handle.runsLocally() ? "local" : "cloud")
         .put("is_default", handle.id().equals(ctx.config().plugins().defaultProvider()))

@@ -1,0 +1,86 @@
+package dev.simpletuner.cloud.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.simpletuner.cloud.server.support.Api;
+import dev.simpletuner.cloud.server.support.Backend;
+import dev.simpletuner.cloud.server.support.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SimpleTuner's own command line (run unchanged from SIMPLETUNER_SOURCE) against this server,
+ * command by command: exit status and what it prints, as its users see them.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReferenceCliTest {
+  @TempDir
+  static Path tmp;
+  private TestServer server;
+  private Api api;
+  private ReferenceCli cli;
+
+  @BeforeAll
+  void start() {
+    server = TestServer.start(Backend.SQLITE, Map.of());
+    api = server.api();
+    cli = new ReferenceCli(api.base(), null, tmp.resolve("cli"));
+  }
+
+  @AfterAll
+  void stop() {
+    server.close();
+  }
+
+  private ReferenceCli.Run ok(String... args) {
+    ReferenceCli.Run run = cli.run(args);
+    assertThat(run.exit()).as(run.toString()).isZero();
+    return run;
+  }
+
+  @Test
+  void costLimitIsShownAsSetAndCanBeDisabled() {
+    assertThat(ok("cloud", "cost-limit", "set", "--amount", "50", "--period", "weekly", "--action", "block").out())
+        .contains("Cost limit set: $50.0 per weekly (block)");
+    assertThat(ok("cloud", "cost-limit", "show").out())
+        .contains("Enabled: True").contains("Amount:  $50.00").contains("Period:  weekly").contains("Action:  block");
+    JsonObject live = api.get("/api/cloud/providers/replicate").json().getJsonObject("config");
+    assertThat(live.getBoolean("cost_limit_enabled")).isTrue();
+    assertThat(live.getDouble("cost_limit_amount")).isEqualTo(50.0);
+
+    assertThat(ok("cloud", "cost-limit", "disable").out()).contains("Cost limit disabled.");
+    assertThat(ok("cloud", "cost-limit", "show").out()).contains("Enabled: False").contains("Period:  weekly");
+  }
+
+  @Test
+  void configSetTakesJsonTypesAndShowMasksTheToken() {
+    assertThat(ok("cloud", "config", "set", "request_timeout_seconds", "45").out())
+        .contains("Configuration updated: request_timeout_seconds = 45");
+    assertThat(api.get("/api/cloud/providers/replicate/config").json().getJsonObject("config")
+        .getValue("request_timeout_seconds")).isInstanceOf(Number.class).hasToString("45");
+
+    assertThat(ok("cloud", "config", "set-token", "--token", "r8_secret_token_value_1234").out())
+        .contains("API token saved successfully.");
+    String shown = ok("cloud", "config", "show").out();
+    assertThat(shown).contains("api_token: ***").contains("request_timeout_seconds: 45")
+        .doesNotContain("r8_secret_token_value_1234");
+    String json = ok("cloud", "config", "show", "--format", "json").out();
+    assertThat(json).doesNotContain("r8_secret_token_value_1234");
+
+    assertThat(ok("cloud", "config", "delete-token").out()).contains("API token deleted successfully.");
+    assertThat(api.get("/api/cloud/providers/replicate").json().getJsonObject("config").getValue("api_token")).isNull();
+  }
+
+  @Test
+  void aRefusalPrintsTheServersSentence() {
+    ReferenceCli.Run bad = cli.run("cloud", "config", "set", "cost_limit_period", "fortnightly");
+    assertThat(bad.exit()).as(bad.toString()).isEqualTo(1);
+    assertThat(bad.err()).startsWith("Error: ").contains("cost_limit_period", "weekly").doesNotContain("HTTP Error");
+  }
+}
