@@ -38,6 +38,10 @@ final class ReferenceCli {
     this.workDir = workDir;
   }
 
+  String apiKey() {
+    return apiKey;
+  }
+
   ReferenceCli withKey(String key) {
     return new ReferenceCli(server.toString(), key, workDir);
   }

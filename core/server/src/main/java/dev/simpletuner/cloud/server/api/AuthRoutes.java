@@ -43,8 +43,9 @@ final class AuthRoutes {
   }
 
   void mount(ContractRouter ops) {
-    ops.on("getSetupStatus", rc -> Responses.reply(rc, auth.usersExist().map(exist -> new JsonObject()
-        .put("needs_setup", !exist).put("has_users", exist))));
+    ops.on("getSetupStatus", rc -> Responses.reply(rc, ctx.store().users().counts().map(n -> new JsonObject()
+        .put("needs_setup", n.users() == 0).put("has_users", n.users() > 0).put("user_count", n.users())
+        .put("has_admin", n.activeAdmins() > 0).put("registration_enabled", false))));
     ops.on("createFirstAdmin", this::firstAdmin);
     ops.on("login", this::login);
     ops.on("logout", this::logout);
@@ -76,7 +77,7 @@ final class AuthRoutes {
     String userId = "u_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     Responses.reply(rc, vertx.executeBlocking(() -> Passwords.hash(password), false)
         .compose(hash -> ctx.store().users().create(new User(userId, username, email, hash, Role.ADMIN.wireName(),
-            true, 0, null, null, null, null, 0, now, null), true))
+            true, 0, null, null, null, null, 0, now, null, 0, displayName(body)), true))
         .compose(created -> {
           if (!created) {
             throw new AppException(ErrorCode.ALREADY_EXISTS, "An admin account already exists. Log in instead.");
@@ -185,6 +186,11 @@ final class AuthRoutes {
       throw AppException.invalid("email", "That does not look like an e-mail address.");
     }
     return email.strip();
+  }
+
+  static String displayName(JsonObject body) {
+    String name = body.getString("display_name");
+    return name == null || name.isBlank() ? null : name.strip();
   }
 
   static String checkPassword(String password) {

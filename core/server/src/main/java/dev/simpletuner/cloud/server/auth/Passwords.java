@@ -26,7 +26,14 @@ public final class Passwords {
         + Base64.getEncoder().encodeToString(derive(password, salt, ITERATIONS));
   }
 
+  /** Stored for an account created without a password: it matches nothing. */
+  public static final String NO_PASSWORD = "!";
+
   public static boolean verify(String password, String stored) {
+    if (NO_PASSWORD.equals(stored)) {
+      burn(password);
+      return false;
+    }
     String[] parts = stored == null ? new String[0] : stored.split("\\$");
     if (parts.length != 4 || !parts[0].equals("pbkdf2-sha256")) {
       return false;

@@ -30,6 +30,29 @@ public final class Permission {
       API_KEY_OWN, API_KEY_ALL, USERS_MANAGE, AUDIT_VIEW, APPROVAL_REVIEW, APPROVAL_MANAGE, CLUSTER_VIEW,
       WORKERS_MANAGE);
 
+  /** What each permission allows, in words (listed by the API for the reference's CLI). */
+  public static final java.util.Map<String, String> DESCRIPTIONS = java.util.Map.ofEntries(
+      java.util.Map.entry(JOB_SUBMIT, "Submit training jobs"),
+      java.util.Map.entry(JOB_VIEW_OWN, "See one's own jobs"),
+      java.util.Map.entry(JOB_VIEW_ALL, "See everyone's jobs"),
+      java.util.Map.entry(JOB_CANCEL_OWN, "Cancel one's own jobs"),
+      java.util.Map.entry(JOB_CANCEL_ALL, "Cancel anyone's jobs"),
+      java.util.Map.entry(JOB_DELETE_OWN, "Delete one's own ended jobs"),
+      java.util.Map.entry(JOB_DELETE_ALL, "Delete anyone's ended jobs"),
+      java.util.Map.entry(CONFIG_VIEW, "Read named configs"),
+      java.util.Map.entry(CONFIG_EDIT, "Create, change and delete named configs"),
+      java.util.Map.entry(SETTINGS_VIEW, "Read provider and delivery settings"),
+      java.util.Map.entry(SETTINGS_EDIT, "Change provider and delivery settings"),
+      java.util.Map.entry(METRICS_VIEW, "Read spending and job metrics"),
+      java.util.Map.entry(API_KEY_OWN, "Keep one's own API keys"),
+      java.util.Map.entry(API_KEY_ALL, "See and revoke everyone's API keys"),
+      java.util.Map.entry(USERS_MANAGE, "Create, change and delete accounts"),
+      java.util.Map.entry(AUDIT_VIEW, "Read and verify the audit log"),
+      java.util.Map.entry(APPROVAL_REVIEW, "Approve or reject jobs that wait for approval"),
+      java.util.Map.entry(APPROVAL_MANAGE, "Create and change approval rules"),
+      java.util.Map.entry(CLUSTER_VIEW, "See the server instances sharing the database"),
+      java.util.Map.entry(WORKERS_MANAGE, "Add, drain and remove self-hosted GPU workers"));
+
   private Permission() {
   }
 }

@@ -14,6 +14,7 @@ public enum ErrorCode {
   INVALID_JOB_STATE(409, ErrorType.USER),
   IDEMPOTENCY_CONFLICT(409, ErrorType.USER),
   ALREADY_EXISTS(409, ErrorType.USER),
+  CONFLICT(409, ErrorType.USER),
   /** Accounts start with the first admin: what needs an account waits until it exists. */
   SETUP_REQUIRED(409, ErrorType.USER),
   PAYLOAD_TOO_LARGE(413, ErrorType.USER),

@@ -11,21 +11,47 @@ import java.util.Optional;
 public final class UserStore {
   private static final String COLUMNS = "user_id, username, email, password_hash, role, is_active, failed_logins, "
       + "locked_until, max_concurrent_jobs, cost_limit_amount, cost_limit_period, session_epoch, created_at, "
-      + "last_login_at";
+      + "last_login_at, user_number, display_name";
   private final Db db;
 
   UserStore(Db db) {
     this.db = db;
   }
 
-  /** One account. {@code maxConcurrentJobs}, {@code costLimitAmount}: the user's quota, null for none. */
+  /**
+   * One account. {@code maxConcurrentJobs}, {@code costLimitAmount}: the user's quota, null for none.
+   * {@code number}: the account's integer id (given by the store when it is created).
+   */
   public record User(String userId, String username, String email, String passwordHash, String role, boolean active,
                      int failedLogins, Long lockedUntil, Integer maxConcurrentJobs, Double costLimitAmount,
-                     String costLimitPeriod, long sessionEpoch, long createdAt, Long lastLoginAt) {
+                     String costLimitPeriod, long sessionEpoch, long createdAt, Long lastLoginAt, long number,
+                     String displayName) {
+  }
+
+  /** What an update may change; null leaves a value as it is. */
+  public record Change(String username, String email, String displayName, String role, Boolean active,
+                       String passwordHash, Integer maxConcurrentJobs, Double costLimitAmount, String costLimitPeriod,
+                       boolean clearQuota) {
+  }
+
+  /** How an update went: the account afterwards, or which unique field another account holds. */
+  public record Updated(Optional<User> user, String takenField) {
   }
 
   public Future<Long> count() {
     return db.query("SELECT COUNT(*) FROM users").map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** How many accounts there are, and how many of them are active admins. */
+  public record Counts(long users, long activeAdmins) {
+  }
+
+  public Future<Counts> counts() {
+    return db.query("SELECT COUNT(*), COALESCE(SUM(CASE WHEN role = 'admin' AND is_active = 1 THEN 1 ELSE 0 END), 0) "
+        + "FROM users").map(rows -> {
+          Row r = rows.iterator().next();
+          return new Counts(r.getLong(0), r.getLong(1));
+        });
   }
 
   /**
@@ -39,14 +65,30 @@ public final class UserStore {
           : db.query(conn, "INSERT INTO settings (scope, name, value, updated_at) VALUES ('server', 'first_admin', ?, ?) "
               + "ON CONFLICT (scope, name) DO NOTHING", u.userId(), u.createdAt()).map(rows -> rows.rowCount() == 1);
       return allowed.compose(ok -> !ok ? Future.succeededFuture(false)
-          : db.query(conn, "INSERT INTO users (user_id, username, email, password_hash, role, is_active, created_at) "
-                  + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", u.userId(), u.username(), u.email(),
-              u.passwordHash(), u.role(), u.active() ? 1 : 0, u.createdAt()).map(rows -> rows.rowCount() == 1));
+          : db.query(conn, "INSERT INTO users (user_id, username, email, password_hash, role, is_active, created_at, "
+                  + "display_name, user_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, " + nextNumber() + ") "
+                  + "ON CONFLICT DO NOTHING", u.userId(), u.username(), u.email(), u.passwordHash(), u.role(),
+              u.active() ? 1 : 0, u.createdAt(), u.displayName()).map(rows -> rows.rowCount() == 1));
     });
+  }
+
+  /** The next account number (SQLite: one writer, so the largest plus one; PostgreSQL: a sequence). */
+  private String nextNumber() {
+    return db.dialect() == Dialect.POSTGRES ? "nextval('user_numbers')"
+        : "(SELECT COALESCE(MAX(user_number), 0) + 1 FROM users)";
   }
 
   public Future<Optional<User>> byId(String userId) {
     return db.query("SELECT " + COLUMNS + " FROM users WHERE user_id = ?", userId).map(UserStore::first);
+  }
+
+  /** By id ({@code u_...}) or number ({@code 3}), as the API's paths name accounts. */
+  public Future<Optional<User>> byRef(String ref) {
+    if (ref != null && ref.matches("[0-9]{1,18}")) {
+      return db.query("SELECT " + COLUMNS + " FROM users WHERE user_number = ?", Long.parseLong(ref))
+          .map(UserStore::first);
+    }
+    return byId(ref);
   }
 
   /** By username or e-mail, case-insensitively. */
@@ -57,6 +99,12 @@ public final class UserStore {
 
   public Future<List<User>> list() {
     return db.query("SELECT " + COLUMNS + " FROM users ORDER BY created_at").map(UserStore::all);
+  }
+
+  /** A page of accounts in creation order, inactive ones only when asked. */
+  public Future<List<User>> list(int limit, int offset, boolean includeInactive) {
+    return db.query("SELECT " + COLUMNS + " FROM users" + (includeInactive ? "" : " WHERE is_active = 1")
+        + " ORDER BY user_number LIMIT ? OFFSET ?", limit, offset).map(UserStore::all);
   }
 
   public Future<Void> recordLogin(String userId, long now) {
@@ -70,21 +118,45 @@ public final class UserStore {
         + ">= ? THEN ? ELSE locked_until END WHERE user_id = ?", maxFailures, now + lockMillis, userId).mapEmpty();
   }
 
-  /** Changes role, active flag, password or quota; null leaves a value as it is. */
-  public Future<Optional<User>> update(String userId, String role, Boolean active, String passwordHash,
-                                       Integer maxConcurrentJobs, Double costLimitAmount, String costLimitPeriod,
-                                       boolean clearQuota) {
-    return db.query("UPDATE users SET role = COALESCE(?, role), is_active = COALESCE(?, is_active), "
-            + "password_hash = COALESCE(?, password_hash), "
-            + "max_concurrent_jobs = CASE WHEN ? = 1 THEN NULL ELSE COALESCE(?, max_concurrent_jobs) END, "
-            + "cost_limit_amount = CASE WHEN ? = 1 THEN NULL ELSE COALESCE(?, cost_limit_amount) END, "
-            + "cost_limit_period = CASE WHEN ? = 1 THEN NULL ELSE COALESCE(?, cost_limit_period) END, "
-            + "session_epoch = session_epoch + CASE WHEN ? = 1 OR ? = 0 THEN 1 ELSE 0 END "
-            + "WHERE user_id = ? RETURNING " + COLUMNS,
-        role, active == null ? null : active ? 1 : 0, passwordHash, clearQuota ? 1 : 0, maxConcurrentJobs,
-        clearQuota ? 1 : 0, costLimitAmount, clearQuota ? 1 : 0, costLimitPeriod, passwordHash == null ? 0 : 1,
-        active == null ? 1 : active ? 1 : 0, userId)
-        .map(UserStore::first);
+  /**
+   * Changes an account. A new password or a deactivation ends its sessions; a username or e-mail
+   * that another account holds changes nothing and is named in the result.
+   */
+  public Future<Updated> update(String userId, Change c) {
+    return db.transaction(conn -> db.query(conn, "SELECT username, email FROM users WHERE user_id <> ? AND "
+            + "(LOWER(username) = LOWER(?) OR LOWER(email) = LOWER(?))", userId, c.username(), c.email())
+        .compose(taken -> {
+          var holder = taken.iterator();
+          if (holder.hasNext()) {
+            Row r = holder.next();
+            return Future.succeededFuture(new Updated(Optional.empty(),
+                c.username() != null && c.username().equalsIgnoreCase(r.getString("username")) ? "username" : "email"));
+          }
+          return db.query(conn, "UPDATE users SET username = COALESCE(?, username), email = COALESCE(?, email), "
+                  + "display_name = COALESCE(?, display_name), role = COALESCE(?, role), "
+                  + "is_active = COALESCE(?, is_active), password_hash = COALESCE(?, password_hash), "
+                  + "max_concurrent_jobs = CASE WHEN ? = 1 THEN NULL ELSE COALESCE(?, max_concurrent_jobs) END, "
+                  + "cost_limit_amount = CASE WHEN ? = 1 THEN NULL ELSE COALESCE(?, cost_limit_amount) END, "
+                  + "cost_limit_period = CASE WHEN ? = 1 THEN NULL ELSE COALESCE(?, cost_limit_period) END, "
+                  + "session_epoch = session_epoch + CASE WHEN ? = 1 OR ? = 0 THEN 1 ELSE 0 END "
+                  + "WHERE user_id = ? RETURNING " + COLUMNS,
+              c.username(), c.email(), c.displayName(), c.role(), c.active() == null ? null : c.active() ? 1 : 0,
+              c.passwordHash(), c.clearQuota() ? 1 : 0, c.maxConcurrentJobs(), c.clearQuota() ? 1 : 0,
+              c.costLimitAmount(), c.clearQuota() ? 1 : 0, c.costLimitPeriod(), c.passwordHash() == null ? 0 : 1,
+              c.active() == null ? 1 : c.active() ? 1 : 0, userId)
+              .map(rows -> new Updated(first(rows), null));
+        }));
+  }
+
+  /**
+   * Deletes an account and revokes its API keys; its jobs, configs and audit entries stay (kept
+   * under its id for admins).
+   */
+  public Future<Boolean> delete(String userId, long now) {
+    return db.transaction(conn -> db.query(conn, "UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND "
+            + "revoked_at IS NULL", now, userId)
+        .compose(v -> db.query(conn, "DELETE FROM users WHERE user_id = ?", userId))
+        .map(rows -> rows.rowCount() == 1));
   }
 
   /** Ends every session of the user (sessions carry the epoch they were issued in). */
@@ -105,7 +177,8 @@ public final class UserStore {
           r.getLong("failed_logins").intValue(), r.getLong("locked_until"),
           r.getLong("max_concurrent_jobs") == null ? null : r.getLong("max_concurrent_jobs").intValue(),
           r.getDouble("cost_limit_amount"), r.getString("cost_limit_period"), r.getLong("session_epoch"),
-          r.getLong("created_at"), r.getLong("last_login_at")));
+          r.getLong("created_at"), r.getLong("last_login_at"),
+          r.getLong("user_number") == null ? 0 : r.getLong("user_number"), r.getString("display_name")));
     }
     return out;
   }
