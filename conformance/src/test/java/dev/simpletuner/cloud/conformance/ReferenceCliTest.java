@@ -6,6 +6,8 @@ import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonObject;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -26,9 +28,12 @@ class ReferenceCliTest {
   private Api api;
   private ReferenceCli cli;
 
+  private HttpServer statusPage;
+
   @BeforeAll
-  void start() {
-    server = TestServer.start(Backend.SQLITE, Map.of());
+  void start() throws IOException {
+    statusPage = StatusPageFake.start();
+    server = TestServer.start(Backend.SQLITE, Map.of("REPLICATE_STATUS_URL", StatusPageFake.url(statusPage)));
     api = server.api();
     cli = new ReferenceCli(api.base(), null, tmp.resolve("cli"));
   }
@@ -36,6 +41,7 @@ class ReferenceCliTest {
   @AfterAll
   void stop() {
     server.close();
+    statusPage.stop(0);
   }
 
   private ReferenceCli.Run ok(String... args) {
@@ -82,5 +88,64 @@ class ReferenceCliTest {
     ReferenceCli.Run bad = cli.run("cloud", "config", "set", "cost_limit_period", "fortnightly");
     assertThat(bad.exit()).as(bad.toString()).isEqualTo(1);
     assertThat(bad.err()).startsWith("Error: ").contains("cost_limit_period", "weekly").doesNotContain("HTTP Error");
+  }
+
+  @Test
+  void cloudStatusShowsTheServerAndReplicatesStatusPage() {
+    ReferenceCli.Run status = ok("cloud", "status");
+    assertThat(status.out()).contains("Overall Status: [+] HEALTHY").contains("[+] database: sqlite")
+        .contains("Replicate Status:").contains("[!] 1 ongoing incident(s)").contains("[i] 1 scheduled maintenance(s)");
+    assertThat(status.err()).isEmpty();
+  }
+
+  @Test
+  void jobsStatusAndTheDryRunReadTheQueueAndValidateTheConfig() {
+    assertThat(api.post("/api/configs", new JsonObject().put("name", "no-family").put("config", new JsonObject()
+        .put("--model_type", "lora").put("--max_train_steps", 10))).status()).isEqualTo(201);
+    assertThat(api.post("/api/cloud/jobs/submit?provider=local", new JsonObject().put("config", new JsonObject()
+        .put("--model_family", "flux").put("--model_type", "lora").put("--optimizer", "adamw_bf16")
+        .put("--max_train_steps", 1)).put("dataloader_config", new io.vertx.core.json.JsonArray())).status())
+        .isEqualTo(200);
+
+    String status = ok("jobs", "status").out();
+    assertThat(status).containsPattern("Queue Depth:\\s+\\d").contains("Max Concurrent:      ").doesNotContain("Error");
+    String json = ok("jobs", "status", "--format", "json").out();
+    assertThat(new JsonObject(json).getJsonObject("by_status").fieldNames()).isNotEmpty();
+
+    ReferenceCli.Run dry = ok("jobs", "submit", "no-family", "--dry-run");
+    assertThat(dry.out()).contains("Worker Pool:").contains("Queue Status:")
+        .contains("[X] Config has errors:").contains("--model_family");
+    assertThat(dry.err()).doesNotContain("Not found");
+  }
+
+  @Test
+  void remoteShutdownIsRefusedUnlessTheServerAllowsIt() {
+    ReferenceCli.Run refused = cli.run("shutdown");
+    assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.err()).contains("Remote shutdown is off on this server");
+    assertThat(api.get("/api/cloud/health/live").status()).isEqualTo(200);
+  }
+
+  @Test
+  void remoteShutdownStopsAServerThatAllowsIt() {
+    TestServer allowing = TestServer.start(Backend.SQLITE, Map.of("SIMPLETUNER_ALLOW_REMOTE_SHUTDOWN", "true"));
+    ReferenceCli.Run run = new ReferenceCli(allowing.api().base(), null, tmp.resolve("shutdown")).run("shutdown");
+    assertThat(run.exit()).as(run.toString()).isZero();
+    assertThat(run.out()).contains("Server is shutting down gracefully.");
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (reachable(allowing.api())) {
+      assertThat(System.nanoTime()).as("the server still answers 30 s after the shutdown request").isLessThan(deadline);
+      Api.sleep(200);
+    }
+    TestServer.deleteTree(allowing.stateDir());
+  }
+
+  private static boolean reachable(Api api) {
+    try {
+      return api.get("/api/cloud/health/live").status() == 200;
+    } catch (AssertionError | RuntimeException e) {
+      return false; // Api fails the request once nothing listens
+
+    }
   }
 }

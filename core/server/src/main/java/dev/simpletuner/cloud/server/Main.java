@@ -50,6 +50,8 @@ public final class Main {
       System.exit(1);
       return;
     }
+    // Not on the event loop: exiting runs the hook below, which needs the event loop to stop the server.
+    server.onShutdownRequest(() -> new Thread(() -> System.exit(0), "remote-shutdown").start());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.stop().toCompletionStage().toCompletableFuture().get(SHUTDOWN_SECONDS, TimeUnit.SECONDS);

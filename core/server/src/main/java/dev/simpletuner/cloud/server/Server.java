@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server;
 
+import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.auth.AuditLog;
 import dev.simpletuner.cloud.server.auth.Authenticator;
 import dev.simpletuner.cloud.server.auth.Sessions;
@@ -53,10 +54,19 @@ public final class Server {
   private final ServerContext ctx;
   private final JobCommands commands;
 
+  /** What an admin's shutdown request does; embedded servers (tests) just stop. */
+  private volatile Runnable onShutdownRequest = this::stop;
+
   private Server(Vertx vertx, ServerContext ctx, JobCommands commands) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.commands = commands;
+    vertx.eventBus().localConsumer(Addresses.SHUTDOWN_REQUESTED, m -> onShutdownRequest.run());
+  }
+
+  /** Replaces what an admin's shutdown request does (the process ends, its shutdown hook stops the server). */
+  public void onShutdownRequest(Runnable action) {
+    this.onShutdownRequest = action;
   }
 
   /** Starts a server; call from a plain thread (main or a test). */

@@ -20,7 +20,7 @@ final class Accounts {
   static JsonObject render(User u) {
     Role role = Role.parse(u.role());
     return new JsonObject().put("id", u.number()).put("user_id", u.userId()).put("username", u.username())
-        .put("email", u.email()).put("display_name", u.displayName())
+        .put("email", u.email() == null ? "" : u.email()).put("display_name", u.displayName())
         .put("role", u.role()).put("is_active", u.active()).put("is_admin", role == Role.ADMIN)
         .put("auth_provider", "local").put("email_verified", false)
         .put("levels", role == null ? new JsonArray() : new JsonArray().add(level(role)))

@@ -10,6 +10,9 @@ import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.submit.SubmitRequest;
+import dev.simpletuner.cloud.server.submit.TrainerArguments;
+import java.util.ArrayList;
+import java.util.List;
 import dev.simpletuner.cloud.server.store.ConfigStore.NamedConfig;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -31,6 +34,34 @@ final class ConfigRoutes {
     ops.on("getConfig", this::get);
     ops.on("putConfig", this::put);
     ops.on("deleteConfig", this::delete);
+    ops.on("validateConfig", this::validate);
+  }
+
+  /**
+   * The checks a submission of the named config runs on the config itself (the trainer's required
+   * arguments, step count, dataset ids), as the reference's validate answers them; nothing is stored.
+   */
+  private void validate(RoutingContext rc) {
+    AccessGuard.principal(rc);
+    String name = Params.path(rc, "name");
+    Responses.reply(rc, ctx.store().configs().get(name).map(found -> {
+      NamedConfig c = found.orElseThrow(() -> notFound(name));
+      JsonArray errors = new JsonArray();
+      List<String> warnings = new ArrayList<>();
+      List<Runnable> checks = List.of(() -> SubmitRequest.checkConfig(c.config()),
+          () -> TrainerArguments.complete(c.config(), warnings),
+          () -> SubmitRequest.checkDatasets(c.dataloaderConfig()));
+      for (Runnable check : checks) {
+        try {
+          check.run();
+        } catch (AppException e) {
+          errors.add(e.getMessage());
+        }
+      }
+      return new JsonObject().put("name", name).put("valid", errors.isEmpty()).put("is_valid", errors.isEmpty())
+          .put("errors", errors)
+          .put("warnings", new JsonArray(warnings));
+    }));
   }
 
   private void list(RoutingContext rc) {

@@ -146,7 +146,8 @@ public final class HttpVerticle extends VerticleBase {
     new ClusterRoutes(ctx).mount(operations);
     new ApprovalRoutes(ctx, commands).mount(operations);
     new WorkerRoutes(ctx, fleet).mount(operations);
-    new QueueRoutes(commands, fleet).mount(operations);
+    new QueueRoutes(ctx, commands, fleet).mount(operations);
+    new SystemRoutes(vertx, ctx).mount(operations);
     FailureHandler failures = new FailureHandler();
     Router root = Router.router(vertx);
     root.route().handler(HttpVerticle::securityHeaders);

@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 final class JobRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(JobRoutes.class);
-  private static final int DEFAULT_LOG_LINES = 5000;
 
   private final Vertx vertx;
   private final ServerContext ctx;
@@ -149,7 +148,9 @@ final class JobRoutes {
   private void logs(RoutingContext rc) {
     Principal principal = AccessGuard.principal(rc);
     String jobId = Params.path(rc, "job_id");
-    int tail = Params.queryInt(rc, "tail", DEFAULT_LOG_LINES);
+    // Without tail or since, the whole kept log: the reference CLI's `logs --follow` prints what
+    // grew since its last read, so a fixed window would freeze it.
+    int tail = Params.queryInt(rc, "tail", ctx.config().logLinesPerJob());
     String since = Params.query(rc, "since");
     Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
       JobAccess.require(principal, jobId, found);

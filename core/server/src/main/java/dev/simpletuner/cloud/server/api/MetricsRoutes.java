@@ -56,8 +56,12 @@ public final class MetricsRoutes {
             + " calls flow normally" : h.displayName() + " keeps failing; calls are paused (" + breaker + ")"));
       }
       String status = "unhealthy".equals(db.getString("status")) ? "unhealthy" : degraded ? "degraded" : "healthy";
-      Responses.json(rc, "unhealthy".equals(status) ? 503 : 200, new JsonObject()
-          .put("status", status)
+      JsonObject body = new JsonObject().put("status", status);
+      if ("unhealthy".equals(status)) {
+        // What the reference CLI prints for a refusal.
+        body.put("detail", "Unhealthy: the database does not answer (" + db.getString("message") + ").");
+      }
+      Responses.json(rc, "unhealthy".equals(status) ? 503 : 200, body
           .put("version", Server.VERSION)
           .put("uptime_seconds", Math.round((ctx.now() - ctx.startedAt()) / 100.0) / 10.0)
           .put("components", components)

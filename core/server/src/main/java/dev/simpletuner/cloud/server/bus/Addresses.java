@@ -69,6 +69,9 @@ public final class Addresses {
    */
   public static final String WORKER_STREAM_END = "fleet.end-stream";
 
+  /** Local to this instance: an admin asked it to stop (POST /api/system/shutdown). */
+  public static final String SHUTDOWN_REQUESTED = "server.shutdown-requested";
+
   private Addresses() {
   }
 }

@@ -28,7 +28,8 @@ public final class ConfigLoader {
     CONFIG("--conf", "SIMPLETUNER_CONFIG", null),
     DATABASE_URL("--database-url", "SIMPLETUNER_DATABASE_URL", "database_url"),
     PUBLIC_URL(null, "SIMPLETUNER_PUBLIC_URL", "public_url"),
-    PLUGINS_DIR("--plugins-dir", "SIMPLETUNER_PLUGINS_DIR", "plugins_dir");
+    PLUGINS_DIR("--plugins-dir", "SIMPLETUNER_PLUGINS_DIR", "plugins_dir"),
+    REMOTE_SHUTDOWN(null, "SIMPLETUNER_ALLOW_REMOTE_SHUTDOWN", "allow_remote_shutdown");
 
     final String flag;
     final String env;
@@ -92,7 +93,20 @@ public final class ConfigLoader {
         pluginsDir != null ? expand(pluginsDir) : stateDir.resolve("plugins"), maxBody, logLines,
         pluginSettings(section(file, "providers"), "providers"), pluginSettings(section(file, "delivery"), "delivery"),
         storage(section(file, "storage")), rates(limits.get("rate_per_minute")), callbacks(section(file, "callbacks")),
-        plugins(section(file, "plugins")), workers(section(file, "workers"), env));
+        plugins(section(file, "plugins")), workers(section(file, "workers"), env),
+        flag(value.apply(Key.REMOTE_SHUTDOWN), "allow_remote_shutdown"));
+  }
+
+  /** A yes/no setting: true or false (absent: false). */
+  private static boolean flag(String value, String name) {
+    if (value == null) {
+      return false;
+    }
+    return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default -> throw new ConfigException(name + " must be true or false, not '" + value + "'.");
+    };
   }
 
   /** {@code limits.rate_per_minute.<class>}: requests per minute of a rate-limit class (login, submit, ...). */

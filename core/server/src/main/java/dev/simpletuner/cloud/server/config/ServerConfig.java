@@ -22,13 +22,15 @@ import java.util.Map;
  * @param callbacks         what trainer callbacks may carry
  * @param plugins           how the server calls providers and delivery targets
  * @param workers           how the server keeps its self-hosted workers
+ * @param remoteShutdown    whether an admin may stop the server over the API (the reference CLI's
+ *                          {@code simpletuner shutdown}); off unless asked for
  */
 public record ServerConfig(String host, int port, Path stateDir, Path configFile, String databaseUrl, String publicUrl,
                            Path pluginsDir, long maxBodyBytes, int logLinesPerJob,
                            Map<String, Map<String, String>> providerSettings,
                            Map<String, Map<String, String>> deliverySettings, Storage storage,
                            Map<String, Integer> ratesPerMinute, Callbacks callbacks, Plugins plugins,
-                           Workers workers) {
+                           Workers workers, boolean remoteShutdown) {
 
   /**
    * @param graceSeconds  how long a job's storage credentials keep working after it ended, so a
@@ -87,6 +89,7 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, stateDir, configFile, databaseUrl, publicUrl, pluginsDir, maxBodyBytes,
-        logLinesPerJob, providerSettings, deliverySettings, storage, ratesPerMinute, callbacks, plugins, workers);
+        logLinesPerJob, providerSettings, deliverySettings, storage, ratesPerMinute, callbacks, plugins, workers,
+        remoteShutdown);
   }
 }

@@ -9,13 +9,26 @@ public sealed interface JobAnswer {
 
   JsonObject toJson();
 
+  /** The two warnings a cost limit gives at submit (SubmitChecks). */
+  String COST_LIMIT_EXCEEDED = "Spending limit exceeded: ";
+  String COST_LIMIT_APPROACHING = "Approaching the spending limit: ";
+
+  static boolean isCostLimitWarning(String warning) {
+    return warning.startsWith(COST_LIMIT_EXCEEDED) || warning.startsWith(COST_LIMIT_APPROACHING);
+  }
+
   /** A stored job, or the earlier one its idempotency key found ({@code idempotentHit}). */
   record Submitted(String jobId, JobStatus status, boolean idempotentHit, List<String> warnings, String error,
                    JsonObject job) implements JobAnswer {
     @Override
     public JsonObject toJson() {
+      // The reference CLI prints cost_limit_warning, then each of quota_warnings: every warning once.
+      String costWarning = warnings.stream().filter(JobAnswer::isCostLimitWarning).findFirst().orElse(null);
       return new JsonObject().put("success", true).put("job_id", jobId).put("status", status.wireName())
           .put("idempotent_hit", idempotentHit).put("warnings", new JsonArray(List.copyOf(warnings)))
+          .put("cost_limit_warning", costWarning)
+          .put("quota_warnings", new JsonArray(warnings.stream().filter(w -> !w.equals(costWarning)).toList()))
+          .put("data_uploaded", status == JobStatus.UPLOADING || job.getValue("archive_bytes") != null)
           .put("error", error).put("job", job.copy());
     }
   }

@@ -27,6 +27,9 @@ public final class JobView {
         .put("status", job.status().wireName())
         .put("config_name", job.configName())
         .put("tracker_run_name", job.trackerRunName())
+        // Where the reference (tracker_run_name) and its CLI (run_name) look for the run's name.
+        .put("metadata", new JsonObject().put("run_name", job.trackerRunName())
+            .put("tracker_run_name", job.trackerRunName()))
         .put("created_at", iso(job.createdAt()))
         .put("updated_at", iso(job.updatedAt()))
         .put("started_at", iso(job.startedAt()))

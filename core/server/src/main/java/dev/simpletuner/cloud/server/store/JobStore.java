@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -427,6 +428,33 @@ public final class JobStore {
   }
 
   /** Active jobs of one owner (for per-user quotas). */
+  /**
+   * The queue as a whole: jobs by status, active jobs by owner, and the mean wait from submission
+   * to start of the jobs that started since {@code since} (null when none did).
+   */
+  public record QueueFigures(Map<String, Long> byStatus, Map<String, Long> activeByOwner, Double avgWaitSeconds) {
+  }
+
+  public Future<QueueFigures> queueFigures(long since) {
+    Map<String, Long> byStatus = new java.util.TreeMap<>();
+    Map<String, Long> byOwner = new java.util.TreeMap<>();
+    return db.query("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+        .compose(rows -> {
+          rows.forEach(r -> byStatus.put(r.getString(0), r.getLong(1)));
+          return db.query("SELECT owner_id, COUNT(*) FROM jobs WHERE status IN (" + marks(JobStatus.ACTIVE.size())
+              + ") GROUP BY owner_id", statusArgs(JobStatus.ACTIVE).toArray());
+        })
+        .compose(rows -> {
+          rows.forEach(r -> byOwner.put(String.valueOf(r.getString(0)), r.getLong(1)));
+          return db.query("SELECT AVG(started_at - created_at) FROM jobs WHERE started_at IS NOT NULL AND "
+              + "started_at >= ?", since);
+        })
+        .map(rows -> {
+          Number avg = (Number) rows.iterator().next().getValue(0);
+          return new QueueFigures(byStatus, byOwner, avg == null ? null : avg.doubleValue() / 1000.0);
+        });
+  }
+
   public Future<Long> countActive(String ownerId) {
     List<Object> args = new ArrayList<>();
     args.add(ownerId);

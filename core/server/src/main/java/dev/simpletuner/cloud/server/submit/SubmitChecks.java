@@ -3,6 +3,7 @@ package dev.simpletuner.cloud.server.submit;
 import dev.simpletuner.cloud.server.approval.ApprovalRules;
 import dev.simpletuner.cloud.server.cost.CostEstimator;
 import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.job.JobView;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.error.AppException;
@@ -194,9 +195,9 @@ final class SubmitChecks {
             new JsonObject().put("current_spend", spent).put("estimated_cost_usd", estimate).put("limit_amount", cap)
                 .put("period", period));
       }
-      warnings.add("Spending limit exceeded: " + figures + ".");
+      warnings.add(JobAnswer.COST_LIMIT_EXCEEDED + figures + ".");
     } else if (projected >= 0.8 * cap) {
-      warnings.add("Approaching the spending limit: " + figures + ".");
+      warnings.add(JobAnswer.COST_LIMIT_APPROACHING + figures + ".");
     }
   }
 

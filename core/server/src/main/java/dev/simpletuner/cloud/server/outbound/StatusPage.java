@@ -1,0 +1,54 @@
+package dev.simpletuner.cloud.server.outbound;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.Set;
+
+/**
+ * A provider's public status page (Atlassian Statuspage's {@code /api/v2/summary.json}), in the
+ * reference's shape: {@code operational} (indicator none or minor), ongoing incidents, maintenances
+ * in progress and scheduled, and the page's URL. An unreachable page is said in {@code error}.
+ */
+public final class StatusPage {
+  private static final long TIMEOUT_MS = 10_000;
+  private static final Set<String> IN_PROGRESS = Set.of("in_progress", "verifying");
+  private final WebClient client;
+
+  public StatusPage(Vertx vertx) {
+    this.client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout((int) TIMEOUT_MS)
+        .setUserAgent("simpletuner-cloud-status"));
+  }
+
+  public Future<JsonObject> summary(String url) {
+    JsonObject result = new JsonObject().putNull("operational").put("ongoing_incidents", new JsonArray())
+        .put("in_progress_maintenances", new JsonArray()).put("scheduled_maintenances", new JsonArray())
+        .putNull("status_page_url").putNull("error");
+    if (url == null) {
+      return Future.succeededFuture(result.put("error", "No status page is configured."));
+    }
+    return client.getAbs(url).timeout(TIMEOUT_MS).send().map(response -> {
+      if (response.statusCode() != 200) {
+        return result.put("error", "The status page answered HTTP " + response.statusCode() + ".");
+      }
+      JsonObject page = response.bodyAsJsonObject();
+      String indicator = page.getJsonObject("status", new JsonObject()).getString("indicator");
+      result.put("operational", "none".equals(indicator) || "minor".equals(indicator))
+          .put("indicator", indicator)
+          .put("description", page.getJsonObject("status", new JsonObject()).getString("description"))
+          .put("status_page_url", page.getJsonObject("page", new JsonObject()).getString("url"))
+          .put("ongoing_incidents", page.getJsonArray("incidents", new JsonArray()));
+      for (Object m : page.getJsonArray("scheduled_maintenances", new JsonArray())) {
+        if (m instanceof JsonObject maintenance) {
+          result.getJsonArray(IN_PROGRESS.contains(maintenance.getString("status")) ? "in_progress_maintenances"
+              : "scheduled_maintenances").add(maintenance);
+        }
+      }
+      return result;
+    }).recover(e -> Future.succeededFuture(result.put("error", "Could not read the status page " + url + ": "
+        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()))));
+  }
+}
