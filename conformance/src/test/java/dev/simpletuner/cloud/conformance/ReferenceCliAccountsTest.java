@@ -97,6 +97,18 @@ class ReferenceCliAccountsTest {
     assertThat(ok(admin, "auth", "users", "levels", "list").out()).containsPattern("4\\s+admin\\s+100\\s+yes");
     assertThat(ok(admin, "auth", "users", "auth-status").out()).contains("User Count:         2");
 
+    assertThat(ok(admin, "auth", "audit", "list", "--event-type", "user.*").out())
+        .containsPattern("user\\.created\\s+admin\\s+created").containsPattern("user\\.deactivated\\s+admin\\s+deactivated");
+    assertThat(ok(admin, "auth", "audit", "list", "--target-type", "user", "--target-id", "2", "--since",
+        "2020-01-01").out()).contains("user.activated").doesNotContain("api_key.");
+    assertThat(ok(admin, "auth", "audit", "stats").out()).containsPattern("Total Entries:\\s+\\d+")
+        .containsPattern("user\\.created\\s+2");
+    assertThat(ok(admin, "auth", "audit", "types").out()).contains("user.created");
+    assertThat(ok(admin, "auth", "audit", "security").out()).contains("auth.login");
+    assertThat(ok(admin, "auth", "audit", "user", "1").out()).contains("user.created");
+    ReferenceCli.Run verified = ok(admin, "auth", "audit", "verify");
+    assertThat(verified.out()).contains("Valid:           Yes").containsPattern("First ID:\\s+1\\s");
+
     assertThat(ok(admin, "auth", "users", "delete", "2", "--force").out()).contains("User 2 deleted.");
     assertThat(api.get("/api/cloud/jobs", "X-API-Key", ritaKey).status()).isEqualTo(401);
     JsonArray users = api.get("/api/users", "X-API-Key", admin.apiKey()).json().getJsonArray("users");

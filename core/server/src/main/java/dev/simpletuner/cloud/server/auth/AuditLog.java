@@ -56,37 +56,53 @@ public final class AuditLog {
     }
   }
 
-  /** Walks the whole chain: {@code {valid, entries_checked, first_broken_id, reason}}. */
+  /** Walks the whole chain. */
   public Future<JsonObject> verify() {
-    return verifyFrom(0, "genesis", 0);
+    return verify(null, null);
   }
 
-  private Future<JsonObject> verifyFrom(long afterId, String prev, long checked) {
-    return store.after(afterId, VERIFY_BATCH).compose(batch -> {
+  /**
+   * Walks the chain from {@code startId} to {@code endId} (null: its ends), as
+   * {@code {valid, entries_checked, first_id, last_id, broken_links[{id, reason}], first_broken_id, reason}}.
+   * A range that starts inside the chain trusts its first entry's link to the one before.
+   */
+  public Future<JsonObject> verify(Long startId, Long endId) {
+    long after = startId == null ? 0 : startId - 1;
+    return verifyFrom(after, startId == null ? "genesis" : null, 0, null, null, endId == null ? Long.MAX_VALUE : endId);
+  }
+
+  private Future<JsonObject> verifyFrom(long afterId, String prev, long checked, Long firstId, Long lastId, long endId) {
+    return store.after(afterId, endId, VERIFY_BATCH).compose(batch -> {
       String expectedPrev = prev;
       long count = checked;
+      Long first = firstId;
+      Long last = lastId;
       for (Entry e : batch) {
-        if (!e.prevHash().equals(expectedPrev)) {
-          return Future.succeededFuture(broken(count, e.id(), "the link to the previous entry is broken"));
+        first = first == null ? e.id() : first;
+        if (expectedPrev != null && !e.prevHash().equals(expectedPrev)) {
+          return Future.succeededFuture(broken(count, first, e.id(), "the link to the previous entry is broken"));
         }
         String recomputed = hash(e.withChain(e.prevHash(), null));
         if (!MessageDigest.isEqual(recomputed.getBytes(StandardCharsets.UTF_8),
             e.entryHash().getBytes(StandardCharsets.UTF_8))) {
-          return Future.succeededFuture(broken(count, e.id(), "the entry was changed after it was written"));
+          return Future.succeededFuture(broken(count, first, e.id(), "the entry was changed after it was written"));
         }
         expectedPrev = e.entryHash();
+        last = e.id();
         count++;
       }
       if (batch.size() < VERIFY_BATCH) {
         return Future.succeededFuture(new JsonObject().put("valid", true).put("entries_checked", count)
+            .put("first_id", first).put("last_id", last).put("broken_links", new JsonArray())
             .put("first_broken_id", null).put("reason", null));
       }
-      return verifyFrom(batch.get(batch.size() - 1).id(), expectedPrev, count);
+      return verifyFrom(batch.get(batch.size() - 1).id(), expectedPrev, count, first, last, endId);
     });
   }
 
-  private static JsonObject broken(long checked, long id, String reason) {
-    return new JsonObject().put("valid", false).put("entries_checked", checked).put("first_broken_id", id)
-        .put("reason", reason);
+  private static JsonObject broken(long checked, Long firstId, long id, String reason) {
+    return new JsonObject().put("valid", false).put("entries_checked", checked).put("first_id", firstId)
+        .put("last_id", id).put("broken_links", new JsonArray().add(new JsonObject().put("id", id).put("reason", reason)))
+        .put("first_broken_id", id).put("reason", reason);
   }
 }

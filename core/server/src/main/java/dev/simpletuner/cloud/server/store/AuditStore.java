@@ -55,18 +55,35 @@ public final class AuditStore {
     return db.query(conn, "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(?)) AS l", PG_LOCK_KEY).mapEmpty();
   }
 
-  /** Entries matching the filters (null: any), newest first, and how many match in all. */
-  public Future<Page> list(String eventType, String actorId, Long since, Long until, int limit, int offset) {
+  /**
+   * What to list; null fields match anything. {@code eventTypes}: one of them, each exact or a
+   * prefix ending in {@code *}.
+   */
+  public record Filter(List<String> eventTypes, String actorId, String targetType, String targetId, Long since,
+                       Long until) {
+  }
+
+  /** Entries matching the filter, newest first, and how many match in all. */
+  public Future<Page> list(Filter f, int limit, int offset) {
     List<Object> args = new ArrayList<>();
     List<String> where = new ArrayList<>();
-    if (eventType != null) {
-      where.add(eventType.endsWith("*") ? "event_type LIKE ?" : "event_type = ?");
-      args.add(eventType.endsWith("*") ? eventType.substring(0, eventType.length() - 1) + "%" : eventType);
+    if (f.eventTypes() != null && !f.eventTypes().isEmpty()) {
+      List<String> any = new ArrayList<>();
+      for (String type : f.eventTypes()) {
+        any.add(type.endsWith("*") ? "event_type LIKE ?" : "event_type = ?");
+        args.add(type.endsWith("*") ? type.substring(0, type.length() - 1) + "%" : type);
+      }
+      where.add("(" + String.join(" OR ", any) + ")");
     }
-    if (actorId != null) {
-      where.add("actor_id = ?");
-      args.add(actorId);
+    for (String[] column : new String[][] {{"actor_id", f.actorId()}, {"target_type", f.targetType()},
+        {"target_id", f.targetId()}}) {
+      if (column[1] != null) {
+        where.add(column[0] + " = ?");
+        args.add(column[1]);
+      }
     }
+    Long since = f.since();
+    Long until = f.until();
     if (since != null) {
       where.add("created_at >= ?");
       args.add(since);
@@ -86,14 +103,32 @@ public final class AuditStore {
     return Future.all(page, total).map(v -> new Page(page.result(), total.result()));
   }
 
+  /** The log at a glance: how many entries, in the last day, first and last times, by event type. */
+  public record Stats(long total, long lastDay, Long first, Long last, java.util.Map<String, Long> byType) {
+  }
+
+  public Future<Stats> stats(long dayAgo) {
+    java.util.Map<String, Long> byType = new java.util.TreeMap<>();
+    return db.query("SELECT event_type, COUNT(*) FROM audit_log GROUP BY event_type")
+        .compose(rows -> {
+          rows.forEach(r -> byType.put(r.getString(0), r.getLong(1)));
+          return db.query("SELECT COUNT(*), MIN(created_at), MAX(created_at), "
+              + "COALESCE(SUM(CASE WHEN created_at >= ? THEN 1 ELSE 0 END), 0) FROM audit_log", dayAgo);
+        })
+        .map(rows -> {
+          Row r = rows.iterator().next();
+          return new Stats(r.getLong(0), r.getLong(3), r.getLong(1), r.getLong(2), byType);
+        });
+  }
+
   /** A page of entries. */
   public record Page(List<Entry> entries, long total) {
   }
 
-  /** Entries with id above {@code afterId}, oldest first (for verifying the chain in batches). */
-  public Future<List<Entry>> after(long afterId, int limit) {
-    return db.query("SELECT " + COLUMNS + " FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", afterId, limit)
-        .map(AuditStore::entries);
+  /** Entries with id above {@code afterId} and at most {@code lastId}, oldest first (the chain in batches). */
+  public Future<List<Entry>> after(long afterId, long lastId, int limit) {
+    return db.query("SELECT " + COLUMNS + " FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?", afterId,
+        lastId, limit).map(AuditStore::entries);
   }
 
   private static List<Entry> entries(Iterable<Row> rows) {

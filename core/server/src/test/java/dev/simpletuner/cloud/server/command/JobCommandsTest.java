@@ -8,6 +8,7 @@ import dev.simpletuner.cloud.server.auth.Principal;
 import dev.simpletuner.cloud.server.auth.Role;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
+import dev.simpletuner.cloud.server.store.AuditStore;
 import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.job.JobCommand;
 import dev.simpletuner.cloud.server.job.JobStatus;
@@ -76,10 +77,12 @@ class JobCommandsTest extends ServerPerBackend {
     // A lead may cancel anyone's job; it is audited with who did it.
     JobAnswer.Changed cancelled = await(commands().cancel(lead, jobId));
     assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
-    var audit = await(ctx().store().audit().list(null, "u-lead", null, null, 10, 0));
+    var audit = await(ctx().store().audit().list(new AuditStore.Filter(null, "u-lead", null, null, null,
+        null), 10, 0));
     assertThat(audit.entries().stream().map(e -> e.eventType() + " " + e.targetId()))
         .contains("job.cancelled " + jobId);
-    assertThat(await(ctx().store().audit().list("job.submitted", "u-ada", null, null, 10, 0)).entries()
+    assertThat(await(ctx().store().audit().list(new AuditStore.Filter(
+        java.util.List.of("job.submitted"), "u-ada", null, null, null, null), 10, 0)).entries()
         .stream().map(e -> e.targetId())).contains(jobId);
     await(commands().delete(ada, jobId));
     assertThat(await(ctx().store().jobs().get(jobId))).isEmpty();
