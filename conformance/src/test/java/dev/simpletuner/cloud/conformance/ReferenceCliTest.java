@@ -148,4 +148,27 @@ class ReferenceCliTest {
 
     }
   }
+
+  @Test
+  void familiesThisServerDoesNotServeSaySoInsteadOfNotFound() {
+    for (String[] command : new String[][] {{"quota", "list"}, {"notifications", "channels"}, {"backup", "list"},
+        {"auth", "orgs", "list"}, {"database", "health"}, {"auth", "users", "levels", "create", "--name", "ops"}}) {
+      ReferenceCli.Run run = cli.run(command);
+      assertThat(run.exit()).as(run.toString()).isEqualTo(1);
+      assertThat(run.err()).as(String.join(" ", command)).startsWith("Error: ").contains("not served")
+          .doesNotContain("Not found").doesNotContain("HTTP Error");
+    }
+  }
+
+  @Test
+  void approvalRulesShowTheirTypeAndRequestsAreNamedByNumber() {
+    assertThat(api.post("/api/approvals/rules", new JsonObject().put("name", "big spend").put("condition",
+        "cost_exceeds").put("threshold", "25")).status()).isEqualTo(200);
+    assertThat(ok("jobs", "approval", "rules").out()).containsPattern("\\[\\+] Rule rule_\\w+: cost_exceeds");
+    JsonObject rule = api.get("/api/approvals/rules").json().getJsonArray("rules").getJsonObject(0);
+    assertThat(rule.getBoolean("enabled")).isTrue();
+    assertThat(rule.getLong("number")).isPositive();
+    assertThat(api.delete("/api/approvals/rules/" + rule.getLong("number")).status()).isEqualTo(200);
+    assertThat(api.get("/api/approvals/rules").json().getJsonArray("rules")).isEmpty();
+  }
 }

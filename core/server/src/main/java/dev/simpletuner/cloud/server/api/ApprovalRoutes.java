@@ -80,11 +80,12 @@ final class ApprovalRoutes {
     }
     Rule rule = new Rule("rule_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12),
         body.getString("name").strip(), condition, threshold, body.getString("exempt_role"), true, p.userId(),
-        ctx.now());
+        ctx.now(), 0);
     Responses.reply(rc, ctx.store().approvals().addRule(rule)
-        .compose(v -> ctx.audit().record(p, "approval.rule.created", "approval_rule", rule.ruleId(), "ok",
-            render(rule), null, ctx.now()))
-        .map(v -> new JsonObject().put("success", true).put("rule", render(rule))));
+        .compose(v -> ctx.store().approvals().rules(false))
+        .map(rules -> rules.stream().filter(r -> r.ruleId().equals(rule.ruleId())).findFirst().orElse(rule))
+        .compose(stored -> ctx.audit().record(p, "approval.rule.created", "approval_rule", rule.ruleId(), "ok",
+            render(stored), null, ctx.now()).map(v -> new JsonObject().put("success", true).put("rule", render(stored)))));
   }
 
   private void decide(RoutingContext rc, String decision, String notes) {
@@ -93,13 +94,16 @@ final class ApprovalRoutes {
   }
 
   private static JsonObject render(Rule r) {
-    return new JsonObject().put("id", r.ruleId()).put("name", r.name()).put("condition", r.conditionType())
+    // type and enabled: the names the reference's CLI reads; number: its integer id (paths take either).
+    return new JsonObject().put("id", r.ruleId()).put("number", r.number()).put("name", r.name())
+        .put("condition", r.conditionType()).put("type", r.conditionType())
         .put("threshold", r.threshold()).put("exempt_role", r.exemptRole()).put("is_active", r.active())
+        .put("enabled", r.active())
         .put("created_by", r.createdBy()).put("created_at", Instant.ofEpochMilli(r.createdAt()).toString());
   }
 
   private static JsonObject render(Request r) {
-    return new JsonObject().put("id", r.requestId()).put("job_id", r.jobId()).put("rule_ids", new JsonArray(r.ruleIds()))
+    return new JsonObject().put("id", r.requestId()).put("number", r.number()).put("job_id", r.jobId()).put("rule_ids", new JsonArray(r.ruleIds()))
         .put("reason", r.reason()).put("status", r.status()).put("requested_by", r.requestedBy())
         .put("reviewed_by", r.reviewedBy()).put("notes", r.notes())
         .put("reviewed_at", r.reviewedAt() == null ? null : Instant.ofEpochMilli(r.reviewedAt()).toString())

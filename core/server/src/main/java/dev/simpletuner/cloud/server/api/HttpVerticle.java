@@ -148,6 +148,7 @@ public final class HttpVerticle extends VerticleBase {
     new WorkerRoutes(ctx, fleet).mount(operations);
     new QueueRoutes(ctx, commands, fleet).mount(operations);
     new SystemRoutes(vertx, ctx).mount(operations);
+    PendingRoutes.mount(operations, published);
     FailureHandler failures = new FailureHandler();
     Router root = Router.router(vertx);
     root.route().handler(HttpVerticle::securityHeaders);

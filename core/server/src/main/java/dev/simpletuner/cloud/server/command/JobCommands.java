@@ -115,10 +115,11 @@ public final class JobCommands {
         throw new AppException(ErrorCode.PERMISSION_DENIED, "You cannot review your own job; another lead or an "
             + "admin has to.");
       }
+      // The path may name the request by number; from here on, by its id.
       return Bus.<JobAnswer.Decided>ask(vertx, Addresses.APPROVAL_DECIDE,
-              new JobCommand.Decide(caller, requestId, decision, notes))
+              new JobCommand.Decide(caller, request.requestId(), decision, notes))
           .compose(answer -> audit(caller, "approval." + decision, request.jobId(),
-              new JsonObject().put("request_id", requestId).put("notes", notes)).map(answer));
+              new JsonObject().put("request_id", request.requestId()).put("notes", notes)).map(answer));
     });
   }
 

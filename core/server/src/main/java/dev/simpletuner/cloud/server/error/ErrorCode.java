@@ -15,6 +15,7 @@ public enum ErrorCode {
   IDEMPOTENCY_CONFLICT(409, ErrorType.USER),
   ALREADY_EXISTS(409, ErrorType.USER),
   CONFLICT(409, ErrorType.USER),
+  NOT_IMPLEMENTED(501, ErrorType.USER),
   /** Accounts start with the first admin: what needs an account waits until it exists. */
   SETUP_REQUIRED(409, ErrorType.USER),
   PAYLOAD_TOO_LARGE(413, ErrorType.USER),

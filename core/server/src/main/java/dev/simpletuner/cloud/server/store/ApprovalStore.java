@@ -13,6 +13,8 @@ public final class ApprovalStore {
       + "created_by, created_at";
   private static final String REQUEST_COLUMNS = "request_id, job_id, rule_ids, reason, status, requested_by, "
       + "reviewed_by, reviewed_at, notes, created_at, expires_at";
+  /** Numbers beside the ids (the reference's CLI names rules and requests by integer). */
+  private static final String DIGITS = "[0-9]{1,18}";
   private final Db db;
 
   ApprovalStore(Db db) {
@@ -21,53 +23,71 @@ public final class ApprovalStore {
 
   /** A rule: when {@code conditionType} holds for {@code threshold}, a job needs approval. */
   public record Rule(String ruleId, String name, String conditionType, String threshold, String exemptRole,
-                     boolean active, String createdBy, long createdAt) {
+                     boolean active, String createdBy, long createdAt, long number) {
   }
 
   /** A request for approval of one job. Status: pending, approved, rejected, expired. */
   public record Request(String requestId, String jobId, List<String> ruleIds, String reason, String status,
                         String requestedBy, String reviewedBy, Long reviewedAt, String notes, long createdAt,
-                        long expiresAt) {
+                        long expiresAt, long number) {
+  }
+
+  /** The next number of {@code table}'s {@code column} (SQLite: one writer; PostgreSQL: its sequence). */
+  private String next(String table, String column, String sequence) {
+    return db.dialect() == Dialect.POSTGRES ? "nextval('" + sequence + "')"
+        : "(SELECT COALESCE(MAX(" + column + "), 0) + 1 FROM " + table + ")";
+  }
+
+  /** The id column to match a path's reference against: the number when it is all digits. */
+  private static Object[] ref(String ref, String idColumn, String numberColumn) {
+    return ref.matches(DIGITS) ? new Object[] {numberColumn, Long.parseLong(ref)} : new Object[] {idColumn, ref};
   }
 
   public Future<Void> addRule(Rule r) {
-    return db.query("INSERT INTO approval_rules (" + RULE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)", r.ruleId(),
+    return db.query("INSERT INTO approval_rules (" + RULE_COLUMNS + ", rule_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+            + next("approval_rules", "rule_number", "approval_rule_numbers") + ")", r.ruleId(),
         r.name(), r.conditionType(), r.threshold(), r.exemptRole(), r.active() ? 1 : 0, r.createdBy(), r.createdAt())
         .mapEmpty();
   }
 
   public Future<List<Rule>> rules(boolean activeOnly) {
-    return db.query("SELECT " + RULE_COLUMNS + " FROM approval_rules" + (activeOnly ? " WHERE is_active = 1" : "")
-        + " ORDER BY created_at").map(rows -> {
+    return db.query("SELECT " + RULE_COLUMNS + ", rule_number FROM approval_rules"
+        + (activeOnly ? " WHERE is_active = 1" : "") + " ORDER BY created_at").map(rows -> {
           List<Rule> out = new ArrayList<>();
           for (Row r : rows) {
             out.add(new Rule(r.getString(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-                r.getLong(5) != 0, r.getString(6), r.getLong(7)));
+                r.getLong(5) != 0, r.getString(6), r.getLong(7), r.getLong(8) == null ? 0 : r.getLong(8)));
           }
           return out;
         });
   }
 
-  public Future<Boolean> deleteRule(String ruleId) {
-    return db.query("DELETE FROM approval_rules WHERE rule_id = ?", ruleId).map(rows -> rows.rowCount() == 1);
+  /** @param ruleRef the rule's id or number */
+  public Future<Boolean> deleteRule(String ruleRef) {
+    Object[] by = ref(ruleRef, "rule_id", "rule_number");
+    return db.query("DELETE FROM approval_rules WHERE " + by[0] + " = ?", by[1]).map(rows -> rows.rowCount() == 1);
   }
 
   public Future<Void> addRequest(Request q) {
-    return db.query("INSERT INTO approval_requests (" + REQUEST_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, "
-            + "NULL, ?, ?)", q.requestId(), q.jobId(), new JsonArray(q.ruleIds()).encode(), q.reason(), q.status(),
+    return db.query("INSERT INTO approval_requests (" + REQUEST_COLUMNS + ", request_number) VALUES (?, ?, ?, ?, ?, "
+            + "?, NULL, NULL, NULL, ?, ?, " + next("approval_requests", "request_number", "approval_request_numbers")
+            + ")", q.requestId(), q.jobId(), new JsonArray(q.ruleIds()).encode(), q.reason(), q.status(),
         q.requestedBy(), q.createdAt(), q.expiresAt()).mapEmpty();
   }
 
-  public Future<Optional<Request>> request(String requestId) {
-    return db.query("SELECT " + REQUEST_COLUMNS + " FROM approval_requests WHERE request_id = ?", requestId)
-        .map(rows -> requests(rows).stream().findFirst());
+  /** @param requestRef the request's id or number */
+  public Future<Optional<Request>> request(String requestRef) {
+    Object[] by = ref(requestRef, "request_id", "request_number");
+    return db.query("SELECT " + REQUEST_COLUMNS + ", request_number FROM approval_requests WHERE " + by[0] + " = ?",
+        by[1]).map(rows -> requests(rows).stream().findFirst());
   }
 
   public Future<List<Request>> requests(String status, int limit, int offset) {
     return status == null
-        ? db.query("SELECT " + REQUEST_COLUMNS + " FROM approval_requests ORDER BY created_at DESC LIMIT ? OFFSET ?",
-            limit, offset).map(ApprovalStore::requests)
-        : db.query("SELECT " + REQUEST_COLUMNS + " FROM approval_requests WHERE status = ? ORDER BY created_at DESC "
+        ? db.query("SELECT " + REQUEST_COLUMNS + ", request_number FROM approval_requests ORDER BY created_at DESC "
+            + "LIMIT ? OFFSET ?", limit, offset).map(ApprovalStore::requests)
+        : db.query("SELECT " + REQUEST_COLUMNS + ", request_number FROM approval_requests WHERE status = ? "
+            + "ORDER BY created_at DESC "
             + "LIMIT ? OFFSET ?", status, limit, offset).map(ApprovalStore::requests);
   }
 
@@ -80,8 +100,8 @@ public final class ApprovalStore {
 
   /** Pending requests past their expiry. */
   public Future<List<Request>> expired(long now) {
-    return db.query("SELECT " + REQUEST_COLUMNS + " FROM approval_requests WHERE status = 'pending' AND expires_at < ?",
-        now).map(ApprovalStore::requests);
+    return db.query("SELECT " + REQUEST_COLUMNS + ", request_number FROM approval_requests WHERE status = 'pending' "
+        + "AND expires_at < ?", now).map(ApprovalStore::requests);
   }
 
   private static List<Request> requests(Iterable<Row> rows) {
@@ -91,7 +111,8 @@ public final class ApprovalStore {
       new JsonArray(r.getString("rule_ids")).forEach(x -> ids.add(String.valueOf(x)));
       out.add(new Request(r.getString("request_id"), r.getString("job_id"), ids, r.getString("reason"),
           r.getString("status"), r.getString("requested_by"), r.getString("reviewed_by"), r.getLong("reviewed_at"),
-          r.getString("notes"), r.getLong("created_at"), r.getLong("expires_at")));
+          r.getString("notes"), r.getLong("created_at"), r.getLong("expires_at"),
+          r.getLong("request_number") == null ? 0 : r.getLong("request_number")));
     }
     return out;
   }

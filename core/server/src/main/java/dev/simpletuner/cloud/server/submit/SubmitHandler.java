@@ -153,7 +153,7 @@ public final class SubmitHandler {
     List<String> ruleIds = approval.getJsonArray("rule_ids").stream().map(String::valueOf).toList();
     long now = ctx.now();
     ApprovalStore.Request request = new ApprovalStore.Request(approval.getString("request_id"), job.jobId(), ruleIds,
-        approval.getString("reason"), "pending", job.ownerId(), null, null, null, now, now + APPROVAL_TTL_MS);
+        approval.getString("reason"), "pending", job.ownerId(), null, null, null, now, now + APPROVAL_TTL_MS, 0);
     return ctx.store().approvals().addRequest(request)
         .compose(v -> events.timeline(job.jobId(), "approval", new JsonObject().put("decision", "requested")
             .put("reason", request.reason())))

@@ -92,7 +92,7 @@ class JobCommandsTest extends ServerPerBackend {
   void theCallersRoleDecidesApprovalAndIsNeverDefaulted() {
     long now = System.currentTimeMillis();
     await(ctx().store().approvals().addRule(new ApprovalStore.Rule("rule_commands", "all local jobs", "provider_is",
-        "local", Role.LEAD.wireName(), true, "u-admin", now)));
+        "local", Role.LEAD.wireName(), true, "u-admin", now, 0)));
     try {
       JobAnswer.Submitted researcher = await(commands().submit(person("u-r", Role.RESEARCHER), "local", submission()));
       assertThat(researcher.status()).isEqualTo(JobStatus.PENDING_APPROVAL);
