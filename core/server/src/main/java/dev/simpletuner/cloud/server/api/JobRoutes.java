@@ -140,9 +140,11 @@ final class JobRoutes {
     }).onSuccess(body -> Responses.json(rc, 200, body)).onFailure(rc::fail);
   }
 
+  /** Refreshes active jobs; for those who see every job, also imports the providers' jobs it lacks. */
   private void sync(RoutingContext rc) {
-    AccessGuard.principal(rc);
-    Responses.reply(rc, Bus.request(vertx, Addresses.POLL_SYNC, new JsonObject()));
+    Principal p = AccessGuard.principal(rc);
+    Responses.reply(rc, Bus.request(vertx, Addresses.POLL_SYNC, new JsonObject()
+        .put("import", p.can(dev.simpletuner.cloud.server.auth.Permission.JOB_VIEW_ALL))));
   }
 
   private void logs(RoutingContext rc) {

@@ -29,7 +29,8 @@ public final class JobView {
         .put("tracker_run_name", job.trackerRunName())
         // Where the reference (tracker_run_name) and its CLI (run_name) look for the run's name.
         .put("metadata", new JsonObject().put("run_name", job.trackerRunName())
-            .put("tracker_run_name", job.trackerRunName()))
+            .put("tracker_run_name", job.trackerRunName())
+            .put("imported", job.metadata() != null && job.metadata().getBoolean("imported", false)))
         .put("created_at", iso(job.createdAt()))
         .put("updated_at", iso(job.updatedAt()))
         .put("started_at", iso(job.startedAt()))

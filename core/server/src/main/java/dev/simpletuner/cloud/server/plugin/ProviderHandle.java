@@ -117,6 +117,10 @@ public final class ProviderHandle extends LoadedPlugin {
     return guard.call("statuses", Wait.ANSWER, () -> provider.statuses(externalIds));
   }
 
+  public Future<List<dev.simpletuner.cloud.spi.ForeignJob>> recentJobs() {
+    return guard.call("recent jobs", Wait.ANSWER, provider::recentJobs);
+  }
+
   public Future<Void> cancel(String externalId) {
     return guard.call("cancel", Wait.ANSWER, () -> provider.cancel(externalId));
   }

@@ -58,7 +58,12 @@ public final class ProviderPollingVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>consumer(Addresses.JOB_LOG_TEXT, m -> logs.read(m.body().getString("job_id"),
         m.body().getString("log"), m.body().getBoolean("ended", false)));
     schedule(1_000);
-    return Bus.serve(vertx, Addresses.POLL_SYNC, body -> syncNow());
+    JobImport imports = new JobImport(ctx);
+    // {"import": true} (POST /api/cloud/jobs/sync) also imports the providers' jobs this server lacks.
+    return Bus.serve(vertx, Addresses.POLL_SYNC, body -> syncNow().compose(result -> body != null
+        && body.getBoolean("import", false) ? imports.run().map(imported -> result.copy().mergeIn(imported)
+            .put("message", result.getString("message") + " Imported " + imported.getInteger("imported")
+                + " job(s) this server did not know.")) : Future.succeededFuture(result)));
   }
 
   /**

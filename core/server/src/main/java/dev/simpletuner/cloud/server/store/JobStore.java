@@ -116,6 +116,26 @@ public final class JobStore {
     return job.status() == JobStatus.FAILED && job.externalId() == null;
   }
 
+  /** Serialises imports across instances (PostgreSQL); SQLite has one writer anyway. */
+  private static final long IMPORT_LOCK_KEY = 0x5354494d50L; // "STIMP"
+
+  /**
+   * Stores a job found at its provider, unless a job of that provider already has its external id
+   * (checked and inserted in one transaction, one import at a time): never twice.
+   *
+   * @return whether it was new
+   */
+  public Future<Boolean> importForeign(Job job) {
+    return db.transaction(conn -> (db.dialect() == Dialect.POSTGRES
+            ? db.query(conn, "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(?)) AS l", IMPORT_LOCK_KEY)
+            : Future.succeededFuture())
+        .compose(v -> db.query(conn, "SELECT 1 FROM jobs WHERE provider = ? AND external_id = ?", job.provider(),
+            job.externalId()))
+        .compose(rows -> rows.iterator().hasNext() ? Future.succeededFuture(false)
+            : insert(conn, job).map(true)))
+        .onComplete(ar -> invalidate(job.jobId()));
+  }
+
   private Future<Void> insert(SqlConnection conn, Job job) {
     invalidate(job.jobId());
     return db.query(conn, "INSERT INTO jobs (job_id, owner_id, job_type, provider, status, config_name, "

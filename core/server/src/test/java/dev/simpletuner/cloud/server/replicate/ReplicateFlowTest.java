@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,6 +65,42 @@ class ReplicateFlowTest {
     String external = api.waitFor(jobId, j -> j.getString("external_id") != null, Duration.ofSeconds(30))
         .getString("external_id");
     return replicate.prediction(external);
+  }
+
+  private List<JsonObject> jobsWithExternalId(String externalId) {
+    return api.get("/api/cloud/jobs?limit=500").json().getJsonArray("jobs").stream().map(JsonObject.class::cast)
+        .filter(j -> externalId.equals(j.getString("external_id"))).toList();
+  }
+
+  @Test
+  void syncImportsTheTrainersPredictionsItDoesNotKnowOnceAndFollowsTheActiveOnes() {
+    String done = replicate.addForeignPrediction("simpletuner/advanced-trainer-l40s", "succeeded", 1200);
+    String running = replicate.addForeignPrediction("simpletuner/advanced-trainer-h100", "processing", 0);
+    String other = replicate.addForeignPrediction("someone/stable-diffusion", "succeeded", 5);
+
+    JsonObject first = api.postEmpty("/api/cloud/jobs/sync").json();
+    assertThat(first.getInteger("imported")).isGreaterThanOrEqualTo(2);
+    assertThat(first.getJsonArray("import_errors")).isEmpty();
+    assertThat(api.postEmpty("/api/cloud/jobs/sync").json().getInteger("imported")).isZero();
+
+    assertThat(jobsWithExternalId(other)).isEmpty();
+    List<JsonObject> imported = jobsWithExternalId(done);
+    assertThat(imported).hasSize(1);
+    JsonObject job = api.job(imported.get(0).getString("job_id"));
+    assertThat(job.getString("status")).isEqualTo("completed");
+    assertThat(job.getJsonObject("metadata").getBoolean("imported")).isTrue();
+    assertThat(job.getString("hardware_profile")).isEqualTo("l40s");
+    assertThat(job.getDouble("cost_usd")).isCloseTo(1200 * 0.000975, org.assertj.core.data.Offset.offset(1e-6));
+
+    List<JsonObject> active = jobsWithExternalId(running);
+    assertThat(active).hasSize(1);
+    assertThat(active.get(0).getString("status")).isEqualTo("running");
+    replicate.succeed(running, 300);
+    api.waitFor(active.get(0).getString("job_id"), j -> {
+      api.postEmpty("/api/cloud/jobs/sync");
+      return "completed".equals(j.getString("status"));
+    }, Duration.ofSeconds(30));
+    assertThat(jobsWithExternalId(running)).hasSize(1);
   }
 
   @Test

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -197,6 +198,26 @@ public final class FakeReplicate implements AutoCloseable {
 
   public synchronized List<JsonObject> predictions() {
     return predictions.values().stream().map(JsonObject::copy).toList();
+  }
+
+  /**
+   * A prediction someone made on the account without this server (another machine, the website),
+   * of {@code model}, in {@code status} (starting, processing, succeeded, failed, canceled).
+   */
+  public synchronized String addForeignPrediction(String model, String status, double predictTime) {
+    String id = "ext" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    boolean ended = List.of("succeeded", "failed", "canceled").contains(status);
+    Instant now = Instant.now();
+    predictions.put(id, new JsonObject().put("id", id).put("model", model).put("version", VERSION_ID)
+        .put("input", new JsonObject().put("config_json", "{}")).put("logs", "").put("error",
+            "failed".equals(status) ? "CUDA out of memory" : null)
+        .put("status", status).put("created_at", now.minusSeconds(600).toString())
+        .put("started_at", "starting".equals(status) ? null : now.minusSeconds(500).toString())
+        .put("completed_at", ended ? now.minusSeconds(100).toString() : null)
+        .put("metrics", ended ? new JsonObject().put("predict_time", predictTime) : new JsonObject())
+        .put("output", null).put("source", "web")
+        .put("urls", new JsonObject().put("get", baseUrl() + "/v1/predictions/" + id)));
+    return id;
   }
 
   public synchronized JsonObject prediction(String id) {

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.provider.replicate;
 
+import dev.simpletuner.cloud.spi.ForeignJob;
 import dev.simpletuner.cloud.spi.CredentialStatus;
 import dev.simpletuner.cloud.spi.HardwareOffer;
 import dev.simpletuner.cloud.spi.JobSpec;
@@ -28,6 +29,8 @@ import java.util.HashSet;
 final class ReplicateProvider implements Provider {
   /** Pages of recent predictions searched for a submission cut off by a crash (newest first). */
   private static final int LOOKUP_PAGES = 5;
+  /** How deep an import looks (POST /api/cloud/jobs/sync): 5 pages of 100, newest first. */
+  private static final int IMPORT_PAGES = 5;
   private static final long VERSION_TTL_MS = 5 * 60_000;
   private static final long SECRET_TTL_MS = 5 * 60_000;
   private static final int PAGE_SIZE = 100;
@@ -231,6 +234,34 @@ final class ReplicateProvider implements Provider {
         }
       }
       return page(page.getString("next"), pagesLeft - 1, wanted, found);
+    });
+  }
+
+  /**
+   * The account's recent predictions of the SimpleTuner trainer models ({@code <model_owner>/
+   * advanced-trainer-<profile>}), newest first, a few pages deep; other models' predictions are
+   * not the trainer's and are left out.
+   */
+  @Override
+  public Future<List<ForeignJob>> recentJobs() {
+    String prefix = ctx.settings().getOrDefault(ReplicateProviderFactory.MODEL_OWNER, "simpletuner")
+        + "/advanced-trainer-";
+    List<ForeignJob> found = new ArrayList<>();
+    return collect("/predictions", IMPORT_PAGES, prefix, found).map(v -> found);
+  }
+
+  private Future<Void> collect(String url, int pagesLeft, String prefix, List<ForeignJob> found) {
+    if (url == null || pagesLeft == 0) {
+      return Future.succeededFuture();
+    }
+    return client.get(url).compose(page -> {
+      for (Object item : page.getJsonArray("results", new JsonArray())) {
+        if (item instanceof JsonObject p && p.getString("model", "").startsWith(prefix)) {
+          found.add(new ForeignJob(Predictions.toStatus(p), Predictions.time(p.getValue("created_at")),
+              p.getString("model").substring(prefix.length()), p.getString("model")));
+        }
+      }
+      return collect(page.getString("next"), pagesLeft - 1, prefix, found);
     });
   }
 
