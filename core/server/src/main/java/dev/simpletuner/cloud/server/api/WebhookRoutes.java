@@ -1,5 +1,7 @@
 package dev.simpletuner.cloud.server.api;
 
+import dev.simpletuner.cloud.server.settings.ProviderSettings;
+import dev.simpletuner.cloud.server.access.IpAllowlist;
 import dev.simpletuner.cloud.server.contract.ContractRouter;
 import dev.simpletuner.cloud.server.http.Params;
 import dev.simpletuner.cloud.server.http.Responses;
@@ -44,8 +46,21 @@ final class WebhookRoutes {
     ops.on("providerWebhook", this::platform);
   }
 
-  /** A provider platform's status webhook (see {@link JobCommands#providerReport}). */
+  /**
+   * A provider platform's status webhook (see {@link JobCommands#providerReport}), from an allowed
+   * source when the provider's {@code webhook_allowed_ips} is set.
+   */
   private void platform(RoutingContext rc) {
+    String provider = Params.path(rc, "provider");
+    String source = IpAllowlist.webhookSource(rc.request());
+    boolean allowed = ctx.providers().get(provider)
+        .map(h -> ProviderSettings.webhookSources(h.saved()).allows(source)).orElse(true);
+    if (!allowed) {
+      ctx.audit().record(null, "security.webhook_source_refused", "provider", provider, "denied",
+          new JsonObject().put("source", source), source, ctx.now());
+      throw new AppException(ErrorCode.PERMISSION_DENIED, "Webhooks of " + provider + " are accepted only from "
+          + "the addresses in its webhook_allowed_ips; " + source + " is not one of them.");
+    }
     Map<String, String> headers = new HashMap<>();
     rc.request().headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
     Responses.reply(rc, commands.providerReport(Params.path(rc, "provider"), headers, rc.body().asString())

@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.settings;
 
 import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.access.IpAllowlist;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
@@ -31,8 +32,10 @@ public final class ProviderSettings {
   public static final String COST_LIMIT_AMOUNT = "cost_limit_amount";
   public static final String COST_LIMIT_PERIOD = "cost_limit_period";
   public static final String COST_LIMIT_ACTION = "cost_limit_action";
+  public static final String WEBHOOK_ALLOWED_IPS = "webhook_allowed_ips";
+  public static final String WEBHOOK_REQUIRE_SIGNATURE = "webhook_require_signature";
   private static final Set<String> HOST_KEYS = Set.of(WEBHOOK_URL, HARDWARE_PROFILE, HARDWARE_INFO, COST_LIMIT_ENABLED,
-      COST_LIMIT_AMOUNT, COST_LIMIT_PERIOD, COST_LIMIT_ACTION);
+      COST_LIMIT_AMOUNT, COST_LIMIT_PERIOD, COST_LIMIT_ACTION, WEBHOOK_ALLOWED_IPS, WEBHOOK_REQUIRE_SIGNATURE);
 
   private final ServerContext ctx;
 
@@ -87,8 +90,41 @@ public final class ProviderSettings {
       case COST_LIMIT_PERIOD -> DeclaredSettings.checked(key,
           () -> SettingValues.oneOf(value, List.of("daily", "weekly", "monthly")));
       case COST_LIMIT_ACTION -> DeclaredSettings.checked(key, () -> SettingValues.oneOf(value, List.of("warn", "block")));
+      case WEBHOOK_ALLOWED_IPS -> allowedIps(value);
+      case WEBHOOK_REQUIRE_SIGNATURE -> requireSignature(value);
       default -> throw new IllegalStateException(key);
     };
+  }
+
+  /** A list of addresses and CIDR blocks, stored as a JSON array; empty allows every source. */
+  private static String allowedIps(Object value) {
+    if (!(value instanceof JsonArray list) || list.stream().anyMatch(e -> !(e instanceof String))) {
+      throw AppException.invalid(WEBHOOK_ALLOWED_IPS, "webhook_allowed_ips must be a list of IP addresses or CIDR "
+          + "blocks, such as [\"34.0.0.0/8\", \"2001:db8::/32\"].");
+    }
+    List<String> entries = list.stream().map(String::valueOf).map(String::strip).toList();
+    try {
+      IpAllowlist.parse(entries);
+    } catch (IllegalArgumentException e) {
+      throw AppException.invalid(WEBHOOK_ALLOWED_IPS, e.getMessage() + ".");
+    }
+    return entries.isEmpty() ? null : new JsonArray(entries).encode();
+  }
+
+  /** Signatures are always checked here: only true is taken (false would let anyone forge job status). */
+  private static String requireSignature(Object value) {
+    String bool = DeclaredSettings.checked(WEBHOOK_REQUIRE_SIGNATURE, () -> SettingValues.bool(value));
+    if (!Boolean.parseBoolean(bool)) {
+      throw AppException.invalid(WEBHOOK_REQUIRE_SIGNATURE, "Provider webhooks are always verified by their "
+          + "signature on this server: an unsigned webhook could change any job's status.");
+    }
+    return null;
+  }
+
+  /** The addresses a provider's webhooks may come from (empty: any). */
+  public static IpAllowlist webhookSources(Map<String, String> saved) {
+    String stored = saved.get(WEBHOOK_ALLOWED_IPS);
+    return IpAllowlist.parse(stored == null ? List.of() : new JsonArray(stored).stream().map(String::valueOf).toList());
   }
 
   private static String hardwareProfile(ProviderHandle handle, Object value) {
@@ -162,7 +198,11 @@ public final class ProviderSettings {
         .put(COST_LIMIT_ENABLED, Boolean.parseBoolean(saved.get(COST_LIMIT_ENABLED)))
         .put(COST_LIMIT_AMOUNT, saved.get(COST_LIMIT_AMOUNT) == null ? 0.0 : Double.parseDouble(saved.get(COST_LIMIT_AMOUNT)))
         .put(COST_LIMIT_PERIOD, saved.getOrDefault(COST_LIMIT_PERIOD, "monthly"))
-        .put(COST_LIMIT_ACTION, saved.getOrDefault(COST_LIMIT_ACTION, "warn"));
+        .put(COST_LIMIT_ACTION, saved.getOrDefault(COST_LIMIT_ACTION, "warn"))
+        .put(WEBHOOK_ALLOWED_IPS, saved.get(WEBHOOK_ALLOWED_IPS) == null ? new JsonArray()
+            : new JsonArray(saved.get(WEBHOOK_ALLOWED_IPS)))
+        .put("webhook_ip_allowlist_enabled", saved.get(WEBHOOK_ALLOWED_IPS) != null)
+        .put(WEBHOOK_REQUIRE_SIGNATURE, true);
     return config;
   }
 
@@ -187,7 +227,7 @@ public final class ProviderSettings {
     Map<String, String> effective = handle.settings();
     JsonObject settings = DeclaredSettings.values(handle.settingSpecs(), effective);
     for (String key : HOST_KEYS) {
-      if (!HARDWARE_INFO.equals(key)) {
+      if (!HARDWARE_INFO.equals(key) && !WEBHOOK_REQUIRE_SIGNATURE.equals(key)) {
         settings.put(key, saved.get(key));
       }
     }

@@ -104,6 +104,35 @@ class ReplicateFlowTest {
   }
 
   @Test
+  void webhooksComeOnlyFromAllowedSourcesAndAreAlwaysSigned() {
+    String webhook = "/api/webhooks/replicate";
+    JsonObject event = new JsonObject().put("id", "nope").put("status", "succeeded");
+    assertThat(api.put("/api/cloud/providers/replicate/config", new JsonObject().put("webhook_allowed_ips",
+        new JsonArray().add("10.0.0.0/8").add("not-an-ip"))).body()).contains("Invalid IP address or CIDR: not-an-ip");
+    Api.Response unsigned = api.put("/api/cloud/providers/replicate/config", new JsonObject()
+        .put("webhook_require_signature", false));
+    assertThat(unsigned.status()).isEqualTo(400);
+    assertThat(unsigned.json().getString("detail")).contains("always verified");
+    try {
+      JsonObject config = api.put("/api/cloud/providers/replicate/config", new JsonObject().put("webhook_allowed_ips",
+          new JsonArray().add("10.0.0.0/8").add("2001:db8::/32"))).json().getJsonObject("config");
+      assertThat(config.getJsonArray("webhook_allowed_ips")).containsExactly("10.0.0.0/8", "2001:db8::/32");
+      assertThat(config.getBoolean("webhook_require_signature")).isTrue();
+
+      Api.Response refused = api.post(webhook, event);
+      assertThat(refused.status()).isEqualTo(403);
+      assertThat(refused.json().getString("detail")).contains("127.0.0.1 is not one of them");
+      // Through a tunnel agent on this machine: the address the tunnel saw decides, then the signature.
+      Api.Response tunnelled = api.post(webhook, event, "X-Forwarded-For", "10.1.2.3");
+      assertThat(tunnelled.status()).isEqualTo(401);
+      assertThat(api.post(webhook, event, "X-Forwarded-For", "192.0.2.7").status()).isEqualTo(403);
+    } finally {
+      api.put("/api/cloud/providers/replicate/config", new JsonObject().putNull("webhook_allowed_ips"));
+    }
+    assertThat(api.post(webhook, event).status()).isEqualTo(401);
+  }
+
+  @Test
   void validatesTheToken() {
     JsonObject valid = api.get("/api/cloud/providers/replicate/validate").json();
     assertThat(valid.getBoolean("valid")).isTrue();
