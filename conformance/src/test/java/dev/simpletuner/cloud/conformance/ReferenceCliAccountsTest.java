@@ -10,7 +10,8 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,9 +47,10 @@ class ReferenceCliAccountsTest {
     return key.json().getString("key");
   }
 
-  @Test
-  void fromTheFirstAdminToDeletingAnAccount() {
-    server = TestServer.start(Backend.SQLITE, Map.of());
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void fromTheFirstAdminToDeletingAnAccount(Backend backend) {
+    server = TestServer.start(backend, Map.of());
     Api api = server.api();
     ReferenceCli anonymous = new ReferenceCli(api.base(), null, tmp);
 
