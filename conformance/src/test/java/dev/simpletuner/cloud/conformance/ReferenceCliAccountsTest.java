@@ -82,6 +82,10 @@ class ReferenceCliAccountsTest {
     assertThat(ok(admin, "auth", "users", "get", "2").out()).contains("Admin:        yes")
         .contains("Display Name: Rita R.");
     ok(admin, "auth", "users", "assign-level", "2", "lead");
+    assertThat(api.get("/api/users/2", "X-API-Key", admin.apiKey()).json().getString("role"))
+        .as("levels add up: a lower one never demotes").isEqualTo("admin");
+    assertThat(ok(admin, "auth", "users", "remove-level", "2", "admin").out()).contains("Level 'admin' removed from user 2.");
+    ok(admin, "auth", "users", "assign-level", "2", "lead");
     assertThat(api.get("/api/users/2", "X-API-Key", admin.apiKey()).json().getString("role")).isEqualTo("lead");
 
     assertThat(ok(admin, "auth", "users", "deactivate", "2").out()).contains("User 2 deactivated.");

@@ -57,8 +57,12 @@ public final class IpAllowlist {
       return true;
     }
     byte[] ip;
+    // Literal addresses only: never a DNS lookup.
+    if (address == null || !address.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.%a-z0-9]*")) {
+      return false;
+    }
     try {
-      ip = address == null ? null : InetAddress.getByName(address).getAddress();
+      ip = InetAddress.getByName(address).getAddress();
     } catch (UnknownHostException e) {
       return false;
     }
@@ -80,18 +84,10 @@ public final class IpAllowlist {
   }
 
   /**
-   * Where a webhook came from: the TCP peer, or, when the peer is this machine (a tunnel agent such
-   * as ngrok or cloudflared runs beside the server), the address the tunnel reports last in
-   * {@code X-Forwarded-For}.
+   * Where a webhook came from: the TCP peer. A forwarded-for header is not trusted: a tunnel that
+   * passes the client's own headers through would let anyone claim an allowed address.
    */
   public static String webhookSource(HttpServerRequest request) {
-    String peer = AccessGuard.sourceIp(request);
-    String forwarded = request.getHeader("X-Forwarded-For");
-    if (forwarded == null || peer == null || !(peer.startsWith("127.") || peer.equals("::1")
-        || peer.equals("0:0:0:0:0:0:0:1"))) {
-      return peer;
-    }
-    String[] hops = forwarded.split(",");
-    return hops[hops.length - 1].strip();
+    return AccessGuard.sourceIp(request);
   }
 }

@@ -215,7 +215,10 @@ final class UserRoutes {
         })));
   }
 
-  /** One role per account here: assigning a level sets it; removing the account's level leaves it a viewer. */
+  /**
+   * One role per account here. As the reference's levels add up, assigning a level raises the role
+   * to it and never lowers it; removing the account's level leaves it a viewer.
+   */
   private void setRole(RoutingContext rc, String levelName, boolean remove) {
     Principal p = AccessGuard.principal(rc);
     Role level = Role.parse(levelName);
@@ -227,7 +230,9 @@ final class UserRoutes {
         throw new AppException(ErrorCode.NOT_FOUND, "Account " + target.username() + " does not have level "
             + level.wireName() + " (its role is " + target.role() + ").");
       }
-      String role = remove ? Role.VIEWER.wireName() : level.wireName();
+      Role current = Role.parse(target.role());
+      String role = remove ? Role.VIEWER.wireName()
+          : (current != null && current.ordinal() > level.ordinal() ? current : level).wireName();
       return keepsAnAdmin(p, target, role, null)
           .compose(v -> ctx.store().users().update(target.userId(), new UserStore.Change(null, null, null, role, null,
               null, null, null, null, false)))

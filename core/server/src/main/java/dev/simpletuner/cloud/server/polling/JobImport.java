@@ -25,6 +25,8 @@ import java.util.UUID;
  * is imported once, whichever instance syncs. Active imports are then followed like any job.
  */
 final class JobImport {
+  /** How long a new prediction may be a submission of this server not yet recorded. */
+  private static final long SUBMIT_WINDOW_MS = 5 * 60_000;
   private final ServerContext ctx;
 
   JobImport(ServerContext ctx) {
@@ -57,7 +59,12 @@ final class JobImport {
 
   private Future<Integer> importAll(ProviderHandle handle, List<ForeignJob> found, String owner) {
     Future<Integer> chain = Future.succeededFuture(0);
+    long recent = ctx.now() - SUBMIT_WINDOW_MS;
     for (ForeignJob foreign : found) {
+      if (!foreign.report().status().isTerminal() && foreign.createdAt() != null
+          && foreign.createdAt().toEpochMilli() > recent) {
+        continue; // perhaps a submission of this server whose answer is still on its way; next sync
+      }
       chain = chain.compose(n -> ctx.store().jobs().importForeign(job(handle, foreign, owner)).map(added -> added
           ? n + 1 : n));
     }

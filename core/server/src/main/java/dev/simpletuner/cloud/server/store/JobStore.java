@@ -116,12 +116,15 @@ public final class JobStore {
     return job.status() == JobStatus.FAILED && job.externalId() == null;
   }
 
+  /** Settings scope (plus the provider id) of the provider ids of deleted jobs. */
+  private static final String FORGOTTEN_SCOPE = "deleted_job:";
+
   /** Serialises imports across instances (PostgreSQL); SQLite has one writer anyway. */
   private static final long IMPORT_LOCK_KEY = 0x5354494d50L; // "STIMP"
 
   /**
-   * Stores a job found at its provider, unless a job of that provider already has its external id
-   * (checked and inserted in one transaction, one import at a time): never twice.
+   * Stores a job found at its provider, unless a job of that provider has its external id, or had it
+   * and was deleted (checked and inserted in one transaction, one import at a time): never twice.
    *
    * @return whether it was new
    */
@@ -129,8 +132,9 @@ public final class JobStore {
     return db.transaction(conn -> (db.dialect() == Dialect.POSTGRES
             ? db.query(conn, "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(?)) AS l", IMPORT_LOCK_KEY)
             : Future.succeededFuture())
-        .compose(v -> db.query(conn, "SELECT 1 FROM jobs WHERE provider = ? AND external_id = ?", job.provider(),
-            job.externalId()))
+        .compose(v -> db.query(conn, "SELECT 1 FROM jobs WHERE provider = ? AND external_id = ? UNION ALL "
+            + "SELECT 1 FROM settings WHERE scope = ? AND name = ?", job.provider(), job.externalId(),
+            FORGOTTEN_SCOPE + job.provider(), job.externalId()))
         .compose(rows -> rows.iterator().hasNext() ? Future.succeededFuture(false)
             : insert(conn, job).map(true)))
         .onComplete(ar -> invalidate(job.jobId()));
@@ -372,8 +376,13 @@ public final class JobStore {
     args.add(jobId);
     args.addAll(statusArgs(from));
     invalidate(jobId);
-    return db.transaction(conn -> db.query(conn, "DELETE FROM jobs WHERE job_id = ? AND status IN ("
-            + marks(from.size()) + ")", args.toArray())
+    // A deleted job's provider id is remembered, so a later sync does not import it back.
+    return db.transaction(conn -> db.query(conn, "INSERT INTO settings (scope, name, value, updated_at) "
+            + "SELECT ? || provider, external_id, job_id, updated_at FROM jobs WHERE job_id = ? AND external_id IS "
+            + "NOT NULL AND status IN (" + marks(from.size()) + ") ON CONFLICT (scope, name) DO NOTHING",
+            concat(List.of(FORGOTTEN_SCOPE, jobId), statusArgs(from).toArray()).toArray())
+        .compose(v -> db.query(conn, "DELETE FROM jobs WHERE job_id = ? AND status IN ("
+            + marks(from.size()) + ")", args.toArray()))
         .compose(deleted -> deleted.rowCount() == 0 ? Future.succeededFuture(false)
             : db.query(conn, "DELETE FROM job_logs WHERE job_id = ?", jobId)
                 .compose(v -> db.query(conn, "DELETE FROM job_events WHERE job_id = ?", jobId))

@@ -101,6 +101,11 @@ class ReplicateFlowTest {
       return "completed".equals(j.getString("status"));
     }, Duration.ofSeconds(30));
     assertThat(jobsWithExternalId(running)).hasSize(1);
+
+    // A deleted import stays deleted: the next sync does not bring it back.
+    assertThat(api.delete("/api/cloud/jobs/" + job.getString("job_id")).status()).isEqualTo(200);
+    api.postEmpty("/api/cloud/jobs/sync");
+    assertThat(jobsWithExternalId(done)).isEmpty();
   }
 
   @Test
@@ -122,10 +127,12 @@ class ReplicateFlowTest {
       Api.Response refused = api.post(webhook, event);
       assertThat(refused.status()).isEqualTo(403);
       assertThat(refused.json().getString("detail")).contains("127.0.0.1 is not one of them");
-      // Through a tunnel agent on this machine: the address the tunnel saw decides, then the signature.
-      Api.Response tunnelled = api.post(webhook, event, "X-Forwarded-For", "10.1.2.3");
-      assertThat(tunnelled.status()).isEqualTo(401);
-      assertThat(api.post(webhook, event, "X-Forwarded-For", "192.0.2.7").status()).isEqualTo(403);
+      // A claimed address is not believed: only the TCP peer counts.
+      assertThat(api.post(webhook, event, "X-Forwarded-For", "10.1.2.3").status()).isEqualTo(403);
+      JsonObject loopback = api.put("/api/cloud/providers/replicate/config", new JsonObject()
+          .put("webhook_allowed_ips", new JsonArray().add("127.0.0.0/8"))).json();
+      assertThat(loopback.getJsonObject("config").getJsonArray("webhook_allowed_ips")).containsExactly("127.0.0.0/8");
+      assertThat(api.post(webhook, event).status()).isEqualTo(401); // allowed; then the signature decides
     } finally {
       api.put("/api/cloud/providers/replicate/config", new JsonObject().putNull("webhook_allowed_ips"));
     }
