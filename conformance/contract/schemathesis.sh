@@ -77,7 +77,9 @@ run_pass() {
   # --request-timeout: the SSE streams never end by themselves; a read times out and that case is
   # reported as an error of the run (not a check failure).
   # In the pass's own folder: Schemathesis keeps a .schemathesis/ folder where it runs.
-  (cd "$WORK/$name" && "$VENV/bin/schemathesis" run "$BASE/openapi.json" --checks all \
+  # --exclude-tag pending: the routes of the reference's CLI this server does not serve answer 501
+  # by design (their refusals are tested in ReferenceCliTest and ContractBehaviourTest).
+  (cd "$WORK/$name" && "$VENV/bin/schemathesis" run "$BASE/openapi.json" --checks all --exclude-tag pending \
     --phases examples,coverage,fuzzing,stateful --workers 1 --max-examples "$MAX_EXAMPLES" \
     --request-timeout 5 --seed 1 --no-color --generation-database none \
     --report ndjson --report-ndjson-path "$WORK/$name/events.ndjson" "$@" >"$WORK/$name/schemathesis.txt" 2>&1) || true
