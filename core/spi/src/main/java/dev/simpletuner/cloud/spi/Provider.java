@@ -128,10 +128,6 @@ public interface Provider extends AutoCloseable {
   }
 
   /**
-   * Called when the server shuts down. Providers that run jobs inside this process's lifetime
-   * stop them and report the outcome before the returned future completes.
-   */
-  /**
    * The account's recent jobs of this provider's trainer, newest first, including ones this server
    * did not submit; the host imports those it does not know ({@code POST /api/cloud/jobs/sync}). Only
    * the trainer's own jobs: never the account's unrelated work. Default: none.
@@ -140,6 +136,10 @@ public interface Provider extends AutoCloseable {
     return Future.succeededFuture(List.of());
   }
 
+  /**
+   * Called when the server shuts down. Providers that run jobs inside this process's lifetime
+   * stop them and report the outcome before the returned future completes.
+   */
   default Future<Void> shutdown() {
     return Future.succeededFuture();
   }

@@ -1,6 +1,5 @@
 package dev.simpletuner.cloud.server.access;
 
-import io.vertx.core.http.HttpServerRequest;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -81,13 +80,5 @@ public final class IpAllowlist {
     BigInteger mask = bits == 0 ? BigInteger.ZERO
         : BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE).shiftLeft(a.length * 8 - bits);
     return new BigInteger(1, a).and(mask).equals(new BigInteger(1, b).and(mask));
-  }
-
-  /**
-   * Where a webhook came from: the TCP peer. A forwarded-for header is not trusted: a tunnel that
-   * passes the client's own headers through would let anyone claim an allowed address.
-   */
-  public static String webhookSource(HttpServerRequest request) {
-    return AccessGuard.sourceIp(request);
   }
 }

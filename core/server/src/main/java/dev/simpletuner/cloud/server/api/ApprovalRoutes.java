@@ -82,8 +82,6 @@ final class ApprovalRoutes {
         body.getString("name").strip(), condition, threshold, body.getString("exempt_role"), true, p.userId(),
         ctx.now(), 0);
     Responses.reply(rc, ctx.store().approvals().addRule(rule)
-        .compose(v -> ctx.store().approvals().rules(false))
-        .map(rules -> rules.stream().filter(r -> r.ruleId().equals(rule.ruleId())).findFirst().orElse(rule))
         .compose(stored -> ctx.audit().record(p, "approval.rule.created", "approval_rule", rule.ruleId(), "ok",
             render(stored), null, ctx.now()).map(v -> new JsonObject().put("success", true).put("rule", render(stored)))));
   }

@@ -7,6 +7,7 @@ import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.store.AuditStore;
+import dev.simpletuner.cloud.server.store.Db;
 import dev.simpletuner.cloud.server.store.AuditStore.Entry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -32,23 +33,24 @@ final class AuditRoutes {
     ops.on("listAudit", rc -> {
       Long since = time(rc, "since", false);
       Long until = time(rc, "until", true);
-      Future.all(account(Params.query(rc, "actor_id")), "user".equals(Params.query(rc, "target_type"))
-              ? account(Params.query(rc, "target_id")) : Future.succeededFuture(Params.query(rc, "target_id")))
-          .onSuccess(ids -> page(rc, new AuditStore.Filter(eventTypes(Params.query(rc, "event_type")), ids.resultAt(0),
-              Params.query(rc, "target_type"), ids.resultAt(1), since, until)))
-          .onFailure(rc::fail);
+      Responses.reply(rc, Future.all(account(Params.query(rc, "actor_id")), "user".equals(Params.query(rc,
+              "target_type")) ? account(Params.query(rc, "target_id")) : Future.succeededFuture(Params.query(rc,
+              "target_id")))
+          .compose(ids -> page(rc, new AuditStore.Filter(eventTypes(Params.query(rc, "event_type")), ids.resultAt(0),
+              Params.query(rc, "target_type"), ids.resultAt(1), since, until))));
     });
-    ops.on("listSecurityAudit", rc -> page(rc, new AuditStore.Filter(SECURITY_EVENTS, null, null, null, null, null)));
-    ops.on("listUserAudit", rc -> account(Params.path(rc, "user_id"))
-        .onSuccess(id -> page(rc, new AuditStore.Filter(null, id, null, null, null, null))).onFailure(rc::fail));
+    ops.on("listSecurityAudit", rc -> Responses.reply(rc, page(rc, new AuditStore.Filter(SECURITY_EVENTS, null, null,
+        null, null, null))));
+    ops.on("listUserAudit", rc -> Responses.reply(rc, account(Params.path(rc, "user_id"))
+        .compose(id -> page(rc, new AuditStore.Filter(null, id, null, null, null, null)))));
     ops.on("verifyAudit", rc -> Responses.reply(rc, ctx.audit().verify(id(rc, "start_id"), id(rc, "end_id"))));
     ops.on("getAuditStats", rc -> Responses.reply(rc, ctx.store().audit().stats(ctx.now() - 24L * 3600 * 1000)
         .map(s -> new JsonObject().put("total_entries", s.total()).put("last_24h", s.lastDay())
             .put("first_entry", iso(s.first())).put("last_entry", iso(s.last()))
             .put("by_type", new JsonObject(new java.util.LinkedHashMap<>(s.byType()))))));
-    ops.on("listAuditTypes", rc -> Responses.reply(rc, ctx.store().audit().stats(0).map(s -> {
+    ops.on("listAuditTypes", rc -> Responses.reply(rc, ctx.store().audit().eventTypes().map(all -> {
       JsonArray types = new JsonArray();
-      s.byType().keySet().forEach(t -> types.add(new JsonObject().put("value", t).put("name", words(t))));
+      all.forEach(t -> types.add(new JsonObject().put("value", t).put("name", words(t))));
       return new JsonObject().put("event_types", types);
     })));
   }
@@ -58,21 +60,21 @@ final class AuditRoutes {
    * else as given, so a deleted account's entries are still found by its string id.
    */
   private Future<String> account(String ref) {
-    if (ref == null || !ref.matches("[0-9]{1,18}")) {
+    if (Db.number(ref) == null) {
       return Future.succeededFuture(ref);
     }
     return ctx.store().users().byRef(ref).map(u -> u.map(x -> x.userId()).orElse(ref));
   }
 
-  private void page(RoutingContext rc, AuditStore.Filter filter) {
+  private Future<JsonObject> page(RoutingContext rc, AuditStore.Filter filter) {
     int limit = Params.queryInt(rc, "limit", 50);
     int offset = Params.queryInt(rc, "offset", 0);
-    Responses.reply(rc, ctx.store().audit().list(filter, limit, offset).map(page -> {
+    return ctx.store().audit().list(filter, limit, offset).map(page -> {
       JsonArray entries = new JsonArray();
       page.entries().forEach(e -> entries.add(render(e)));
       return new JsonObject().put("entries", entries).put("total", page.total()).put("limit", limit)
           .put("offset", offset).put("has_more", offset + page.entries().size() < page.total());
-    }));
+    });
   }
 
   private static List<String> eventTypes(String value) {

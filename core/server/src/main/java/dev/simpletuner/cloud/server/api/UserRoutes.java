@@ -153,10 +153,10 @@ final class UserRoutes {
       // is_admin=false takes the admin role away, down to researcher; other roles stay as they are.
       String newRole = role != null ? role : Boolean.FALSE.equals(body.getBoolean("is_admin"))
           && Role.ADMIN.wireName().equals(target.role()) ? Role.RESEARCHER.wireName() : null;
-      Future<String> hash = password == null ? Future.succeededFuture(null)
-          : vertx.executeBlocking(() -> Passwords.hash(password), false);
+      // Hashed only once the change is allowed: a refused change costs no hashing.
       return keepsAnAdmin(p, target, newRole, body.getBoolean("is_active"))
-          .compose(v -> hash)
+          .compose(v -> password == null ? Future.<String>succeededFuture()
+              : vertx.executeBlocking(() -> Passwords.hash(password), false))
           .compose(h -> ctx.store().users().update(target.userId(), new UserStore.Change(
               body.containsKey("username") ? AuthRoutes.checkUsername(body.getString("username")) : null,
               AuthRoutes.checkEmail(body.getString("email")), AuthRoutes.displayName(body), newRole,

@@ -1,7 +1,7 @@
 package dev.simpletuner.cloud.server.api;
 
+import dev.simpletuner.cloud.server.access.AccessGuard;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
-import dev.simpletuner.cloud.server.access.IpAllowlist;
 import dev.simpletuner.cloud.server.contract.ContractRouter;
 import dev.simpletuner.cloud.server.http.Params;
 import dev.simpletuner.cloud.server.http.Responses;
@@ -52,7 +52,8 @@ final class WebhookRoutes {
    */
   private void platform(RoutingContext rc) {
     String provider = Params.path(rc, "provider");
-    String source = IpAllowlist.webhookSource(rc.request());
+    // The TCP peer: a forwarded-for header could be claimed through a tunnel that passes it on.
+    String source = AccessGuard.sourceIp(rc.request());
     boolean allowed = ctx.providers().get(provider)
         .map(h -> ProviderSettings.webhookSources(h.saved()).allows(source)).orElse(true);
     if (!allowed) {

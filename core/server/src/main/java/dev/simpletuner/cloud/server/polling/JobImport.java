@@ -36,18 +36,23 @@ final class JobImport {
   /** {@code {imported, import_errors}} over every provider. */
   Future<JsonObject> run() {
     return owner().compose(owner -> {
-      List<Future<Integer>> work = new ArrayList<>();
-      JsonArray errors = new JsonArray();
-      for (ProviderHandle handle : ctx.providers().all()) {
-        work.add(handle.recentJobs()
-            .compose(found -> importAll(handle, found, owner))
-            .recover(e -> {
-              errors.add(handle.id() + ": " + e.getMessage());
-              return Future.succeededFuture(0);
-            }));
-      }
-      return Future.all(work).map(v -> new JsonObject()
-          .put("imported", work.stream().mapToInt(Future::result).sum()).put("import_errors", errors));
+      List<ProviderHandle> handles = List.copyOf(ctx.providers().all());
+      List<Future<Integer>> work = handles.stream()
+          .map(handle -> handle.recentJobs().compose(found -> importAll(handle, found, owner))).toList();
+      // Read once every provider has answered, on this context (futures may complete elsewhere).
+      return Future.join(work).transform(ar -> {
+        int imported = 0;
+        JsonArray errors = new JsonArray();
+        for (int i = 0; i < work.size(); i++) {
+          Future<Integer> f = work.get(i);
+          if (f.succeeded()) {
+            imported += f.result();
+          } else {
+            errors.add(handles.get(i).id() + ": " + f.cause().getMessage());
+          }
+        }
+        return Future.succeededFuture(new JsonObject().put("imported", imported).put("import_errors", errors));
+      });
     });
   }
 

@@ -13,8 +13,7 @@ public final class ApprovalStore {
       + "created_by, created_at";
   private static final String REQUEST_COLUMNS = "request_id, job_id, rule_ids, reason, status, requested_by, "
       + "reviewed_by, reviewed_at, notes, created_at, expires_at";
-  /** Numbers beside the ids (the reference's CLI names rules and requests by integer). */
-  private static final String DIGITS = "[0-9]{1,18}";
+
   private final Db db;
 
   ApprovalStore(Db db) {
@@ -32,22 +31,20 @@ public final class ApprovalStore {
                         long expiresAt, long number) {
   }
 
-  /** The next number of {@code table}'s {@code column} (SQLite: one writer; PostgreSQL: its sequence). */
-  private String next(String table, String column, String sequence) {
-    return db.dialect() == Dialect.POSTGRES ? "nextval('" + sequence + "')"
-        : "(SELECT COALESCE(MAX(" + column + "), 0) + 1 FROM " + table + ")";
-  }
-
-  /** The id column to match a path's reference against: the number when it is all digits. */
+  /** The column to match a path's reference against, and its value: the number when it is all digits. */
   private static Object[] ref(String ref, String idColumn, String numberColumn) {
-    return ref.matches(DIGITS) ? new Object[] {numberColumn, Long.parseLong(ref)} : new Object[] {idColumn, ref};
+    Long number = Db.number(ref);
+    return number != null ? new Object[] {numberColumn, number} : new Object[] {idColumn, ref};
   }
 
-  public Future<Void> addRule(Rule r) {
+  /** Stores a rule; the rule as stored, with its number. */
+  public Future<Rule> addRule(Rule r) {
     return db.query("INSERT INTO approval_rules (" + RULE_COLUMNS + ", rule_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-            + next("approval_rules", "rule_number", "approval_rule_numbers") + ")", r.ruleId(),
-        r.name(), r.conditionType(), r.threshold(), r.exemptRole(), r.active() ? 1 : 0, r.createdBy(), r.createdAt())
-        .mapEmpty();
+            + db.nextNumber("approval_rules", "rule_number", "approval_rule_numbers") + ") RETURNING rule_number",
+            r.ruleId(), r.name(), r.conditionType(), r.threshold(), r.exemptRole(), r.active() ? 1 : 0, r.createdBy(),
+            r.createdAt())
+        .map(rows -> new Rule(r.ruleId(), r.name(), r.conditionType(), r.threshold(), r.exemptRole(), r.active(),
+            r.createdBy(), r.createdAt(), rows.iterator().next().getLong(0)));
   }
 
   public Future<List<Rule>> rules(boolean activeOnly) {
@@ -70,7 +67,7 @@ public final class ApprovalStore {
 
   public Future<Void> addRequest(Request q) {
     return db.query("INSERT INTO approval_requests (" + REQUEST_COLUMNS + ", request_number) VALUES (?, ?, ?, ?, ?, "
-            + "?, NULL, NULL, NULL, ?, ?, " + next("approval_requests", "request_number", "approval_request_numbers")
+            + "?, NULL, NULL, NULL, ?, ?, " + db.nextNumber("approval_requests", "request_number", "approval_request_numbers")
             + ")", q.requestId(), q.jobId(), new JsonArray(q.ruleIds()).encode(), q.reason(), q.status(),
         q.requestedBy(), q.createdAt(), q.expiresAt()).mapEmpty();
   }

@@ -121,6 +121,15 @@ public final class AuditStore {
         });
   }
 
+  /** The event types the log holds, in order. */
+  public Future<List<String>> eventTypes() {
+    return db.query("SELECT DISTINCT event_type FROM audit_log ORDER BY event_type").map(rows -> {
+      List<String> types = new ArrayList<>();
+      rows.forEach(r -> types.add(r.getString(0)));
+      return types;
+    });
+  }
+
   /** A page of entries. */
   public record Page(List<Entry> entries, long total) {
   }

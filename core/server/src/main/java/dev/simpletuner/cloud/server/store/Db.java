@@ -50,6 +50,21 @@ public final class Db {
             .recover(e -> conn.query("ROLLBACK").execute().transform(x -> Future.<T>failedFuture(e)))));
   }
 
+  /**
+   * The SQL that gives a new row of {@code table} its number (the integer ids the reference's CLI
+   * names rows by): the next value of {@code sequence} on PostgreSQL; on SQLite, with its one
+   * writer, the largest number plus one.
+   */
+  String nextNumber(String table, String column, String sequence) {
+    return dialect == Dialect.POSTGRES ? "nextval('" + sequence + "')"
+        : "(SELECT COALESCE(MAX(" + column + "), 0) + 1 FROM " + table + ")";
+  }
+
+  /** A path's reference read as a row number when it is all digits, else null (then it is an id). */
+  public static Long number(String ref) {
+    return ref != null && ref.matches("[0-9]{1,18}") ? Long.valueOf(ref) : null;
+  }
+
   Future<Void> close() {
     return pool.close();
   }

@@ -66,16 +66,11 @@ public final class UserStore {
               + "ON CONFLICT (scope, name) DO NOTHING", u.userId(), u.createdAt()).map(rows -> rows.rowCount() == 1);
       return allowed.compose(ok -> !ok ? Future.succeededFuture(false)
           : db.query(conn, "INSERT INTO users (user_id, username, email, password_hash, role, is_active, created_at, "
-                  + "display_name, user_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, " + nextNumber() + ") "
+                  + "display_name, user_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                  + db.nextNumber("users", "user_number", "user_numbers") + ") "
                   + "ON CONFLICT DO NOTHING", u.userId(), u.username(), u.email(), u.passwordHash(), u.role(),
               u.active() ? 1 : 0, u.createdAt(), u.displayName()).map(rows -> rows.rowCount() == 1));
     });
-  }
-
-  /** The next account number (SQLite: one writer, so the largest plus one; PostgreSQL: a sequence). */
-  private String nextNumber() {
-    return db.dialect() == Dialect.POSTGRES ? "nextval('user_numbers')"
-        : "(SELECT COALESCE(MAX(user_number), 0) + 1 FROM users)";
   }
 
   public Future<Optional<User>> byId(String userId) {
@@ -84,9 +79,9 @@ public final class UserStore {
 
   /** By id ({@code u_...}) or number ({@code 3}), as the API's paths name accounts. */
   public Future<Optional<User>> byRef(String ref) {
-    if (ref != null && ref.matches("[0-9]{1,18}")) {
-      return db.query("SELECT " + COLUMNS + " FROM users WHERE user_number = ?", Long.parseLong(ref))
-          .map(UserStore::first);
+    Long number = Db.number(ref);
+    if (number != null) {
+      return db.query("SELECT " + COLUMNS + " FROM users WHERE user_number = ?", number).map(UserStore::first);
     }
     return byId(ref);
   }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.HashSet;
 
 /**
@@ -141,21 +142,31 @@ final class ReplicateProvider implements Provider {
    * dataset buckets it serves, the tracker run name). A job with none of those cannot be found.
    */
   private Future<Optional<JsonObject>> prediction(String jobId) {
-    return searchPages("/predictions", LOOKUP_PAGES, jobId);
+    JsonObject[] found = new JsonObject[1];
+    return eachPage("/predictions", LOOKUP_PAGES, p -> {
+      if (p.getValue("input") instanceof JsonObject input && names(input, jobId)) {
+        found[0] = p;
+        return false;
+      }
+      return true;
+    }).map(v -> Optional.ofNullable(found[0]));
   }
 
-  private Future<Optional<JsonObject>> searchPages(String url, int pagesLeft, String jobId) {
-    if (url == null || pagesLeft == 0) {
-      return Future.succeededFuture(Optional.empty());
+  /**
+   * Walks the account's predictions page by page (newest first, following {@code next}), at most
+   * {@code pages} pages, handing each to {@code each} until it answers false.
+   */
+  private Future<Void> eachPage(String url, int pages, Predicate<JsonObject> each) {
+    if (url == null || pages == 0) {
+      return Future.succeededFuture();
     }
     return client.get(url).compose(page -> {
       for (Object item : page.getJsonArray("results", new JsonArray())) {
-        if (item instanceof JsonObject p && p.getValue("input") instanceof JsonObject input
-            && names(input, jobId)) {
-          return Future.succeededFuture(Optional.of(p));
+        if (item instanceof JsonObject p && !each.test(p)) {
+          return Future.succeededFuture();
         }
       }
-      return searchPages(page.getString("next"), pagesLeft - 1, jobId);
+      return eachPage(page.getString("next"), pages - 1, each);
     });
   }
 
@@ -204,7 +215,13 @@ final class ReplicateProvider implements Provider {
     Set<String> wanted = new HashSet<>(externalIds);
     Map<String, ProviderJobStatus> found = new LinkedHashMap<>();
     int pages = Math.min(MAX_PAGES, externalIds.size() / PAGE_SIZE + 2);
-    return page("/predictions", pages, wanted, found).compose(v -> {
+    Future<Void> paged = wanted.isEmpty() ? Future.succeededFuture() : eachPage("/predictions", pages, p -> {
+      if (wanted.contains(p.getString("id"))) {
+        found.put(p.getString("id"), Predictions.toStatus(p));
+      }
+      return found.size() < wanted.size();
+    });
+    return paged.compose(v -> {
       List<String> missing = new ArrayList<>();
       for (String id : externalIds) {
         if (!found.containsKey(id) && missing.size() < MAX_SINGLE_LOOKUPS) {
@@ -223,20 +240,6 @@ final class ReplicateProvider implements Provider {
     });
   }
 
-  private Future<Void> page(String url, int pagesLeft, Set<String> wanted, Map<String, ProviderJobStatus> found) {
-    if (pagesLeft == 0 || url == null || found.size() == wanted.size()) {
-      return Future.succeededFuture();
-    }
-    return client.get(url).compose(page -> {
-      for (Object item : page.getJsonArray("results", new JsonArray())) {
-        if (item instanceof JsonObject p && wanted.contains(p.getString("id"))) {
-          found.put(p.getString("id"), Predictions.toStatus(p));
-        }
-      }
-      return page(page.getString("next"), pagesLeft - 1, wanted, found);
-    });
-  }
-
   /**
    * The account's recent predictions of the SimpleTuner trainer models ({@code <model_owner>/
    * advanced-trainer-<profile>}), newest first, a few pages deep; other models' predictions are
@@ -247,22 +250,13 @@ final class ReplicateProvider implements Provider {
     String prefix = ctx.settings().getOrDefault(ReplicateProviderFactory.MODEL_OWNER, "simpletuner")
         + "/advanced-trainer-";
     List<ForeignJob> found = new ArrayList<>();
-    return collect("/predictions", IMPORT_PAGES, prefix, found).map(v -> found);
-  }
-
-  private Future<Void> collect(String url, int pagesLeft, String prefix, List<ForeignJob> found) {
-    if (url == null || pagesLeft == 0) {
-      return Future.succeededFuture();
-    }
-    return client.get(url).compose(page -> {
-      for (Object item : page.getJsonArray("results", new JsonArray())) {
-        if (item instanceof JsonObject p && p.getString("model", "").startsWith(prefix)) {
-          found.add(new ForeignJob(Predictions.toStatus(p), Predictions.time(p.getValue("created_at")),
-              p.getString("model").substring(prefix.length()), p.getString("model")));
-        }
+    return eachPage("/predictions", IMPORT_PAGES, p -> {
+      if (p.getString("model", "").startsWith(prefix)) {
+        found.add(new ForeignJob(Predictions.toStatus(p), Predictions.time(p.getValue("created_at")),
+            p.getString("model").substring(prefix.length()), p.getString("model")));
       }
-      return collect(page.getString("next"), pagesLeft - 1, prefix, found);
-    });
+      return true;
+    }).map(v -> found);
   }
 
   @Override
