@@ -202,7 +202,9 @@ public final class FakeReplicate implements AutoCloseable {
 
   /**
    * A prediction someone made on the account without this server (another machine, the website),
-   * of {@code model}, in {@code status} (starting, processing, succeeded, failed, canceled).
+   * of {@code model}, in {@code status} (starting, processing, succeeded, failed, canceled): the
+   * prediction object of research/external-apis.md 1.4 and 1.6 ({@code source: web},
+   * {@code metrics.predict_time} once ended, listed newest first like the others).
    */
   public synchronized String addForeignPrediction(String model, String status, double predictTime) {
     String id = "ext" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
@@ -215,8 +217,9 @@ public final class FakeReplicate implements AutoCloseable {
         .put("started_at", "starting".equals(status) ? null : now.minusSeconds(500).toString())
         .put("completed_at", ended ? now.minusSeconds(100).toString() : null)
         .put("metrics", ended ? new JsonObject().put("predict_time", predictTime) : new JsonObject())
-        .put("output", null).put("source", "web")
-        .put("urls", new JsonObject().put("get", baseUrl() + "/v1/predictions/" + id)));
+        .put("output", null).put("source", "web").put("data_removed", false)
+        .put("urls", new JsonObject().put("get", baseUrl() + "/v1/predictions/" + id)
+            .put("cancel", baseUrl() + "/v1/predictions/" + id + "/cancel")));
     return id;
   }
 
