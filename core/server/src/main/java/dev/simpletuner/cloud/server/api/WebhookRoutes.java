@@ -16,12 +16,14 @@ import dev.simpletuner.cloud.server.callback.TrainerEventReader;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -34,11 +36,13 @@ final class WebhookRoutes {
   private final Vertx vertx;
   private final ServerContext ctx;
   private final JobCommands commands;
+  private final Path incoming;
 
   WebhookRoutes(Vertx vertx, ServerContext ctx, JobCommands commands) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.commands = commands;
+    this.incoming = new ArtifactFiles(ctx.config()).incomingDir();
   }
 
   void mount(ContractRouter ops) {
@@ -80,11 +84,10 @@ final class WebhookRoutes {
           + "job's webhook_config in the X-API-Key header."));
       return;
     }
-    Path incoming = new ArtifactFiles(ctx.config()).incomingDir();
-    Path spill = incoming.resolve("body-" + UUID.randomUUID() + ".json");
-    SpillingBody.receive(vertx, rc.request(), ctx.config().callbacks().maxBodyBytes(), spill)
+    SpillingBody.receive(vertx, rc.request(), ctx.config().callbacks().maxBodyBytes(),
+            () -> incoming.resolve("body-" + UUID.randomUUID() + ".json"))
         .compose(body -> parse(body, incoming).eventually(() -> body.file() == null ? Future.succeededFuture()
-            : vertx.fileSystem().delete(spill.toString()).recover(e -> Future.succeededFuture())))
+            : vertx.fileSystem().delete(body.file().toString()).recover(e -> Future.succeededFuture())))
         .compose(event -> commands.trainerReport(jobId, event.event(), event.media()))
         .onSuccess(reply -> Responses.json(rc, 200, reply.toJson()))
         .onFailure(e -> {
@@ -100,14 +103,26 @@ final class WebhookRoutes {
    * with images writes files, so it is read on a worker.
    */
   private Future<TrainerEventReader.Read> parse(SpillingBody.Received body, Path mediaDir) {
-    if (body.file() == null && body.size() < SMALL_EVENT && !body.memory().toString().contains("\"images\"")) {
-      return Future.succeededFuture(read(new ByteArrayInputStream(body.memory().getBytes()), mediaDir));
+    if (body.file() != null) {
+      return vertx.executeBlocking(() -> readFile(body.file(), mediaDir), false);
     }
-    return vertx.executeBlocking(() -> body.file() == null
-        ? read(new ByteArrayInputStream(body.memory().getBytes()), mediaDir) : readFile(body.file(), mediaDir), false);
+    byte[] bytes = body.memory().getBytes();
+    if (bytes.length < SMALL_EVENT && !mayCarryMedia(bytes)) {
+      try {
+        return Future.succeededFuture(new TrainerEventReader.Read(TrainerEventReader.readPlain(bytes), new JsonArray()));
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(AppException.invalid("body", e.getMessage()));
+      }
+    }
+    return vertx.executeBlocking(() -> read(new ByteArrayInputStream(bytes), mediaDir), false);
   }
 
   private static final int SMALL_EVENT = 16 * 1024;
+
+  private static boolean mayCarryMedia(byte[] body) {
+    String text = new String(body, StandardCharsets.ISO_8859_1); // one char a byte: a copy, not a decode
+    return text.contains("\"images\"") || text.contains("\"videos\"") || text.contains("\"audios\"");
+  }
 
   private static TrainerEventReader.Read read(InputStream in, Path mediaDir) {
     try {

@@ -65,15 +65,15 @@ public final class CallbackHandler {
   public Future<JobAnswer.Received> receive(JobCommand.TrainerReport report) {
     String jobId = report.jobId();
     TrainerEvent event = report.event();
-    return queue.run(jobId, () -> progress.flush(jobId).compose(v -> handle(jobId, event, report.media(),
-        "callback")));
+    return queue.run(jobId, () -> handle(jobId, event, report.media(), "callback", progress.take(jobId)));
   }
 
   /**
    * @param source {@code callback}, or {@code log} for events read from the trainer's console
    *               (whose progress must not outrank the console's own bars, see LogIngest)
    */
-  private Future<JobAnswer.Received> handle(String jobId, TrainerEvent event, JsonArray media, String source) {
+  private Future<JobAnswer.Received> handle(String jobId, TrainerEvent event, JsonArray media, String source,
+                                            StepProgress.Held held) {
     return ctx.store().jobs().get(jobId).compose(found -> {
       Job job = found.orElseThrow(() -> new AppException(ErrorCode.JOB_NOT_FOUND, "No job " + jobId + "."));
       if (job.status().isTerminal()) {
@@ -87,9 +87,9 @@ public final class CallbackHandler {
       }
       return current.compose(latest -> {
         if (latest.status() == JobStatus.RUNNING) {
-          progress.running(jobId);
+          progress.running(jobId, logsTheConsole(latest));
         }
-        return apply(latest, event, media, source);
+        return apply(latest, event, media, source, held);
       }).map(v -> JobAnswer.Received.of(jobId));
     });
   }
@@ -101,7 +101,7 @@ public final class CallbackHandler {
   public Future<Void> fromConsole(String jobId, List<JsonObject> consoleEvents) {
     Future<?> chain = consoleEvents.isEmpty() ? Future.succeededFuture() : progress.flush(jobId);
     for (JsonObject event : consoleEvents) {
-      chain = chain.compose(v -> handle(jobId, TrainerEvent.parse(event), null, "log"));
+      chain = chain.compose(v -> handle(jobId, TrainerEvent.parse(event), null, "log", null));
     }
     return chain.mapEmpty();
   }
@@ -112,21 +112,25 @@ public final class CallbackHandler {
     progress.forget(jobId);
   }
 
-  private Future<Void> apply(Job job, TrainerEvent event, JsonArray media, String source) {
+  /** @param held step progress taken from the buffer: written with this event's change of the job */
+  private Future<Void> apply(Job job, TrainerEvent event, JsonArray media, String source, StepProgress.Held held) {
     if (!event.logLines().isEmpty()) {
-      // Jobs on this machine already log the trainer's console, where every record is too.
-      return images.discard(media).compose(v -> ctx.providers().get(job.provider()).map(h -> h.runsLocally())
-          .orElse(false) ? Future.succeededFuture() : logs.append(job.jobId(), event.logLines()).mapEmpty());
+      return progress.write(job, held).compose(v -> images.discard(media))
+          .compose(v -> logsTheConsole(job) ? Future.succeededFuture()
+              : logs.append(job.jobId(), event.logLines()).mapEmpty());
     }
     if ("training.validation".equals(event.type())) {
-      return images.record(job, event.validationLabel(), media)
+      return progress.write(job, held).compose(v -> images.record(job, event.validationLabel(), media))
           .compose(kept -> kept == null ? Future.succeededFuture()
               : events.timeline(job.jobId(), "validation", kept));
     }
     JobUpdate update = JobUpdate.create();
-    ProgressReading progress = stageAware(job, event);
-    if (progress != null) {
-      update.progress(progress.mergeInto(job.progress(), source, ctx.now(), job.startedAt()));
+    JsonObject stored = held == null ? job.progress() : progress.merged(job, held);
+    ProgressReading reading = stageAware(stored, event);
+    if (reading != null) {
+      update.progress(reading.mergeInto(stored, source, ctx.now(), job.startedAt()));
+    } else if (held != null) {
+      update.progress(stored);
     }
     if (event.failure() != null && job.metadata().getString(TRAINER_ERROR) == null) {
       // The first reason wins: later events ("failed") say less than the error that caused them.
@@ -134,19 +138,24 @@ public final class CallbackHandler {
     }
     return images.discard(media)
         .compose(v -> update.isEmpty() ? Future.succeededFuture() : events.update(job.jobId(), update))
-        .compose(v -> events.chart(job.jobId(), progress))
+        .compose(v -> held == null ? Future.succeededFuture() : progress.points(job, held))
+        .compose(v -> events.chart(job.jobId(), reading))
         .compose(v -> timelineWorthy(job.jobId(), event) ? events.timeline(job.jobId(), event.type(),
             timelineData(event)) : Future.succeededFuture());
   }
 
+  /** Jobs on this machine already log the trainer's console, where every log record is too. */
+  private boolean logsTheConsole(Job job) {
+    return ctx.providers().get(job.provider()).map(h -> h.runsLocally()).orElse(false);
+  }
+
   /** A stage that ends hands the job back to training while steps remain. */
-  private static ProgressReading stageAware(Job job, TrainerEvent event) {
+  private static ProgressReading stageAware(JsonObject stored, TrainerEvent event) {
     ProgressReading p = event.progress();
     if (p == null || !"lifecycle.stage".equals(event.type()) || "running".equals(event.stageStatus())
         || TrainerEvent.COMPLETE_STAGE.equals(p.stage())) {
       return p;
     }
-    JsonObject stored = job.progress();
     Long current = stored == null ? null : stored.getLong("current");
     Long total = stored == null ? null : stored.getLong("total");
     boolean midTraining = current != null && total != null && current > 0 && current < total;

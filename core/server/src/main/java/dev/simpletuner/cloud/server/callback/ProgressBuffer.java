@@ -7,13 +7,14 @@ import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.store.JobUpdate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
  * Writes the step progress held in {@link StepProgress} a few times a second rather than once per
  * event: every {@value #FLUSH_MS} ms, one write of each job and one batch of its chart points, on
- * the job's queue; any other event of the job writes it first ({@link #flush}), so the order of
- * what the trainer said is kept. A crash loses at most that much progress, which the next step
+ * the job's queue; any other event of the job writes it first, or with its own change of the job
+ * (one write, {@link #take}), so the order of what the trainer said is kept. A crash loses at most that much progress, which the next step
  * reports again. Lives on the lifecycle verticle.
  */
 public final class ProgressBuffer {
@@ -33,9 +34,9 @@ public final class ProgressBuffer {
         () -> flush(jobId))));
   }
 
-  /** The job is running here: its plain progress may be held from now on. */
-  void running(String jobId) {
-    steps.running(jobId);
+  /** The job is running here: its plain progress may be held from now on (see StepProgress#running). */
+  void running(String jobId, boolean consoleLogged) {
+    steps.running(jobId, consoleLogged);
   }
 
   /** Writes what is held for the job (call on its queue). */
@@ -44,15 +45,32 @@ public final class ProgressBuffer {
     if (held == null) {
       return Future.succeededFuture();
     }
-    return ctx.store().jobs().get(jobId).compose(found -> {
-      if (found.isEmpty() || !found.get().status().isActive()) {
-        return Future.succeededFuture();
-      }
-      Job job = found.get();
-      return events.update(jobId, JobUpdate.create().progress(held.reading().mergeInto(job.progress(), "callback",
-              ctx.now(), job.startedAt())))
-          .compose(v -> ctx.store().metrics().recordAll(jobId, held.points(), ctx.now()));
-    });
+    return ctx.store().jobs().get(jobId).compose(found -> found.isEmpty() ? Future.succeededFuture()
+        : write(found.get(), held));
+  }
+
+  /** Takes what is held for the job, to be written with the job's next change ({@link #write}); or null. */
+  StepProgress.Held take(String jobId) {
+    return steps.take(jobId);
+  }
+
+  /** Writes progress taken from the buffer, if the job is still active. */
+  Future<Void> write(Job job, StepProgress.Held held) {
+    if (held == null || !job.status().isActive()) {
+      return Future.succeededFuture();
+    }
+    return events.update(job.jobId(), JobUpdate.create().progress(merged(job, held)))
+        .compose(v -> points(job, held));
+  }
+
+  /** The job's stored progress with the held reading merged in. */
+  JsonObject merged(Job job, StepProgress.Held held) {
+    return held.reading().mergeInto(job.progress(), "callback", ctx.now(), job.startedAt());
+  }
+
+  /** Keeps the held chart points. */
+  Future<Void> points(Job job, StepProgress.Held held) {
+    return ctx.store().metrics().recordAll(job.jobId(), held.points(), ctx.now());
   }
 
   /** The job ended: nothing more is held for it. */

@@ -18,21 +18,41 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class StepProgress {
   private final Set<String> running = ConcurrentHashMap.newKeySet();
+  /** Running jobs whose provider keeps the trainer's console, where every log record is too. */
+  private final Set<String> consoleKept = ConcurrentHashMap.newKeySet();
   private final Map<String, Held> held = new ConcurrentHashMap<>();
 
   /** What is held for one job: the merged reading and the chart points since the last write. */
   record Held(ProgressReading reading, List<Point> points) {
   }
 
-  /** The job is running on this server: its plain progress may be held from now on. */
-  void running(String jobId) {
+  /**
+   * The job is running on this server: its plain progress may be held from now on.
+   *
+   * @param consoleLogged its provider logs the trainer's console (a local process), so the log
+   *                      records the trainer also sends as events need nothing done
+   */
+  void running(String jobId, boolean consoleLogged) {
     running.add(jobId);
+    if (consoleLogged) {
+      consoleKept.add(jobId);
+    }
   }
 
-  /** Holds an event that only reports progress of a running job; false for anything else. */
+  /**
+   * Holds an event that only reports progress of a running job, or takes one that needs nothing
+   * done (a log record its console already has); false for anything else.
+   */
   public boolean offer(String jobId, TrainerEvent event) {
+    if (!running.contains(jobId)) {
+      return false;
+    }
+    if ("log.message".equals(event.type())) {
+      // SimpleTuner mirrors each log record as an event (helpers/logging.py): most of what it sends.
+      return consoleKept.contains(jobId);
+    }
     ProgressReading r = event.progress();
-    if (!running.contains(jobId) || !"training.status".equals(event.type()) || r == null
+    if (!"training.status".equals(event.type()) || r == null
         || event.failure() != null || event.timeline()) {
       return false;
     }
@@ -59,6 +79,7 @@ public final class StepProgress {
   /** The job ended: nothing more is held for it. */
   void forget(String jobId) {
     running.remove(jobId);
+    consoleKept.remove(jobId);
     held.remove(jobId);
   }
 }

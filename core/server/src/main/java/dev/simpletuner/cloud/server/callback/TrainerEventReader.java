@@ -44,12 +44,33 @@ public final class TrainerEventReader {
   public record Read(JsonObject event, JsonArray media) {
   }
 
+  /**
+   * A small event without media (a step, a stage, a log record: most of what a trainer sends), read
+   * in one pass. Does no I/O.
+   */
+  @SuppressWarnings("unchecked")
+  public static JsonObject readPlain(byte[] body) {
+    try (JsonParser parser = JSON.createParser(body)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException(NOT_AN_OBJECT);
+      }
+      return new JsonObject(MAPPER.readValue(parser, Map.class));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(NOT_VALID + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // a byte array does not fail to read
+    }
+  }
+
+  private static final String NOT_AN_OBJECT = "A trainer event is a JSON object.";
+  private static final String NOT_VALID = "The trainer event is not valid JSON: ";
+
   public static Read read(InputStream body, Path mediaDir) throws IOException {
     JsonObject event = new JsonObject();
     JsonArray media = new JsonArray();
     try (JsonParser parser = JSON.createParser(body)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
-        throw new IllegalArgumentException("A trainer event is a JSON object.");
+        throw new IllegalArgumentException(NOT_AN_OBJECT);
       }
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
@@ -65,7 +86,7 @@ public final class TrainerEventReader {
     } catch (IOException | RuntimeException e) {
       media.forEach(m -> deleteQuietly(Path.of(((JsonObject) m).getString("file"))));
       if (e instanceof com.fasterxml.jackson.core.JsonProcessingException json) {
-        throw new IllegalArgumentException("The trainer event is not valid JSON: " + json.getOriginalMessage());
+        throw new IllegalArgumentException(NOT_VALID + json.getOriginalMessage());
       }
       throw e;
     }

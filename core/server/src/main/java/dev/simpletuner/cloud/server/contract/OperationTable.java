@@ -32,6 +32,10 @@ public final class OperationTable {
     }
   }
 
+  /** An operation with path parameters and its path up to the first one (checked before the regex). */
+  private record Templated(Operation operation, String literalPrefix) {
+  }
+
   /** A request's operation and its path parameters (decoded), found once and kept on the request. */
   public record Match(Operation operation, Map<String, String> pathParams) {
     public static final String KEY = "contractMatch";
@@ -42,7 +46,7 @@ public final class OperationTable {
   private final List<Operation> operations = new ArrayList<>();
   /** Operations without path parameters, by "METHOD path": most requests are found without a regex. */
   private final Map<String, Operation> literal = new HashMap<>();
-  private final List<Operation> templated = new ArrayList<>();
+  private final List<Templated> templated = new ArrayList<>();
   /** The methods the contract has for each path: what a 405 names in its {@code Allow} header. */
   private final Map<String, List<String>> methodsOfLiteralPath = new HashMap<>();
   private final Map<Pattern, List<String>> methodsOfTemplatedPath = new java.util.LinkedHashMap<>();
@@ -84,7 +88,7 @@ public final class OperationTable {
               op.getString("x-rate-limit"));
           operations.add(operation);
           if (path.contains("{")) {
-            templated.add(operation);
+            templated.add(new Templated(operation, path.substring(0, path.indexOf('{'))));
           } else {
             literal.put(operation.method().name() + " " + path, operation);
           }
@@ -107,8 +111,9 @@ public final class OperationTable {
       // method the submit path lacks (405), not a job named "submit".
       return null;
     }
-    for (Operation op : templated) {
-      if (!op.method().equals(method)) {
+    for (Templated t : templated) {
+      Operation op = t.operation();
+      if (!op.method().equals(method) || !path.startsWith(t.literalPrefix())) {
         continue;
       }
       Matcher m = op.pattern().matcher(path);

@@ -10,6 +10,7 @@ import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * Receives a request body that is usually small and sometimes tens of MB: kept in memory up to
@@ -26,7 +27,8 @@ public final class SpillingBody {
   private final Vertx vertx;
   private final HttpServerRequest request;
   private final long limit;
-  private final Path spillFile;
+  private final Supplier<Path> spillTo;
+  private Path spillFile;
   private final Promise<Received> done = Promise.promise();
   private Buffer memory = Buffer.buffer();
   private AsyncFile file;
@@ -34,24 +36,34 @@ public final class SpillingBody {
   private boolean ended;
   private long size;
 
-  private SpillingBody(Vertx vertx, HttpServerRequest request, long limit, Path spillFile) {
+  private SpillingBody(Vertx vertx, HttpServerRequest request, long limit, Supplier<Path> spillTo) {
     this.vertx = vertx;
     this.request = request;
     this.limit = limit;
-    this.spillFile = spillFile;
+    this.spillTo = spillTo;
   }
 
-  public static Future<Received> receive(Vertx vertx, HttpServerRequest request, long limit, Path spillFile) {
-    String declared = request.getHeader("Content-Length");
-    if (declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > limit) {
+  /** @param spillTo names the file a large body goes to (asked only when one is that large) */
+  public static Future<Received> receive(Vertx vertx, HttpServerRequest request, long limit, Supplier<Path> spillTo) {
+    if (declaredLength(request) > limit) {
       return Future.failedFuture(tooLarge(limit));
     }
-    SpillingBody body = new SpillingBody(vertx, request, limit, spillFile);
+    SpillingBody body = new SpillingBody(vertx, request, limit, spillTo);
     request.handler(body::chunk);
     request.exceptionHandler(body::fail);
     request.endHandler(v -> body.end());
     request.resume();
     return body.done.future();
+  }
+
+  /** The Content-Length the client declared, or -1 (absent, or not a number: the body is counted as it comes). */
+  private static long declaredLength(HttpServerRequest request) {
+    String declared = request.getHeader("Content-Length");
+    try {
+      return declared == null ? -1 : Long.parseLong(declared);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private void chunk(Buffer chunk) {
@@ -69,6 +81,7 @@ public final class SpillingBody {
     }
     if (file == null && !opening) {
       opening = true;
+      spillFile = spillTo.get();
       request.pause();
       memory.appendBuffer(chunk);
       vertx.fileSystem().mkdirs(spillFile.getParent().toString())

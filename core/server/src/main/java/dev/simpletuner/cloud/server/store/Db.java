@@ -10,13 +10,21 @@ import io.vertx.sqlclient.Tuple;
 import java.util.List;
 import java.util.function.Function;
 
-/** A pool plus its dialect: the only way the stores talk to the database. */
+/**
+ * The database's pools plus its dialect: the only way the stores talk to the database. SQLite has
+ * one writer at a time: its writes go through a pool of one connection, where they queue, while
+ * reads use the others (WAL lets them run beside the writer). Writers on several connections would
+ * instead wait for the lock in SQLite's busy handler, which sleeps, and stall whoever is behind them.
+ */
 public final class Db {
   private final Pool pool;
+  private final Pool writer;
   private final Dialect dialect;
 
-  Db(Pool pool, Dialect dialect) {
+  /** @param writer where writes go; {@code pool} itself when the database takes concurrent writers */
+  Db(Pool pool, Pool writer, Dialect dialect) {
     this.pool = pool;
+    this.writer = writer;
     this.dialect = dialect;
   }
 
@@ -25,7 +33,7 @@ public final class Db {
   }
 
   Future<RowSet<Row>> query(String sql, Object... args) {
-    return query(pool, sql, args);
+    return query(isRead(sql) ? pool : writer, sql, args);
   }
 
   Future<RowSet<Row>> query(SqlClient client, String sql, Object... args) {
@@ -33,21 +41,25 @@ public final class Db {
   }
 
   Future<RowSet<Row>> batch(String sql, List<Tuple> rows) {
-    return pool.preparedQuery(dialect.sql(sql)).executeBatch(rows);
+    return writer.preparedQuery(dialect.sql(sql)).executeBatch(rows);
   }
 
   <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
     if (dialect == Dialect.POSTGRES) {
-      return pool.withTransaction(work);
+      return writer.withTransaction(work);
     }
     // The JDBC client leaves connections in manual-commit mode after a transaction, and the SQLite
     // driver then opens the next transaction at once and holds it while the connection idles in
     // the pool, blocking every other writer. Explicit statements keep autocommit on between
     // transactions; IMMEDIATE takes the write lock up front so writers queue instead of failing.
-    return pool.withConnection(conn -> conn.query("BEGIN IMMEDIATE").execute()
+    return writer.withConnection(conn -> conn.query("BEGIN IMMEDIATE").execute()
         .compose(begun -> work.apply(conn)
             .compose(result -> conn.query("COMMIT").execute().map(result))
             .recover(e -> conn.query("ROLLBACK").execute().transform(x -> Future.<T>failedFuture(e)))));
+  }
+
+  private static boolean isRead(String sql) {
+    return sql.regionMatches(true, 0, "SELECT", 0, 6);
   }
 
   /**
@@ -66,6 +78,6 @@ public final class Db {
   }
 
   Future<Void> close() {
-    return pool.close();
+    return writer == pool ? pool.close() : Future.join(pool.close(), writer.close()).mapEmpty();
   }
 }

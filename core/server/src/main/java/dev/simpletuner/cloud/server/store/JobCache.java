@@ -5,11 +5,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Recently read jobs, so that polling clients (CI loops, dashboards) do not cost a database round
- * trip each. Every job write in this process invalidates the entry; a read that raced with a write
- * is not cached. Where other processes may write too (PostgreSQL), entries live only for a moment,
+ * Recently read jobs, so that polling clients (CI loops, dashboards) and trainer callbacks do not
+ * cost a database round trip each. Every job write in this process invalidates the entry; a read
+ * that raced with a write of the same job is not cached (writes are counted per job, in stripes, so
+ * that busy jobs do not keep each other out of the cache). Where other processes may write too (PostgreSQL), entries live only for a moment,
  * which bounds how stale a late change can look, and only ended jobs are cached unless the other
  * processes' writes are being announced (then each announcement invalidates its job).
  */
@@ -22,11 +24,14 @@ final class JobCache {
   }
 
   private static final int MAX_COUNTS = 256;
+  private static final int STRIPES = 1024;
 
   private final int capacity;
   private final long ttlNanos;
   private volatile boolean onlyTerminal;
+  /** Job writes of any job (list totals), and per stripe of job ids (cached rows). */
   private final AtomicLong writes = new AtomicLong();
+  private final AtomicLongArray jobWrites = new AtomicLongArray(STRIPES);
   private final Map<String, Entry> entries;
   private final Map<String, Count> counts = new HashMap<>();
 
@@ -91,14 +96,36 @@ final class JobCache {
     counts.put(filter, new Count(total, readStarted, expires));
   }
 
-  /** A token to pass to {@link #put} after reading from the database. */
+  /** A token to pass to {@link #putCount} after counting in the database. */
   long readStarted() {
     return writes.get();
   }
 
-  /** Caches a job read from the database, unless any job was written since the read began. */
+  /** A token to pass to {@link #put} after reading the job from the database. */
+  long readStarted(String jobId) {
+    return jobWrites.get(stripe(jobId));
+  }
+
+  /** Caches a job read from the database, unless the job was written since the read began. */
   synchronized void put(Job job, long readStarted) {
-    if (writes.get() == readStarted && (!onlyTerminal || job.status().isTerminal())) {
+    if (jobWrites.get(stripe(job.jobId())) == readStarted && (!onlyTerminal || job.status().isTerminal())) {
+      long expires = ttlNanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + ttlNanos;
+      entries.put(job.jobId(), new Entry(job, expires));
+    }
+  }
+
+  /**
+   * Caches the row a write of this process returned, unless another write of the job (or of its
+   * stripe) began since {@code token}, taken once this write had invalidated the job. Reads still
+   * running are kept from caching what they read before the write.
+   */
+  synchronized void written(Job job, long token) {
+    int stripe = stripe(job.jobId());
+    boolean alone = jobWrites.get(stripe) == token;
+    writes.incrementAndGet();
+    jobWrites.incrementAndGet(stripe);
+    entries.remove(job.jobId());
+    if (alone && (!onlyTerminal || job.status().isTerminal())) {
       long expires = ttlNanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + ttlNanos;
       entries.put(job.jobId(), new Entry(job, expires));
     }
@@ -115,11 +142,19 @@ final class JobCache {
 
   synchronized void clear() {
     writes.incrementAndGet();
+    for (int i = 0; i < STRIPES; i++) {
+      jobWrites.incrementAndGet(i);
+    }
     entries.clear();
   }
 
   synchronized void invalidate(String jobId) {
     writes.incrementAndGet();
+    jobWrites.incrementAndGet(stripe(jobId));
     entries.remove(jobId);
+  }
+
+  private static int stripe(String jobId) {
+    return (jobId.hashCode() & Integer.MAX_VALUE) % STRIPES;
   }
 }

@@ -160,7 +160,7 @@ public final class JobStore {
     if (cached != null) {
       return Future.succeededFuture(Optional.of(cached));
     }
-    long token = cache.readStarted();
+    long token = cache.readStarted(jobId);
     return db.query("SELECT " + ALL_COLUMNS + " FROM jobs WHERE job_id = ?", jobId).map(rows -> {
       Optional<Job> job = first(rows);
       job.ifPresent(j -> cache.put(j, token));
@@ -293,9 +293,27 @@ public final class JobStore {
       args.add(update.claim().hostId());
       args.add(update.claim().dispatchedAt());
     }
-    sql.append(" RETURNING ").append(SUMMARY_COLUMNS);
+    // A job reported on many times a second is read from the database once: with its row cached,
+    // the update answers only the new version, and the job is the cached row with the update
+    // applied, when that version says nothing else changed the row in between.
+    Job before = cache.get(jobId);
+    sql.append(" RETURNING ").append(before == null ? SUMMARY_COLUMNS : "version");
     invalidate(jobId);
-    return db.query(sql.toString(), args.toArray()).map(JobStore::first).onComplete(ar -> invalidate(jobId));
+    long token = cache.readStarted(jobId);
+    return db.query(sql.toString(), args.toArray()).compose(rows -> {
+      if (before == null || rows.size() == 0) {
+        invalidate(jobId);
+        return Future.succeededFuture(first(rows));
+      }
+      long version = rows.iterator().next().getLong(0);
+      Job after = version == before.version() + 1 ? update.applyTo(before, now) : null;
+      if (after == null) {
+        invalidate(jobId);
+        return get(jobId);
+      }
+      cache.written(after, token);
+      return Future.succeededFuture(Optional.of(after));
+    }).onFailure(e -> invalidate(jobId));
   }
 
   /** Ended jobs whose delivery is not finished (a target pending or interrupted while delivering). */

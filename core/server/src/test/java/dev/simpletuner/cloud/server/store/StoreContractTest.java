@@ -90,6 +90,32 @@ class StoreContractTest {
 
   @ParameterizedTest
   @EnumSource(Backend.class)
+  void aJobReadAfterUpdatesIsTheWholeJobAsStored(Backend b) throws Exception {
+    JobStore jobs = open(b).jobs();
+    Job j = job("alice", 1_000, JobStatus.RUNNING, "local");
+    jobs.submit(j, null, null).await();
+    jobs.get(j.jobId()).await().orElseThrow(); // cached from here on
+    for (int step = 1; step <= 3; step++) {
+      jobs.update(j.jobId(), JobStatus.ACTIVE, JobUpdate.create().progress(new JsonObject().put("current", step))
+          .startedAtIfUnset(2_000 + step), 3_000 + step).await().orElseThrow();
+    }
+    assertThat(jobs.update(j.jobId(), Set.of(JobStatus.QUEUED), JobUpdate.create().errorMessage("no"), 4_000)
+        .await()).as("not queued: nothing changed").isEmpty();
+    Job got = jobs.get(j.jobId()).await().orElseThrow();
+    assertThat(got.config().getInteger("--max_train_steps")).as("configs kept").isEqualTo(10);
+    assertThat(got.dataloaderConfig().getJsonObject(0).getString("id")).isEqualTo("d");
+    assertThat(got.progress().getInteger("current")).isEqualTo(3);
+    assertThat(got.startedAt()).as("the first start kept").isEqualTo(2_001L);
+    assertThat(got.errorMessage()).isNull();
+    assertThat(got.version()).isEqualTo(j.version() + 3);
+    store.close().await();
+    store = Store.open(vertx, url, dir.resolve("jobs.db")).await();
+    assertThat(store.jobs().get(j.jobId()).await().orElseThrow()).as("the database holds the same")
+        .usingRecursiveComparison().isEqualTo(got);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
   void leasesHaveOneOwnerAndATokenThatGrowsWithEachNewOwner(Backend b) throws Exception {
     ClusterStore cluster = open(b).cluster();
     long ttl = 1_000;
