@@ -103,7 +103,9 @@ public record NetworkDefaults(Boolean sslVerify, String caBundle, ProxyUrl proxy
         patterns.add("*" + entry);
       } else {
         patterns.add(entry);
-        patterns.add("*." + entry); // as curl reads it: the domain and every name under it
+        if (entry.matches(".*[a-z].*") && !entry.contains(":")) {
+          patterns.add("*." + entry); // as curl reads a name: the domain and every name under it
+        }
       }
     }
     return patterns;
