@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -87,8 +88,13 @@ final class NetworkInput {
     }
     String written = text.strip().startsWith("~/") ? System.getProperty("user.home") + text.strip().substring(1)
         : text.strip();
+    Path path;
+    try {
+      path = Path.of(written).toAbsolutePath();
+    } catch (InvalidPathException e) {
+      return Future.failedFuture(AppException.invalid(SSL_CA_BUNDLE, "ssl_ca_bundle: not a path on this server."));
+    }
     return vertx.executeBlocking(() -> {
-      Path path = Path.of(written).toAbsolutePath();
       if (!Files.isRegularFile(path)) {
         throw AppException.invalid(SSL_CA_BUNDLE, "ssl_ca_bundle: " + path + " is not a file on this server.");
       }
