@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import java.net.URI;
 import java.util.Set;
 
 /**
@@ -54,7 +53,7 @@ public final class StatusPage {
       }
       return result;
     }).recover(e -> Future.succeededFuture(result.put("error", "Could not read the status page " + url + ": "
-        + CallFailures.describe(e, options, URI.create(url).getHost(), network.timeoutMillis()))))
+        + CallFailures.describe(e, options, CallFailures.host(url), network.timeoutMillis()))))
         .andThen(done -> client.close());
   }
 }

@@ -47,6 +47,16 @@ public final class CallFailures {
     return message + via;
   }
 
+  /** The host of {@code url}, for {@link #describe}; the URL itself when it has none that Java can read. */
+  public static String host(String url) {
+    try {
+      String host = java.net.URI.create(url).getHost();
+      return host != null ? host : url;
+    } catch (IllegalArgumentException e) {
+      return url;
+    }
+  }
+
   /** The proxy calls to {@code host} go through, as {@code http://host:port}; null when they go direct. */
   public static String proxy(HttpClientOptions used, String host) {
     ProxyOptions proxy = used.getProxyOptions();
@@ -63,15 +73,24 @@ public final class CallFailures {
     return proxy.getType().name().toLowerCase(Locale.ROOT) + "://" + proxy.getHost() + ":" + proxy.getPort();
   }
 
+  /** Vert.x wraps the JDK's reason ("Failed to create SSL connection"): the words come from the causes beneath. */
   private static String tlsWords(SSLException tls) {
-    String message = String.valueOf(tls.getMessage());
-    if (message.contains("PKIX") || message.contains("unable to find valid certification path")) {
+    String deepest = String.valueOf(tls.getMessage());
+    StringBuilder all = new StringBuilder();
+    for (Throwable t = tls; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getMessage() != null) {
+        all.append(t.getMessage()).append('\n');
+        deepest = t.getMessage();
+      }
+    }
+    String messages = all.toString();
+    if (messages.contains("PKIX") || messages.contains("unable to find valid certification path")) {
       return "its certificate is not signed by a trusted CA (for a private CA, set ssl_ca_bundle to the CA's PEM file)";
     }
-    if (message.contains("No subject alternative") || message.contains("No name matching")) {
-      return "its certificate is not for this host name (" + message + ")";
+    if (messages.contains("No subject alternative") || messages.contains("No name matching")) {
+      return "its certificate is not for this host name (" + deepest + ")";
     }
-    return message;
+    return deepest;
   }
 
   private static String seconds(long millis) {

@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import dev.simpletuner.cloud.spi.net.CallFailures;
 import io.vertx.ext.web.client.HttpRequest;
 import java.net.ConnectException;
-import java.net.URI;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.ThreadLocalRandom;
@@ -73,7 +72,7 @@ final class ReplicateClient {
 
   private Future<JsonObject> call(HttpMethod method, String path, JsonObject body, boolean idempotent) {
     String url = path.startsWith("http") ? path : url(path);
-    String host = URI.create(url).getHost();
+    String host = CallFailures.host(url);
     return attempt(1, () -> web.call(client -> {
       long timeout = timeoutMs.get();
       HttpRequest<Buffer> request = authorized(client, method, url, timeout);
