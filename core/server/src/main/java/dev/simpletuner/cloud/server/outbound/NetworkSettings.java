@@ -92,8 +92,9 @@ public record NetworkSettings(boolean sslVerify, String caBundle, ProxyUrl proxy
   public HttpClientOptions clientOptions() {
     int millis = (int) Math.min(Integer.MAX_VALUE, timeoutMillis());
     HttpClientOptions options = new HttpClientOptions().setConnectTimeout(millis)
-        // A connection silent for longer than a request may wait is dead: close it rather than reuse it.
-        .setIdleTimeout((int) Math.ceil(timeoutSeconds));
+        // A connection silent for twice what a request may wait is dead: close it rather than reuse it.
+        // Twice, so that a request waiting on it fails by its own timeout first, in the words that say so.
+        .setIdleTimeout((int) Math.ceil(2 * timeoutSeconds));
     if (!sslVerify) {
       options.setTrustAll(true).setVerifyHost(false);
     } else if (caBundle != null) {
