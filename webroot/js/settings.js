@@ -1,8 +1,9 @@
-// The gear: provider credentials, public URL, cost limit, hardware prices and API keys (delivery: Publishing tab).
+// The gear: provider credentials, public URL, network, cost limit, hardware prices and API keys (delivery: Publishing tab).
 import { del, get, post, put } from './api.js';
 import { clear, field, h, money, toast, when } from './dom.js';
 import { can, session } from './store.js';
 import { specForm } from './settings-form.js';
+import { networkPanel } from './network-settings.js';
 
 export async function openSettings() {
   const { providers } = await get('/api/cloud/providers');
@@ -40,6 +41,7 @@ export async function openSettings() {
       selected: x === (p.settings.cost_limit_period || 'monthly') }, x)));
     const limitAction = h('select', {}, ['warn', 'block'].map((x) => h('option', { value: x,
       selected: x === (p.settings.cost_limit_action || 'warn') }, x)));
+    const network = p.job_type === 'cloud' ? await networkPanel(id, editable, () => drawProvider(id)) : null;
     const limitStatus = h('div');
     const loadLimit = () => get(`/api/cloud/metrics/cost-limit?provider=${id}`).then((s) => clear(limitStatus,
       h('div', { class: `notice ${s.is_exceeded ? 'bad' : s.is_warning ? 'warn' : ''}` }, s.message))).catch(() => {});
@@ -62,6 +64,7 @@ export async function openSettings() {
             clear(webhookResult, r.success ? h('div.notice.ok', {}, `Reached this server in ${r.latency_ms} ms.`)
               : h('div.notice.bad', {}, r.error));
           } }, 'Test')), webhookResult) : null,
+      network,
       h('section.panel', {}, h('h2', {}, 'Cost limit'), limitStatus,
         h('div.grid2', {}, field('Enabled', limitEnabled).wrap, field('Amount (USD)', limitAmount).wrap,
           field('Period (rolling)', limitPeriod).wrap, field('When reached', limitAction).wrap),

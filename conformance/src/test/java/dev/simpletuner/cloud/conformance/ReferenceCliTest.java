@@ -66,15 +66,15 @@ class ReferenceCliTest {
 
   @Test
   void configSetTakesJsonTypesAndShowMasksTheToken() {
-    assertThat(ok("cloud", "config", "set", "request_timeout_seconds", "45").out())
-        .contains("Configuration updated: request_timeout_seconds = 45");
+    assertThat(ok("cloud", "config", "set", "http_timeout", "45").out())
+        .contains("Configuration updated: http_timeout = 45");
     assertThat(api.get("/api/cloud/providers/replicate/config").json().getJsonObject("config")
-        .getValue("request_timeout_seconds")).isInstanceOf(Number.class).hasToString("45");
+        .getValue("http_timeout")).isInstanceOf(Number.class).hasToString("45");
 
     assertThat(ok("cloud", "config", "set-token", "--token", "r8_secret_token_value_1234").out())
         .contains("API token saved successfully.");
     String shown = ok("cloud", "config", "show").out();
-    assertThat(shown).contains("api_token: ***").contains("request_timeout_seconds: 45")
+    assertThat(shown).contains("api_token: ***").contains("http_timeout: 45")
         .doesNotContain("r8_secret_token_value_1234");
     String json = ok("cloud", "config", "show", "--format", "json").out();
     assertThat(json).doesNotContain("r8_secret_token_value_1234");

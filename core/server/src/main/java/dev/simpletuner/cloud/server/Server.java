@@ -20,6 +20,7 @@ import dev.simpletuner.cloud.server.callback.StepProgress;
 import dev.simpletuner.cloud.server.plugin.Deliveries;
 import dev.simpletuner.cloud.server.plugin.HostJobReporter;
 import dev.simpletuner.cloud.server.plugin.PluginRegistry;
+import dev.simpletuner.cloud.server.outbound.NetworkDefaults;
 import dev.simpletuner.cloud.server.plugin.Providers;
 import dev.simpletuner.cloud.server.polling.ProviderPollingVerticle;
 import dev.simpletuner.cloud.server.secret.SecretBox;
@@ -82,8 +83,10 @@ public final class Server {
     String hostId = StateDir.hostId(config);
     SecretBox secrets = SecretBox.open(config.stateDir(), env);
     PluginRegistry plugins = PluginRegistry.discover(config.pluginsDir());
+    NetworkDefaults network;
     try {
       plugins.checkSettings(config, env); // before anything starts: a bad value stops the server, naming its key
+      network = NetworkDefaults.fromEnv(env);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -95,7 +98,7 @@ public final class Server {
     return Store.open(vertx, config.databaseUrl(), config.cloudDir().resolve("jobs.db"), hostId)
         .compose(store -> store.settings().putIfAbsent("server", "callback_key", randomKey(), startedAt)
             .compose(key -> Sessions.open(vertx, store, startedAt).compose(sessions -> Providers.load(vertx, config,
-                    env, store, secrets, hostId, new HostJobReporter(vertx, store), plugins)
+                    network, store, secrets, hostId, new HostJobReporter(vertx, store), plugins)
                 .compose(providers -> Deliveries.load(vertx, config, env, store, secrets, plugins)
                 .map(deliveries -> new ServerContext(config, env, store, providers, deliveries,
                     new JobTokens(Base64.getDecoder().decode(key)), secrets,

@@ -144,6 +144,15 @@ public interface Provider extends AutoCloseable {
     return Future.succeededFuture();
   }
 
+  /**
+   * Called after the provider's settings were changed through the API. Settings read on each call
+   * ({@link ProviderContext#settings()}) already hold the new values; a provider that built
+   * something from them once, such as an HTTP client from {@link ProviderContext#httpClientOptions()},
+   * builds it again here so the change applies without a restart. Called on an event loop: must not block.
+   */
+  default void settingsChanged() {
+  }
+
   @Override
   default void close() {
   }

@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.spi;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -25,4 +26,20 @@ public interface ProviderContext {
 
   /** A logger named after the provider. */
   System.Logger logger();
+
+  /**
+   * How the operator wants this provider's outbound HTTP calls made (the reference's provider
+   * network settings): proxy, trusted CAs or no verification, connect and idle timeouts. A fresh
+   * object on every call, for the plugin to add its own options to (user agent, keep-alive) and
+   * build its client from. It changes when the settings do: see {@link Provider#settingsChanged()}.
+   * The default is Vert.x's.
+   */
+  default HttpClientOptions httpClientOptions() {
+    return new HttpClientOptions();
+  }
+
+  /** How long one outbound request may wait for an answer, in milliseconds (the {@code http_timeout} setting). */
+  default long httpTimeoutMillis() {
+    return 30_000;
+  }
 }

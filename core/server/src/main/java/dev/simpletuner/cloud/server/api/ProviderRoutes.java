@@ -27,7 +27,7 @@ final class ProviderRoutes {
 
   ProviderRoutes(io.vertx.core.Vertx vertx, ServerContext ctx) {
     this.ctx = ctx;
-    this.settings = new ProviderSettings(ctx);
+    this.settings = new ProviderSettings(vertx, ctx);
     this.webhookTest = new PublicUrlProbe(vertx, MetricsRoutes.INSTANCE);
   }
 
@@ -37,6 +37,11 @@ final class ProviderRoutes {
     ops.on("getProviderConfig", this::get);
     ops.on("updateProvider", this::update);
     ops.on("updateProviderConfig", this::update);
+    ops.on("getProviderAdvanced", rc -> {
+      AccessGuard.principal(rc);
+      Responses.json(rc, 200, settings.advanced(settings.handle(Params.path(rc, "provider"))));
+    });
+    ops.on("updateProviderAdvanced", rc -> changed(rc, settings::updateAdvanced));
     ops.on("validateProvider", this::validate);
     ops.on("setProviderToken", rc -> token(rc, Params.body(rc).getString("api_token")));
     ops.on("deleteProviderToken", rc -> token(rc, null));
@@ -69,10 +74,16 @@ final class ProviderRoutes {
   }
 
   private void update(RoutingContext rc) {
+    changed(rc, settings::update);
+  }
+
+  /** Answers a settings change once it is in the audit trail (the names of the settings, never their values). */
+  private void changed(RoutingContext rc,
+                       java.util.function.BiFunction<String, JsonObject, io.vertx.core.Future<JsonObject>> change) {
     Principal principal = AccessGuard.principal(rc);
     String provider = Params.path(rc, "provider");
     JsonObject body = Params.body(rc);
-    Responses.reply(rc, settings.update(provider, body).compose(result -> ctx.audit().record(principal,
+    Responses.reply(rc, change.apply(provider, body).compose(result -> ctx.audit().record(principal,
         "settings.changed", "provider", provider, "ok", new JsonObject().put("settings",
             new JsonArray(new java.util.ArrayList<>(body.fieldNames()))), null, ctx.now()).map(result)));
   }

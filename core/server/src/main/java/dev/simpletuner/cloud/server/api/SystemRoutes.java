@@ -8,7 +8,10 @@ import dev.simpletuner.cloud.server.contract.ContractRouter;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.http.Responses;
+import dev.simpletuner.cloud.server.outbound.NetworkDefaults;
+import dev.simpletuner.cloud.server.outbound.NetworkSettings;
 import dev.simpletuner.cloud.server.outbound.StatusPage;
+import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -49,7 +52,9 @@ final class SystemRoutes {
 
   private void providerStatus(RoutingContext rc) {
     AccessGuard.principal(rc);
-    String url = ctx.providers().get(STATUS_PROVIDER).map(h -> h.settings().get("status_page_url")).orElse(null);
-    Responses.reply(rc, statusPage.summary(url));
+    ProviderHandle provider = ctx.providers().get(STATUS_PROVIDER).orElse(null);
+    String url = provider == null ? null : provider.settings().get("status_page_url");
+    Responses.reply(rc, statusPage.summary(url, provider == null ? NetworkSettings.of(java.util.Map.of(),
+        NetworkDefaults.NONE) : provider.network()));
   }
 }

@@ -149,7 +149,7 @@ public final class JobCommands {
    * path, so one this server lacks is a missing resource (404), not bad input.
    */
   public Future<JobAnswer.Received> providerReport(String providerId, Map<String, String> headers, String raw) {
-    return attempt(() -> new ProviderSettings(ctx).handle(providerId)).compose(handle -> handle
+    return attempt(() -> new ProviderSettings(vertx, ctx).handle(providerId)).compose(handle -> handle
         .parseWebhook(headers, raw)
         .recover(e -> Future.failedFuture(e instanceof SecurityException
             ? new AppException(ErrorCode.INVALID_TOKEN, e.getMessage())

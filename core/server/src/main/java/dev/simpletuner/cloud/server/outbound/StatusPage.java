@@ -1,7 +1,9 @@
 package dev.simpletuner.cloud.server.outbound;
 
 import io.vertx.core.Future;
+import dev.simpletuner.cloud.spi.net.CallFailures;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -12,25 +14,27 @@ import java.util.Set;
  * A provider's public status page (Atlassian Statuspage's {@code /api/v2/summary.json}), in the
  * reference's shape: {@code operational} (indicator none or minor), ongoing incidents, maintenances
  * in progress and scheduled, and the page's URL. An unreachable page is said in {@code error}.
+ * It is read with the provider's network settings (proxy, CAs, timeout), like the provider's own calls.
  */
 public final class StatusPage {
-  private static final long TIMEOUT_MS = 10_000;
   private static final Set<String> IN_PROGRESS = Set.of("in_progress", "verifying");
-  private final WebClient client;
+  private final Vertx vertx;
 
   public StatusPage(Vertx vertx) {
-    this.client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout((int) TIMEOUT_MS)
-        .setUserAgent("simpletuner-cloud-status"));
+    this.vertx = vertx;
   }
 
-  public Future<JsonObject> summary(String url) {
+  /** Read through a client of its own: the page is read rarely, and the settings may have changed since. */
+  public Future<JsonObject> summary(String url, NetworkSettings network) {
     JsonObject result = new JsonObject().putNull("operational").put("ongoing_incidents", new JsonArray())
         .put("in_progress_maintenances", new JsonArray()).put("scheduled_maintenances", new JsonArray())
         .putNull("status_page_url").putNull("error");
     if (url == null) {
       return Future.succeededFuture(result.put("error", "No status page is configured."));
     }
-    return client.getAbs(url).timeout(TIMEOUT_MS).send().map(response -> {
+    HttpClientOptions options = network.clientOptions();
+    WebClient client = WebClient.create(vertx, new WebClientOptions(options).setUserAgent("simpletuner-cloud-status"));
+    return client.getAbs(url).timeout(network.timeoutMillis()).send().map(response -> {
       if (response.statusCode() != 200) {
         return result.put("error", "The status page answered HTTP " + response.statusCode() + ".");
       }
@@ -49,6 +53,7 @@ public final class StatusPage {
       }
       return result;
     }).recover(e -> Future.succeededFuture(result.put("error", "Could not read the status page " + url + ": "
-        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()))));
+        + CallFailures.describe(e, options, CallFailures.host(url), network.timeoutMillis()))))
+        .andThen(done -> client.close());
   }
 }

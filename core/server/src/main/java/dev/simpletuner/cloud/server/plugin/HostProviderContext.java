@@ -1,20 +1,41 @@
 package dev.simpletuner.cloud.server.plugin;
 
+import dev.simpletuner.cloud.server.outbound.NetworkDefaults;
+import dev.simpletuner.cloud.server.outbound.NetworkSettings;
 import dev.simpletuner.cloud.spi.JobReporter;
 import dev.simpletuner.cloud.spi.ProviderContext;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import java.nio.file.Path;
 
 /** The host side of {@link ProviderContext}. */
 final class HostProviderContext extends HostPluginContext implements ProviderContext {
   private final String hostId;
   private final JobReporter reporter;
+  private final SettingLayers layers;
+  private final NetworkDefaults networkDefaults;
 
-  HostProviderContext(Vertx vertx, String providerId, SettingLayers settings, Path dataDir, String hostId,
-                      JobReporter reporter) {
+  HostProviderContext(Vertx vertx, String providerId, SettingLayers settings, NetworkDefaults networkDefaults,
+                      Path dataDir, String hostId, JobReporter reporter) {
     super(vertx, "provider." + providerId, settings, dataDir);
     this.hostId = hostId;
     this.reporter = reporter;
+    this.layers = settings;
+    this.networkDefaults = networkDefaults;
+  }
+
+  private NetworkSettings network() {
+    return NetworkSettings.of(layers.saved(), networkDefaults);
+  }
+
+  @Override
+  public HttpClientOptions httpClientOptions() {
+    return network().clientOptions();
+  }
+
+  @Override
+  public long httpTimeoutMillis() {
+    return network().timeoutMillis();
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.simpletuner.cloud.server.plugin;
 
+import dev.simpletuner.cloud.server.outbound.NetworkDefaults;
+import dev.simpletuner.cloud.server.outbound.NetworkSettings;
 import dev.simpletuner.cloud.server.plugin.PluginGuard.Wait;
 import dev.simpletuner.cloud.spi.CredentialStatus;
 import dev.simpletuner.cloud.spi.HardwareOffer;
@@ -15,6 +17,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A loaded provider: its factory (metadata, settings) and its instance, which is only reachable
@@ -22,16 +26,39 @@ import java.util.Optional;
  * time limit, circuit breaker); see {@link Provider} for what they do.
  */
 public final class ProviderHandle extends LoadedPlugin {
+  private static final Logger LOG = LoggerFactory.getLogger(ProviderHandle.class);
   private final ProviderFactory factory;
   private final Provider provider;
   private final PluginGuard guard;
+  private final NetworkDefaults networkDefaults;
 
   ProviderHandle(ProviderFactory factory, Provider provider, PluginGuard guard, SettingLayers settings,
-                 PluginInfo plugin) {
+                 PluginInfo plugin, NetworkDefaults networkDefaults) {
     super(plugin, settings);
     this.factory = factory;
     this.provider = provider;
     this.guard = guard;
+    this.networkDefaults = networkDefaults;
+  }
+
+  /** How this provider's outbound calls are made now (proxy, CAs, timeout): saved over the environment's. */
+  public NetworkSettings network() {
+    return NetworkSettings.of(saved(), networkDefaults);
+  }
+
+  /** Re-reads saved settings, then lets the provider rebuild what it built from them (its HTTP client). */
+  @Override
+  public void reloadSettings(Map<String, String> saved) {
+    super.reloadSettings(saved);
+    try {
+      guard.read(() -> {
+        provider.settingsChanged();
+        return null;
+      });
+    } catch (RuntimeException | LinkageError e) {
+      // The change is saved either way; the provider keeps its old client until a restart.
+      LOG.warn("Provider {} could not apply its changed settings: {}", id(), e.toString());
+    }
   }
 
   public String id() {

@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.plugin;
 
 import dev.simpletuner.cloud.server.config.ServerConfig;
+import dev.simpletuner.cloud.server.outbound.NetworkDefaults;
 import dev.simpletuner.cloud.server.secret.SecretBox;
 import dev.simpletuner.cloud.server.store.Store;
 import dev.simpletuner.cloud.spi.JobReporter;
@@ -43,13 +44,13 @@ public final class Providers {
    * values were checked by {@link PluginRegistry#checkSettings}). A provider whose plugin fails to
    * create it is reported (its plugin is marked refused) and skipped; it never stops the server.
    */
-  public static Future<Providers> load(Vertx vertx, ServerConfig config, Map<String, String> env, Store store,
+  public static Future<Providers> load(Vertx vertx, ServerConfig config, NetworkDefaults network, Store store,
                                        SecretBox secrets, String hostId, JobReporter reporter,
                                        PluginRegistry registry) {
     List<PluginRegistry.Registered<ProviderFactory>> registered = registry.providers();
     List<Future<ProviderHandle>> created = new ArrayList<>();
     for (int i = 0; i < registered.size(); i++) {
-      created.add(create(vertx, config, store, secrets, hostId, reporter, registered.get(i),
+      created.add(create(vertx, config, network, store, secrets, hostId, reporter, registered.get(i),
           registry.layers("providers", registered.get(i).factory().id())));
     }
     return Future.join(created).transform(done -> {
@@ -67,7 +68,8 @@ public final class Providers {
     });
   }
 
-  private static Future<ProviderHandle> create(Vertx vertx, ServerConfig config, Store store, SecretBox secrets,
+  private static Future<ProviderHandle> create(Vertx vertx, ServerConfig config, NetworkDefaults network, Store store,
+                                               SecretBox secrets,
                                                String hostId, JobReporter reporter,
                                                PluginRegistry.Registered<ProviderFactory> registered,
                                                SettingLayers layers) {
@@ -76,14 +78,15 @@ public final class Providers {
     return store.settings().get(settingsScope(factory.id())).compose(stored -> {
       layers.reload(openSecrets(secrets, settingsScope(factory.id()), stored));
       Path dataDir = config.providersDir().resolve(factory.id());
-      HostProviderContext context = new HostProviderContext(vertx, factory.id(), layers, dataDir, hostId, reporter);
+      HostProviderContext context = new HostProviderContext(vertx, factory.id(), layers, network, dataDir, hostId,
+          reporter);
       // ProviderFactory promises create() a worker thread: it may read files or start a client.
       return vertx.executeBlocking(() -> {
         Files.createDirectories(dataDir);
         return PluginGuard.inLoader(registered.loader(), () -> factory.create(context));
       }, false);
     }).map(provider -> new ProviderHandle(factory, provider, new PluginGuard(vertx, "provider " + factory.id(),
-        registered.loader(), !factory.runsLocally(), config.plugins().callTimeout()), layers, origin))
+        registered.loader(), !factory.runsLocally(), config.plugins().callTimeout()), layers, origin, network))
         .onFailure(e -> LOG.error("Provider {} of plugin {} failed to start and is skipped: {}", factory.id(),
             origin.name(), PluginDiscovery.rootMessage(e)));
   }

@@ -4,12 +4,15 @@ import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.access.IpAllowlist;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
+import dev.simpletuner.cloud.server.outbound.NetworkSettings;
+import dev.simpletuner.cloud.server.outbound.ProxyUrl;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.plugin.Providers;
 import dev.simpletuner.cloud.server.plugin.SettingValues;
 import dev.simpletuner.cloud.spi.HardwareOffer;
 import dev.simpletuner.cloud.spi.SettingSpec;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -18,13 +21,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Provider settings as the API shows and changes them: the server's own per-provider settings
- * (public URL, default hardware, price table, cost limit) plus whatever the plugin declared.
- * Values are checked before anything is stored; secrets are never shown.
+ * (public URL, default hardware, price table, cost limit, webhook sources, network) plus whatever
+ * the plugin declared. Values are checked before anything is stored; secrets are never shown.
  */
 public final class ProviderSettings {
+  private static final Logger LOG = LoggerFactory.getLogger(ProviderSettings.class);
   public static final String WEBHOOK_URL = "webhook_url";
   public static final String HARDWARE_PROFILE = "hardware_profile";
   public static final String HARDWARE_INFO = "hardware_info";
@@ -37,9 +43,11 @@ public final class ProviderSettings {
   private static final Set<String> HOST_KEYS = Set.of(WEBHOOK_URL, HARDWARE_PROFILE, HARDWARE_INFO, COST_LIMIT_ENABLED,
       COST_LIMIT_AMOUNT, COST_LIMIT_PERIOD, COST_LIMIT_ACTION, WEBHOOK_ALLOWED_IPS, WEBHOOK_REQUIRE_SIGNATURE);
 
+  private final Vertx vertx;
   private final ServerContext ctx;
 
-  public ProviderSettings(ServerContext ctx) {
+  public ProviderSettings(Vertx vertx, ServerContext ctx) {
+    this.vertx = vertx;
     this.ctx = ctx;
   }
 
@@ -58,22 +66,78 @@ public final class ProviderSettings {
   /** Validates and stores a change; returns the provider as the API shows it afterwards. */
   public Future<JsonObject> update(String providerId, JsonObject body) {
     ProviderHandle handle = handle(providerId);
+    return changes(handle, body).compose(changes -> store(handle, changes)).map(saved -> render(handle, saved));
+  }
+
+  /** The reference's {@code /advanced} view: the network settings and the webhook sources. */
+  public JsonObject advanced(ProviderHandle handle) {
+    JsonArray ips = handle.saved().get(WEBHOOK_ALLOWED_IPS) == null ? new JsonArray()
+        : new JsonArray(handle.saved().get(WEBHOOK_ALLOWED_IPS));
+    return handle.network().shown().put("webhook_ip_allowlist_enabled", !ips.isEmpty()).put(WEBHOOK_ALLOWED_IPS, ips);
+  }
+
+  /** {@code PATCH .../advanced}: the derived {@code webhook_ip_allowlist_enabled} is ignored, as the reference does. */
+  public Future<JsonObject> updateAdvanced(String providerId, JsonObject body) {
+    ProviderHandle handle = handle(providerId);
+    JsonObject changes = body.copy();
+    changes.remove("webhook_ip_allowlist_enabled");
+    return changes(handle, changes).compose(checked -> store(handle, checked)).map(saved -> advanced(handle));
+  }
+
+  /** Every value of the body checked, as it will be stored (null removes); nothing is stored yet. */
+  private Future<Map<String, String>> changes(ProviderHandle handle, JsonObject body) {
+    String scope = Providers.settingsScope(handle.id());
     Map<String, String> changes = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> entry : body) {
-      String key = entry.getKey();
-      Object value = entry.getValue();
-      if (HOST_KEYS.contains(key)) {
-        changes.put(key, hostValue(handle, key, value));
-      } else {
-        changes.put(key, DeclaredSettings.check(ctx.secrets(), Providers.settingsScope(providerId),
-            handle.settingSpecs(), "provider " + providerId, key, value));
+    Future<String> bundle = null;
+    try {
+      for (Map.Entry<String, Object> entry : body) {
+        String key = entry.getKey();
+        Object value = entry.getValue();
+        if (HOST_KEYS.contains(key)) {
+          changes.put(key, hostValue(handle, key, value));
+        } else if (NetworkSettings.SSL_CA_BUNDLE.equals(key)) {
+          bundle = NetworkInput.caBundle(vertx, value);
+        } else if (isNetworkKey(handle, key)) {
+          String checked = NetworkInput.value(key, value);
+          if (NetworkSettings.PROXY_URL.equals(key) && checked != null && ProxyUrl.parse(checked).hasPassword()) {
+            checked = ctx.secrets().seal(scope + "/" + key, checked);
+          }
+          // One timeout: the Replicate plugin's old name is taken as http_timeout, and its saved value retired.
+          changes.put(NetworkSettings.LEGACY_TIMEOUT.equals(key) ? NetworkSettings.HTTP_TIMEOUT : key, checked);
+          if (key.equals(NetworkSettings.HTTP_TIMEOUT) || key.equals(NetworkSettings.LEGACY_TIMEOUT)) {
+            changes.put(NetworkSettings.LEGACY_TIMEOUT, null);
+          }
+        } else {
+          changes.put(key, DeclaredSettings.check(ctx.secrets(), scope, handle.settingSpecs(),
+              "provider " + handle.id(), key, value));
+        }
       }
+    } catch (AppException e) {
+      return Future.failedFuture(e);
     }
-    return ctx.store().settings().put(Providers.settingsScope(providerId), changes, ctx.now())
-        .compose(v -> saved(providerId))
+    return bundle == null ? Future.succeededFuture(changes) : bundle.map(path -> {
+      changes.put(NetworkSettings.SSL_CA_BUNDLE, path);
+      return changes;
+    });
+  }
+
+  /** The network keys, and the old timeout name unless the plugin declares a setting of that name itself. */
+  private static boolean isNetworkKey(ProviderHandle handle, String key) {
+    return NetworkSettings.KEYS.contains(key) || NetworkSettings.LEGACY_TIMEOUT.equals(key)
+        && handle.settingSpecs().stream().noneMatch(s -> s.name().equals(key));
+  }
+
+  private Future<Map<String, String>> store(ProviderHandle handle, Map<String, String> changes) {
+    boolean verifiedBefore = handle.network().sslVerify();
+    return ctx.store().settings().put(Providers.settingsScope(handle.id()), changes, ctx.now())
+        .compose(v -> saved(handle.id()))
         .map(saved -> {
           handle.reloadSettings(saved);
-          return render(handle, saved);
+          if (verifiedBefore && !handle.network().sslVerify()) {
+            LOG.warn("TLS certificates are no longer verified for provider {} (ssl_verify=false): anyone on the path "
+                + "can read and change its calls. Prefer ssl_ca_bundle for a private CA.", handle.id());
+          }
+          return saved;
         });
   }
 
@@ -231,6 +295,10 @@ public final class ProviderSettings {
         settings.put(key, saved.get(key));
       }
     }
+    NetworkSettings network = handle.network();
+    network.shown().forEach(e -> settings.put(e.getKey(), e.getValue() == null ? null : String.valueOf(e.getValue())));
+    Map<String, String> sources = new LinkedHashMap<>(handle.settingSources());
+    sources.putAll(network.sources());
     JsonArray hardware = new JsonArray();
     for (HardwareOffer offer : hardware(handle, saved)) {
       hardware.add(new JsonObject().put("id", offer.id()).put("name", offer.label())
@@ -240,13 +308,13 @@ public final class ProviderSettings {
     return new JsonObject()
         .put("id", handle.id())
         .put("provider", handle.id())
-        .put("config", typedConfig(handle, effective, saved))
+        .put("config", typedConfig(handle, effective, saved).mergeIn(network.shown()))
         .put("name", handle.displayName())
         .put("job_type", handle.runsLocally() ? "local" : "cloud")
         .put("is_default", handle.id().equals(ctx.config().plugins().defaultProvider()))
         .put("configured", DeclaredSettings.configured(handle.settingSpecs(), effective))
         .put("settings", settings)
-        .put("setting_sources", new JsonObject(new LinkedHashMap<>(handle.settingSources())))
+        .put("setting_sources", new JsonObject(new LinkedHashMap<>(sources)))
         .put("setting_specs", DeclaredSettings.specs(handle.settingSpecs()))
         .put("hardware", hardware)
         .put("concurrency_limit", handle.concurrencyLimit())

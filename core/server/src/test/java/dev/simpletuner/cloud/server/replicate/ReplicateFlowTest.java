@@ -354,13 +354,13 @@ class ReplicateFlowTest {
 
   @Test
   void slowAnswersTimeOutAndAreRetried() {
-    api.put("/api/cloud/providers/replicate", new JsonObject().put("request_timeout_seconds", 1));
+    api.put("/api/cloud/providers/replicate", new JsonObject().put("http_timeout", 1));
     try {
       replicate.delayNext(HttpMethod.GET, "/v1/account", 3000, 1);
       JsonObject valid = api.get("/api/cloud/providers/replicate/validate").json();
       assertThat(valid.getBoolean("valid")).as(valid.encode()).isTrue();
     } finally {
-      api.put("/api/cloud/providers/replicate", new JsonObject().put("request_timeout_seconds", 30));
+      api.put("/api/cloud/providers/replicate", new JsonObject().putNull("http_timeout"));
     }
   }
 

@@ -53,6 +53,8 @@ public final class FakeReplicate implements AutoCloseable {
   private final List<JsonObject> heldWebhooks = new ArrayList<>();
   private final SecureRandom random = new SecureRandom();
   private HttpServer server;
+  private volatile boolean tls;
+  private final ConcurrentLinkedQueue<String> vias = new ConcurrentLinkedQueue<>();
   private long uploadLimit = 100L * 1024 * 1024;
   private boolean webhooksOn = true;
   private boolean duplicateWebhooks;
@@ -110,15 +112,41 @@ public final class FakeReplicate implements AutoCloseable {
   }
 
   public static FakeReplicate start() {
+    return start(new io.vertx.core.http.HttpServerOptions());
+  }
+
+  /** Served over HTTPS with {@code certPem} (and its key), as api.replicate.com is: for the TLS settings' tests. */
+  public static FakeReplicate startTls(Path certPem, Path keyPem) {
+    FakeReplicate fake = start(new io.vertx.core.http.HttpServerOptions().setSsl(true).setKeyCertOptions(
+        new io.vertx.core.net.PemKeyCertOptions().setCertPath(certPem.toString()).setKeyPath(keyPem.toString())));
+    fake.tls = true;
+    return fake;
+  }
+
+  private static FakeReplicate start(io.vertx.core.http.HttpServerOptions options) {
     FakeReplicate fake = new FakeReplicate();
     // Large body pieces: the fake must not be what an upload benchmark measures.
-    fake.server = fake.vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setMaxChunkSize(256 * 1024))
+    fake.server = fake.vertx.createHttpServer(options.setMaxChunkSize(256 * 1024))
         .requestHandler(fake.router()).listen(0, "127.0.0.1").await();
     return fake;
   }
 
   public String baseUrl() {
-    return "http://127.0.0.1:" + server.actualPort();
+    return (tls ? "https" : "http") + "://127.0.0.1:" + server.actualPort();
+  }
+
+  /**
+   * Replicate's status page summary (Statuspage v2 {@code summary.json}, as status.replicate.com
+   * serves it), which is another host in reality; here so the server's own calls for the provider
+   * can be watched too.
+   */
+  public String statusPageUrl() {
+    return baseUrl() + "/_status/api/v2/summary.json";
+  }
+
+  /** The {@code Via} header of every request received, in order ("" when there was none): a proxy adds one. */
+  public List<String> viaHeaders() {
+    return List.copyOf(vias);
   }
 
   public String webhookSecret() {
@@ -302,6 +330,16 @@ public final class FakeReplicate implements AutoCloseable {
       open.forEach(id -> transition(id, "succeeded", null, 60.0));
       json(rc, 200, new JsonObject().put("completed", open.size()));
     });
+    r.route().handler(rc -> {
+      vias.add(rc.request().getHeader("Via") == null ? "" : rc.request().getHeader("Via"));
+      rc.next();
+    });
+    r.get("/_status/api/v2/summary.json").handler(rc -> json(rc, 200, new JsonObject()
+        .put("page", new JsonObject().put("id", "replicate").put("name", "Replicate")
+            .put("url", "https://replicate.statuspage.io"))
+        .put("status", new JsonObject().put("indicator", "none").put("description", "All Systems Operational"))
+        .put("components", new JsonArray()).put("incidents", new JsonArray())
+        .put("scheduled_maintenances", new JsonArray())));
     r.route().handler(this::countAndFault);
     r.route().handler(this::authenticate);
     r.post("/v1/files").handler(this::upload);

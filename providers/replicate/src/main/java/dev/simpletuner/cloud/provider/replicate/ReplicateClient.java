@@ -3,12 +3,12 @@ package dev.simpletuner.cloud.provider.replicate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import dev.simpletuner.cloud.spi.net.CallFailures;
 import io.vertx.ext.web.client.HttpRequest;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.ConnectException;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -19,7 +19,9 @@ import java.util.function.Supplier;
  * The Replicate HTTP API (external-apis.md section 1): bearer auth, JSON, problem+json errors, and
  * retries with exponential backoff and full jitter that honour {@code Retry-After}. Only requests
  * that are safe to repeat are retried; a create is retried only when Replicate said it did not
- * process it (429) or the connection never opened.
+ * process it (429) or the connection never opened. Calls are made with the host's network settings
+ * (proxy, CAs, {@code http_timeout}), which upstream's own Replicate client ignores
+ * (research/simpletuner-cloud.md, "The clients use their own httpx.AsyncClient").
  */
 final class ReplicateClient {
   private static final int MAX_ATTEMPTS = 5;
@@ -27,18 +29,26 @@ final class ReplicateClient {
   private static final long MAX_DELAY_MS = 30_000;
 
   private final Vertx vertx;
-  private final WebClient web;
+  private final SwappableWebClient web;
   private final Supplier<String> baseUrl;
   private final Supplier<String> token;
   private final Supplier<Long> timeoutMs;
 
-  ReplicateClient(Vertx vertx, Supplier<String> baseUrl, Supplier<String> token, Supplier<Long> timeoutMs) {
+  /**
+   * @param network the host's client options for this provider, read again on {@link #networkChanged()}
+   */
+  ReplicateClient(Vertx vertx, Supplier<HttpClientOptions> network, Supplier<String> baseUrl, Supplier<String> token,
+                  Supplier<Long> timeoutMs) {
     this.timeoutMs = timeoutMs;
     this.vertx = vertx;
-    this.web = WebClient.create(vertx, new WebClientOptions().setUserAgent("simpletuner-cloud/1.0")
-        .setConnectTimeout(10_000).setKeepAlive(true));
+    this.web = new SwappableWebClient(vertx, network);
     this.baseUrl = baseUrl;
     this.token = token;
+  }
+
+  /** The network settings changed: later calls use a client built from the new ones. */
+  void networkChanged() {
+    web.rebuild();
   }
 
   /** {@code path} relative to {@code /v1}, or an absolute URL Replicate gave us (pagination). */
@@ -62,23 +72,36 @@ final class ReplicateClient {
 
   private Future<JsonObject> call(HttpMethod method, String path, JsonObject body, boolean idempotent) {
     String url = path.startsWith("http") ? path : url(path);
-    return attempt(1, () -> {
-      HttpRequest<Buffer> request = authorized(method, url, timeoutMs.get());
-      return (body == null ? request.send() : request.sendJsonObject(body)).map(r -> new Answer(r.statusCode(),
-          r.statusMessage(), r.getHeader("Retry-After"), r.body()));
-    }, idempotent);
+    String host = CallFailures.host(url);
+    return attempt(1, () -> web.call(client -> {
+      long timeout = timeoutMs.get();
+      HttpRequest<Buffer> request = authorized(client, method, url, timeout);
+      return (body == null ? request.send() : request.sendJsonObject(body)).transform(ar -> Future.succeededFuture(
+          ar.succeeded() ? new Answer(ar.result().statusCode(), ar.result().statusMessage(),
+              ar.result().getHeader("Retry-After"), ar.result().getHeader("Content-Type"), ar.result().body(), null,
+              CallFailures.proxy(client.options(), host))
+              : new Answer(0, null, null, null, null, ar.cause(), CallFailures.describe(ar.cause(), client.options(),
+                  host, timeout))));
+    }), idempotent);
   }
 
-  /** An HTTP answer, whichever client got it. */
-  private record Answer(int status, String statusMessage, String retryAfter, Buffer body) {
+  /**
+   * An HTTP answer, or the failure that stood in for one.
+   *
+   * @param via for an answer: the proxy it came through, or null; for a failure: the failure in words
+   */
+  private record Answer(int status, String statusMessage, String retryAfter, String contentType, Buffer body,
+                        Throwable failure, String via) {
   }
 
-  private HttpRequest<Buffer> authorized(HttpMethod method, String url, long timeout) {
+  private HttpRequest<Buffer> authorized(SwappableWebClient.Generation client, HttpMethod method, String url,
+                                         long timeout) {
     String t = token.get();
     if (t == null || t.isBlank()) {
       throw new ReplicateException(401, "No Replicate API token: set REPLICATE_API_TOKEN or save one in Settings.");
     }
-    return web.requestAbs(method, url).bearerTokenAuthentication(t.strip()).timeout(Math.max(1, timeout)) // Vert.x refuses a 0 ms timer
+    return client.web().requestAbs(method, url).bearerTokenAuthentication(t.strip())
+        .timeout(Math.max(1, timeout)) // Vert.x refuses a 0 ms timer
         .putHeader("Accept", "application/json");
   }
 
@@ -97,23 +120,22 @@ final class ReplicateClient {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return sent.transform(ar -> {
-      if (ar.succeeded() && ar.result().status() < 400) {
-        return Future.succeededFuture(json(ar.result()));
+    return sent.compose(r -> {
+      if (r.failure() == null && r.status() < 400) {
+        return Future.succeededFuture(json(r));
       }
       boolean retry;
       long retryAfter = -1;
       Throwable failure;
-      if (ar.succeeded()) {
-        Answer r = ar.result();
+      if (r.failure() == null) {
         int status = r.status();
-        failure = new ReplicateException(status, "Replicate API error " + status + ": " + detail(r));
+        failure = new ReplicateException(status, "Replicate API error " + status
+            + (r.via() == null ? "" : " (through the proxy " + r.via() + ")") + ": " + detail(r));
         retry = status == 429 || idempotent && (status == 500 || status == 502 || status == 503 || status == 504);
         retryAfter = retryAfterMillis(r.retryAfter());
       } else {
-        Throwable cause = ar.cause();
-        failure = new ReplicateException(0, "Replicate did not answer: " + cause.getMessage());
-        retry = idempotent || cause instanceof ConnectException;
+        failure = new ReplicateException(0, "Replicate did not answer: " + r.via() + ".");
+        retry = idempotent || r.failure() instanceof ConnectException;
       }
       if (!retry || n >= MAX_ATTEMPTS) {
         return Future.failedFuture(failure);
@@ -149,7 +171,10 @@ final class ReplicateClient {
     } catch (RuntimeException notJson) {
       // fall through to the raw text
     }
-    return text == null || text.isBlank() ? r.statusMessage() : text.length() > 300 ? text.substring(0, 300) : text;
+    // An HTML page is a proxy's or gateway's, not Replicate's: its status line says more than its markup.
+    boolean html = r.contentType() != null && r.contentType().toLowerCase(java.util.Locale.ROOT).contains("html");
+    return text == null || text.isBlank() || html ? r.statusMessage()
+        : text.length() > 300 ? text.substring(0, 300) : text;
   }
 
   /** {@code Retry-After} as seconds or an HTTP date; -1 when absent or unreadable. */

@@ -48,10 +48,15 @@ final class ReplicateProvider implements Provider {
 
   ReplicateProvider(ProviderContext ctx) {
     this.ctx = ctx;
-    this.client = new ReplicateClient(ctx.vertx(),
+    this.client = new ReplicateClient(ctx.vertx(), ctx::httpClientOptions,
         () -> ctx.settings().getOrDefault(ReplicateProviderFactory.BASE_URL, "https://api.replicate.com"),
-        () -> ctx.settings().get(ReplicateProviderFactory.API_TOKEN),
-        () -> 1000L * Long.parseLong(ctx.settings().getOrDefault(ReplicateProviderFactory.TIMEOUT_SECONDS, "30")));
+        () -> ctx.settings().get(ReplicateProviderFactory.API_TOKEN), ctx::httpTimeoutMillis);
+  }
+
+  /** A changed proxy, CA bundle or timeout applies to the next call, without a restart. */
+  @Override
+  public void settingsChanged() {
+    client.networkChanged();
   }
 
   @Override

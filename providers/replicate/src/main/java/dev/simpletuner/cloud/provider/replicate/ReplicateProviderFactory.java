@@ -13,7 +13,6 @@ public final class ReplicateProviderFactory implements ProviderFactory {
   static final String BASE_URL = "base_url";
   static final String VERSION_OVERRIDE = "version_override";
   static final String MODEL_OWNER = "model_owner";
-  static final String TIMEOUT_SECONDS = "request_timeout_seconds";
   static final String STATUS_PAGE_URL = "status_page_url";
 
   @Override
@@ -38,7 +37,7 @@ public final class ReplicateProviderFactory implements ProviderFactory {
             "Trainer model version to use (owner/model:version or a version id); default: the model's latest."),
         SettingSpec.of(MODEL_OWNER, Type.STRING, "simpletuner",
             "Owner of the advanced-trainer-<profile> models."),
-        SettingSpec.of(TIMEOUT_SECONDS, Type.INTEGER, "30", "Seconds to wait for an answer from Replicate."),
+        // How long to wait for Replicate is the host's http_timeout, with its proxy and CA settings.
         // Read by the server's status route (the reference CLI's `cloud status`), not by the provider.
         new SettingSpec(STATUS_PAGE_URL, Type.URL, "https://status.replicate.com/api/v2/summary.json", false, false,
             "REPLICATE_STATUS_URL", false, "Replicate's status page summary (Statuspage v2 summary.json)."));
