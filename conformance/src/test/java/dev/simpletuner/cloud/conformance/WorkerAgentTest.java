@@ -260,7 +260,9 @@ class WorkerAgentTest {
       JsonObject w = workerView(again, worker.getString("worker_id"));
       return w != null && w.getBoolean("connected") && jobId.equals(w.getString("current_job_id"));
     }, () -> WorkerAgent.tail(agent.log(), 3000));
-    assertThat(agent.log()).contains("Resuming job: " + jobId);
+    // Seen connected with its job as soon as it registers; the resume order reaches it just after.
+    until("the agent told to resume", Duration.ofSeconds(20), () -> agent.log().contains("Resuming job: " + jobId),
+        () -> WorkerAgent.tail(agent.log(), 3000));
     until("the job ended", Duration.ofSeconds(120), () -> again.job(jobId).getBoolean("is_terminal"),
         () -> again.job(jobId).encodePrettily() + WorkerAgent.tail(agent.log(), 6000));
     JsonObject done = again.job(jobId);

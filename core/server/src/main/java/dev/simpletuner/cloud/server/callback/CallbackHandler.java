@@ -15,9 +15,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -42,8 +40,6 @@ public final class CallbackHandler {
   private final ValidationImages images;
   private final ProgressBuffer progress;
   private final PerJobQueue queue;
-  /** The last status recorded on the timeline per job and stage key (folds repeated progress). */
-  private final Map<String, Map<String, String>> stages = new HashMap<>();
 
   public CallbackHandler(ServerContext ctx, JobEvents events, LogIngest logs, ValidationImages images,
                   ProgressBuffer progress, PerJobQueue queue) {
@@ -108,7 +104,6 @@ public final class CallbackHandler {
 
   /** Forgets what was kept for a job that ended (timeline folding, buffered progress). */
   public void forget(String jobId) {
-    stages.remove(jobId);
     progress.forget(jobId);
   }
 
@@ -166,12 +161,8 @@ public final class CallbackHandler {
     if (!event.timeline()) {
       return false;
     }
-    if (event.stageKey() == null) {
-      return true;
-    }
-    String status = event.stageStatus() == null ? "" : event.stageStatus();
-    String previous = stages.computeIfAbsent(jobId, k -> new HashMap<>()).put(event.stageKey(), status);
-    return !status.equals(previous);
+    return event.stageKey() == null
+        || progress.stageChanged(jobId, event.stageKey(), event.stageStatus() == null ? "" : event.stageStatus());
   }
 
   private static JsonObject timelineData(TrainerEvent event) {

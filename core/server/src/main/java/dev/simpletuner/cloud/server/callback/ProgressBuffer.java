@@ -73,6 +73,11 @@ public final class ProgressBuffer {
     return ctx.store().metrics().recordAll(job.jobId(), held.points(), ctx.now());
   }
 
+  /** See {@link StepProgress#stageChanged}. */
+  boolean stageChanged(String jobId, String stageKey, String status) {
+    return steps.stageChanged(jobId, stageKey, status);
+  }
+
   /** The job ended: nothing more is held for it. */
   void forget(String jobId) {
     steps.forget(jobId);

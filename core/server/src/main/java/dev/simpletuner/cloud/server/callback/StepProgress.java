@@ -21,6 +21,8 @@ public final class StepProgress {
   /** Running jobs whose provider keeps the trainer's console, where every log record is too. */
   private final Set<String> consoleKept = ConcurrentHashMap.newKeySet();
   private final Map<String, Held> held = new ConcurrentHashMap<>();
+  /** Per job, the status last put on the timeline for each stage key (see {@link #stageChanged}). */
+  private final Map<String, Map<String, String>> stages = new ConcurrentHashMap<>();
 
   /** What is held for one job: the merged reading and the chart points since the last write. */
   record Held(ProgressReading reading, List<Point> points) {
@@ -52,8 +54,13 @@ public final class StepProgress {
       return consoleKept.contains(jobId);
     }
     ProgressReading r = event.progress();
-    if (!"training.status".equals(event.type()) || r == null
-        || event.failure() != null || event.timeline()) {
+    // A stage repeating its status (SimpleTuner reports each cached batch, each bucketed image) is
+    // progress too: its timeline entry exists.
+    boolean repeatedStage = "lifecycle.stage".equals(event.type()) && "running".equals(event.stageStatus())
+        && event.stageKey() != null && event.stageStatus().equals(stages.getOrDefault(jobId, Map.of())
+        .get(event.stageKey()));
+    boolean step = "training.status".equals(event.type()) && !event.timeline();
+    if (!step && !repeatedStage || r == null || event.failure() != null) {
       return false;
     }
     held.compute(jobId, (id, before) -> {
@@ -77,7 +84,16 @@ public final class StepProgress {
   }
 
   /** The job ended: nothing more is held for it. */
+  /**
+   * Records the status a stage reached on the timeline; false when it is the one recorded last
+   * (a repeat folds into that entry).
+   */
+  boolean stageChanged(String jobId, String stageKey, String status) {
+    return !status.equals(stages.computeIfAbsent(jobId, k -> new ConcurrentHashMap<>()).put(stageKey, status));
+  }
+
   void forget(String jobId) {
+    stages.remove(jobId);
     running.remove(jobId);
     consoleKept.remove(jobId);
     held.remove(jobId);
