@@ -14,8 +14,8 @@ import java.util.List;
  * Writes the step progress held in {@link StepProgress} a few times a second rather than once per
  * event: every {@value #FLUSH_MS} ms, one write of each job and one batch of its chart points, on
  * the job's queue; any other event of the job writes it first, or with its own change of the job
- * (one write, {@link #take}), so the order of what the trainer said is kept. A crash loses at most that much progress, which the next step
- * reports again. Lives on the lifecycle verticle.
+ * (one write, {@link #take}), so the order of what the trainer said is kept. A crash loses at most
+ * that much progress, which the next step reports again. Lives on the lifecycle verticle.
  */
 public final class ProgressBuffer {
   static final long FLUSH_MS = 250;

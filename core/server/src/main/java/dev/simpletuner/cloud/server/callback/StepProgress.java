@@ -83,7 +83,6 @@ public final class StepProgress {
     return held.keySet();
   }
 
-  /** The job ended: nothing more is held for it. */
   /**
    * Records the status a stage reached on the timeline; false when it is the one recorded last
    * (a repeat folds into that entry).
@@ -92,6 +91,7 @@ public final class StepProgress {
     return !status.equals(stages.computeIfAbsent(jobId, k -> new ConcurrentHashMap<>()).put(stageKey, status));
   }
 
+  /** The job ended: nothing more is held for it. */
   void forget(String jobId) {
     stages.remove(jobId);
     running.remove(jobId);
