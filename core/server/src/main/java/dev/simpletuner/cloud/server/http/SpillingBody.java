@@ -114,6 +114,9 @@ public final class SpillingBody {
 
   private void end() {
     ended = true;
+    if (done.future().isComplete()) {
+      return; // refused already (and its file discarded); HTTP/2 still delivers the stream's end
+    }
     if (opening) {
       return; // finished once the file is open
     }
