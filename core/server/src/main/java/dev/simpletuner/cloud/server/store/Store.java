@@ -55,6 +55,11 @@ public final class Store {
     this.attempts = new AttemptStore(db);
   }
 
+  /** The database itself, for this package's tests (a migration replayed on old rows). */
+  Db db() {
+    return db;
+  }
+
   public WorkerStore workers() {
     return workers;
   }

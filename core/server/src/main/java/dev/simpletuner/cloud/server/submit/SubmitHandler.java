@@ -16,6 +16,7 @@ import dev.simpletuner.cloud.server.delivery.DeliveryPlanner;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.server.reproduce.ContentHash;
 import dev.simpletuner.cloud.server.store.ConfigStore.NamedConfig;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
 import dev.simpletuner.cloud.server.s3.DatasetBuckets;
@@ -172,7 +173,8 @@ public final class SubmitHandler {
   private Future<Resolved> resolveConfig(SubmitRequest request) {
     return lookUp(request).map(r -> {
       List<String> warnings = new ArrayList<>();
-      return new Resolved(TrainerArguments.complete(r.config(), warnings), r.dataloader(), r.configName(), warnings);
+      return new Resolved(TrainerArguments.complete(r.config(), warnings), r.dataloader(), r.configName(), warnings,
+          r.configVersion());
     });
   }
 
@@ -180,7 +182,7 @@ public final class SubmitHandler {
     if (request.configNameToLoad() == null) {
       JsonObject config = request.config() == null ? new JsonObject() : request.config();
       return Future.succeededFuture(new Resolved(config, request.dataloaderConfig() == null
-          ? new JsonArray() : request.dataloaderConfig(), request.configName(), List.of()));
+          ? new JsonArray() : request.dataloaderConfig(), request.configName(), List.of(), null));
     }
     return ctx.store().configs().get(request.configNameToLoad()).map(found -> {
       NamedConfig named = found.orElseThrow(() -> new AppException(ErrorCode.CONFIG_NOT_FOUND, "No saved config named '"
@@ -195,11 +197,13 @@ public final class SubmitHandler {
       SubmitRequest.checkConfig(config);
       SubmitRequest.checkDatasets(dataloader);
       return new Resolved(config, dataloader, request.configName() != null ? request.configName() : named.name(),
-          List.of());
+          List.of(), named.version());
     });
   }
 
-  private record Resolved(JsonObject config, JsonArray dataloader, String configName, List<String> warnings) {
+  /** @param configVersion the named config's version the job starts from, or null for an inline config */
+  private record Resolved(JsonObject config, JsonArray dataloader, String configName, List<String> warnings,
+                          Integer configVersion) {
   }
 
   private static String checkHardware(ProviderHandle provider, String requested) {
@@ -262,6 +266,11 @@ public final class SubmitHandler {
     if (request.idempotencyKey() != null) {
       metadata.put("idempotency_key", request.idempotencyKey());
     }
+    // What exactly ran: the saved version it started from and the hash of what it was given.
+    if (resolved.configVersion() != null) {
+      metadata.put("config_version", resolved.configVersion());
+    }
+    metadata.put("config_hash", ContentHash.of(resolved.config(), resolved.dataloader()));
     return Job.submitted(jobId, ownerId,
         provider.runsLocally() ? JobType.LOCAL : JobType.CLOUD, provider.id(), status,
         resolved.configName(), request.trackerRunName(), hardware, null, rate(provider, hardware),
