@@ -73,6 +73,11 @@ final class JobRoutes {
   }
 
   private void submit(RoutingContext rc) {
+    if (Params.queryBool(rc, "dry_run")) {
+      Responses.reply(rc, commands.dryRun(AccessGuard.principal(rc), provider(rc), Params.body(rc))
+          .map(JobAnswer::toJson));
+      return;
+    }
     Responses.reply(rc, commands.submit(AccessGuard.principal(rc), provider(rc), Params.body(rc))
         .map(JobAnswer::toJson));
   }

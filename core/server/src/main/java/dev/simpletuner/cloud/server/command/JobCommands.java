@@ -61,6 +61,15 @@ public final class JobCommands {
                 .put("status", answer.status().wireName())).map(answer));
   }
 
+  /** Every check a submission would run ({@code ?dry_run=true}): answers what would happen, stores nothing. */
+  public Future<JobAnswer.DryRan> dryRun(Principal caller, String provider, JsonObject body) {
+    Objects.requireNonNull(caller, "caller");
+    return attempt(() -> {
+      ProviderLookup.require(ctx, provider);
+      return new JobCommand.DryRun(caller, provider, SubmitRequest.parse(provider, body));
+    }).compose(command -> Bus.ask(vertx, Addresses.JOB_DRY_RUN, command));
+  }
+
   /** What a submission would upload and cost, with nothing stored. */
   public Future<JobAnswer.Previewed> preview(Principal caller, String provider, JsonObject body) {
     Objects.requireNonNull(caller, "caller");

@@ -45,6 +45,7 @@ public final class SubmitHandler {
   private final SubmitChecks checks;
   private final DeliveryPlanner planner;
   private final TrainerSpecs specs;
+  private final DryRun dryRuns;
   /** How long an approval request stays open before the job is cancelled. */
   static final long APPROVAL_TTL_MS = 24 * 3600 * 1000L;
 
@@ -56,6 +57,12 @@ public final class SubmitHandler {
     this.checks = new SubmitChecks(vertx, ctx);
     this.planner = new DeliveryPlanner(ctx);
     this.specs = new TrainerSpecs(ctx);
+    this.dryRuns = new DryRun(ctx, this, checks, planner);
+  }
+
+  /** Every check a submission runs, with nothing stored, spent or uploaded. */
+  public Future<JobAnswer.DryRan> dryRun(JobCommand.DryRun command) {
+    return dryRuns.run(command);
   }
 
   /**
@@ -99,7 +106,7 @@ public final class SubmitHandler {
    * The provider looks at the job as it would be dispatched (before anything is stored or spent):
    * its warnings join the job's, a refusal is the submitter's error.
    */
-  private Future<Job> providerCheck(ProviderHandle provider, Job job) {
+  Future<Job> providerCheck(ProviderHandle provider, Job job) {
     return specs.of(provider, job)
         .compose(spec -> provider.check(spec))
         .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
@@ -178,7 +185,7 @@ public final class SubmitHandler {
     });
   }
 
-  private Future<Resolved> lookUp(SubmitRequest request) {
+  Future<Resolved> lookUp(SubmitRequest request) {
     if (request.configNameToLoad() == null) {
       JsonObject config = request.config() == null ? new JsonObject() : request.config();
       return Future.succeededFuture(new Resolved(config, request.dataloaderConfig() == null
@@ -202,11 +209,11 @@ public final class SubmitHandler {
   }
 
   /** @param configVersion the named config's version the job starts from, or null for an inline config */
-  private record Resolved(JsonObject config, JsonArray dataloader, String configName, List<String> warnings,
+  record Resolved(JsonObject config, JsonArray dataloader, String configName, List<String> warnings,
                           Integer configVersion) {
   }
 
-  private static String checkHardware(ProviderHandle provider, String requested) {
+  static String checkHardware(ProviderHandle provider, String requested) {
     List<HardwareOffer> offers = provider.hardware();
     if (requested == null || offers.isEmpty()) {
       return requested;
@@ -221,7 +228,7 @@ public final class SubmitHandler {
         + ".", new JsonObject().put("field", "hardware_profile"));
   }
 
-  private Job newJob(String jobId, String ownerId, ProviderHandle provider, SubmitRequest request, Resolved resolved,
+  Job newJob(String jobId, String ownerId, ProviderHandle provider, SubmitRequest request, Resolved resolved,
                      String hardware, SubmitChecks.Prepared prepared, DeliveryPlanner.Planned planned,
                      String callbackBase) {
     long now = ctx.now();
@@ -279,7 +286,7 @@ public final class SubmitHandler {
   }
 
   /** Where a cloud trainer reaches this server: the submission's webhook URL, else the public URL; null for local jobs. */
-  private String callbackBase(ProviderHandle provider, SubmitRequest request) {
+  String callbackBase(ProviderHandle provider, SubmitRequest request) {
     if (request.webhookUrl() != null) {
       return CallbackTargets.baseOf(request.webhookUrl());
     }
