@@ -57,6 +57,8 @@ final class JobRoutes {
         Params.path(rc, "job_id")).map(JobAnswer::toJson)));
     ops.on("cancelJob", rc -> Responses.reply(rc, commands.cancel(AccessGuard.principal(rc),
         Params.path(rc, "job_id")).map(JobAnswer::toJson)));
+    ops.on("cloneJob", rc -> Responses.reply(rc, commands.cloneJob(AccessGuard.principal(rc),
+        Params.path(rc, "job_id"), Params.body(rc)).map(JobAnswer::toJson)));
     ops.on("getJobLogs", this::logs);
     ops.on("getJobEvents", this::events);
     ops.on("getJobMetrics", rc -> {

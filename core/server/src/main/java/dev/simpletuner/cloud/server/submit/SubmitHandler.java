@@ -278,6 +278,9 @@ public final class SubmitHandler {
       metadata.put("config_version", resolved.configVersion());
     }
     metadata.put("config_hash", ContentHash.of(resolved.config(), resolved.dataloader()));
+    if (request.origin() != null) {
+      metadata.mergeIn(request.origin());
+    }
     return Job.submitted(jobId, ownerId,
         provider.runsLocally() ? JobType.LOCAL : JobType.CLOUD, provider.id(), status,
         resolved.configName(), request.trackerRunName(), hardware, null, rate(provider, hardware),
