@@ -1,12 +1,9 @@
 package dev.simpletuner.cloud.server.reproduce;
 
-import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.job.Job;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.HashSet;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * A job run again with changes ({@code POST /api/cloud/jobs/{id}/clone}): the parent's resolved
@@ -24,17 +21,8 @@ public record CloneRequest(String provider, JsonObject submission, JsonObject or
    *                  {@code provider}, {@code hardware}, {@code tracker_run_name}, {@code idempotency_key}
    */
   public static CloneRequest of(Job parent, JsonObject overrides) {
-    JsonObject config = parent.config().copy();
-    JsonObject changes = overrides.getJsonObject("config", new JsonObject());
-    for (String key : changes.fieldNames()) {
-      if (changes.getValue(key) == null) {
-        config.remove(key);
-      } else {
-        config.put(key, changes.getValue(key));
-      }
-    }
-    JsonArray dataloader = datasets(parent.dataloaderConfig(), overrides.getJsonArray("dataloader", new JsonArray()),
-        overrides.getJsonArray("remove_datasets", new JsonArray()));
+    JsonObject config = Overrides.config(parent.config(), overrides);
+    JsonArray dataloader = Overrides.dataloader(parent.dataloaderConfig(), overrides);
     String provider = text(overrides, "provider", parent.provider());
     String hardware = text(overrides, "hardware", Objects.equals(provider, parent.provider())
         ? parent.hardwareProfile() : null);
@@ -64,45 +52,6 @@ public record CloneRequest(String provider, JsonObject submission, JsonObject or
       origin.put("parent_config_version", meta.getValue("config_version"));
     }
     return new CloneRequest(provider, submission, origin);
-  }
-
-  private static JsonArray datasets(JsonArray parent, JsonArray replacements, JsonArray removals) {
-    Set<String> remove = new HashSet<>();
-    removals.forEach(id -> remove.add(String.valueOf(id)));
-    JsonArray out = new JsonArray();
-    Set<String> replaced = new HashSet<>();
-    for (Object entry : parent) {
-      String id = entry instanceof JsonObject o ? o.getString("id") : null;
-      JsonObject replacement = id == null ? null : byId(replacements, id);
-      if (id != null && remove.contains(id)) {
-        continue;
-      }
-      if (replacement != null) {
-        replaced.add(id);
-        out.add(replacement);
-      } else {
-        out.add(entry);
-      }
-    }
-    for (Object entry : replacements) {
-      if (!(entry instanceof JsonObject o) || !(o.getValue("id") instanceof String id) || id.isBlank()) {
-        throw AppException.invalid("dataloader", "Each dataloader override is a dataset object with its \"id\": "
-            + "it replaces the parent's dataset of that id, or is added.");
-      }
-      if (!replaced.contains(id)) {
-        out.add(o);
-      }
-    }
-    return out;
-  }
-
-  private static JsonObject byId(JsonArray entries, String id) {
-    for (Object entry : entries) {
-      if (entry instanceof JsonObject o && id.equals(o.getValue("id"))) {
-        return o;
-      }
-    }
-    return null;
   }
 
   private static String text(JsonObject body, String field, String fallback) {

@@ -22,6 +22,7 @@ public final class Store {
   private final LogStore logs;
   private final EventStore events;
   private final ConfigStore configs;
+  private final SweepStore sweeps;
   private final SettingStore settings;
   private final UserStore users;
   private final ApiKeyStore apiKeys;
@@ -43,6 +44,7 @@ public final class Store {
     this.logs = new LogStore(db);
     this.events = new EventStore(db);
     this.configs = new ConfigStore(db);
+    this.sweeps = new SweepStore(db);
     this.settings = new SettingStore(db);
     this.users = new UserStore(db);
     this.apiKeys = new ApiKeyStore(db);
@@ -166,6 +168,10 @@ public final class Store {
 
   public EventStore events() {
     return events;
+  }
+
+  public SweepStore sweeps() {
+    return sweeps;
   }
 
   public ConfigStore configs() {

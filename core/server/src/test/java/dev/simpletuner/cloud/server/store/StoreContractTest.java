@@ -357,10 +357,50 @@ class StoreContractTest {
 
   @ParameterizedTest
   @EnumSource(Backend.class)
+  void sweepsAreMadeOncePerKeyAndTheirRunsMoveOnlyForward(Backend b) throws Exception {
+    SweepStore sweeps = open(b).sweeps();
+    JsonObject base = new JsonObject().put("kind", "config").put("config", new JsonObject().put("--x", 1));
+    SweepStore.Sweep first = new SweepStore.Sweep("swp_1", "alice", "grid", "local", base, 2, false, "final_loss",
+        SweepStore.RUNNING, "key", "hash-1", 10, 10);
+    List<JsonObject> runs = List.of(new JsonObject().put("config", new JsonObject().put("--lr", 1)),
+        new JsonObject().put("config", new JsonObject().put("--lr", 2)));
+    assertThat(sweeps.create(first, runs).await()).isEqualTo(new SweepStore.Created(first, false));
+    SweepStore.Sweep retry = new SweepStore.Sweep("swp_2", "alice", "grid", "local", base, 2, false, "final_loss",
+        SweepStore.RUNNING, "key", "hash-2", 20, 20);
+    SweepStore.Created again = sweeps.create(retry, runs).await();
+    assertThat(again.hit()).isTrue();
+    assertThat(again.sweep()).as("the sweep the key made first").isEqualTo(first);
+    assertThat(sweeps.get("swp_2").await()).isEmpty();
+    assertThat(sweeps.create(new SweepStore.Sweep("swp_3", "bob", null, "local", base, 1, true, "cost_usd",
+        SweepStore.RUNNING, "key", "h", 30, 30), runs).await().hit()).as("keys are per owner").isFalse();
+    assertThat(sweeps.create(new SweepStore.Sweep("swp_4", "alice", null, "local", base, 1, true, "cost_usd",
+        SweepStore.RUNNING, null, "h", 40, 40), runs).await().hit()).as("no key, no match").isFalse();
+    assertThat(sweeps.create(new SweepStore.Sweep("swp_5", "alice", null, "local", base, 1, true, "cost_usd",
+        SweepStore.RUNNING, null, "h", 50, 50), runs).await().hit()).isFalse();
+
+    sweeps.runSubmitted("swp_1", 0, "job-a", null, 11).await();
+    sweeps.runSubmitted("swp_1", 0, "job-b", null, 12).await();
+    assertThat(sweeps.runs("swp_1").await()).containsExactly(
+        new SweepStore.Run("swp_1", 0, runs.get(0), SweepStore.SUBMITTED, "job-a", null, 11L),
+        new SweepStore.Run("swp_1", 1, runs.get(1), SweepStore.WAITING, null, null, null));
+    sweeps.skipWaiting("swp_1").await();
+    sweeps.runSubmitted("swp_1", 1, null, "too late", 13).await();
+    assertThat(sweeps.runs("swp_1").await().get(1).status()).isEqualTo(SweepStore.SKIPPED);
+    assertThat(sweeps.running().await()).containsExactly("swp_1", "swp_3", "swp_4", "swp_5");
+    sweeps.finish("swp_1", "stopped", 14).await();
+    sweeps.finish("swp_1", "completed", 15).await();
+    assertThat(sweeps.get("swp_1").await().orElseThrow().status()).isEqualTo("stopped");
+    assertThat(sweeps.running().await()).doesNotContain("swp_1");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
   void configsSavedBeforeVersionsBecomeVersionOne(Backend b) throws Exception {
     Db db = open(b).db();
     // The database as it was before V9, holding a config.
     db.query("DROP TABLE config_versions").await();
+    db.query("DROP TABLE sweep_runs").await();
+    db.query("DROP TABLE sweeps").await();
     db.query("DELETE FROM schema_migrations WHERE version >= 9").await();
     db.query("INSERT INTO configs (name, owner_id, description, config, dataloader_config, created_at, updated_at) "
         + "VALUES ('old', 'alice', 'kept', '{\"--lr\":3}', '[]', 5, 7)").await();
