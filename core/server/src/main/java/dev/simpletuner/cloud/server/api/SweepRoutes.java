@@ -10,6 +10,7 @@ import dev.simpletuner.cloud.server.http.Params;
 import dev.simpletuner.cloud.server.http.Responses;
 import dev.simpletuner.cloud.server.reproduce.SweepRequest;
 import dev.simpletuner.cloud.server.reproduce.Sweeps;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -30,6 +31,10 @@ final class SweepRoutes {
     ops.on("createSweep", this::create);
     ops.on("getSweep", rc -> Responses.reply(rc, sweeps.view(AccessGuard.principal(rc),
         Params.path(rc, "sweep_id"))));
+    ops.on("listSweeps", rc -> Responses.reply(rc, sweeps.list(AccessGuard.principal(rc),
+        Params.queryInt(rc, "limit", 50), Params.queryInt(rc, "offset", 0))));
+    ops.on("stopSweep", rc -> Responses.reply(rc, sweeps.stop(AccessGuard.principal(rc),
+        Params.path(rc, "sweep_id"))));
   }
 
   /** Stores the sweep, lets the sweeps verticle submit its first runs, and answers how it stands. */
@@ -38,7 +43,7 @@ final class SweepRoutes {
     SweepRequest request = SweepRequest.parse(Params.body(rc));
     Responses.reply(rc, sweeps.create(principal, request).compose(created -> {
       String id = created.sweep().sweepId();
-      var advanced = created.hit() ? io.vertx.core.Future.<JsonObject>succeededFuture(null)
+      Future<JsonObject> advanced = created.hit() ? Future.succeededFuture(null)
           : Bus.request(vertx, Addresses.SWEEP_ADVANCE, new JsonObject().put("sweep_id", id))
               .otherwiseEmpty();
       return advanced.compose(v -> ctx.audit().record(principal, "sweep.created", "sweep", id, "ok",

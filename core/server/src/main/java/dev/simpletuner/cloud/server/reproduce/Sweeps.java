@@ -67,10 +67,46 @@ public final class Sweeps {
   public Future<JsonObject> view(Principal caller, String sweepId) {
     return ctx.store().sweeps().get(sweepId).compose(found -> {
       Sweep sweep = found.filter(s -> caller.can(Permission.JOB_VIEW_OWN, Permission.JOB_VIEW_ALL, s.ownerId()))
-          .orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND, "No sweep with id " + sweepId + ".",
-              new JsonObject().put("sweep_id", sweepId)));
+          .orElseThrow(() -> missing(sweepId));
       return ctx.store().sweeps().runs(sweepId).compose(runs -> jobs(runs).map(jobs -> render(sweep, runs, jobs)));
     });
+  }
+
+  /** The caller's sweeps (everyone's for those who see every job), newest first, without their runs. */
+  public Future<JsonObject> list(Principal caller, int limit, int offset) {
+    String owner = caller.can(Permission.JOB_VIEW_ALL) ? null : caller.userId();
+    return ctx.store().sweeps().list(owner, limit, offset).map(page -> {
+      JsonArray out = new JsonArray();
+      page.sweeps().forEach(s -> out.add(summary(s)));
+      return new JsonObject().put("sweeps", out).put("total", page.total()).put("limit", limit).put("offset", offset);
+    });
+  }
+
+  /**
+   * Stops a running sweep: its waiting runs are skipped; jobs already submitted run on (cancel them
+   * one by one). Needs the right to cancel the owner's jobs.
+   */
+  public Future<JsonObject> stop(Principal caller, String sweepId) {
+    return ctx.store().sweeps().get(sweepId).compose(found -> {
+      Sweep sweep = found.filter(s -> caller.can(Permission.JOB_VIEW_OWN, Permission.JOB_VIEW_ALL, s.ownerId()))
+          .orElseThrow(() -> missing(sweepId));
+      if (!caller.can(Permission.JOB_CANCEL_OWN, Permission.JOB_CANCEL_ALL, sweep.ownerId())) {
+        throw new AppException(ErrorCode.PERMISSION_DENIED, "Permission denied: stopping this sweep needs "
+            + Permission.JOB_CANCEL_ALL + ".", new JsonObject().put("required", Permission.JOB_CANCEL_ALL));
+      }
+      if (!SweepStore.RUNNING.equals(sweep.status())) {
+        throw new AppException(ErrorCode.INVALID_JOB_STATE, "Sweep " + sweepId + " has ended (" + sweep.status()
+            + ").");
+      }
+      return ctx.store().sweeps().skipWaiting(sweepId)
+          .compose(v -> ctx.store().sweeps().finish(sweepId, "stopped", ctx.now()))
+          .compose(v -> view(caller, sweepId));
+    });
+  }
+
+  private static AppException missing(String sweepId) {
+    return new AppException(ErrorCode.NOT_FOUND, "No sweep with id " + sweepId + ".",
+        new JsonObject().put("sweep_id", sweepId));
   }
 
   /** The submission that makes a run's job, and what its job records of the sweep. */
@@ -184,6 +220,11 @@ public final class Sweeps {
             .put("value", n.doubleValue()).put("overrides", run.overrides());
       }
     }
+    return summary(sweep).put("total_runs", runs.size()).put("counts", counts).put("runs", rendered)
+        .put("best", best);
+  }
+
+  private static JsonObject summary(Sweep sweep) {
     JsonObject base = sweep.base();
     return new JsonObject().put("sweep_id", sweep.sweepId()).put("name", sweep.name()).put("status", sweep.status())
         .put("owner_id", sweep.ownerId()).put("provider", sweep.provider())
@@ -191,8 +232,7 @@ public final class Sweeps {
             .put("config_version", base.getValue("config_version")).put("job_id", base.getString("job_id"))
             .put("config_hash", ContentHash.of(base.getJsonObject("config"), base.getJsonArray("dataloader_config"))))
         .put("max_concurrent", sweep.maxConcurrent()).put("continue_on_error", sweep.continueOnError())
-        .put("metric", sweep.metric()).put("total_runs", runs.size()).put("counts", counts).put("runs", rendered)
-        .put("best", best)
+        .put("metric", sweep.metric())
         .put("created_at", Instant.ofEpochMilli(sweep.createdAt()).toString())
         .put("updated_at", Instant.ofEpochMilli(sweep.updatedAt()).toString());
   }

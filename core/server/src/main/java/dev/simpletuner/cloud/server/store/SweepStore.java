@@ -73,6 +73,21 @@ public final class SweepStore {
         .map(rows -> sweeps(rows).stream().findFirst());
   }
 
+  /** A page of sweeps, newest first, and how many there are in all. */
+  public record Page(List<Sweep> sweeps, long total) {
+  }
+
+  /** @param ownerId only this owner's sweeps, or null for everyone's */
+  public Future<Page> list(String ownerId, int limit, int offset) {
+    String where = ownerId == null ? "" : " WHERE owner_id = ?";
+    Object[] filter = ownerId == null ? new Object[0] : new Object[] {ownerId};
+    Object[] paged = ownerId == null ? new Object[] {limit, offset} : new Object[] {ownerId, limit, offset};
+    return db.query("SELECT COUNT(*) FROM sweeps" + where, filter)
+        .compose(count -> db.query("SELECT " + COLUMNS + " FROM sweeps" + where
+                + " ORDER BY created_at DESC, sweep_id LIMIT ? OFFSET ?", paged)
+            .map(rows -> new Page(sweeps(rows), count.iterator().next().getLong(0))));
+  }
+
   /** The ids of sweeps still running, oldest first. */
   public Future<List<String>> running() {
     return db.query("SELECT sweep_id FROM sweeps WHERE status = ? ORDER BY created_at", RUNNING).map(rows -> {
@@ -95,11 +110,14 @@ public final class SweepStore {
         });
   }
 
-  /** Marks a waiting run submitted as {@code jobId}, or refused with {@code error} (jobId null). */
+  /**
+   * Marks a waiting run submitted as {@code jobId}, or refused with {@code error} (jobId null). A
+   * job made while the sweep was being stopped is still written down (its run was just skipped).
+   */
   public Future<Void> runSubmitted(String sweepId, int index, String jobId, String error, long now) {
     return db.query("UPDATE sweep_runs SET status = ?, job_id = ?, error = ?, submitted_at = ? "
-            + "WHERE sweep_id = ? AND run_index = ? AND status = ?", jobId != null ? SUBMITTED : SUBMIT_FAILED, jobId,
-            error, now, sweepId, index, WAITING)
+            + "WHERE sweep_id = ? AND run_index = ? AND status IN (?, ?)", jobId != null ? SUBMITTED : SUBMIT_FAILED,
+            jobId, error, now, sweepId, index, WAITING, jobId != null ? SKIPPED : WAITING)
         .mapEmpty();
   }
 

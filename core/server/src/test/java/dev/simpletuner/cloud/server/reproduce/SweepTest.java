@@ -161,6 +161,33 @@ class SweepTest {
     }
   }
 
+  @Test
+  void aStoppedSweepSubmitsNothingMoreAndIsListed() {
+    try (TestServer server = TestServer.start(Backend.SQLITE, TestServer.trainerCommand(0.3))) {
+      Api api = server.api();
+      String name = config(api, 4);
+      String sweepId = api.post("/api/cloud/sweeps", new JsonObject().put("provider", "local")
+          .put("base", new JsonObject().put("config_name", name)).put("runs", new JsonArray()
+              .add(steps(4)).add(steps(4)).add(steps(4)))).json().getString("sweep_id");
+      JsonObject listed = api.get("/api/cloud/sweeps?limit=10").json();
+      assertThat(listed.getLong("total")).isEqualTo(1);
+      assertThat(listed.getJsonArray("sweeps").getJsonObject(0).getString("status")).isEqualTo("running");
+
+      Api.Response stopped = api.postEmpty("/api/cloud/sweeps/" + sweepId + "/stop");
+      assertThat(stopped.status()).as(stopped.body()).isEqualTo(200);
+      assertThat(stopped.json().getString("status")).isEqualTo("stopped");
+      assertThat(stopped.json().getJsonArray("runs").stream().map(r -> ((JsonObject) r).getString("status")).toList())
+          .containsExactly("submitted", "skipped", "skipped");
+      assertThat(api.postEmpty("/api/cloud/sweeps/" + sweepId + "/stop").status()).isEqualTo(409);
+      String first = stopped.json().getJsonArray("runs").getJsonObject(0).getString("job_id");
+      api.waitFor(first, j -> j.getBoolean("is_terminal"), java.time.Duration.ofSeconds(60));
+      Api.sleep(2_500);
+      assertThat(jobsOf(api, sweepId)).hasSize(1);
+      assertThat(api.get("/api/cloud/sweeps").json().getJsonArray("sweeps").getJsonObject(0).getString("status"))
+          .isEqualTo("stopped");
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Backend.class)
   void aFailedRunStopsTheSweepUnlessItContinuesOnErrors(Backend backend) {

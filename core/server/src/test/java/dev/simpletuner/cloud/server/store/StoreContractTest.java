@@ -386,6 +386,13 @@ class StoreContractTest {
     sweeps.skipWaiting("swp_1").await();
     sweeps.runSubmitted("swp_1", 1, null, "too late", 13).await();
     assertThat(sweeps.runs("swp_1").await().get(1).status()).isEqualTo(SweepStore.SKIPPED);
+    sweeps.runSubmitted("swp_1", 1, "job-c", null, 13).await();
+    assertThat(sweeps.runs("swp_1").await().get(1).jobId()).as("a job made while stopping is written down")
+        .isEqualTo("job-c");
+    assertThat(sweeps.list("alice", 2, 0).await().sweeps()).extracting(SweepStore.Sweep::sweepId)
+        .containsExactly("swp_5", "swp_4");
+    assertThat(sweeps.list("alice", 2, 0).await().total()).isEqualTo(3);
+    assertThat(sweeps.list(null, 50, 0).await().total()).isEqualTo(4);
     assertThat(sweeps.running().await()).containsExactly("swp_1", "swp_3", "swp_4", "swp_5");
     sweeps.finish("swp_1", "stopped", 14).await();
     sweeps.finish("swp_1", "completed", 15).await();
