@@ -143,10 +143,7 @@ class SweepTest {
     try (TestServer server = TestServer.start(Backend.SQLITE, TestServer.trainerCommand(0.3))) {
       Api api = server.api();
       String name = config(api, 4);
-      String sweepId = api.post("/api/cloud/sweeps", new JsonObject().put("provider", "local")
-          .put("base", new JsonObject().put("config_name", name)).put("runs", new JsonArray()
-              .add(new JsonObject().put("config", new JsonObject().put("--seed", 0)))
-              .add(new JsonObject().put("config", new JsonObject().put("--seed", 1))))).json().getString("sweep_id");
+      String sweepId = sweepOf(api, name, new JsonArray().add(seed(0)).add(seed(1)));
       // As if an instance submitted run 2 and died before writing down its job.
       var store = server.server().context().store();
       var sweep = store.sweeps().get(sweepId).await().orElseThrow();
@@ -166,9 +163,7 @@ class SweepTest {
     try (TestServer server = TestServer.start(Backend.SQLITE, TestServer.trainerCommand(0.3))) {
       Api api = server.api();
       String name = config(api, 4);
-      String sweepId = api.post("/api/cloud/sweeps", new JsonObject().put("provider", "local")
-          .put("base", new JsonObject().put("config_name", name)).put("runs", new JsonArray()
-              .add(steps(4)).add(steps(4)).add(steps(4)))).json().getString("sweep_id");
+      String sweepId = sweepOf(api, name, new JsonArray().add(steps(4)).add(steps(4)).add(steps(4)));
       JsonObject listed = api.get("/api/cloud/sweeps?limit=10").json();
       assertThat(listed.getLong("total")).isEqualTo(1);
       assertThat(listed.getJsonArray("sweeps").getJsonObject(0).getString("status")).isEqualTo("running");
@@ -227,6 +222,18 @@ class SweepTest {
       assertThat(api.get("/api/cloud/jobs?limit=1").json().getLong("total")).isEqualTo(jobs);
       assertThat(api.get("/api/cloud/sweeps/swp_none").status()).isEqualTo(404);
     }
+  }
+
+  /** A sweep of {@code runs} over the named config on the local provider; its id. */
+  private static String sweepOf(Api api, String name, JsonArray runs) {
+    Api.Response made = api.post("/api/cloud/sweeps", new JsonObject().put("provider", "local")
+        .put("base", new JsonObject().put("config_name", name)).put("runs", runs));
+    assertThat(made.status()).as(made.body()).isEqualTo(200);
+    return made.json().getString("sweep_id");
+  }
+
+  private static JsonObject seed(int seed) {
+    return new JsonObject().put("config", new JsonObject().put("--seed", seed));
   }
 
   private static JsonObject steps(int steps) {
