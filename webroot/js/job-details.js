@@ -67,6 +67,7 @@ export function renderJobDetails(main, jobId) {
       h('dt', {}, 'Finished'), h('dd', {}, when(job.completed_at)),
       h('dt', {}, 'Owner'), h('dd', {}, job.owner_id),
       h('dt', {}, 'Job id'), h('dd.mono', {}, job.job_id),
+      provenance(job),
       job.external_id ? [h('dt', {}, 'Provider id'), h('dd.mono', {}, job.external_id)] : [],
       job.output_url ? [h('dt', {}, 'Output'), h('dd.mono', {}, /^https?:\/\//i.test(job.output_url)
         ? h('a', { href: job.output_url, target: '_blank', rel: 'noopener noreferrer' }, job.output_url)
@@ -88,6 +89,31 @@ export function renderJobDetails(main, jobId) {
       'Clone and resubmit'),
       job.is_active && canAct('cancel') ? h('button.danger#cancel-job', { type: 'button', onclick: cancel }, 'Cancel') : null,
       job.is_terminal && canAct('delete') ? h('button.danger#delete-job', { type: 'button', onclick: remove }, 'Delete') : null);
+  }
+
+  /** What the job ran: its config version (with the diff to the current one), content hash, parent, sweep. */
+  function provenance(job) {
+    const rows = [];
+    if (job.config_name && job.config_version != null) {
+      const base = `/api/configs/${encodeURIComponent(job.config_name)}`;
+      rows.push(h('dt', {}, 'Config'), h('dd#config-version', {}, `${job.config_name} v${job.config_version} `,
+        h('a', { href: `${base}/versions/${job.config_version}`, target: '_blank', rel: 'noopener' }, 'version'), ' · ',
+        h('a', { href: `${base}/diff?from=${job.config_version}`, target: '_blank', rel: 'noopener' },
+          'changes since')));
+    }
+    if (job.config_hash) {
+      rows.push(h('dt', {}, 'Config hash'), h('dd.mono#config-hash', { title: job.config_hash },
+        job.config_hash.slice(0, 19)));
+    }
+    if (job.parent_job_id) {
+      rows.push(h('dt', {}, 'Cloned from'), h('dd.mono', {},
+        h('a#parent-job', { href: `#/job/${encodeURIComponent(job.parent_job_id)}` }, job.parent_job_id.slice(0, 8))));
+    }
+    if (job.sweep_id) {
+      rows.push(h('dt', {}, 'Sweep'), h('dd.mono', {}, h('a', { href: `/api/cloud/sweeps/${encodeURIComponent(job.sweep_id)}`,
+        target: '_blank', rel: 'noopener' }, job.sweep_id)));
+    }
+    return rows;
   }
 
   function canAct(what) {

@@ -8,6 +8,7 @@ import dev.simpletuner.cloud.server.bus.Bus;
 import dev.simpletuner.cloud.server.cluster.ClusterVerticle;
 import dev.simpletuner.cloud.server.cluster.Leases;
 import dev.simpletuner.cloud.server.command.JobCommands;
+import dev.simpletuner.cloud.server.reproduce.SweepVerticle;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.delivery.DeliveryVerticle;
 import dev.simpletuner.cloud.server.fleet.Fleet;
@@ -127,6 +128,7 @@ public final class Server {
         .compose(id -> vertx.deployVerticle(new ProviderPollingVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new DeliveryVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new FleetVerticle(ctx, commands, streams, fleet)))
+        .compose(id -> vertx.deployVerticle(new SweepVerticle(ctx, commands)))
         .compose(id -> {
           var limiters = HttpVerticle.sharedLimiters(ctx.config().ratesPerMinute());
           return vertx.deployVerticle(() -> new HttpVerticle(ctx, limiters, contract, commands, fleet),

@@ -35,6 +35,11 @@ final class ConfigRoutes {
     ops.on("putConfig", this::put);
     ops.on("deleteConfig", this::delete);
     ops.on("validateConfig", this::validate);
+    ConfigVersionRoutes versions = new ConfigVersionRoutes(ctx);
+    ops.on("listConfigVersions", versions::list);
+    ops.on("getConfigVersion", versions::get);
+    ops.on("diffConfigVersions", versions::diff);
+    ops.on("restoreConfigVersion", versions::restore);
   }
 
   /**
@@ -77,9 +82,9 @@ final class ConfigRoutes {
     Principal principal = AccessGuard.principal(rc);
     JsonObject body = Params.body(rc);
     NamedConfig config = fromBody(body.getString("name"), body, principal);
-    Responses.reply(rc, 201, ctx.store().configs().create(config).compose(created -> created
+    Responses.reply(rc, 201, ctx.store().configs().create(config, message(body)).compose(created -> created.isPresent()
         ? Future.succeededFuture(new JsonObject().put("success", true).put("created", true).put("config",
-            config.toJson()))
+            withVersion(config, created.get().version()).toJson()))
         : Future.failedFuture(new AppException(ErrorCode.ALREADY_EXISTS, "A config named '" + config.name()
             + "' already exists. Use PUT /api/configs/" + config.name() + " to replace it.",
             new JsonObject().put("field", "name")))));
@@ -101,9 +106,26 @@ final class ConfigRoutes {
           + ") differs from the one in the path (" + name + ").");
     }
     NamedConfig config = fromBody(name, body, principal);
-    Responses.reply(rc, ctx.store().configs().put(config).compose(created -> ctx.store().configs().get(name)
-        .map(saved -> new JsonObject().put("success", true).put("created", created)
-            .put("config", saved.orElse(config).toJson()))));
+    Responses.reply(rc, saved(ctx, config, message(body), null));
+  }
+
+  /** Saves the config as a new version and answers it as it now is. */
+  static Future<JsonObject> saved(ServerContext ctx, NamedConfig config, String message, Integer restoredFrom) {
+    return ctx.store().configs().save(config, message, restoredFrom).compose(saved -> ctx.store().configs()
+        .get(config.name()).map(now -> new JsonObject().put("success", true).put("created", saved.created())
+            .put("version", saved.version())
+            .put("config", now.orElse(withVersion(config, saved.version())).toJson())));
+  }
+
+  /** The save's message: {@code message}, or the reference's {@code snapshot_message}. */
+  private static String message(JsonObject body) {
+    String message = body.getString("message");
+    return message != null && !message.isBlank() ? message.strip() : body.getString("snapshot_message");
+  }
+
+  private static NamedConfig withVersion(NamedConfig c, int version) {
+    return new NamedConfig(c.name(), c.ownerId(), c.description(), c.config(), c.dataloaderConfig(), c.createdAt(),
+        c.updatedAt(), version);
   }
 
   private void delete(RoutingContext rc) {
@@ -130,7 +152,7 @@ final class ConfigRoutes {
     return new NamedConfig(name, principal.userId(), body.getString("description"), config, dataloader, now, now);
   }
 
-  private static AppException notFound(String name) {
+  static AppException notFound(String name) {
     return new AppException(ErrorCode.CONFIG_NOT_FOUND, "No saved config named '" + name + "'.",
         new JsonObject().put("name", name));
   }

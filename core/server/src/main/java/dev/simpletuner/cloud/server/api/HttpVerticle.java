@@ -132,6 +132,7 @@ public final class HttpVerticle extends VerticleBase {
     ContractRouter operations = new ContractRouter();
     new JobRoutes(vertx, ctx, commands).mount(operations);
     new ConfigRoutes(ctx).mount(operations);
+    new SweepRoutes(vertx, ctx).mount(operations);
     new ProviderRoutes(vertx, ctx).mount(operations);
     new DeliveryRoutes(ctx, commands).mount(operations);
     new ArtifactRoutes(ctx).mount(operations);

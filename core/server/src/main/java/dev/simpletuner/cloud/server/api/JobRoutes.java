@@ -57,6 +57,8 @@ final class JobRoutes {
         Params.path(rc, "job_id")).map(JobAnswer::toJson)));
     ops.on("cancelJob", rc -> Responses.reply(rc, commands.cancel(AccessGuard.principal(rc),
         Params.path(rc, "job_id")).map(JobAnswer::toJson)));
+    ops.on("cloneJob", rc -> Responses.reply(rc, commands.cloneJob(AccessGuard.principal(rc),
+        Params.path(rc, "job_id"), Params.body(rc)).map(JobAnswer::toJson)));
     ops.on("getJobLogs", this::logs);
     ops.on("getJobEvents", this::events);
     ops.on("getJobMetrics", rc -> {
@@ -73,6 +75,11 @@ final class JobRoutes {
   }
 
   private void submit(RoutingContext rc) {
+    if (Params.queryBool(rc, "dry_run")) {
+      Responses.reply(rc, commands.dryRun(AccessGuard.principal(rc), provider(rc), Params.body(rc))
+          .map(JobAnswer::toJson));
+      return;
+    }
     Responses.reply(rc, commands.submit(AccessGuard.principal(rc), provider(rc), Params.body(rc))
         .map(JobAnswer::toJson));
   }

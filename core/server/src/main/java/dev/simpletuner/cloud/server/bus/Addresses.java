@@ -9,6 +9,10 @@ public final class Addresses {
   public static final String JOB_SUBMIT = "jobs.submit";
   /** Request: {@code JobCommand.Preview}, what a submission would upload and cost. Reply: {@code Previewed}. */
   public static final String JOB_PREVIEW = "jobs.preview";
+  /** Request: {@code JobCommand.DryRun}, every check of a submission with nothing stored. Reply: {@code DryRan}. */
+  public static final String JOB_DRY_RUN = "jobs.dry-run";
+  /** Request: {@code {sweep_id}}, submit what a sweep can submit now. Reply: {@code {}} once done. */
+  public static final String SWEEP_ADVANCE = "sweeps.advance";
   /** Request: {@code JobCommand.Cancel}. Reply: {@code JobAnswer.Changed}. */
   public static final String JOB_CANCEL = "jobs.cancel";
   /** Request: {@code JobCommand.Delete} of an ended job. Reply: {@code JobAnswer.Deleted}. */

@@ -16,6 +16,7 @@ import dev.simpletuner.cloud.server.job.JobCommand;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.job.ProviderLookup;
 import dev.simpletuner.cloud.server.callback.StepProgress;
+import dev.simpletuner.cloud.server.reproduce.CloneRequest;
 import dev.simpletuner.cloud.server.submit.SubmitRequest;
 import dev.simpletuner.cloud.server.callback.TrainerEvent;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
@@ -51,14 +52,54 @@ public final class JobCommands {
 
   /** Stores a job from a submission ({@code POST /api/cloud/jobs/submit}); answers once it is stored. */
   public Future<JobAnswer.Submitted> submit(Principal caller, String provider, JsonObject body) {
+    return submit(caller, provider, body, null);
+  }
+
+  /**
+   * A submission whose job also records {@code origin} in its metadata (a clone's parent, a
+   * sweep): the same checks, idempotency and audit as any other.
+   */
+  public Future<JobAnswer.Submitted> submit(Principal caller, String provider, JsonObject body, JsonObject origin) {
     Objects.requireNonNull(caller, "caller");
     return attempt(() -> {
       ProviderLookup.require(ctx, provider);
-      return new JobCommand.Submit(caller, provider, SubmitRequest.parse(provider, body));
+      SubmitRequest request = SubmitRequest.parse(provider, body);
+      return new JobCommand.Submit(caller, provider, origin == null ? request : request.withOrigin(origin));
     }).compose(command -> Bus.<JobAnswer.Submitted>ask(vertx, Addresses.JOB_SUBMIT, command))
-        .compose(answer -> answer.idempotentHit() ? Future.succeededFuture(answer)
-            : audit(caller, "job.submitted", answer.jobId(), new JsonObject().put("provider", provider)
-                .put("status", answer.status().wireName())).map(answer));
+        .compose(answer -> {
+          if (answer.idempotentHit()) {
+            return Future.succeededFuture(answer);
+          }
+          JsonObject details = new JsonObject().put("provider", provider).put("status", answer.status().wireName());
+          if (origin != null) {
+            // Where the job came from; the audit trail keeps no copy of the config changes.
+            origin.fieldNames().stream().filter(k -> !"clone_changes".equals(k))
+                .forEach(k -> details.put(k, origin.getValue(k)));
+          }
+          return audit(caller, "job.submitted", answer.jobId(), details).map(answer);
+        });
+  }
+
+  /**
+   * Runs a job again with changes: the caller must be able to see the parent and to submit; the
+   * new job is the caller's, and records its parent and what differs.
+   */
+  public Future<JobAnswer.Submitted> cloneJob(Principal caller, String parentId, JsonObject overrides) {
+    Objects.requireNonNull(caller, "caller");
+    return ctx.store().jobs().get(parentId).compose(found -> {
+      Job parent = JobAccess.require(caller, parentId, found);
+      CloneRequest clone = CloneRequest.of(parent, overrides);
+      return submit(caller, clone.provider(), clone.submission(), clone.origin());
+    });
+  }
+
+  /** Every check a submission would run ({@code ?dry_run=true}): answers what would happen, stores nothing. */
+  public Future<JobAnswer.DryRan> dryRun(Principal caller, String provider, JsonObject body) {
+    Objects.requireNonNull(caller, "caller");
+    return attempt(() -> {
+      ProviderLookup.require(ctx, provider);
+      return new JobCommand.DryRun(caller, provider, SubmitRequest.parse(provider, body));
+    }).compose(command -> Bus.ask(vertx, Addresses.JOB_DRY_RUN, command));
   }
 
   /** What a submission would upload and cost, with nothing stored. */

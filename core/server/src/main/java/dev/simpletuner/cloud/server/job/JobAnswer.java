@@ -33,6 +33,14 @@ public sealed interface JobAnswer {
     }
   }
 
+  /** What a submission would do (a dry run): {@code would_submit}, its errors and warnings, and the plan. */
+  record DryRan(JsonObject report) implements JobAnswer {
+    @Override
+    public JsonObject toJson() {
+      return report.copy();
+    }
+  }
+
   /** What would be uploaded (the scan of the datasets) and what it would cost. */
   record Previewed(String provider, JsonObject summary) implements JobAnswer {
     @Override

@@ -25,6 +25,15 @@ public sealed interface JobCommand {
     }
   }
 
+  /** Every check of a submission, with nothing stored, spent or uploaded ({@code ?dry_run=true}). */
+  record DryRun(Principal caller, String provider, SubmitRequest request) implements JobCommand {
+    public DryRun {
+      Objects.requireNonNull(caller, "caller");
+      Objects.requireNonNull(provider, "provider");
+      Objects.requireNonNull(request, "request");
+    }
+  }
+
   /** What a submission would upload and cost, with nothing stored. */
   record Preview(Principal caller, String provider, SubmitRequest request) implements JobCommand {
     public Preview {

@@ -83,6 +83,7 @@ public final class JobLifecycleVerticle extends VerticleBase {
     return Future.all(List.of(
             Bus.answer(vertx, Addresses.JOB_SUBMIT, JobCommand.Submit.class, submits::submit),
             Bus.answer(vertx, Addresses.JOB_PREVIEW, JobCommand.Preview.class, submits::preview),
+            Bus.answer(vertx, Addresses.JOB_DRY_RUN, JobCommand.DryRun.class, submits::dryRun),
             Bus.answer(vertx, Addresses.JOB_CANCEL, JobCommand.Cancel.class, this::cancel),
             Bus.answer(vertx, Addresses.JOB_DELETE, JobCommand.Delete.class, this::delete),
             Bus.answer(vertx, Addresses.JOB_CALLBACK, JobCommand.TrainerReport.class, callbacks::receive),

@@ -54,8 +54,12 @@ public final class JobView {
         .put("warnings", job.metadata() == null ? new JsonArray() : job.metadata().getJsonArray("warnings",
             new JsonArray()))
         .put("webhook_url", job.metadata() == null ? null : job.metadata().getString("webhook_url"));
+    JsonObject meta = job.metadata() == null ? new JsonObject() : job.metadata();
+    // Where the job came from: the config version and content it ran, the job it was cloned from.
+    json.put("config_version", meta.getInteger("config_version")).put("config_hash", meta.getString("config_hash"))
+        .put("parent_job_id", meta.getString("parent_job_id")).put("sweep_id", meta.getString("sweep_id"));
     if (detail) {
-      JsonObject meta = job.metadata() == null ? new JsonObject() : job.metadata();
+      json.put("clone_changes", meta.getJsonObject("clone_changes"));
       json.put("config", job.config()).put("dataloader_config", job.dataloaderConfig())
           .put("upload_summary", meta.getJsonObject("upload_summary"))
           .put("estimate", meta.getJsonObject("estimate"))

@@ -22,6 +22,7 @@ public final class Store {
   private final LogStore logs;
   private final EventStore events;
   private final ConfigStore configs;
+  private final SweepStore sweeps;
   private final SettingStore settings;
   private final UserStore users;
   private final ApiKeyStore apiKeys;
@@ -43,6 +44,7 @@ public final class Store {
     this.logs = new LogStore(db);
     this.events = new EventStore(db);
     this.configs = new ConfigStore(db);
+    this.sweeps = new SweepStore(db);
     this.settings = new SettingStore(db);
     this.users = new UserStore(db);
     this.apiKeys = new ApiKeyStore(db);
@@ -53,6 +55,11 @@ public final class Store {
     this.artifacts = new ArtifactStore(db);
     this.workers = new WorkerStore(db);
     this.attempts = new AttemptStore(db);
+  }
+
+  /** The database itself, for this package's tests (a migration replayed on old rows). */
+  Db db() {
+    return db;
   }
 
   public WorkerStore workers() {
@@ -161,6 +168,10 @@ public final class Store {
 
   public EventStore events() {
     return events;
+  }
+
+  public SweepStore sweeps() {
+    return sweeps;
   }
 
   public ConfigStore configs() {

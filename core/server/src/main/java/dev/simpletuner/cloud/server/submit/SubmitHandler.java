@@ -16,6 +16,7 @@ import dev.simpletuner.cloud.server.delivery.DeliveryPlanner;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
+import dev.simpletuner.cloud.server.reproduce.ContentHash;
 import dev.simpletuner.cloud.server.store.ConfigStore.NamedConfig;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
 import dev.simpletuner.cloud.server.s3.DatasetBuckets;
@@ -44,6 +45,7 @@ public final class SubmitHandler {
   private final SubmitChecks checks;
   private final DeliveryPlanner planner;
   private final TrainerSpecs specs;
+  private final DryRun dryRuns;
   /** How long an approval request stays open before the job is cancelled. */
   static final long APPROVAL_TTL_MS = 24 * 3600 * 1000L;
 
@@ -55,6 +57,12 @@ public final class SubmitHandler {
     this.checks = new SubmitChecks(vertx, ctx);
     this.planner = new DeliveryPlanner(ctx);
     this.specs = new TrainerSpecs(ctx);
+    this.dryRuns = new DryRun(ctx, this, checks, planner);
+  }
+
+  /** Every check a submission runs, with nothing stored, spent or uploaded. */
+  public Future<JobAnswer.DryRan> dryRun(JobCommand.DryRun command) {
+    return dryRuns.run(command);
   }
 
   /**
@@ -98,7 +106,7 @@ public final class SubmitHandler {
    * The provider looks at the job as it would be dispatched (before anything is stored or spent):
    * its warnings join the job's, a refusal is the submitter's error.
    */
-  private Future<Job> providerCheck(ProviderHandle provider, Job job) {
+  Future<Job> providerCheck(ProviderHandle provider, Job job) {
     return specs.of(provider, job)
         .compose(spec -> provider.check(spec))
         .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
@@ -172,15 +180,16 @@ public final class SubmitHandler {
   private Future<Resolved> resolveConfig(SubmitRequest request) {
     return lookUp(request).map(r -> {
       List<String> warnings = new ArrayList<>();
-      return new Resolved(TrainerArguments.complete(r.config(), warnings), r.dataloader(), r.configName(), warnings);
+      return new Resolved(TrainerArguments.complete(r.config(), warnings), r.dataloader(), r.configName(), warnings,
+          r.configVersion());
     });
   }
 
-  private Future<Resolved> lookUp(SubmitRequest request) {
+  Future<Resolved> lookUp(SubmitRequest request) {
     if (request.configNameToLoad() == null) {
       JsonObject config = request.config() == null ? new JsonObject() : request.config();
       return Future.succeededFuture(new Resolved(config, request.dataloaderConfig() == null
-          ? new JsonArray() : request.dataloaderConfig(), request.configName(), List.of()));
+          ? new JsonArray() : request.dataloaderConfig(), request.configName(), List.of(), null));
     }
     return ctx.store().configs().get(request.configNameToLoad()).map(found -> {
       NamedConfig named = found.orElseThrow(() -> new AppException(ErrorCode.CONFIG_NOT_FOUND, "No saved config named '"
@@ -195,14 +204,16 @@ public final class SubmitHandler {
       SubmitRequest.checkConfig(config);
       SubmitRequest.checkDatasets(dataloader);
       return new Resolved(config, dataloader, request.configName() != null ? request.configName() : named.name(),
-          List.of());
+          List.of(), named.version());
     });
   }
 
-  private record Resolved(JsonObject config, JsonArray dataloader, String configName, List<String> warnings) {
+  /** @param configVersion the named config's version the job starts from, or null for an inline config */
+  record Resolved(JsonObject config, JsonArray dataloader, String configName, List<String> warnings,
+                          Integer configVersion) {
   }
 
-  private static String checkHardware(ProviderHandle provider, String requested) {
+  static String checkHardware(ProviderHandle provider, String requested) {
     List<HardwareOffer> offers = provider.hardware();
     if (requested == null || offers.isEmpty()) {
       return requested;
@@ -217,7 +228,7 @@ public final class SubmitHandler {
         + ".", new JsonObject().put("field", "hardware_profile"));
   }
 
-  private Job newJob(String jobId, String ownerId, ProviderHandle provider, SubmitRequest request, Resolved resolved,
+  Job newJob(String jobId, String ownerId, ProviderHandle provider, SubmitRequest request, Resolved resolved,
                      String hardware, SubmitChecks.Prepared prepared, DeliveryPlanner.Planned planned,
                      String callbackBase) {
     long now = ctx.now();
@@ -262,6 +273,14 @@ public final class SubmitHandler {
     if (request.idempotencyKey() != null) {
       metadata.put("idempotency_key", request.idempotencyKey());
     }
+    // What exactly ran: the saved version it started from and the hash of what it was given.
+    if (resolved.configVersion() != null) {
+      metadata.put("config_version", resolved.configVersion());
+    }
+    metadata.put("config_hash", ContentHash.of(resolved.config(), resolved.dataloader()));
+    if (request.origin() != null) {
+      metadata.mergeIn(request.origin());
+    }
     return Job.submitted(jobId, ownerId,
         provider.runsLocally() ? JobType.LOCAL : JobType.CLOUD, provider.id(), status,
         resolved.configName(), request.trackerRunName(), hardware, null, rate(provider, hardware),
@@ -270,7 +289,7 @@ public final class SubmitHandler {
   }
 
   /** Where a cloud trainer reaches this server: the submission's webhook URL, else the public URL; null for local jobs. */
-  private String callbackBase(ProviderHandle provider, SubmitRequest request) {
+  String callbackBase(ProviderHandle provider, SubmitRequest request) {
     if (request.webhookUrl() != null) {
       return CallbackTargets.baseOf(request.webhookUrl());
     }

@@ -15,11 +15,19 @@ import java.util.TreeMap;
 /**
  * A submission as the API received it ({@code POST /api/cloud/jobs/submit}): its shape (types,
  * lengths) is the OpenAPI contract's to check; this checks what the contract cannot say.
+ * {@code origin} is what the server itself adds to the job's metadata (the job a clone comes
+ * from, the sweep a job belongs to), never taken from a client's body; null for plain submissions.
  */
 public record SubmitRequest(String provider, JsonObject config, JsonArray dataloaderConfig, String configNameToLoad,
                             String configName, String trackerRunName, String idempotencyKey, String hardwareProfile,
                             String webhookUrl, JsonArray delivery, JsonObject workerLabels, Integer gpuCount,
-                            JsonObject body) {
+                            JsonObject body, JsonObject origin) {
+
+  /** The same submission, its job recording {@code origin} in its metadata. */
+  public SubmitRequest withOrigin(JsonObject origin) {
+    return new SubmitRequest(provider, config, dataloaderConfig, configNameToLoad, configName, trackerRunName,
+        idempotencyKey, hardwareProfile, webhookUrl, delivery, workerLabels, gpuCount, body, origin.copy());
+  }
 
   public static SubmitRequest parse(String provider, JsonObject body) {
     return parse(provider, body, true);
@@ -47,7 +55,7 @@ public record SubmitRequest(String provider, JsonObject config, JsonArray datalo
     }
     return new SubmitRequest(provider, config, dataloader, configNameToLoad, text(body, "config_name"),
         text(body, "tracker_run_name"), key, text(body, "hardware_profile"), url(body, "webhook_url"),
-        body.getJsonArray("delivery"), workerLabels(provider, body), gpuCount(provider, body), body);
+        body.getJsonArray("delivery"), workerLabels(provider, body), gpuCount(provider, body), body, null);
   }
 
   /** {@code worker_labels}: only for the worker provider, whose fleet matches them. */
@@ -112,7 +120,7 @@ public record SubmitRequest(String provider, JsonObject config, JsonArray datalo
   public String requestHash() {
     JsonObject copy = body.copy();
     copy.remove("idempotency_key");
-    String canonical = provider + "\n" + canonical(copy);
+    String canonical = provider + "\n" + canonical(copy) + (origin == null ? "" : "\n" + canonical(origin));
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest);

@@ -305,6 +305,125 @@ class StoreContractTest {
 
   @ParameterizedTest
   @EnumSource(Backend.class)
+  void everySaveOfAConfigIsAVersionKeptAsSaved(Backend b) throws Exception {
+    ConfigStore configs = open(b).configs();
+    NamedConfig first = new NamedConfig("lora", "alice", "first", new JsonObject().put("--lr", 1), new JsonArray(), 10,
+        10);
+    assertThat(configs.create(first, "start").await()).contains(new ConfigStore.Saved(true, 1));
+    assertThat(configs.create(first, "again").await()).as("the name is taken").isEmpty();
+    assertThat(configs.save(new NamedConfig("lora", "bob", "second", new JsonObject().put("--lr", 2),
+        new JsonArray().add(new JsonObject().put("id", "d")), 10, 20), "faster", null).await())
+        .isEqualTo(new ConfigStore.Saved(false, 2));
+    assertThat(configs.save(new NamedConfig("lora", "carol", "first", new JsonObject().put("--lr", 1),
+        new JsonArray(), 10, 30), null, 1).await()).isEqualTo(new ConfigStore.Saved(false, 3));
+    NamedConfig current = configs.get("lora").await().orElseThrow();
+    assertThat(current.version()).isEqualTo(3);
+    assertThat(current.ownerId()).as("the owner stays who made it").isEqualTo("alice");
+    assertThat(configs.list().await()).extracting(NamedConfig::version).containsExactly(3);
+
+    ConfigStore.VersionPage page = configs.versions("lora", 2, 0).await();
+    assertThat(page.total()).isEqualTo(3);
+    assertThat(page.versions()).extracting(ConfigStore.ConfigVersion::version).containsExactly(3, 2);
+    assertThat(configs.versions("lora", 2, 2).await().versions()).extracting(ConfigStore.ConfigVersion::version)
+        .containsExactly(1);
+    ConfigStore.ConfigVersion second = configs.version("lora", 2).await().orElseThrow();
+    assertThat(second).isEqualTo(new ConfigStore.ConfigVersion("lora", 2, "second", new JsonObject().put("--lr", 2),
+        new JsonArray().add(new JsonObject().put("id", "d")), "bob", 20, "faster", null));
+    assertThat(configs.version("lora", 3).await().orElseThrow().restoredFrom()).isEqualTo(1);
+    assertThat(configs.version("lora", 3).await().orElseThrow().toJson(false).getString("content_hash"))
+        .isEqualTo(configs.version("lora", 1).await().orElseThrow().toJson(false).getString("content_hash"));
+    assertThat(configs.version("lora", 4).await()).isEmpty();
+
+    assertThat(configs.delete("lora").await()).isTrue();
+    assertThat(configs.versions("lora", 50, 0).await().total()).as("history outlives the config").isEqualTo(3);
+    assertThat(configs.create(first, null).await()).as("numbering goes on").contains(new ConfigStore.Saved(true, 4));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void concurrentSavesOfOneConfigGetDistinctVersions(Backend b) throws Exception {
+    ConfigStore configs = open(b).configs();
+    List<Future<ConfigStore.Saved>> saves = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      saves.add(configs.save(new NamedConfig("race", "u" + i, null, new JsonObject().put("--i", i), new JsonArray(),
+          1, 1 + i), null, null));
+    }
+    Future.all(saves).await();
+    assertThat(saves.stream().map(f -> f.result().version()).collect(Collectors.toSet()))
+        .containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(saves.stream().filter(f -> f.result().created()).count()).isEqualTo(1);
+    assertThat(configs.versions("race", 50, 0).await().total()).isEqualTo(8);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void sweepsAreMadeOncePerKeyAndTheirRunsMoveOnlyForward(Backend b) throws Exception {
+    SweepStore sweeps = open(b).sweeps();
+    JsonObject base = new JsonObject().put("kind", "config").put("config", new JsonObject().put("--x", 1));
+    SweepStore.Sweep first = new SweepStore.Sweep("swp_1", "alice", "grid", "local", base, 2, false, "final_loss",
+        SweepStore.RUNNING, "key", "hash-1", 10, 10);
+    List<JsonObject> runs = List.of(new JsonObject().put("config", new JsonObject().put("--lr", 1)),
+        new JsonObject().put("config", new JsonObject().put("--lr", 2)));
+    assertThat(sweeps.create(first, runs).await()).isEqualTo(new SweepStore.Created(first, false));
+    SweepStore.Sweep retry = new SweepStore.Sweep("swp_2", "alice", "grid", "local", base, 2, false, "final_loss",
+        SweepStore.RUNNING, "key", "hash-2", 20, 20);
+    SweepStore.Created again = sweeps.create(retry, runs).await();
+    assertThat(again.hit()).isTrue();
+    assertThat(again.sweep()).as("the sweep the key made first").isEqualTo(first);
+    assertThat(sweeps.get("swp_2").await()).isEmpty();
+    assertThat(sweeps.create(new SweepStore.Sweep("swp_3", "bob", null, "local", base, 1, true, "cost_usd",
+        SweepStore.RUNNING, "key", "h", 30, 30), runs).await().hit()).as("keys are per owner").isFalse();
+    assertThat(sweeps.create(new SweepStore.Sweep("swp_4", "alice", null, "local", base, 1, true, "cost_usd",
+        SweepStore.RUNNING, null, "h", 40, 40), runs).await().hit()).as("no key, no match").isFalse();
+    assertThat(sweeps.create(new SweepStore.Sweep("swp_5", "alice", null, "local", base, 1, true, "cost_usd",
+        SweepStore.RUNNING, null, "h", 50, 50), runs).await().hit()).isFalse();
+
+    sweeps.runSubmitted("swp_1", 0, "job-a", null, 11).await();
+    sweeps.runSubmitted("swp_1", 0, "job-b", null, 12).await();
+    assertThat(sweeps.runs("swp_1").await()).containsExactly(
+        new SweepStore.Run("swp_1", 0, runs.get(0), SweepStore.SUBMITTED, "job-a", null, 11L),
+        new SweepStore.Run("swp_1", 1, runs.get(1), SweepStore.WAITING, null, null, null));
+    sweeps.skipWaiting("swp_1").await();
+    sweeps.runSubmitted("swp_1", 1, null, "too late", 13).await();
+    assertThat(sweeps.runs("swp_1").await().get(1).status()).isEqualTo(SweepStore.SKIPPED);
+    sweeps.runSubmitted("swp_1", 1, "job-c", null, 13).await();
+    assertThat(sweeps.runs("swp_1").await().get(1).jobId()).as("a job made while stopping is written down")
+        .isEqualTo("job-c");
+    assertThat(sweeps.list("alice", 2, 0).await().sweeps()).extracting(SweepStore.Sweep::sweepId)
+        .containsExactly("swp_5", "swp_4");
+    assertThat(sweeps.list("alice", 2, 0).await().total()).isEqualTo(3);
+    assertThat(sweeps.list(null, 50, 0).await().total()).isEqualTo(4);
+    assertThat(sweeps.running().await()).containsExactly("swp_1", "swp_3", "swp_4", "swp_5");
+    sweeps.finish("swp_1", "stopped", 14).await();
+    sweeps.finish("swp_1", "completed", 15).await();
+    assertThat(sweeps.get("swp_1").await().orElseThrow().status()).isEqualTo("stopped");
+    assertThat(sweeps.running().await()).doesNotContain("swp_1");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void configsSavedBeforeVersionsBecomeVersionOne(Backend b) throws Exception {
+    Db db = open(b).db();
+    // The database as it was before V9, holding a config.
+    db.query("DROP TABLE config_versions").await();
+    db.query("DROP TABLE sweep_runs").await();
+    db.query("DROP TABLE sweeps").await();
+    db.query("DELETE FROM schema_migrations WHERE version >= 9").await();
+    db.query("INSERT INTO configs (name, owner_id, description, config, dataloader_config, created_at, updated_at) "
+        + "VALUES ('old', 'alice', 'kept', '{\"--lr\":3}', '[]', 5, 7)").await();
+    store.close().await();
+    store = Store.open(vertx, url, dir.resolve("jobs.db")).await();
+    assertThat(store.configs().get("old").await().orElseThrow().version()).isEqualTo(1);
+    ConfigStore.ConfigVersion v1 = store.configs().version("old", 1).await().orElseThrow();
+    assertThat(v1.config().getInteger("--lr")).isEqualTo(3);
+    assertThat(v1.createdBy()).isEqualTo("alice");
+    assertThat(v1.createdAt()).isEqualTo(7);
+    assertThat(store.configs().save(new NamedConfig("old", "bob", null, new JsonObject(), new JsonArray(), 5, 9), null,
+        null).await().version()).isEqualTo(2);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
   void migrationsAreAppliedOnce(Backend b) throws Exception {
     open(b);
     Store again = Store.open(vertx, url, dir.resolve("jobs.db")).await();

@@ -93,8 +93,8 @@ public final class Api {
   }
 
   /** {@code .job} of {@code GET /api/cloud/jobs/{id}}. */
-  public JsonObject job(String jobId) {
-    Response r = get("/api/cloud/jobs/" + jobId);
+  public JsonObject job(String jobId, String... headers) {
+    Response r = get("/api/cloud/jobs/" + jobId, headers);
     if (r.status() != 200) {
       throw new AssertionError("GET job " + jobId + " -> " + r.status() + " " + r.body());
     }
