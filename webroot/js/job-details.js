@@ -19,7 +19,7 @@ export function renderJobDetails(main, jobId) {
   const actions = h('div.row');
   const progress = h('div');
   const facts = h('dl.kv');
-  const timeline = h('ol.timeline', { 'aria-label': 'Timeline' });
+  const timeline = h('ol.timeline', { 'aria-label': 'Timeline', tabindex: 0 }); // it scrolls: reachable by keyboard
   const logs = h('pre.logs', { tabindex: 0, 'aria-label': 'Job log' });
   const logPanel = h('section.panel', { hidden: true }, h('div.row', {}, h('h2', {}, 'Logs'), h('div.spacer'),
     h('span.muted#log-state', {}, '')), logs);

@@ -4,6 +4,7 @@ import { clear, duration, h, label, money, when } from './dom.js';
 import { can } from './store.js';
 import { openSubmit } from './submit-dialog.js';
 import { deliveryChip } from './delivery.js';
+import { dashboard } from './dashboard.js';
 
 const STATUSES = ['', 'pending_approval', 'uploading', 'queued', 'running', 'completed', 'failed', 'cancelled'];
 
@@ -49,6 +50,7 @@ export function renderJobs(main) {
       h('th.hide-narrow', {}, 'Loss'), h('th.hide-narrow', {}, 'ETA'), h('th.hide-narrow', {}, 'Elapsed'),
       h('th', {}, 'Cost'), h('th.hide-narrow', {}, 'Created'))), tbody);
 
+  const overview = can('metrics.view') ? dashboard() : null;
   clear(main,
     h('div.row', {}, h('h1', {}, 'Training jobs'), h('div.spacer'),
       can('job.submit') ? h('button.primary#train-in-cloud', { type: 'button', onclick: () => openSubmit() }, 'Train in Cloud') : null),
@@ -57,7 +59,8 @@ export function renderJobs(main) {
         h('div.field', {}, h('label', {}, 'Status'), statusSelect),
         h('div.field', {}, h('label', {}, 'Provider'), providerSelect),
         h('div.spacer'), counter),
-      h('div.table-scroll', {}, table), empty, pager));
+      h('div.table-scroll', { tabindex: 0, role: 'region', 'aria-label': 'Jobs table' }, table), empty, pager),
+    overview?.el);
 
   get('/api/cloud/providers').then(({ providers }) => providers.forEach((p) =>
     providerSelect.append(h('option', { value: p.id }, p.name)))).catch(() => {});
@@ -118,6 +121,7 @@ export function renderJobs(main) {
   events.addEventListener('open', () => { if (lost) { lost = false; load(); } });
   events.addEventListener('job', (e) => {
     const job = JSON.parse(e.data);
+    if (job.is_terminal) overview?.reloadSoon();
     const i = state.jobs.findIndex((j) => j.job_id === job.job_id);
     if (i >= 0) {
       // An update without a position keeps the one the list had only while the job still waits.
@@ -142,5 +146,5 @@ export function renderJobs(main) {
   }, 1000);
 
   load().catch(() => {});
-  return () => { events.close(); clearInterval(ticker); clearTimeout(reloadTimer); };
+  return () => { events.close(); clearInterval(ticker); clearTimeout(reloadTimer); overview?.close(); };
 }

@@ -236,6 +236,97 @@ class UiDemandingUserTest {
     }
   }
 
+  /**
+   * The Cloud tab's dashboard from seeded jobs (spend per day against the cost limit, jobs by status
+   * and provider, success rate, median duration and cost per provider and hardware); then every page
+   * with the keyboard (visible focus) and through axe-core, with no serious or critical violation.
+   */
+  @Test
+  void theDashboardTheKeyboardAndAxe() throws Exception {
+    try (FakeReplicate replicate = FakeReplicate.start();
+         TestServer server = TestServer.start(Backend.SQLITE, Map.of(
+             "SIMPLETUNER_LOCAL_COMMAND", TestServer.trainerCommand(0.05),
+             "REPLICATE_API_TOKEN", FakeReplicate.TOKEN,
+             "REPLICATE_BASE_URL", replicate.baseUrl()));
+         Browser b = new Browser(1280, 900)) {
+      Api api = server.api();
+      String base = api.base();
+      assertThat(api.put("/api/cloud/providers/replicate", new JsonObject().put("cost_limit_enabled", true)
+          .put("cost_limit_amount", 5.0).put("cost_limit_period", "daily").put("cost_limit_action", "warn")).status())
+          .isEqualTo(200);
+      String hardware = api.get("/api/cloud/providers/replicate").json().getJsonArray("hardware").getJsonObject(0)
+          .getString("id");
+      history(server, hardware); // two completed (300 s and 700 s, $0.30 and $0.70)
+      try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + server.stateDir().resolve("cloud/jobs.db"));
+           PreparedStatement insert = db.prepareStatement("INSERT INTO jobs (job_id, owner_id, job_type, provider, "
+               + "status, hardware_profile, cost_per_second, cost_usd, created_at, updated_at, started_at, completed_at, "
+               + "config, dataloader_config, metadata) VALUES (?, 'local', 'cloud', 'replicate', 'failed', ?, 0.001, 0.05, "
+               + "?, ?, ?, ?, '{}', '[]', '{}')")) {
+        long now = System.currentTimeMillis();
+        insert.setString(1, UUID.randomUUID().toString());
+        insert.setString(2, hardware);
+        insert.setLong(3, now - 600_000);
+        insert.setLong(4, now - 500_000);
+        insert.setLong(5, now - 550_000);
+        insert.setLong(6, now - 500_000);
+        insert.executeUpdate();
+      }
+      String local = submitLocal(api, Configs.lora(2), "local-one", null);
+      api.waitForStatus(local, "completed");
+
+      b.open(base + "/#/jobs");
+      WebElement row = b.find("#dash-hardware tr[data-provider='replicate']");
+      assertThat(row.getText()).contains(hardware).contains("3").contains("67%").contains("8m 20s").contains("$0.50");
+      assertThat(b.find("#dash-hardware tr[data-provider='local']").getText()).contains("100%");
+      assertThat(b.find("#dash-success").getText()).isEqualTo("75%");
+      assertThat(b.find("#dash-jobs").getText()).isEqualTo("4");
+      String spend = "const c = Chart.getChart(document.querySelector('#dashboard canvas'));";
+      b.waitFor(d -> ((Number) b.js(spend + "return c ? c.data.datasets.length : 0")).intValue() == 2, "the limit line");
+      assertThat(((Number) b.js(spend + "return c.data.datasets[1].data[0]")).doubleValue()).isEqualTo(5.0);
+      assertThat(((Number) b.js(spend + "return c.data.datasets[0].data.reduce((a, x) => a + x, 0)")).doubleValue())
+          .isGreaterThan(1.0);
+      assertThat(((Number) b.js("const c = Chart.getChart(document.querySelectorAll('#dashboard canvas')[1]);"
+          + "return c.data.datasets[0].data.reduce((a, x) => a + x, 0)")).intValue()).isEqualTo(4);
+      b.js("document.getElementById('dashboard').scrollIntoView()");
+      b.screenshot("dashboard");
+
+      // The keyboard: focus is visible on links, buttons and rows.
+      b.js("window.scrollTo(0, 0); document.activeElement.blur()");
+      b.driver().switchTo().activeElement().sendKeys(org.openqa.selenium.Keys.TAB);
+      for (int i = 0; i < 12; i++) {
+        WebElement focused = b.driver().switchTo().activeElement();
+        String outline = focused.getCssValue("outline-style");
+        assertThat(outline).as("visible focus on %s", focused.getTagName() + " " + focused.getText()).isNotEqualTo("none");
+        focused.sendKeys(org.openqa.selenium.Keys.TAB);
+      }
+
+      // axe-core on every page, and on the dialogs.
+      for (String page : List.of("#/jobs", "#/job/" + local, "#/model", "#/training", "#/dataloader", "#/publishing",
+          "#/workers")) {
+        b.open(base + "/" + page);
+        b.find("main h1");
+        Api.sleep(800);
+        assertThat(Axe.serious(b)).as("axe on %s", page).isEmpty();
+      }
+      b.open(base + "/#/jobs");
+      b.find("#settings-button").click();
+      b.find("#settings-dialog #key-name, #settings-dialog .panel");
+      Api.sleep(800);
+      assertThat(Axe.serious(b)).as("axe on Settings").isEmpty();
+      b.find("#settings-dialog header button").click();
+      api.put("/api/configs/axe-config", new JsonObject().put("config", Configs.lora(10)).put("dataloader_config",
+          new JsonArray()));
+      b.find("#train-in-cloud").click();
+      b.find("#submit-dialog #delivery-plan li");
+      Api.sleep(500);
+      assertThat(Axe.serious(b)).as("axe on Train in Cloud").isEmpty();
+      b.find("#submit-dialog footer button:not(.primary)").click();
+      b.open(base + "/#/login");
+      b.find("input[name='username']");
+      assertThat(Axe.serious(b)).as("axe on the login page").isEmpty();
+    }
+  }
+
   private static String submitLocal(Api api, JsonObject config, String name, JsonArray delivery) {
     JsonObject body = new JsonObject().put("config", config).put("tracker_run_name", name);
     if (delivery != null) {
