@@ -34,6 +34,8 @@ async function route() {
     if (a.dataset.tab === (view === 'job' ? 'jobs' : view)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   });
+  // Sections and the gear mean nothing before signing in.
+  document.body.classList.toggle('signed-out', view === 'login' || view === 'setup' || !session.user);
   if (view === 'login') { leave = renderLogin(main, () => start('#/jobs')); return; }
   if (view === 'setup') { leave = renderSetup(main, () => start('#/jobs')); return; }
   if (!session.user) { location.hash = '#/login'; return; }
@@ -63,6 +65,9 @@ onUnauthorized(() => {
 });
 
 window.addEventListener('hashchange', route);
+// Sticky things below the header (the Publishing tab's Save, scroll padding) need its height, which wraps on a phone.
+const topbar = document.querySelector('.topbar');
+new ResizeObserver(() => document.documentElement.style.setProperty('--topbar-h', `${topbar.offsetHeight}px`)).observe(topbar);
 document.getElementById('settings-button').addEventListener('click', () => openSettings());
 document.getElementById('logout-button').addEventListener('click', async () => {
   await post('/api/auth/logout').catch(() => {});

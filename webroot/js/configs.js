@@ -30,12 +30,16 @@ export function renderConfigTab(main, tab) {
   const picker = h('select#config-picker', { 'aria-label': 'Config to edit' });
   const nameInput = h('input#config-name', { placeholder: 'my-training-config', value: editor.name });
   const nameField = field('Config name', nameInput, 'Letters, digits, spaces, . _ -');
-  const saveButton = h('button.primary#save-config', { type: 'button', onclick: save, disabled: !can('config.edit') }, 'Save config');
+  const publishing = tab === 'publishing';
+  // The Publishing tab has one Save: the server's delivery settings and (when named) this config.
+  const saveButton = h('button.primary#save-config', { type: 'button', onclick: publishing ? savePublishing : save,
+    disabled: !can('config.edit') && !(publishing && can('settings.edit')) }, publishing ? 'Save' : 'Save config');
+  let targets = null;
   const errors = {};
 
   clear(main,
     h('h1', {}, tab === 'publishing' ? 'Publishing' : TABS[tab]?.title || 'Dataloader'),
-    h('div.panel', {}, h('div.row', {}, h('div.field', {}, h('label', { for: 'config-picker' }, 'Edit config'), picker),
+    h('div.panel', { class: publishing ? 'panel sticky-save' : 'panel' }, h('div.row', {}, h('div.field', {}, h('label', { for: 'config-picker' }, 'Edit config'), picker),
       nameField.wrap, h('div.spacer'), status, saveButton)),
     body);
 
@@ -140,7 +144,7 @@ export function renderConfigTab(main, tab) {
         h('p.muted', {}, 'Push to Hub and the repository are saved with the config. When on, the model goes to the '
           + 'repository through the delivery target that serves Push to Hub, set up below.')),
       homePanel(),
-      deliveryPanels()];
+      (targets = deliveryPanels()).box];
   }
 
   function draw() {
@@ -190,6 +194,13 @@ export function renderConfigTab(main, tab) {
       const key = (e.details?.field || '').replace(/^config\./, '');
       (errors[key] || nameField.error).textContent = e.message;
     }
+  }
+
+  async function savePublishing() {
+    const results = targets ? await targets.saveAll() : [];
+    const configToo = !!editor.name || editor.dirty;
+    if (configToo) await save();
+    else if (!results.some((r) => r.changed)) toast('Nothing changed');
   }
 
   const onChange = () => { status.textContent = editor.dirty ? 'Unsaved changes' : 'Saved'; };

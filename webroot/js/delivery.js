@@ -13,6 +13,41 @@ const STATUS_HELP = {
   skipped: 'The job did not complete, so nothing was delivered.',
 };
 
+/** The folder a file:// output URL names, for a job that ran on this machine; else null. */
+export function localFolder(job) {
+  const url = job?.output_url;
+  if (typeof url !== 'string' || !url.startsWith('file://')) return null;
+  try { return decodeURIComponent(new URL(url).pathname); } catch { return null; }
+}
+
+/**
+ * Where a job's model stands, in one word for the job list: the worst of its targets (a failure
+ * first), or "On this machine" for a local job whose model sits in its output folder. Null while
+ * there is nothing to say (no targets and not finished).
+ */
+export function deliveryState(job) {
+  const list = job.delivery || [];
+  const has = (s) => list.some((d) => d.status === s);
+  if (has('failed')) return { key: 'failed', text: 'Delivery failed' };
+  if (has('delivering')) return { key: 'delivering', text: 'Delivering' };
+  if (job.status === 'completed' && has('pending')) return { key: 'pending', text: 'Delivery pending' };
+  if (list.length && list.every((d) => d.status === 'delivered' || d.status === 'delegated')) {
+    return has('delivered') ? { key: 'delivered', text: 'Delivered' } : { key: 'delegated', text: 'Trainer publishes' };
+  }
+  if (job.status !== 'completed') return null;
+  if (localFolder(job)) return { key: 'here', text: 'On this machine' };
+  return list.length ? null : { key: 'none', text: 'Not delivered' };
+}
+
+/** The delivery chip next to a job's status (the list and the job page). */
+export function deliveryChip(job) {
+  const s = deliveryState(job);
+  if (!s) return null;
+  const names = (job.delivery || []).map((d) => `${d.name || d.target}: ${d.status}`).join(', ');
+  return h('span.chip.delivery-chip', { class: `chip delivery-chip delivery-${s.key}`, dataset: { delivery: s.key },
+    title: names || (s.key === 'here' ? localFolder(job) : 'No delivery target for this job') }, s.text);
+}
+
 /** Only http(s) links leave the app; other URLs are shown as text. */
 function externalUrl(url) {
   return typeof url === 'string' && /^https?:\/\/[^\s]+$/i.test(url) ? url : null;
@@ -89,9 +124,19 @@ export function deliverySection(jobId, { canRetry, refresh }) {
 
   function renderTargets() {
     const list = job.delivery || [];
-    clear(targets, list.length ? list.map(entry)
-      : h('li.muted', {}, job.is_terminal ? 'This job was not delivered anywhere. ' : 'No delivery targets for this job. ',
-        h('a', { href: '#/publishing' }, 'Set up delivery'), ' for the next one.'));
+    const folder = localFolder(job);
+    clear(targets,
+      folder ? h('li#model-folder', { dataset: { target: 'folder' } },
+        h('div.row', {}, h('strong', {}, 'This machine'), h('span.chip.delivered', {}, 'In its output folder'), h('div.spacer'),
+          h('button.link-button', { type: 'button', onclick: () => navigator.clipboard?.writeText(folder)
+            .then(() => toast('Folder path copied'), () => toast('Copy it from the page', true)) }, 'Copy path')),
+        h('div.where.mono', {}, folder),
+        h('div.muted', {}, 'The trainer wrote the model and its checkpoints here. Files it sent home are listed below with downloads.'))
+        : null,
+      list.map(entry),
+      // One line: where a model could have gone, and where that is set.
+      !list.length && !folder ? h('li.muted.one-line', {}, job.is_terminal ? 'Not delivered anywhere — ' : 'No delivery targets — ',
+        h('a', { href: '#/publishing' }, 'set up delivery')) : null);
   }
 
   async function retryTarget(d, button) {

@@ -1,10 +1,10 @@
 // One job: progress, loss chart, logs, timeline, config snapshot and the actions that fit its state.
 import { del, get, post } from './api.js';
-import { bytes, clear, duration, h, money, toast, when } from './dom.js';
+import { bytes, clear, duration, h, label, money, toast, when } from './dom.js';
 import { progressCell, statusChip, live } from './jobs.js';
 import { can, session } from './store.js';
 import { openSubmit } from './submit-dialog.js';
-import { deliveryEventText, deliverySection } from './delivery.js';
+import { deliveryChip, deliveryEventText, deliverySection, localFolder } from './delivery.js';
 import { validationEventText, validationGallery } from './validation-gallery.js';
 import { isWorkerJob, waitingNote, waitsForWorker, WAIT_POLL_MS, workerSection } from './job-worker.js';
 
@@ -19,12 +19,14 @@ export function renderJobDetails(main, jobId) {
   const actions = h('div.row');
   const progress = h('div');
   const facts = h('dl.kv');
-  const timeline = h('ol.timeline', { 'aria-label': 'Timeline' });
+  const timeline = h('ol.timeline', { 'aria-label': 'Timeline', tabindex: 0 }); // it scrolls: reachable by keyboard
   const logs = h('pre.logs', { tabindex: 0, 'aria-label': 'Job log' });
   const logPanel = h('section.panel', { hidden: true }, h('div.row', {}, h('h2', {}, 'Logs'), h('div.spacer'),
     h('span.muted#log-state', {}, '')), logs);
   const canvas = h('canvas', { 'aria-label': 'Loss and learning rate by step', role: 'img' });
-  const chartPanel = h('section.panel', {}, h('h2', {}, 'Loss'), h('div.chart-box', {}, canvas));
+  const chartEmpty = h('p.muted#chart-empty', {}, 'No loss reported yet: the chart starts with the first step the trainer reports.');
+  const chartBox = h('div.chart-box', {}, canvas);
+  const chartPanel = h('section.panel', {}, h('h2', {}, 'Loss'), chartEmpty, chartBox);
   const config = h('pre.code');
   const dataset = h('div');
   const error = h('div');
@@ -48,17 +50,20 @@ export function renderJobDetails(main, jobId) {
 
   function renderJob() {
     title.textContent = job.tracker_run_name || job.config_name || `Job ${job.job_id.slice(0, 8)}`;
-    clear(document.getElementById('status-chip'), statusChip(job));
+    clear(document.getElementById('status-chip'), statusChip(job), ' ', deliveryChip(job));
     const p = job.progress || {};
     const { elapsed, cost } = live(job);
-    clear(progress, progressCell(job), h('dl.kv', { style: 'margin-top:12px' },
-      h('dt', {}, 'Stage'), h('dd', {}, p.stage || '—'),
+    // A job that ended early is no longer "Training": its stage is how it ended.
+    const stage = job.is_terminal && job.status !== 'completed' ? label(job.status) : p.stage;
+    clear(progress, noReportsNote(job), progressCell(job), h('dl.kv', { style: 'margin-top:12px' },
+      h('dt', {}, 'Stage'), h('dd#stage', {}, stage || '—'),
       h('dt', {}, 'Loss'), h('dd.num#loss', {}, p.loss != null ? p.loss.toFixed(4) : '—'),
       h('dt', {}, 'Learning rate'), h('dd.num', {}, p.learning_rate != null ? p.learning_rate.toExponential(2) : '—'),
       h('dt', {}, 'ETA'), h('dd.num', {}, job.is_active && p.eta_seconds != null ? duration(p.eta_seconds) : '—'),
       h('dt', {}, 'Elapsed'), h('dd.num#elapsed', {}, duration(elapsed)),
       h('dt', {}, 'Cost'), h('dd.num#cost', {}, money(cost),
-        job.estimated_cost_usd != null ? h('span.muted', {}, ` (estimated ${money(job.estimated_cost_usd)})`) : null)));
+        job.estimated_cost_usd != null ? h('span.muted', {}, ` (estimated ${money(job.estimated_cost_usd)})`) : null),
+      estimateRows(job, elapsed, cost)));
     clear(facts,
       h('dt', {}, 'Provider'), h('dd', {}, job.provider),
       h('dt', {}, 'Hardware'), h('dd', {}, job.hardware_type || job.hardware_profile || '—'),
@@ -71,7 +76,7 @@ export function renderJobDetails(main, jobId) {
       job.external_id ? [h('dt', {}, 'Provider id'), h('dd.mono', {}, job.external_id)] : [],
       job.output_url ? [h('dt', {}, 'Output'), h('dd.mono', {}, /^https?:\/\//i.test(job.output_url)
         ? h('a', { href: job.output_url, target: '_blank', rel: 'noopener noreferrer' }, job.output_url)
-        : job.output_url.startsWith('/') ? 'On this machine (see Delivery)' : job.output_url)] : []);
+        : job.output_url.startsWith('/') ? 'On this machine (see Delivery)' : localFolder(job) || job.output_url)] : []);
     delivery.update(job);
     gallery.update(job);
     worker.update(job);
@@ -116,6 +121,26 @@ export function renderJobDetails(main, jobId) {
     return rows;
   }
 
+  /** Why a cloud job shows no steps: its trainer cannot reach this server (no public URL at submit). */
+  function noReportsNote(j) {
+    if (j.reports_home !== false || j.provider === 'worker' || j.status === 'completed') return null;
+    return h('div.notice.warn#no-reports', {}, 'No public URL was set when this job was submitted, so its trainer cannot '
+      + 'report steps, loss or logs to this server. Its status is still checked with the provider now and then. Set a ',
+    h('strong', {}, 'Webhook URL'), ' in Settings (the gear) to see progress live for the next job.');
+  }
+
+  /** The estimate the job was submitted with next to what it took, once it ran. */
+  function estimateRows(j, elapsed, cost) {
+    const e = j.estimate;
+    if (!e || (e.estimated_cost_usd == null && e.estimated_seconds == null)) return [];
+    const vs = (est, act, fmt) => (act != null && j.is_terminal ? `${fmt(est)} estimated · ${fmt(act)} actual` : `${fmt(est)} estimated`);
+    return [
+      h('dt', {}, 'Estimate'), h('dd.num#estimate-vs-actual', {},
+        e.estimated_seconds != null ? h('div', {}, 'Duration: ', vs(e.estimated_seconds, elapsed, duration)) : null,
+        e.estimated_cost_usd != null ? h('div', {}, 'Cost: ', vs(e.estimated_cost_usd, cost, money)) : null,
+        e.basis ? h('div.muted', {}, `Based on ${e.basis}.`) : null)];
+  }
+
   function canAct(what) {
     return can(`job.${what}.all`) || (can(`job.${what}.own`) && session.user && job.owner_id === session.user.id);
   }
@@ -146,18 +171,22 @@ export function renderJobDetails(main, jobId) {
 
   function setupChart(points) {
     if (!window.Chart) return;
+    // One point draws no line: show it as a dot until a second arrives.
+    const dots = (n) => (n < 2 ? 4 : 0);
     chart = new window.Chart(canvas, {
       type: 'line',
       data: { datasets: [
         { label: 'Loss', data: points.filter((p) => p.loss != null).map((p) => ({ x: p.step, y: p.loss })),
-          borderColor: '#6366f1', pointRadius: 0, yAxisID: 'y', tension: 0.2 },
+          borderColor: '#6366f1', backgroundColor: '#6366f1', pointRadius: dots(points.length), yAxisID: 'y', tension: 0.2 },
         { label: 'Learning rate', data: points.filter((p) => p.learning_rate != null).map((p) => ({ x: p.step, y: p.learning_rate })),
-          borderColor: '#f59e0b', pointRadius: 0, yAxisID: 'lr', borderDash: [4, 3] }] },
+          borderColor: '#f59e0b', backgroundColor: '#f59e0b', pointRadius: dots(points.length), yAxisID: 'lr', borderDash: [4, 3] }] },
       options: { animation: false, maintainAspectRatio: false, parsing: false,
         scales: { x: { type: 'linear', title: { display: true, text: 'Step' } },
           y: { title: { display: true, text: 'Loss' } },
           lr: { position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: 'LR' } } } },
     });
+    chartEmpty.hidden = points.some((p) => p.loss != null);
+    chartBox.hidden = !chartEmpty.hidden; // empty axes say nothing
     chartPanel.hidden = false;
   }
 
@@ -168,6 +197,9 @@ export function renderJobDetails(main, jobId) {
     if (last && last.x >= p.current) return;
     if (p.loss != null) loss.data.push({ x: p.current, y: p.loss });
     if (p.learning_rate != null) lr.data.push({ x: p.current, y: p.learning_rate });
+    chart.data.datasets.forEach((d) => { d.pointRadius = d.data.length < 2 ? 4 : 0; });
+    chartEmpty.hidden = loss.data.length > 0;
+    chartBox.hidden = !chartEmpty.hidden;
     chart.update('none');
   }
 
@@ -196,11 +228,27 @@ export function renderJobDetails(main, jobId) {
     renderJob();
   }
 
-  async function cancel() {
+  let cancelling = false;
+  async function cancel(e) {
+    const button = e?.currentTarget;
+    if (cancelling) return; // a second click while the first is on its way
+    const paid = job.job_type === 'cloud' && job.cost_per_hour > 0;
+    if (!confirm(`Cancel this job? The trainer is stopped${paid ? ' and the cloud run ends (what it cost so far is still billed)' : ''}; this cannot be undone.`)) return;
+    cancelling = true;
+    if (button) { button.disabled = true; button.textContent = 'Cancelling…'; }
     try {
       await post(`/api/cloud/jobs/${encodeURIComponent(jobId)}/cancel`);
       toast('Job cancelled');
-    } catch (e) { toast(e.message, true); }
+    } catch (err) {
+      // Already over (a click from another tab, or the job just finished): say how it ended, not an error.
+      const now = await get(`/api/cloud/jobs/${encodeURIComponent(jobId)}`).then((r) => r.job).catch(() => null);
+      if (now?.is_terminal) toast(`The job is already ${label(now.status).toLowerCase()}.`);
+      else toast(err.message, true);
+      if (button && !now?.is_terminal) { button.disabled = false; button.textContent = 'Cancel'; }
+    } finally {
+      cancelling = false;
+      refresh().catch(() => {});
+    }
   }
 
   async function remove() {

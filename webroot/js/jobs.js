@@ -3,6 +3,8 @@ import { get } from './api.js';
 import { clear, duration, h, label, money, when } from './dom.js';
 import { can } from './store.js';
 import { openSubmit } from './submit-dialog.js';
+import { deliveryChip } from './delivery.js';
+import { dashboard } from './dashboard.js';
 
 const STATUSES = ['', 'pending_approval', 'uploading', 'queued', 'running', 'completed', 'failed', 'cancelled'];
 
@@ -28,8 +30,9 @@ export function live(job) {
 export function statusChip(job) {
   // A waiting worker job says why (job.waiting is in the job's own answer, not in the list's).
   const why = job.status === 'queued' ? job.waiting?.message : null;
-  return h('span.chip', { class: `chip ${job.status}`, title: why }, label(job.status),
-    job.queue_position ? ` #${job.queue_position}` : '');
+  // A place in the queue means something only while the job waits in it.
+  const position = job.status === 'queued' && job.queue_position ? ` #${job.queue_position}` : '';
+  return h('span.chip', { class: `chip ${job.status}`, title: why }, label(job.status), position);
 }
 
 export function renderJobs(main) {
@@ -42,11 +45,12 @@ export function renderJobs(main) {
     STATUSES.map((s) => h('option', { value: s }, s ? label(s) : 'All statuses')));
   const empty = h('div.empty');
 
-  const table = h('table', {},
+  const table = h('table#jobs-table', {},
     h('thead', {}, h('tr', {}, h('th', {}, 'Job'), h('th', {}, 'Status'), h('th', {}, 'Progress'),
       h('th.hide-narrow', {}, 'Loss'), h('th.hide-narrow', {}, 'ETA'), h('th.hide-narrow', {}, 'Elapsed'),
       h('th', {}, 'Cost'), h('th.hide-narrow', {}, 'Created'))), tbody);
 
+  const overview = can('metrics.view') ? dashboard() : null;
   clear(main,
     h('div.row', {}, h('h1', {}, 'Training jobs'), h('div.spacer'),
       can('job.submit') ? h('button.primary#train-in-cloud', { type: 'button', onclick: () => openSubmit() }, 'Train in Cloud') : null),
@@ -55,7 +59,8 @@ export function renderJobs(main) {
         h('div.field', {}, h('label', {}, 'Status'), statusSelect),
         h('div.field', {}, h('label', {}, 'Provider'), providerSelect),
         h('div.spacer'), counter),
-      table, empty, pager));
+      h('div.table-scroll', { tabindex: 0, role: 'region', 'aria-label': 'Jobs table' }, table), empty, pager),
+    overview?.el);
 
   get('/api/cloud/providers').then(({ providers }) => providers.forEach((p) =>
     providerSelect.append(h('option', { value: p.id }, p.name)))).catch(() => {});
@@ -73,7 +78,7 @@ export function renderJobs(main) {
     },
     h('td', {}, h('div', {}, h('strong', {}, name)),
       h('div.muted', {}, `${job.provider}${job.hardware_type ? ' · ' + job.hardware_type : ''}`)),
-    h('td', {}, statusChip(job)),
+    h('td', {}, h('div.status-cell', {}, statusChip(job), deliveryChip(job))),
     h('td', {}, progressCell(job)),
     h('td.num.hide-narrow', {}, p.loss != null ? p.loss.toFixed(4) : '—'),
     h('td.num.hide-narrow', {}, job.is_active && p.eta_seconds != null ? duration(p.eta_seconds) : '—'),
@@ -116,9 +121,12 @@ export function renderJobs(main) {
   events.addEventListener('open', () => { if (lost) { lost = false; load(); } });
   events.addEventListener('job', (e) => {
     const job = JSON.parse(e.data);
+    if (job.is_terminal) overview?.reloadSoon();
     const i = state.jobs.findIndex((j) => j.job_id === job.job_id);
     if (i >= 0) {
-      state.jobs[i] = { ...state.jobs[i], ...job, queue_position: job.queue_position ?? state.jobs[i].queue_position };
+      // An update without a position keeps the one the list had only while the job still waits.
+      const position = job.status === 'queued' ? job.queue_position ?? state.jobs[i].queue_position : null;
+      state.jobs[i] = { ...state.jobs[i], ...job, queue_position: position };
       const old = tbody.querySelector(`tr[data-job-id="${CSS.escape(job.job_id)}"]`);
       if (old) old.replaceWith(row(state.jobs[i]));
       if (state.status && job.status !== state.status) reloadSoon();
@@ -138,5 +146,5 @@ export function renderJobs(main) {
   }, 1000);
 
   load().catch(() => {});
-  return () => { events.close(); clearInterval(ticker); clearTimeout(reloadTimer); };
+  return () => { events.close(); clearInterval(ticker); clearTimeout(reloadTimer); overview?.close(); };
 }

@@ -5,15 +5,22 @@ import { get } from './api.js';
 import { clear, h } from './dom.js';
 import { specForm } from './settings-form.js';
 
-/** Every delivery target's settings, in the server's order. */
+/**
+ * Every delivery target's settings, in the server's order, without buttons of their own: the tab's
+ * one Save calls saveAll(). Returns { box, saveAll() -> [{changed, ok}] }.
+ */
 export function deliveryPanels() {
   const box = h('div#delivery-targets', { 'aria-live': 'polite' });
-  get('/api/cloud/delivery').then(({ targets }) => clear(box, targets.map((t) => h(`section.panel#publishing-${t.id}`,
-    { dataset: { target: t.id } }, h('h2', {}, t.name),
-    t.plugin?.name ? h('p.muted', {}, `From the ${t.plugin.name} plugin${t.plugin.version ? ` ${t.plugin.version}` : ''}.`) : null,
-    specForm(`/api/cloud/delivery/${encodeURIComponent(t.id)}`, t.id).box))))
-    .catch((e) => clear(box, h('div.notice.bad', {}, e.message)));
-  return box;
+  const forms = [];
+  get('/api/cloud/delivery').then(({ targets }) => clear(box, targets.map((t) => {
+    const form = specForm(`/api/cloud/delivery/${encodeURIComponent(t.id)}`, t.id, { ownSave: false });
+    forms.push(form);
+    return h(`section.panel#publishing-${t.id}`, { dataset: { target: t.id } }, h('h2', {}, t.name),
+      t.plugin?.name ? h('p.muted', {}, `From the ${t.plugin.name} plugin${t.plugin.version ? ` ${t.plugin.version}` : ''}.`) : null,
+      form.box);
+  }))).catch((e) => clear(box, h('div.notice.bad', {}, e.message)));
+  const saveAll = () => Promise.all(forms.map((f) => f.saveChanges()));
+  return { box, saveAll, dirty: () => forms.some((f) => f.dirty()) };
 }
 
 /** Whether models can come back to this machine: cloud jobs need a public (tunnel) URL. */

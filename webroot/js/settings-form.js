@@ -27,7 +27,7 @@ function kindOf(spec) {
  * GET <path>/validate checks). prefix names the inputs (<prefix>-<setting>) and buttons
  * (save-<prefix>, validate-<prefix> unless validateId is given). Returns { box, reload() }.
  */
-export function specForm(path, prefix, { saveLabel, validateId, onSaved } = {}) {
+export function specForm(path, prefix, { saveLabel, validateId, onSaved, validate: canValidate = true, ownSave = true } = {}) {
   const box = h('div', { 'aria-live': 'polite' });
   const result = h('div', { 'aria-live': 'polite' });
   const formError = h('div.form-error', { role: 'alert' });
@@ -87,10 +87,10 @@ export function specForm(path, prefix, { saveLabel, validateId, onSaved } = {}) 
     clear(box, specs.length ? h('div.grid2', {}, specs.map(fieldOf)) : h('p.muted', {}, 'Nothing to set.'),
       formError,
       h('div.row', {},
-        editable && specs.some((s) => s.api_writable)
+        ownSave && editable && specs.some((s) => s.api_writable)
           ? h('button.primary', { type: 'button', id: `save-${prefix}`, onclick: () => save(changes()) },
             saveLabel || `Save ${part.name} settings`) : null,
-        h('button', { type: 'button', id: validateId || `validate-${prefix}`, onclick: validate }, 'Validate'),
+        canValidate ? h('button', { type: 'button', id: validateId || `validate-${prefix}`, onclick: validate }, 'Validate') : null,
         editable ? null : h('span.muted', {}, 'Your role can view these settings but not change them.')),
       result);
   }
@@ -160,6 +160,15 @@ export function specForm(path, prefix, { saveLabel, validateId, onSaved } = {}) 
     }
   }
 
+  /** For a page with one Save for everything: saves what changed, resolves whether it all went in. */
+  async function saveChanges() {
+    const body = changes();
+    if (!Object.keys(body).length) return { changed: false, ok: true };
+    const before = part;
+    await save(body, `${part.name} settings saved`);
+    return { changed: true, ok: part !== before };
+  }
+
   reload();
-  return { box, reload };
+  return { box, reload, saveChanges, dirty: () => !!part && Object.keys(changes()).length > 0 };
 }

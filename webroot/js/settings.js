@@ -4,6 +4,7 @@ import { clear, field, h, money, toast, when } from './dom.js';
 import { can, session } from './store.js';
 import { specForm } from './settings-form.js';
 import { networkPanel } from './network-settings.js';
+import { scopeText } from './scopes.js';
 
 export async function openSettings() {
   const { providers } = await get('/api/cloud/providers');
@@ -32,7 +33,7 @@ export async function openSettings() {
     const editable = can('settings.edit');
     // The provider's own settings, drawn from what its plugin declares (its token among them).
     const account = specForm(`/api/cloud/providers/${encodeURIComponent(id)}`, `provider-${id}`,
-      { validateId: 'validate-provider' });
+      { validateId: 'validate-provider', validate: p.job_type === 'cloud' });
     const webhook = h('input#webhook-url', { type: 'url', placeholder: 'https://abc123.ngrok.io', value: p.settings.webhook_url || '' });
     const webhookResult = h('div', { 'aria-live': 'polite' });
     const limitEnabled = h('input', { type: 'checkbox', checked: p.settings.cost_limit_enabled === 'true' });
@@ -52,8 +53,12 @@ export async function openSettings() {
         drawProvider(id);
       } catch (e) { toast(e.message, true); }
     };
+    // This machine has no account to sign in to: its panel shows only what it declares, without Validate.
+    const hasAccount = p.job_type === 'cloud';
     clear(providerBox,
-      h('section.panel#provider-settings', {}, h('h2', {}, `${p.name} settings`), account.box),
+      hasAccount || (p.setting_specs || []).length
+        ? h('section.panel#provider-settings', {}, h('h2', {}, hasAccount ? `${p.name} account` : `${p.name} settings`), account.box)
+        : null,
       p.job_type === 'cloud' ? h('section.panel', {}, h('h2', {}, 'Webhook URL'),
         h('p.muted', {}, 'The public (tunnel) URL of this server, e.g. from ngrok or cloudflared. Cloud jobs report progress and send models here.'),
         h('div.row', {}, field('Public URL', webhook).wrap,
@@ -87,11 +92,14 @@ export async function openSettings() {
     const { keys } = await get('/api/cloud/auth/api-keys');
     const name = h('input#key-name', { placeholder: 'ci-pipeline' });
     const days = h('input', { type: 'number', min: '1', max: '3650', value: '90' });
-    const scopes = session.user.permissions.map((perm) => h('label', { style: 'display:inline-flex;gap:6px;margin-right:12px;font-weight:400' },
-      h('input', { type: 'checkbox', value: perm, checked: ['job.submit', 'job.view.own'].includes(perm) }), perm));
+    const scopes = session.user.permissions.map((perm) => {
+      const [text, help] = scopeText(perm);
+      return h('label', { title: perm }, h('input', { type: 'checkbox', value: perm, checked: ['job.submit', 'job.view.own'].includes(perm) }),
+        h('span', {}, text, help ? h('small', {}, help) : null));
+    });
     const created = h('div', { 'aria-live': 'polite' });
     const rows = keys.map((k) => h('tr', {}, h('td', {}, k.name), h('td.mono', {}, `${k.key_prefix}…`),
-      h('td', {}, k.scoped_permissions.join(', ')), h('td', {}, when(k.last_used_at)), h('td', {}, when(k.expires_at)),
+      h('td', {}, k.scoped_permissions.map((x) => scopeText(x)[0]).join(', ') || 'All of yours'), h('td', {}, when(k.last_used_at)), h('td', {}, when(k.expires_at)),
       h('td', {}, k.is_active ? h('button.danger', { type: 'button', 'aria-label': `Revoke ${k.name}`, onclick: async () => {
         await del(`/api/cloud/auth/api-keys/${k.id}`); toast('Key revoked'); drawKeys();
       } }, 'Revoke') : h('span.muted', {}, 'revoked'))));
@@ -100,7 +108,9 @@ export async function openSettings() {
         h('th', {}, 'Scopes'), h('th', {}, 'Last used'), h('th', {}, 'Expires'), h('th', {}, ''))), h('tbody', {}, rows))
         : h('p.muted', {}, 'No keys yet.'),
       h('h3', {}, 'Create a key'), h('div.grid2', {}, field('Name', name).wrap, field('Expires after (days)', days).wrap),
-      h('div.field', {}, h('label', {}, 'Scopes'), h('div', {}, scopes)),
+      h('fieldset.labels-editor#key-scopes', {}, h('legend', {}, 'Scopes'),
+        h('p.muted', {}, 'What the key may do: a key never does more than your account can. Ticked by default: submit jobs and see your own.'),
+        h('div.scope-list', {}, scopes)),
       h('button.primary#create-key', { type: 'button', onclick: async () => {
         try {
           const chosen = scopes.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value);

@@ -36,13 +36,14 @@ export async function openSubmit(prefill = {}) {
   const workerBox = h('fieldset.worker-choice#worker-choice', { hidden: true },
     h('legend', {}, 'Which worker'), workerLabels.wrap, f.gpu_count.wrap);
   const summary = h('div', { 'aria-live': 'polite' });
+  const plan = h('div#delivery-plan', { 'aria-live': 'polite' });
   const formError = h('div.form-error', { role: 'alert' });
   const submit = h('button.primary#submit-job', { type: 'submit' }, 'Submit');
   const dialog = h('dialog#submit-dialog', { 'aria-labelledby': 'submit-title' },
     h('form', { method: 'dialog', onsubmit: onSubmit },
       h('header', {}, h('h2#submit-title', {}, 'Train in Cloud')),
       h('div.body', {}, h('div.grid2', {}, f.config_name_to_load.wrap, f.provider.wrap, f.hardware_profile.wrap,
-        f.tracker_run_name.wrap), workerBox, h('h3', {}, 'Upload summary'), summary, formError),
+        f.tracker_run_name.wrap), workerBox, h('h3', {}, 'Where the model goes'), plan, h('h3', {}, 'Upload summary'), summary, formError),
       h('footer', {}, h('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'), submit)));
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
@@ -91,10 +92,35 @@ export async function openSubmit(prefill = {}) {
           `Estimated cost: ${money(s.estimate.estimated_cost_usd)} (${s.estimate.basis}).`) : null,
         s.errors.map((e) => h('div.notice.bad', {}, e)),
         s.warnings.map((w) => h('div.notice.warn', {}, w)));
+      renderPlan(s.delivery_plan);
       submit.disabled = s.errors.length > 0;
     } catch (e) {
-      if (mine === check) clear(summary, h('div.notice.bad', {}, e.message));
+      if (mine === check) { clear(summary, h('div.notice.bad', {}, e.message)); clear(plan); }
     }
+  }
+
+  /** The server's dry run of the delivery plan: each target, and what is missing before submit. */
+  function renderPlan(p) {
+    if (!p) { clear(plan); return; }
+    const targets = p.targets || [];
+    const home = targets.some((t) => t.target === 'local');
+    clear(plan,
+      h('ul.plan-list', {},
+        p.runs_here ? h('li', { dataset: { plan: 'folder' } }, h('strong', {}, 'This machine'),
+          h('span.muted', {}, '— the model stays in the job\'s output folder')) : null,
+        targets.map((t) => h('li', { dataset: { plan: t.target } }, h('strong', {}, t.name || t.target),
+          h('span', { class: `chip ${t.status}` }, t.mode === 'trainer' ? 'by the trainer' : 'by this server'),
+          t.destination ? h('span.mono.muted', {}, t.destination) : t.target === 'local' && !p.runs_here
+            ? h('span.muted', {}, 'files come back to this machine') : null)),
+        !p.runs_here && !targets.length && !p.problem ? h('li.muted', { dataset: { plan: 'none' } },
+          'Nowhere: the model stays with the provider. ', h('a', { href: '#/publishing', onclick: () => dialog.close() },
+            'Set up delivery')) : null),
+      p.problem ? h('div.notice.bad#plan-problem', {}, p.problem) : null,
+      !p.runs_here && !p.public_url_set ? h('div.notice.warn#plan-no-url', {}, 'No public URL is set: this job cannot '
+        + 'report steps, loss or logs, and its files cannot come back to this machine. Set the Webhook URL in Settings (the gear).')
+        : null,
+      !p.runs_here && p.public_url_set && home ? h('p.muted', {}, 'Files come back through the public URL.') : null,
+      (p.warnings || []).map((w) => h('div.notice.warn', {}, w)));
   }
 
   async function onSubmit(e) {

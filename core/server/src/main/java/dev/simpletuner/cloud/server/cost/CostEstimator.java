@@ -7,42 +7,54 @@ import dev.simpletuner.cloud.server.settings.ProviderSettings;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * Estimates a job's cost before it is submitted: its steps times the seconds per step that past
- * jobs on the same provider and hardware took, plus their start-up overhead, at the hardware's
- * rate. Without history, a conservative default pace is used and the estimate says so.
+ * Estimates a job's cost before it is submitted from the finished jobs on the same provider and
+ * hardware: their durations fitted to their step counts give seconds per step and the start-up
+ * every job pays (model download, caching, export), at the hardware's rate. Jobs of one length
+ * only give their pace per step (start-up folded in). Without history a default pace and a short
+ * assumed start-up are used, and the estimate says so.
  */
 public final class CostEstimator {
   /** Seconds per step assumed without history (a LoRA on a single modern GPU is usually faster). */
   static final double DEFAULT_SECONDS_PER_STEP = 1.5;
-  /** Model download, caching and export that every job pays once, in seconds. */
-  static final double DEFAULT_OVERHEAD_SECONDS = 600;
+  /** Start-up assumed without history, in seconds (a warm provider image starts in a minute or two). */
+  static final double DEFAULT_STARTUP_SECONDS = 120;
   private static final int HISTORY = 20;
 
   private CostEstimator() {
   }
 
-  /** {@code {estimated_cost_usd, estimated_seconds, cost_per_hour, basis}}. */
+  /** The pace learned from history. */
+  record Pace(double secondsPerStep, double startupSeconds, int jobs, double averageSeconds, boolean fitted) {
+  }
+
+  /**
+   * {@code {estimated_cost_usd, estimated_seconds, cost_per_hour, steps, seconds_per_step,
+   * startup_seconds, jobs_used, basis}}.
+   */
   public static Future<JsonObject> estimate(ServerContext ctx, ProviderHandle provider, String hardware,
                                             JsonObject config) {
     double rate = ProviderSettings.rate(provider, provider.saved(), hardware);
     Long steps = steps(config);
     return ctx.store().jobs().recentCompleted(provider.id(), hardware, HISTORY).map(history -> {
-      double perStep = DEFAULT_SECONDS_PER_STEP;
-      double overhead = DEFAULT_OVERHEAD_SECONDS;
-      String basis = "default pace (" + DEFAULT_SECONDS_PER_STEP + " s/step + " + (int) DEFAULT_OVERHEAD_SECONDS
-          + " s start-up); no finished jobs on this hardware yet";
-      double[] pace = pace(history);
-      if (pace != null) {
-        perStep = pace[0];
-        overhead = pace[1];
-        basis = "pace of the last " + (int) pace[2] + " finished job(s) on this hardware";
-      }
-      Double seconds = steps != null ? Double.valueOf(overhead + steps * perStep)
-          : pace != null ? Double.valueOf(pace[3]) : null;
+      Pace pace = pace(history);
+      String where = provider.displayName() + (hardware == null ? "" : " " + hardware);
+      Pace used = pace != null ? pace : new Pace(DEFAULT_SECONDS_PER_STEP, DEFAULT_STARTUP_SECONDS, 0, 0, false);
+      String basis = pace == null
+          ? String.format(Locale.ROOT, "a default pace (%.1f s/step + %.0f s assumed start-up): no finished jobs on %s yet",
+              DEFAULT_SECONDS_PER_STEP, DEFAULT_STARTUP_SECONDS, where)
+          : pace.fitted()
+            ? String.format(Locale.ROOT, "the last %d finished job(s) on %s: %.2f s/step + %.0f s start-up",
+                pace.jobs(), where, pace.secondsPerStep(), pace.startupSeconds())
+            : String.format(Locale.ROOT, "the last %d finished job(s) on %s: %.2f s/step, start-up included",
+                pace.jobs(), where, pace.secondsPerStep());
+      Double seconds = steps != null ? Double.valueOf(used.startupSeconds() + steps * used.secondsPerStep())
+          : pace != null ? Double.valueOf(pace.averageSeconds()) : null;
       JsonObject estimate = new JsonObject().put("cost_per_hour", round(rate * 3600)).put("basis", basis)
-          .put("steps", steps);
+          .put("steps", steps).put("seconds_per_step", round(used.secondsPerStep()))
+          .put("startup_seconds", Math.round(used.startupSeconds())).put("jobs_used", pace == null ? 0 : pace.jobs());
       if (seconds == null) {
         return estimate.put("estimated_seconds", null).put("estimated_cost_usd", null)
             .put("basis", "no --max_train_steps and no finished jobs to go by");
@@ -51,23 +63,45 @@ public final class CostEstimator {
     });
   }
 
-  /** {seconds per step, overhead seconds, jobs used, average duration}, or null without usable history. */
-  private static double[] pace(List<Job> history) {
+  /**
+   * Least squares of duration on steps over the finished jobs that reported their step count;
+   * null without any. A fit that would need a negative start-up or pace falls back to the mean pace.
+   */
+  static Pace pace(List<Job> history) {
+    double sx = 0;
+    double sy = 0;
+    double sxx = 0;
+    double sxy = 0;
     double perStepSum = 0;
-    double durationSum = 0;
     int n = 0;
     for (Job job : history) {
+      if (job.startedAt() == null || job.completedAt() == null) {
+        continue;
+      }
       double seconds = (job.completedAt() - job.startedAt()) / 1000.0;
       Long total = job.progress() == null ? null : job.progress().getLong("total");
       if (total != null && total > 0 && seconds > 0) {
+        sx += total;
+        sy += seconds;
+        sxx += (double) total * total;
+        sxy += total * seconds;
         perStepSum += seconds / total;
-        durationSum += seconds;
         n++;
       }
     }
-    return n == 0 ? null : new double[] {perStepSum / n, 0, n, durationSum / n};
+    if (n == 0) {
+      return null;
+    }
+    double spread = n * sxx - sx * sx;
+    if (n >= 2 && spread > 1e-9 * sxx * n) {
+      double slope = (n * sxy - sx * sy) / spread;
+      double intercept = (sy - slope * sx) / n;
+      if (slope > 0 && intercept >= 0) {
+        return new Pace(slope, intercept, n, sy / n, true);
+      }
+    }
+    return new Pace(perStepSum / n, 0, n, sy / n, false);
   }
-
   private static Long steps(JsonObject config) {
     Object steps = config == null ? null : config.getValue("--max_train_steps");
     if (steps instanceof Number n) {

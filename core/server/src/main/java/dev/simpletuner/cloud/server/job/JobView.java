@@ -53,7 +53,10 @@ public final class JobView {
         .put("external_id", job.externalId())
         .put("warnings", job.metadata() == null ? new JsonArray() : job.metadata().getJsonArray("warnings",
             new JsonArray()))
-        .put("webhook_url", job.metadata() == null ? null : job.metadata().getString("webhook_url"));
+        .put("webhook_url", job.metadata() == null ? null : job.metadata().getString("webhook_url"))
+        // Whether the trainer can call this server: without it a cloud job shows no step, loss or log.
+        .put("reports_home", job.jobType() == JobType.LOCAL
+            || job.metadata() != null && job.metadata().getString("callback_base") != null);
     JsonObject meta = job.metadata() == null ? new JsonObject() : job.metadata();
     // Where the job came from: the config version and content it ran, the job it was cloned from.
     json.put("config_version", meta.getInteger("config_version")).put("config_hash", meta.getString("config_hash"))

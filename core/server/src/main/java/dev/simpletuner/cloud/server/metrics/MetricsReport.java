@@ -13,7 +13,10 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.TreeMap;
 
-/** {@code GET /api/metrics}: job counts, durations and cost over the last N days, per day. */
+/**
+ * {@code GET /api/metrics}: job counts, durations and cost over the last N days, per day, and per
+ * provider and hardware.
+ */
 public final class MetricsReport {
   private MetricsReport() {
   }
@@ -22,7 +25,9 @@ public final class MetricsReport {
     long since = ctx.now() - days * 24L * 3600 * 1000;
     Future<List<DayFigures>> figures = ctx.store().jobs().dailyFigures(since, null);
     Future<List<Job>> active = ctx.store().jobs().active(null);
-    return Future.all(figures, active).map(done -> report(ctx, days, since, figures.result(), active.result()));
+    Future<List<Job>> created = ctx.store().jobs().createdSince(since, null);
+    return Future.all(figures, active, created).map(done -> report(ctx, days, since, figures.result(), active.result())
+        .put("by_provider", HardwareFigures.of(created.result(), ctx.now())));
   }
 
   private static JsonObject report(ServerContext ctx, int days, long since, List<DayFigures> figures,

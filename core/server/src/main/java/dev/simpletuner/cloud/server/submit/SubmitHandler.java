@@ -123,9 +123,28 @@ public final class SubmitHandler {
     SubmitRequest request = command.request();
     String hardware = request.hardwareProfile() != null ? request.hardwareProfile()
         : provider.saved().get(ProviderSettings.HARDWARE_PROFILE);
+    String callbackBase = callbackBase(provider, request);
     return lookUp(request)
-        .compose(r -> checks.preview(provider, r.config(), r.dataloader(), hardware))
+        .compose(r -> checks.preview(provider, r.config(), r.dataloader(), hardware)
+            .compose(summary -> deliveryPlan(provider, r.config(), request, callbackBase)
+                .map(plan -> summary.put("delivery_plan", plan))))
         .map(summary -> new JobAnswer.Previewed(provider.id(), summary));
+  }
+
+  /**
+   * Where the model would go, planned as submit plans it (targets' plans only read settings), so
+   * the dialog can show it before anything is spent; a refusal is shown, not thrown.
+   */
+  private Future<JsonObject> deliveryPlan(ProviderHandle provider, JsonObject config, SubmitRequest request,
+                                          String callbackBase) {
+    boolean reachable = callbackBase != null || provider.trainersConnect();
+    JsonObject base = new JsonObject().put("runs_here", provider.runsLocally())
+        .put("public_url_set", callbackBase != null).put("reports_home", provider.runsLocally() || reachable);
+    return Future.succeededFuture().compose(v -> planner.plan("preview", provider, config, request.delivery(),
+            callbackBase))
+        .map(planned -> base.put("targets", planned.status()).put("warnings", new JsonArray(planned.warnings())))
+        .recover(e -> Future.succeededFuture(base.put("targets", new JsonArray()).put("warnings", new JsonArray())
+            .put("problem", e.getMessage())));
   }
 
   private Future<JobAnswer.Submitted> replyExisting(SubmitOutcome outcome, SubmitRequest request) {

@@ -73,7 +73,7 @@ public final class UploadVerticle extends VerticleBase {
           progress(jobId, "Scanning datasets", 0.0, null);
           return vertx.executeBlocking(() -> pack(job, handle, archive), false)
               .compose(size -> {
-                progress(jobId, "Uploading dataset", 0.0, String.format(Locale.ROOT, "%.1f MiB", size / 1048576.0));
+                progress(jobId, "Uploading dataset", 0.0, Sizes.human(size));
                 return handle.uploadArchive(archive, size)
                     .compose(url -> report(Addresses.UPLOAD_DONE, new JobCommand.UploadDone(jobId, url, size)));
               })

@@ -76,6 +76,17 @@ final class Browser implements AutoCloseable {
         .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition);
   }
 
+  /** The alert or confirm dialog the page opened, once it is open. */
+  org.openqa.selenium.Alert alert() {
+    return waitFor(d -> {
+      try {
+        return d.switchTo().alert();
+      } catch (org.openqa.selenium.NoAlertPresentException e) {
+        return null;
+      }
+    }, "a dialog of the page");
+  }
+
   Object js(String script, Object... args) {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }

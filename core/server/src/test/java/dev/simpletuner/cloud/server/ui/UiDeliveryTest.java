@@ -55,7 +55,8 @@ class UiDeliveryTest {
       String storage = base + "/api/cloud/storage";
 
       b.open(base + "/#/publishing");
-      b.find("#save-s3");
+      b.find("input[name='s3-bucket']");
+      assertThat(b.all("main button.primary")).as("the Publishing tab has one Save").hasSize(1);
       assertThat(b.find("input[name='s3-secret_key']").getAttribute("type")).isEqualTo("password");
       assertThat(b.find("input[name='s3-secret_key']").getAttribute("placeholder")).isEqualTo("not set");
       assertThat(b.all("input[name^='s3-']").stream().map(e -> e.getAttribute("name")))
@@ -65,7 +66,7 @@ class UiDeliveryTest {
       // A bad value: the server's error appears next to the field it names.
       b.find("input[name='s3-endpoint_url']").sendKeys("ftp://not-http");
       b.find("input[name='s3-bucket']").sendKeys("outputs");
-      b.find("#save-s3").click();
+      b.find("#save-config").click(); // the Publishing tab's one Save
       Object endpointError = b.waitFor(d -> b.js("return document.querySelector(\"input[name='s3-endpoint_url']\")"
           + ".closest('.field').querySelector('.error').textContent || null"), "the endpoint's error");
       assertThat(String.valueOf(endpointError)).contains("endpoint_url");
@@ -82,7 +83,7 @@ class UiDeliveryTest {
       // The form is drawn from the target's declared settings: each one's description is its hint.
       assertThat(b.find("#publishing-s3").getText()).contains("trainer: the trainer gets the store's credentials");
       new Select(b.find("select[name='s3-mode']")).selectByValue("server");
-      b.find("#save-s3").click();
+      b.find("#save-config").click(); // the Publishing tab's one Save
       b.waitFor(d -> b.find("input[name='s3-secret_key']").getAttribute("placeholder").startsWith("saved: ****"),
           "the saved secret's placeholder");
       JsonObject s3 = api.get("/api/cloud/delivery/s3").json();
@@ -107,7 +108,7 @@ class UiDeliveryTest {
       // Saving again without typing a secret does not send (and so does not clear) it.
       b.find("input[name='s3-region']").clear();
       b.find("input[name='s3-region']").sendKeys("eu-central-1");
-      b.find("#save-s3").click();
+      b.find("#save-config").click(); // the Publishing tab's one Save
       b.waitFor(d -> "eu-central-1".equals(api.get("/api/cloud/delivery/s3").json().getJsonObject("settings")
           .getString("region")), "the region to be saved");
       assertThat(api.get("/api/cloud/delivery/s3").json().getJsonObject("settings").getString("secret_key"))
@@ -119,7 +120,7 @@ class UiDeliveryTest {
       assertThat(b.find("input[name='huggingface-private']").isSelected()).isTrue();
       assertThat(b.find("#publishing-huggingface").getText()).contains("training provider", "leaves this machine");
       b.find("input[name='huggingface-token']").sendKeys(HF_TOKEN);
-      b.find("#save-huggingface").click();
+      b.find("#save-config").click();
       b.waitFor(d -> b.find("input[name='huggingface-token']").getAttribute("placeholder")
           .equals("saved: ****" + HF_TOKEN.substring(HF_TOKEN.length() - 4)), "the saved token's placeholder");
       JsonObject hf = api.get("/api/cloud/delivery/huggingface").json();
@@ -132,7 +133,6 @@ class UiDeliveryTest {
       b.find("#config-name").sendKeys("delivery-config");
       b.find("input[name='--push_to_hub']").click();
       b.find("input[name='--hub_model_id']").sendKeys("someone/ui-lora", Keys.TAB);
-      b.js("window.scrollTo(0, 0)"); // the targets' panels below the config fields scrolled the save button under the bar
       b.find("#save-config").click();
       b.waitFor(d -> b.find("#config-state").getText().equals("Saved"), "the config to be saved");
       JsonObject saved = api.get("/api/configs/delivery-config").json().getJsonObject("config");
@@ -234,7 +234,7 @@ class UiDeliveryTest {
       b.find("#delivery-settings-link a").click();
       b.waitFor(d -> d.getCurrentUrl().endsWith("#/publishing") && b.all("#settings-dialog").isEmpty(),
           "the Publishing tab");
-      b.find("#save-s3");
+      b.find("input[name='s3-bucket']");
       assertSecretNotInPage(b, S3_SECRET);
       assertSecretNotInPage(b, HF_TOKEN);
 

@@ -107,6 +107,7 @@ class UiFlowTest {
           .json().getString("job_id");
       b.open(base + "/#/job/" + second);
       b.find("#cancel-job").click();
+      b.alert().accept(); // Cancel asks first
       b.waitFor(d -> b.find("#status-chip").getText().contains("Cancelled"), "the job to be cancelled");
       b.screenshot("job-cancelled");
 

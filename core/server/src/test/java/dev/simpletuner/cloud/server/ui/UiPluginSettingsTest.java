@@ -53,7 +53,7 @@ class UiPluginSettingsTest {
          Browser b = new Browser(1280, 900)) {
       Api api = server.api();
       b.open(api.base() + "/#/publishing");
-      b.find("#save-vault");
+      b.find("input[name='vault-copies']");
       assertThat(b.find("#publishing-vault h2").getText()).isEqualTo("Model Vault");
       assertThat(b.find("#publishing-vault").getText()).contains("Vault access key.").contains("From the vault-plugin plugin 2.0.")
           .contains("Set in the server's configuration or with VAULT_REGION.");
@@ -68,7 +68,7 @@ class UiPluginSettingsTest {
       // A value the server refuses is shown at its field, and nothing is stored.
       b.find("input[name='vault-copies']").clear();
       b.find("input[name='vault-copies']").sendKeys("1.5");
-      b.find("#save-vault").click();
+      b.find("#save-config").click(); // the Publishing tab's one Save
       Object copiesError = b.waitFor(d -> b.js("return document.querySelector(\"input[name='vault-copies']\")"
           + ".closest('.field').querySelector('.error').textContent || null"), "the copies error");
       assertThat(String.valueOf(copiesError)).contains("copies: expected an integer");
@@ -79,7 +79,7 @@ class UiPluginSettingsTest {
       b.find("input[name='vault-access_key']").sendKeys(SECRET);
       new Select(b.find("select[name='vault-tier']")).selectByValue("archive");
       b.find("input[name='vault-enabled']").click();
-      b.find("#save-vault").click();
+      b.find("#save-config").click(); // the Publishing tab's one Save
       b.waitFor(d -> b.find("input[name='vault-access_key']").getAttribute("placeholder").startsWith("saved: ****"),
           "the saved secret");
       b.screenshot("publishing-third-party-target");

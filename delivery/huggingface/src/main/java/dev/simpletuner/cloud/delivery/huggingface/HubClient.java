@@ -103,7 +103,8 @@ final class HubClient {
         .setIdleTimeout(settings.timeoutMs()).putHeader(HttpHeaders.USER_AGENT, USER_AGENT);
     if (authorized) {
       if (settings.token() == null) {
-        throw new HubException(401, "No Hugging Face token: set HF_TOKEN or save a token in Settings → Publishing.");
+        throw new HubException(401,
+            "No Hugging Face token: set HF_TOKEN or save a token in the Publishing tab (Hugging Face Hub panel).");
       }
       options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + settings.token());
     }

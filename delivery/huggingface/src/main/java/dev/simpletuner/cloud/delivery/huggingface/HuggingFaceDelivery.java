@@ -22,7 +22,8 @@ import java.util.Map;
  * when the user explicitly sets {@code token_to_provider} does the trainer get the token and push.
  */
 final class HuggingFaceDelivery implements DeliveryTarget {
-  private static final String NO_TOKEN = "No Hugging Face token: set HF_TOKEN or save one in Settings → Publishing.";
+  private static final String NO_TOKEN =
+      "No Hugging Face token: set HF_TOKEN or save one in the Publishing tab (Hugging Face Hub panel).";
 
   private final DeliveryContext context;
   private final RetryPolicy retry;

@@ -114,7 +114,7 @@ class HuggingFacePlanTest {
     Throwable refused = refused(new JsonObject().put("repo_id", "alice/my-lora"), new JsonObject(), true);
 
     assertThat(refused).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("HF_TOKEN")
-        .hasMessageContaining("Settings → Publishing");
+        .hasMessageContaining("the Publishing tab");
   }
 
   @Test
