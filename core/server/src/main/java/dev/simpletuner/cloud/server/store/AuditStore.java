@@ -134,6 +134,20 @@ public final class AuditStore {
   public record Page(List<Entry> entries, long total) {
   }
 
+  /** Where the chain starts after retention purged its oldest entries: the last purged entry. */
+  public record Anchor(long lastId, String lastHash, long purged) {
+  }
+
+  public Future<java.util.Optional<Anchor>> anchor() {
+    return db.query("SELECT last_id, last_hash, purged FROM audit_anchor WHERE id = 1").map(rows -> {
+      if (!rows.iterator().hasNext()) {
+        return java.util.Optional.<Anchor>empty();
+      }
+      Row r = rows.iterator().next();
+      return java.util.Optional.of(new Anchor(r.getLong(0), r.getString(1), r.getLong(2)));
+    });
+  }
+
   /** Entries with id above {@code afterId} and at most {@code lastId}, oldest first (the chain in batches). */
   public Future<List<Entry>> after(long afterId, long lastId, int limit) {
     return db.query("SELECT " + COLUMNS + " FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?", afterId,
