@@ -35,7 +35,10 @@ public final class AuditStore {
   /** Appends {@code entry}; {@code hasher} computes its hash from it with the previous hash filled in. */
   public Future<Void> append(Entry entry, Function<Entry, String> hasher) {
     return db.transaction(conn -> lock(conn)
+        // The newest entry's hash; with none left after a retention purge, the anchor's.
         .compose(v -> db.query(conn, "SELECT entry_hash FROM audit_log ORDER BY id DESC LIMIT 1"))
+        .compose(rows -> rows.iterator().hasNext() ? Future.succeededFuture(rows)
+            : db.query(conn, "SELECT last_hash FROM audit_anchor WHERE id = 1"))
         .compose(rows -> {
           String prev = rows.iterator().hasNext() ? rows.iterator().next().getString(0) : "genesis";
           Entry chained = entry.withChain(prev, null);
