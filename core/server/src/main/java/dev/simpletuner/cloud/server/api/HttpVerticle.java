@@ -139,6 +139,7 @@ public final class HttpVerticle extends VerticleBase {
     new DeliveryRoutes(ctx, commands).mount(operations);
     new ArtifactRoutes(ctx).mount(operations);
     new MetricsRoutes(ctx).mount(operations);
+    new PrometheusRoutes(vertx, ctx).mount(operations);
     new WebhookRoutes(vertx, ctx, commands).mount(operations);
     new DocsRoutes(published, yaml).mount(operations);
     AccessGuard guard = new AccessGuard(new OperationTable(published), ctx, limiters);

@@ -34,6 +34,7 @@ public final class Store {
   private final WorkerStore workers;
   private final AttemptStore attempts;
   private final RetentionStore retention;
+  private final TelemetryStore telemetry;
   private final PgConnectOptions pgOptions;
 
   private Store(Db db, PgConnectOptions pgOptions) {
@@ -55,10 +56,15 @@ public final class Store {
     this.workers = new WorkerStore(db);
     this.attempts = new AttemptStore(db);
     this.retention = new RetentionStore(db, jobs);
+    this.telemetry = new TelemetryStore(db);
   }
 
   public WorkerStore workers() {
     return workers;
+  }
+
+  public TelemetryStore telemetry() {
+    return telemetry;
   }
 
   public RetentionStore retention() {
