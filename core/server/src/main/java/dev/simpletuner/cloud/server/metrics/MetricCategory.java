@@ -24,8 +24,9 @@ public enum MetricCategory {
   HTTP("requests, bytes and latency by endpoint (api, callback, storage, webhook, ui)", "vertx.http.server"),
   DELIVERY("delivery outcomes by target", "simpletuner.delivery"),
   NOTIFICATIONS("notification outcomes by channel", "simpletuner.notifications"),
-  RUNTIME("event-loop delay, Vert.x worker pools and event bus", "simpletuner.event.loop", "vertx."),
-  STORE("the database pool: connections in use, waiting, time held", "vertx.pool"),
+  RUNTIME("event-loop delay, the Vert.x event bus and connections", "simpletuner.event.loop", "vertx."),
+  STORE("pools: the database's (pool_type=sql: connections in use, waiting, time held) and the worker "
+      + "threads'; SQL statements in flight", "vertx.pool", "vertx.sql"),
   HEALTH("uptime and the liveness of every instance sharing the database", "simpletuner.uptime",
       "simpletuner.instance");
 

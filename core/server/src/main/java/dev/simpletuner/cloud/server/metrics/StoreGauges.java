@@ -123,7 +123,7 @@ public final class StoreGauges {
       limitUsed.register(used, true);
       breakers.register(ctx.providers().all().stream().map(h -> MultiGauge.Row.of(Tags.of("provider", h.id()),
           breakerValue(h))).toList(), true);
-      instances.register(members.result().stream().map(i -> MultiGauge.Row.of(Tags.of("instance", i.id(),
+      instances.register(members.result().stream().map(i -> MultiGauge.Row.of(Tags.of("instance_id", i.id(),
           "host", i.host()), now - i.heartbeatAt() <= Leases.TTL_MILLIS ? 1 : 0)).toList(), true);
       return null;
     });
