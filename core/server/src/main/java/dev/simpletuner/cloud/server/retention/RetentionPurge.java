@@ -36,6 +36,7 @@ public final class RetentionPurge {
   private final ServerContext ctx;
   private final ServerConfig.Retention settings;
   private final ArtifactFiles artifacts;
+  private boolean running; // touched only on the scheduling verticle's event loop
 
   /** What one run removed. */
   public record Report(int jobs, int auditEntries, int idempotencyKeys, long millis) {
@@ -48,10 +49,20 @@ public final class RetentionPurge {
     this.artifacts = new ArtifactFiles(ctx.config());
   }
 
-  /** Runs the purge every {@code interval_seconds} while this instance holds the lease. */
+  /**
+   * Runs the purge every {@code interval_seconds} while this instance holds the lease; a tick while
+   * the last run is still going (a long first purge) is skipped.
+   */
   public void schedule() {
-    vertx.setPeriodic(settings.intervalSeconds() * 1000, id -> ctx.leases().whileHolding(LEASE, this::run)
-        .onFailure(e -> LOG.warn("The retention purge failed: {}", e.toString())));
+    vertx.setPeriodic(settings.intervalSeconds() * 1000, id -> {
+      if (running) {
+        return;
+      }
+      running = true;
+      ctx.leases().whileHolding(LEASE, this::run)
+          .onComplete(ar -> running = false)
+          .onFailure(e -> LOG.warn("The retention purge failed: {}", e.toString()));
+    });
   }
 
   /** One full run. */
@@ -59,7 +70,7 @@ public final class RetentionPurge {
     long started = System.nanoTime();
     long now = ctx.now();
     Future<Integer> jobs = settings.jobDays() == 0 ? Future.succeededFuture(0)
-        : jobs(now - settings.jobDays() * DAY_MS, 0);
+        : jobs(now - settings.jobDays() * DAY_MS, Long.MIN_VALUE, 0);
     return jobs.compose(j -> (settings.auditDays() == 0 ? Future.succeededFuture(0)
             : audit(now - settings.auditDays() * DAY_MS, 0))
         .compose(a -> idempotency(now, 0).map(k -> new Report(j, a, k, (System.nanoTime() - started) / 1_000_000))))
@@ -71,16 +82,20 @@ public final class RetentionPurge {
         });
   }
 
-  private Future<Integer> jobs(long cutoff, int done) {
-    return ctx.store().retention().finishedBefore(cutoff, settings.batchSize()).compose(ids -> {
-      if (ids.isEmpty()) {
+  private Future<Integer> jobs(long cutoff, long after, int done) {
+    return ctx.store().retention().endedBefore(cutoff, after, settings.batchSize()).compose(batch -> {
+      if (batch.scanned() == 0) {
         return Future.succeededFuture(done);
       }
-      return ctx.store().retention().uploadIds(ids)
-          .compose(uploads -> removeFiles(ids, uploads))
-          .compose(v -> ctx.store().retention().purgeJobs(ids))
-          .compose(n -> ids.size() < settings.batchSize() ? Future.succeededFuture(done + n)
-              : pause().compose(v -> jobs(cutoff, done + n)));
+      List<String> ids = batch.finished();
+      // Past a batch with nothing to purge (jobs moved back to the queue keep their old end time).
+      long next = ids.isEmpty() ? batch.lastCompletedAt() + 1 : batch.lastCompletedAt();
+      Future<Integer> purged = ids.isEmpty() ? Future.succeededFuture(0)
+          : ctx.store().retention().uploadIds(ids)
+              .compose(uploads -> removeFiles(ids, uploads))
+              .compose(v -> ctx.store().retention().purgeJobs(ids));
+      return purged.compose(n -> batch.scanned() < settings.batchSize() ? Future.succeededFuture(done + n)
+          : pause().compose(v -> jobs(cutoff, next, done + n)));
     });
   }
 

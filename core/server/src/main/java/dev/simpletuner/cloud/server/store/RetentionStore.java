@@ -28,17 +28,29 @@ public final class RetentionStore {
     this.jobs = jobs;
   }
 
-  /** Up to {@code limit} ids of jobs that ended before {@code cutoff}, oldest first. */
-  public Future<List<String>> finishedBefore(long cutoff, int limit) {
-    List<Object> args = new ArrayList<>();
-    args.add(cutoff);
-    JobStatus.TERMINAL.forEach(s -> args.add(s.wireName()));
-    args.add(limit);
-    return db.query("SELECT job_id FROM jobs WHERE completed_at < ? AND status IN (?, ?, ?) ORDER BY completed_at "
-        + "LIMIT ?", args.toArray()).map(rows -> {
+  /** A batch of candidates: the finished jobs among them, and where the next batch starts. */
+  public record Batch(List<String> finished, int scanned, long lastCompletedAt) {
+  }
+
+  /**
+   * Up to {@code limit} jobs that ended before {@code cutoff} and after {@code after}, oldest
+   * first, by the completion time alone (its index: with the status in the condition, SQLite picks
+   * the status index and sorts every finished job for each batch); the finished ones are kept.
+   */
+  public Future<Batch> endedBefore(long cutoff, long after, int limit) {
+    return db.query("SELECT job_id, status, completed_at FROM jobs WHERE completed_at < ? AND completed_at >= ? "
+        + "ORDER BY completed_at LIMIT ?", cutoff, after, limit).map(rows -> {
           List<String> ids = new ArrayList<>();
-          rows.forEach(r -> ids.add(r.getString(0)));
-          return ids;
+          long last = after;
+          int scanned = 0;
+          for (Row r : rows) {
+            scanned++;
+            last = r.getLong(2);
+            if (JobStatus.parse(r.getString(1)).isTerminal()) {
+              ids.add(r.getString(0));
+            }
+          }
+          return new Batch(ids, scanned, last);
         });
   }
 

@@ -155,6 +155,19 @@ class PrometheusScrapeTest {
   }
 
   @Test
+  void theReferenceCliGetsJson() {
+    // simpletuner/cli/cloud/api.py sends Accept: application/json and reads "metrics" (cli/metrics.py).
+    Api.Response raw = api.get("/api/metrics/prometheus", "Authorization", "Bearer " + TOKEN, "Accept",
+        "application/json");
+    assertThat(raw.status()).isEqualTo(200);
+    assertThat(raw.json().getString("metrics")).contains("simpletuner_uptime_seconds");
+    JsonObject info = api.get("/api/metrics/prometheus/info", "Authorization", "Bearer " + TOKEN).json();
+    assertThat(info.getBoolean("enabled")).isTrue();
+    assertThat(info.getJsonArray("categories")).containsExactlyInAnyOrder("jobs", "cost", "health", "http");
+    assertThat(info.getJsonArray("metric_families")).contains("simpletuner_uptime_seconds");
+  }
+
+  @Test
   void onlyTheConfiguredCategoriesAreExported() {
     Api.Response scraped = api.get("/metrics", "Authorization", "Bearer " + TOKEN);
     assertThat(scraped.status()).isEqualTo(200);

@@ -81,8 +81,13 @@ class RetentionStoreContractTest {
     String running = jobWithEverything("bob", null);
     store.jobs().get(old1).await().orElseThrow(); // cached: the purge must not leave it readable
 
-    assertThat(retention.finishedBefore(10_000, 2).await()).as("oldest first, one batch").containsExactly(old1, old2);
-    assertThat(retention.finishedBefore(10_000, 10).await()).containsExactly(old1, old2, old3);
+    RetentionStore.Batch first = retention.endedBefore(10_000, Long.MIN_VALUE, 2).await();
+    assertThat(first.finished()).as("oldest first, one batch").containsExactly(old1, old2);
+    assertThat(first.lastCompletedAt()).isEqualTo(6_000);
+    assertThat(retention.endedBefore(10_000, 6_000, 10).await().finished()).as("from where the last batch ended")
+        .containsExactly(old2, old3);
+    assertThat(retention.endedBefore(10_000, Long.MIN_VALUE, 10).await().finished())
+        .containsExactly(old1, old2, old3);
     assertThat(store.outputs().receivedBytes(old1).await()).as("objects and parts").isEqualTo(17);
     assertThat(retention.uploadIds(List.of(old1, old2)).await()).containsExactlyInAnyOrder("up-" + old1, "up-" + old2);
 
@@ -90,7 +95,7 @@ class RetentionStoreContractTest {
         .isEqualTo(2);
     assertThat(retention.purgeJobs(List.of(old3)).await()).isEqualTo(1);
     assertThat(retention.purgeJobs(List.of(old3)).await()).as("again: nothing left").isZero();
-    assertThat(retention.finishedBefore(10_000, 10).await()).isEmpty();
+    assertThat(retention.endedBefore(10_000, Long.MIN_VALUE, 10).await().scanned()).isZero();
 
     for (String gone : List.of(old1, old2, old3)) {
       assertThat(store.jobs().get(gone).await()).isEmpty();
