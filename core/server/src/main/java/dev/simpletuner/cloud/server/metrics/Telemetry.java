@@ -122,6 +122,12 @@ public final class Telemetry implements Shareable {
         .record(Duration.ofNanos(nanos));
   }
 
+  /** A job left its queue for its provider after waiting this long (since it was submitted). */
+  public void queueWait(String provider, long millis) {
+    Timer.builder("simpletuner.queue.wait").description("How long jobs waited from submission until dispatch")
+        .tags("provider", provider).register(registry).record(Duration.ofMillis(Math.max(0, millis)));
+  }
+
   /** A delivery that ended: delivered, failed, incomplete or skipped. */
   public void delivery(String target, String outcome) {
     Counter.builder("simpletuner.delivery.outcomes").description("Deliveries that ended, by target and outcome")
