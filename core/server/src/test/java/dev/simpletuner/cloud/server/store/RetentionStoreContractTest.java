@@ -80,9 +80,14 @@ class RetentionStoreContractTest {
     String recent = jobWithEverything("bob", 50_000L);
     String running = jobWithEverything("bob", null);
     store.jobs().get(old1).await().orElseThrow(); // cached: the purge must not leave it readable
+    // A job back in the queue after its worker was lost keeps its old end time: it is scanned, never purged.
+    String requeued = jobWithEverything("carol", null);
+    store.jobs().update(requeued, JobStatus.ACTIVE, JobUpdate.create().completedAt(4_000L), 4_000).await()
+        .orElseThrow();
 
-    RetentionStore.Batch first = retention.endedBefore(10_000, Long.MIN_VALUE, 2).await();
+    RetentionStore.Batch first = retention.endedBefore(10_000, Long.MIN_VALUE, 3).await();
     assertThat(first.finished()).as("oldest first, one batch").containsExactly(old1, old2);
+    assertThat(first.scanned()).as("the requeued job is scanned").isEqualTo(3);
     assertThat(first.lastCompletedAt()).isEqualTo(6_000);
     assertThat(retention.endedBefore(10_000, 6_000, 10).await().finished()).as("from where the last batch ended")
         .containsExactly(old2, old3);
@@ -95,7 +100,10 @@ class RetentionStoreContractTest {
         .isEqualTo(2);
     assertThat(retention.purgeJobs(List.of(old3)).await()).isEqualTo(1);
     assertThat(retention.purgeJobs(List.of(old3)).await()).as("again: nothing left").isZero();
-    assertThat(retention.endedBefore(10_000, Long.MIN_VALUE, 10).await().scanned()).isZero();
+    assertThat(retention.endedBefore(10_000, Long.MIN_VALUE, 10).await().scanned()).as("only the requeued job")
+        .isEqualTo(1);
+    assertThat(retention.purgeJobs(List.of(requeued)).await()).as("an active job is never purged").isZero();
+    assertThat(store.jobs().get(requeued).await()).isPresent();
 
     for (String gone : List.of(old1, old2, old3)) {
       assertThat(store.jobs().get(gone).await()).isEmpty();
@@ -108,7 +116,7 @@ class RetentionStoreContractTest {
       assertThat(store.outputs().receivedBytes(gone).await()).isZero();
       assertThat(store.artifacts().list(gone).await()).isEmpty();
     }
-    for (String kept : List.of(recent, running)) {
+    for (String kept : List.of(recent, running, requeued)) {
       assertThat(store.jobs().get(kept).await()).isPresent();
       assertThat(store.logs().tail(kept, 10).await()).hasSize(2);
       assertThat(store.events().list(kept, 0, 10).await()).isNotEmpty();
