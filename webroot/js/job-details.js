@@ -163,6 +163,7 @@ export function renderJobDetails(main, jobId) {
       : e.type === 'upload' ? `${e.data.stage}${e.data.message ? ' (' + e.data.message + ')' : ''}`
         : e.type === 'delivery' ? deliveryEventText(e.data)
         : e.type === 'validation' ? validationEventText(e.data)
+        : e.type === 'storage_refused' ? `${e.data.message} (${e.data.error})`
         : e.type === 'approval' ? `Approval ${e.data.decision}${e.data.reviewer ? ' by ' + e.data.reviewer : ''}${e.data.notes ? ': ' + e.data.notes : ''}`
           : `${e.type}${e.data.message ? ': ' + e.data.message : e.data.stage ? ': ' + e.data.stage : ''}`;
     timeline.append(h('li', {}, h('time', { datetime: e.created_at }, when(e.created_at)), text));

@@ -25,6 +25,7 @@ import dev.simpletuner.cloud.server.outbound.NetworkDefaults;
 import dev.simpletuner.cloud.server.plugin.Providers;
 import dev.simpletuner.cloud.server.polling.ProviderPollingVerticle;
 import dev.simpletuner.cloud.server.secret.SecretBox;
+import dev.simpletuner.cloud.server.metrics.Telemetry;
 import dev.simpletuner.cloud.server.store.Store;
 import dev.simpletuner.cloud.server.upload.UploadVerticle;
 
@@ -91,7 +92,12 @@ public final class Server {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx;
+    try {
+      vertx = Telemetry.newVertx(config.metrics()); // an unknown metrics category stops the server here
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     Bus.registerCodecs(vertx);
     long startedAt = System.currentTimeMillis();
     Clock clock = Clock.systemUTC();

@@ -104,6 +104,10 @@ public final class AccessGuard implements Handler<RoutingContext> {
       rc.next();
       return;
     }
+    if (ScrapeToken.admits(op, request, ctx.config().metrics().scrapeToken())) {
+      rc.next(); // a scraper: no principal, and only the metrics admit it
+      return;
+    }
     Authenticator.Credentials creds = Authenticator.credentials(request);
     // The body must wait while identity is looked up; the body handler resumes the request.
     request.pause();

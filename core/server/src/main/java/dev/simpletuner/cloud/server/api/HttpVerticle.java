@@ -123,7 +123,10 @@ public final class HttpVerticle extends VerticleBase {
               // Request bodies arrive in pieces of this size: the 8 KiB default makes every large
               // upload a stream of tiny file writes.
               .setMaxChunkSize(MAX_BODY_PIECE)
-              .setIdleTimeout(0));
+              // A connection silent this long is closed (storage.idle_timeout_seconds), so storage
+              // clients that stall or leave connections open do not pile up. Event streams send a
+              // keep-alive every 15 s and long answers keep theirs busy, so they are not cut.
+              .setIdleTimeout(ctx.config().storageLimits().idleTimeoutSeconds()));
           return server.requestHandler(router).listen(ctx.config().port(), ctx.config().host());
         });
   }
@@ -137,6 +140,7 @@ public final class HttpVerticle extends VerticleBase {
     new DeliveryRoutes(ctx, commands).mount(operations);
     new ArtifactRoutes(ctx).mount(operations);
     new MetricsRoutes(ctx).mount(operations);
+    new PrometheusRoutes(vertx, ctx).mount(operations);
     new WebhookRoutes(vertx, ctx, commands).mount(operations);
     new DocsRoutes(published, yaml).mount(operations);
     AccessGuard guard = new AccessGuard(new OperationTable(published), ctx, limiters);

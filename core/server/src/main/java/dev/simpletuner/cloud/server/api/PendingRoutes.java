@@ -19,7 +19,6 @@ final class PendingRoutes {
       Map.entry("quotas", "Quota rules are not served by this server yet. Per-account limits exist: PATCH /api/users/{user_id} with max_concurrent_jobs, cost_limit_amount and cost_limit_period."),
       Map.entry("orgs", "Organisations and teams are not served by this server: accounts have one role each (viewer, researcher, lead, admin)."),
       Map.entry("database", "Database maintenance over the API is not served: migrations run at start-up; use PostgreSQL's or SQLite's own tools for the rest."),
-      Map.entry("metrics", "Prometheus metrics are not served by this server yet; they come with the team operations work. Health is at GET /api/cloud/health."),
       Map.entry("levels", "Custom levels, per-account permission overrides, resource rules and per-account provider credentials are not served: accounts have one of the fixed roles (GET /api/users/meta/levels)."));
 
   private PendingRoutes() {

@@ -64,11 +64,20 @@ public final class AuditLog {
   /**
    * Walks the chain from {@code startId} to {@code endId} (null: its ends), as
    * {@code {valid, entries_checked, first_id, last_id, broken_links[{id, reason}], first_broken_id, reason}}.
-   * A range that starts inside the chain trusts its first entry's link to the one before.
+   * A range that starts inside the chain trusts its first entry's link to the one before. After
+   * retention purged the oldest entries, the whole chain starts at the anchor they left: the first
+   * kept entry must link to the last purged one's hash.
    */
   public Future<JsonObject> verify(Long startId, Long endId) {
-    long after = startId == null ? 0 : startId - 1;
-    return verifyFrom(after, startId == null ? "genesis" : null, 0, null, null, endId == null ? Long.MAX_VALUE : endId);
+    long end = endId == null ? Long.MAX_VALUE : endId;
+    return store.anchor().compose(anchor -> {
+      long purgedUpTo = anchor.map(AuditStore.Anchor::lastId).orElse(0L);
+      Future<JsonObject> walk = startId == null || startId <= purgedUpTo + 1
+          ? verifyFrom(purgedUpTo, anchor.map(AuditStore.Anchor::lastHash).orElse("genesis"), 0, null, null, end)
+          : verifyFrom(startId - 1, null, 0, null, null, end);
+      return walk.map(result -> result.put("purged_entries", anchor.map(AuditStore.Anchor::purged).orElse(0L))
+          .put("anchor_id", anchor.map(AuditStore.Anchor::lastId).orElse(null)));
+    });
   }
 
   private Future<JsonObject> verifyFrom(long afterId, String prev, long checked, Long firstId, Long lastId, long endId) {

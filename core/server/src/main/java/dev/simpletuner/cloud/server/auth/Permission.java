@@ -16,6 +16,7 @@ public final class Permission {
   public static final String SETTINGS_VIEW = "settings.view";
   public static final String SETTINGS_EDIT = "settings.edit";
   public static final String METRICS_VIEW = "metrics.view";
+  public static final String METRICS_READ = "metrics.read";
   public static final String API_KEY_OWN = "api_key.own";
   public static final String API_KEY_ALL = "api_key.all";
   public static final String USERS_MANAGE = "users.manage";
@@ -29,7 +30,7 @@ public final class Permission {
   public static final List<String> ALL = List.of(JOB_SUBMIT, JOB_VIEW_OWN, JOB_VIEW_ALL, JOB_CANCEL_OWN, JOB_CANCEL_ALL,
       JOB_DELETE_OWN, JOB_DELETE_ALL, CONFIG_VIEW, CONFIG_EDIT, SETTINGS_VIEW, SETTINGS_EDIT, METRICS_VIEW,
       API_KEY_OWN, API_KEY_ALL, USERS_MANAGE, AUDIT_VIEW, APPROVAL_REVIEW, APPROVAL_MANAGE, CLUSTER_VIEW,
-      WORKERS_MANAGE, SERVER_SHUTDOWN);
+      WORKERS_MANAGE, SERVER_SHUTDOWN, METRICS_READ);
 
   /** What each permission allows, in words (listed by the API for the reference's CLI). */
   public static final java.util.Map<String, String> DESCRIPTIONS = java.util.Map.ofEntries(
@@ -45,6 +46,7 @@ public final class Permission {
       java.util.Map.entry(SETTINGS_VIEW, "Read provider and delivery settings"),
       java.util.Map.entry(SETTINGS_EDIT, "Change provider and delivery settings"),
       java.util.Map.entry(METRICS_VIEW, "Read spending and job metrics"),
+      java.util.Map.entry(METRICS_READ, "Scrape the Prometheus metrics of the whole server"),
       java.util.Map.entry(API_KEY_OWN, "Keep one's own API keys"),
       java.util.Map.entry(API_KEY_ALL, "See and revoke everyone's API keys"),
       java.util.Map.entry(USERS_MANAGE, "Create, change and delete accounts"),

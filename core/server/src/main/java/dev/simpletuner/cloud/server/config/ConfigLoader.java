@@ -94,7 +94,68 @@ public final class ConfigLoader {
         pluginSettings(section(file, "providers"), "providers"), pluginSettings(section(file, "delivery"), "delivery"),
         storage(section(file, "storage")), rates(limits.get("rate_per_minute")), callbacks(section(file, "callbacks")),
         plugins(section(file, "plugins")), workers(section(file, "workers"), env),
-        flag(value.apply(Key.REMOTE_SHUTDOWN), "allow_remote_shutdown"));
+        flag(value.apply(Key.REMOTE_SHUTDOWN), "allow_remote_shutdown"), retention(section(file, "retention")),
+        storageLimits(section(file, "storage")), metrics(section(file, "metrics"), env));
+  }
+
+  /** {@code retention.*}: how long finished work is kept (0 or absent: forever). */
+  private static ServerConfig.Retention retention(Map<String, Object> retention) {
+    ServerConfig.Retention d = ServerConfig.Retention.DEFAULT;
+    long batch = parseLong(retention.get("batch_size"), d.batchSize(), "retention.batch_size");
+    if (batch > 10_000) {
+      throw new ConfigException("Config key 'retention.batch_size' must be 1 to 10000.");
+    }
+    return new ServerConfig.Retention(orZero(retention.get("job_days"), "retention.job_days"),
+        orZero(retention.get("audit_days"), "retention.audit_days"),
+        parseLong(retention.get("idempotency_hours"), d.idempotencyHours(), "retention.idempotency_hours"),
+        (int) batch, parseLong(retention.get("interval_seconds"), d.intervalSeconds(), "retention.interval_seconds"));
+  }
+
+  /** {@code storage.received_mb_per_job}, {@code storage.min_free_mb}, {@code storage.idle_timeout_seconds}. */
+  private static ServerConfig.StorageLimits storageLimits(Map<String, Object> storage) {
+    ServerConfig.StorageLimits d = ServerConfig.StorageLimits.DEFAULT;
+    Object cap = storage.get("received_mb_per_job");
+    Object floor = storage.get("min_free_mb");
+    long idle = parseLong(storage.get("idle_timeout_seconds"), d.idleTimeoutSeconds(), "storage.idle_timeout_seconds");
+    if (idle > 86_400) {
+      throw new ConfigException("Config key 'storage.idle_timeout_seconds' must be 1 to 86400.");
+    }
+    return new ServerConfig.StorageLimits(cap == null ? d.receivedBytesPerJob()
+        : orZero(cap, "storage.received_mb_per_job") * 1024 * 1024,
+        floor == null ? d.minFreeBytes() : orZero(floor, "storage.min_free_mb") * 1024 * 1024, (int) idle);
+  }
+
+  /**
+   * {@code metrics.categories} (a list or comma-separated; {@code SIMPLETUNER_METRICS_CATEGORIES})
+   * and {@code metrics.scrape_token} ({@code SIMPLETUNER_METRICS_SCRAPE_TOKEN}).
+   */
+  private static ServerConfig.Metrics metrics(Map<String, Object> metrics, Map<String, String> env) {
+    Object categories = first(nonBlank(env.get("SIMPLETUNER_METRICS_CATEGORIES")), metrics.get("categories"));
+    java.util.Set<String> chosen = new java.util.LinkedHashSet<>();
+    if (categories instanceof List<?> list) {
+      list.forEach(c -> chosen.add(String.valueOf(c).strip()));
+    } else if (categories != null) {
+      for (String c : String.valueOf(categories).split(",")) {
+        if (!c.isBlank()) {
+          chosen.add(c.strip());
+        }
+      }
+    }
+    String token = first(nonBlank(env.get("SIMPLETUNER_METRICS_SCRAPE_TOKEN")),
+        scalar(metrics.get("scrape_token"), "metrics.scrape_token"));
+    if (token != null && token.strip().length() < 16) {
+      throw new ConfigException("metrics.scrape_token (SIMPLETUNER_METRICS_SCRAPE_TOKEN) must be at least 16 "
+          + "characters.");
+    }
+    return new ServerConfig.Metrics(java.util.Set.copyOf(chosen), token == null ? null : token.strip());
+  }
+
+  /** A whole number of 0 or more (absent: 0). */
+  private static long orZero(Object value, String key) {
+    if (value == null || "0".equals(String.valueOf(value).strip())) {
+      return 0;
+    }
+    return parseLong(value, 0, key);
   }
 
   /** A yes/no setting: true or false (absent: false). */

@@ -24,13 +24,46 @@ import java.util.Map;
  * @param workers           how the server keeps its self-hosted workers
  * @param remoteShutdown    whether an admin may stop the server over the API (the reference CLI's
  *                          {@code simpletuner shutdown}); off unless asked for
+ * @param retention         how long finished jobs, audit entries and idempotency keys are kept
+ * @param storageLimits     what the storage endpoint accepts before it refuses uploads
+ * @param metrics           what the Prometheus endpoint exports and who may scrape it
  */
 public record ServerConfig(String host, int port, Path stateDir, Path configFile, String databaseUrl, String publicUrl,
                            Path pluginsDir, long maxBodyBytes, int logLinesPerJob,
                            Map<String, Map<String, String>> providerSettings,
                            Map<String, Map<String, String>> deliverySettings, Storage storage,
                            Map<String, Integer> ratesPerMinute, Callbacks callbacks, Plugins plugins,
-                           Workers workers, boolean remoteShutdown) {
+                           Workers workers, boolean remoteShutdown, Retention retention,
+                           StorageLimits storageLimits, Metrics metrics) {
+
+  /**
+   * @param jobDays          finished jobs (with their logs, timeline, metrics, artifacts and received
+   *                         files) older than this many days are purged; 0 keeps them forever
+   * @param auditDays        audit entries older than this are purged (the chain stays verifiable from
+   *                         an anchor); 0 keeps them forever
+   * @param idempotencyHours how long an Idempotency-Key is remembered
+   * @param batchSize        rows per purge transaction, so the purge never holds the database for long
+   * @param intervalSeconds  how often the purge runs (on one instance of a cluster)
+   */
+  public record Retention(long jobDays, long auditDays, long idempotencyHours, int batchSize, long intervalSeconds) {
+    public static final Retention DEFAULT = new Retention(0, 0, 24, 500, 3600);
+  }
+
+  /**
+   * @param receivedBytesPerJob how much a job may upload to the storage endpoint in all; 0: no cap
+   * @param minFreeBytes        uploads are refused while the state disk has less free space than this
+   * @param idleTimeoutSeconds  a storage client's connection that sends nothing for this long is closed
+   */
+  public record StorageLimits(long receivedBytesPerJob, long minFreeBytes, int idleTimeoutSeconds) {
+    public static final StorageLimits DEFAULT = new StorageLimits(0, 1024L * 1024 * 1024, 300);
+  }
+
+  /**
+   * @param categories  which metric families {@code /metrics} exports (see {@code metrics.MetricCategory})
+   * @param scrapeToken a bearer token that may read the metrics without an account; null: none
+   */
+  public record Metrics(java.util.Set<String> categories, String scrapeToken) {
+  }
 
   /**
    * @param graceSeconds  how long a job's storage credentials keep working after it ended, so a
@@ -90,6 +123,6 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, stateDir, configFile, databaseUrl, publicUrl, pluginsDir, maxBodyBytes,
         logLinesPerJob, providerSettings, deliverySettings, storage, ratesPerMinute, callbacks, plugins, workers,
-        remoteShutdown);
+        remoteShutdown, retention, storageLimits, metrics);
   }
 }

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.delivery;
 
+import dev.simpletuner.cloud.server.metrics.Telemetry;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.cluster.ClusterEvents;
@@ -242,6 +243,7 @@ public final class DeliveryVerticle extends VerticleBase {
   }
 
   private Future<Void> timeline(String jobId, JsonObject entry) {
+    Telemetry.of(vertx).delivery(entry.getString("target"), entry.getString("status"));
     JsonObject data = new JsonObject().put("target", entry.getString("target")).put("status", entry.getString("status"))
         .put("url", entry.getString("url")).put("error", entry.getString("error"));
     return ctx.store().events().add(jobId, "delivery", data, ctx.now())

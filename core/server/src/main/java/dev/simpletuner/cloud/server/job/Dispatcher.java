@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.job;
 
+import dev.simpletuner.cloud.server.metrics.Telemetry;
 import dev.simpletuner.cloud.server.submit.TrainerSpecs;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
@@ -98,7 +99,13 @@ public final class Dispatcher {
   private Future<Void> start(ProviderHandle handle, Job waiting) {
     return queue.run(waiting.jobId(), () -> ctx.store().jobs().claimForDispatch(waiting.jobId(), ctx.hostId(),
             ctx.now())
-        .compose(claimed -> claimed.isEmpty() ? Future.succeededFuture() : submit(handle, claimed.get())));
+        .compose(claimed -> {
+          if (claimed.isEmpty()) {
+            return Future.succeededFuture();
+          }
+          Telemetry.of(vertx).queueWait(handle.id(), ctx.now() - claimed.get().createdAt());
+          return submit(handle, claimed.get());
+        }));
   }
 
   private Future<Void> submit(ProviderHandle handle, Job job) {

@@ -15,6 +15,7 @@ import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.s3.DatasetBuckets;
+import dev.simpletuner.cloud.server.retention.RetentionPurge;
 import dev.simpletuner.cloud.server.store.JobUpdate;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
 import dev.simpletuner.cloud.spi.ProviderStatus;
@@ -38,7 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class JobLifecycleVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(JobLifecycleVerticle.class);
   private static final long DISPATCH_TICK_MS = 5_000;
-  private static final long PURGE_TICK_MS = 3_600_000;
   private static final long APPROVAL_TICK_MS = 60_000;
   private static final long ORPHAN_TICK_MS = 10_000;
 
@@ -97,8 +97,8 @@ public final class JobLifecycleVerticle extends VerticleBase {
         .onSuccess(v -> {
           vertx.setPeriodic(DISPATCH_TICK_MS, id -> dispatcher.dispatchAll());
           // Housekeeping runs on one instance of a cluster at a time.
-          vertx.setPeriodic(PURGE_TICK_MS, id -> ctx.leases().whileHolding("idempotency-purge",
-              () -> ctx.store().jobs().purgeIdempotencyKeys(ctx.now())));
+          // Finished jobs, audit entries and idempotency keys past their retention (config retention.*).
+          new RetentionPurge(vertx, ctx).schedule();
           vertx.setPeriodic(APPROVAL_TICK_MS, id -> ctx.leases().whileHolding("approval-expiry",
               this::expireApprovals));
           vertx.setPeriodic(ORPHAN_TICK_MS, id -> ctx.leases().whileHolding("orphaned-work", orphans::sweep)

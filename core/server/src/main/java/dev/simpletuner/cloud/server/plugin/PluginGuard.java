@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.plugin;
 
+import dev.simpletuner.cloud.server.metrics.Telemetry;
 import dev.simpletuner.cloud.spi.ProviderException;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
@@ -85,7 +86,9 @@ final class PluginGuard {
 
   private <T> Future<T> guarded(String what, Wait wait, Supplier<Future<T>> call) {
     Supplier<Future<T>> timed = () -> limited(what, wait, started(call));
-    return breaker == null ? timed.get() : breaker.execute(timed);
+    long start = System.nanoTime();
+    return (breaker == null ? timed.get() : breaker.execute(timed)).onComplete(ar -> Telemetry.of(vertx)
+        .pluginCall(name, what, System.nanoTime() - start, ar.failed()));
   }
 
   /** A plain getter of the plugin (hardware, limits): answered from memory, so no breaker or timeout. */

@@ -54,6 +54,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
   private final OutputStore outputs;
   private final MultipartCompletion completion;
   private final DatasetHandler datasets;
+  private final UploadGuard guard;
 
   public StorageHandler(Vertx vertx, ServerContext ctx) {
     this.vertx = vertx;
@@ -63,6 +64,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     this.outputs = ctx.store().outputs();
     this.completion = new MultipartCompletion(vertx, files);
     this.datasets = new DatasetHandler(vertx, ctx);
+    this.guard = new UploadGuard(vertx, ctx);
   }
 
   /** A request as S3 sees it: bucket, decoded key (null for bucket requests) and decoded query. */
@@ -228,7 +230,8 @@ public final class StorageHandler implements Handler<RoutingContext> {
   private Future<Void> putObject(S3Call call, Access access) {
     java.nio.file.Path temp = files.incoming();
     return mkdirs(temp.getParent())
-        .compose(v -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, MAX_OBJECT_BYTES, true))
+        .compose(v -> guard.allowance(access.job(), call.request(), MAX_OBJECT_BYTES))
+        .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, allowed, true))
         .compose(received -> store(call, access, temp, received.digests().size(), received.digests().md5Hex(),
             received.digests().sha256Hex(), call.request().getHeader("Content-Type"), userMetadata(call.request()))
             .compose(v -> {
@@ -236,7 +239,10 @@ public final class StorageHandler implements Handler<RoutingContext> {
               echoChecksum(headers, received.digests());
               return respond(call, 200, headers, null);
             }))
-        .onFailure(e -> vertx.fileSystem().delete(temp.toString()));
+        .onFailure(e -> {
+          guard.refused(access.job(), e);
+          vertx.fileSystem().delete(temp.toString());
+        });
   }
 
   /** Moves a received file into place and records it; the job's delivery is told. */
@@ -277,7 +283,8 @@ public final class StorageHandler implements Handler<RoutingContext> {
     java.nio.file.Path temp = files.incoming();
     return upload(call, access)
         .compose(u -> mkdirs(temp.getParent()))
-        .compose(v -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, MAX_OBJECT_BYTES, false))
+        .compose(v -> guard.allowance(access.job(), call.request(), MAX_OBJECT_BYTES))
+        .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, allowed, false))
         .compose(received -> vertx.fileSystem().move(temp.toString(),
                 files.part(call.query().get("uploadId"), number).toString(),
                 new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true))
@@ -288,7 +295,10 @@ public final class StorageHandler implements Handler<RoutingContext> {
               echoChecksum(headers, received.digests());
               return respond(call, 200, headers, null);
             }))
-        .onFailure(e -> vertx.fileSystem().delete(temp.toString()));
+        .onFailure(e -> {
+          guard.refused(access.job(), e);
+          vertx.fileSystem().delete(temp.toString());
+        });
   }
 
   private Future<Void> completeUpload(S3Call call, Access access) {

@@ -35,7 +35,10 @@ public final class AuditStore {
   /** Appends {@code entry}; {@code hasher} computes its hash from it with the previous hash filled in. */
   public Future<Void> append(Entry entry, Function<Entry, String> hasher) {
     return db.transaction(conn -> lock(conn)
+        // The newest entry's hash; with none left after a retention purge, the anchor's.
         .compose(v -> db.query(conn, "SELECT entry_hash FROM audit_log ORDER BY id DESC LIMIT 1"))
+        .compose(rows -> rows.iterator().hasNext() ? Future.succeededFuture(rows)
+            : db.query(conn, "SELECT last_hash FROM audit_anchor WHERE id = 1"))
         .compose(rows -> {
           String prev = rows.iterator().hasNext() ? rows.iterator().next().getString(0) : "genesis";
           Entry chained = entry.withChain(prev, null);
@@ -132,6 +135,20 @@ public final class AuditStore {
 
   /** A page of entries. */
   public record Page(List<Entry> entries, long total) {
+  }
+
+  /** Where the chain starts after retention purged its oldest entries: the last purged entry. */
+  public record Anchor(long lastId, String lastHash, long purged) {
+  }
+
+  public Future<java.util.Optional<Anchor>> anchor() {
+    return db.query("SELECT last_id, last_hash, purged FROM audit_anchor WHERE id = 1").map(rows -> {
+      if (!rows.iterator().hasNext()) {
+        return java.util.Optional.<Anchor>empty();
+      }
+      Row r = rows.iterator().next();
+      return java.util.Optional.of(new Anchor(r.getLong(0), r.getString(1), r.getLong(2)));
+    });
   }
 
   /** Entries with id above {@code afterId} and at most {@code lastId}, oldest first (the chain in batches). */

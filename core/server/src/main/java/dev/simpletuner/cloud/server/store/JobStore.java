@@ -117,7 +117,7 @@ public final class JobStore {
   }
 
   /** Settings scope (plus the provider id) of the provider ids of deleted jobs. */
-  private static final String FORGOTTEN_SCOPE = "deleted_job:";
+  static final String FORGOTTEN_SCOPE = "deleted_job:";
 
   /** Serialises imports across instances (PostgreSQL); SQLite has one writer anyway. */
   private static final long IMPORT_LOCK_KEY = 0x5354494d50L; // "STIMP"
@@ -416,8 +416,13 @@ public final class JobStore {
 
   /** Forgets idempotency keys older than their lifetime. */
   public Future<Integer> purgeIdempotencyKeys(long now) {
-    return db.query("DELETE FROM idempotency_keys WHERE created_at < ?", now - IDEMPOTENCY_TTL_MS)
-        .map(RowSet::rowCount);
+    return purgeIdempotencyKeys(now, IDEMPOTENCY_TTL_MS, Integer.MAX_VALUE);
+  }
+
+  /** Forgets up to {@code limit} idempotency keys older than {@code ttlMs} (retention does it in batches). */
+  public Future<Integer> purgeIdempotencyKeys(long now, long ttlMs, int limit) {
+    return db.query("DELETE FROM idempotency_keys WHERE (owner_id, idem_key) IN (SELECT owner_id, idem_key FROM "
+        + "idempotency_keys WHERE created_at < ? LIMIT ?)", now - ttlMs, limit).map(RowSet::rowCount);
   }
 
   /** Jobs created since {@code since}, without snapshots: the input of metrics and cost limits. */

@@ -18,10 +18,14 @@ import org.slf4j.LoggerFactory;
  */
 final class Migrations {
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
-  /** In order. A released migration is never edited; add a new one. */
+  /**
+   * In order; each one's number is in its name. A released migration is never edited; add a new
+   * one. Numbers may have gaps (work on separate branches takes numbers ahead): every one not yet
+   * applied is applied, so a number merged in later still runs.
+   */
   static final List<String> VERSIONS = List.of("V1__jobs_configs_settings", "V2__users_keys_audit_approvals",
       "V3__job_metrics", "V4__outputs_and_delivery", "V5__cluster", "V6__job_artifacts",
-      "V7__workers", "V8__numeric_ids", "V9__config_versions_and_sweeps");
+      "V7__workers", "V8__numeric_ids", "V9__config_versions_and_sweeps", "V10__retention");
   private static final long PG_LOCK_KEY = 0x53544d4947L; // "STMIG"
 
   private Migrations() {
@@ -33,18 +37,21 @@ final class Migrations {
             + "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"))
         .compose(v -> db.query(conn, "SELECT version FROM schema_migrations"))
         .compose(rows -> {
-          int applied = 0;
+          java.util.Set<Integer> applied = new java.util.HashSet<>();
           for (Row row : rows) {
-            applied = Math.max(applied, row.getInteger(0));
+            applied.add(row.getInteger(0));
           }
-          if (applied > VERSIONS.size()) {
-            return Future.failedFuture(new IllegalStateException("The database schema (version " + applied
-                + ") is newer than this server knows (" + VERSIONS.size() + "). Upgrade the server."));
+          int newest = applied.stream().mapToInt(Integer::intValue).max().orElse(0);
+          if (newest > number(VERSIONS.get(VERSIONS.size() - 1))) {
+            return Future.failedFuture(new IllegalStateException("The database schema (version " + newest
+                + ") is newer than this server knows (" + number(VERSIONS.get(VERSIONS.size() - 1))
+                + "). Upgrade the server."));
           }
           Future<Void> chain = Future.succeededFuture();
-          for (int version = applied + 1; version <= VERSIONS.size(); version++) {
-            int v = version;
-            chain = chain.compose(x -> applyOne(db, conn, v));
+          for (String name : VERSIONS) {
+            if (!applied.contains(number(name))) {
+              chain = chain.compose(x -> applyOne(db, conn, name));
+            }
           }
           return chain;
         }));
@@ -57,8 +64,13 @@ final class Migrations {
     return db.query(conn, "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(?)) AS l", PG_LOCK_KEY).mapEmpty();
   }
 
-  private static Future<Void> applyOne(Db db, SqlConnection conn, int version) {
-    String name = VERSIONS.get(version - 1);
+  /** The number of a migration: {@code V10__retention} is 10. */
+  static int number(String name) {
+    return Integer.parseInt(name.substring(1, name.indexOf("__")));
+  }
+
+  private static Future<Void> applyOne(Db db, SqlConnection conn, String name) {
+    int version = number(name);
     Future<Void> chain = Future.succeededFuture();
     for (String statement : statements(db.dialect().migrationsFolder() + "/" + name + ".sql")) {
       chain = chain.compose(v -> conn.query(statement).execute().mapEmpty());

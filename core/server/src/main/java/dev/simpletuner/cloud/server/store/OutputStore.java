@@ -119,4 +119,11 @@ public final class OutputStore {
     return new Upload(r.getString("upload_id"), r.getString("job_id"), r.getString("bucket"), r.getString("object_key"),
         r.getString("content_type"), meta == null ? null : new JsonObject(meta), r.getLong("created_at"));
   }
+
+  /** How many bytes a job holds on the storage endpoint: its objects and the parts of its unfinished uploads. */
+  public Future<Long> receivedBytes(String jobId) {
+    return db.query("SELECT (SELECT COALESCE(SUM(size), 0) FROM job_outputs WHERE job_id = ?) + (SELECT "
+        + "COALESCE(SUM(p.size), 0) FROM storage_upload_parts p JOIN storage_uploads u ON u.upload_id = p.upload_id "
+        + "WHERE u.job_id = ?)", jobId, jobId).map(rows -> rows.iterator().next().getLong(0));
+  }
 }

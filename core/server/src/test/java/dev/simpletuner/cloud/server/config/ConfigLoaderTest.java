@@ -72,4 +72,40 @@ class ConfigLoaderTest {
     Files.writeString(home.resolve("config.yaml"), "host: [unclosed\n");
     assertThatThrownBy(() -> loader.load(List.of())).hasMessageContaining("not valid YAML");
   }
+
+  @Test
+  void retentionStorageLimitsAndMetricsFromFileAndEnvironment(@TempDir Path home) throws Exception {
+    Path state = home.resolve("state");
+    Files.createDirectories(state);
+    Files.writeString(state.resolve("config.yaml"), """
+        storage:
+          received_mb_per_job: 2
+          min_free_mb: 0
+          idle_timeout_seconds: 30
+        retention:
+          job_days: 30
+          batch_size: 100
+        metrics:
+          categories: [jobs, circuit_breakers]
+          scrape_token: from-the-file-0123456789
+        """);
+    ServerConfig c = new ConfigLoader(Map.of("SIMPLETUNER_STATE_DIR", state.toString(),
+        "SIMPLETUNER_METRICS_SCRAPE_TOKEN", "from-the-environment-0123"), home.toString()).load(List.of());
+    assertThat(c.storageLimits()).isEqualTo(new ServerConfig.StorageLimits(2L * 1024 * 1024, 0, 30));
+    assertThat(c.retention()).isEqualTo(new ServerConfig.Retention(30, 0, 24, 100, 3600));
+    assertThat(c.metrics().categories()).containsExactlyInAnyOrder("jobs", "circuit_breakers");
+    assertThat(c.metrics().scrapeToken()).isEqualTo("from-the-environment-0123");
+    assertThat(dev.simpletuner.cloud.server.metrics.MetricCategory.parse(c.metrics().categories()))
+        .extracting(Enum::name).containsExactlyInAnyOrder("JOBS", "PROVIDERS");
+
+    ServerConfig defaults = new ConfigLoader(Map.of(), home.toString()).load(List.of());
+    assertThat(defaults.retention().jobDays()).as("kept forever unless asked").isZero();
+    assertThat(defaults.metrics().scrapeToken()).isNull();
+    assertThat(dev.simpletuner.cloud.server.metrics.MetricCategory.parse(defaults.metrics().categories()))
+        .hasSize(dev.simpletuner.cloud.server.metrics.MetricCategory.values().length);
+    assertThatThrownBy(() -> dev.simpletuner.cloud.server.metrics.MetricCategory.parse(java.util.Set.of("gpu")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("metrics.categories").hasMessageContaining("jobs");
+    assertThatThrownBy(() -> new ConfigLoader(Map.of("SIMPLETUNER_METRICS_SCRAPE_TOKEN", "short"), home.toString())
+        .load(List.of())).isInstanceOf(ConfigException.class).hasMessageContaining("at least 16");
+  }
 }
