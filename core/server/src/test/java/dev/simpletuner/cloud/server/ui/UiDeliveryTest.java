@@ -231,6 +231,8 @@ class UiDeliveryTest {
 
       // Settings points to the Publishing tab.
       b.find("#settings-button").click();
+      // The settings dialog scrolls (its sections grew): bring the link out from under its heading.
+      b.js("arguments[0].scrollIntoView({block: 'center'})", b.find("#delivery-settings-link a"));
       b.find("#delivery-settings-link a").click();
       b.waitFor(d -> d.getCurrentUrl().endsWith("#/publishing") && b.all("#settings-dialog").isEmpty(),
           "the Publishing tab");
