@@ -347,6 +347,37 @@ class S3SemanticsTest {
     assertThat(anonymous.raw("PUT", "/outputs/" + job + "/anon", "text/plain", new byte[1]).status()).isEqualTo(403);
   }
 
+  /** s3cmd (Debian's) signs the path it sends only against a host-rooted endpoint. */
+  @Test
+  void s3cmdAgainstTheRootListener() throws Exception {
+    Path file = Files.createTempFile("st-s3cmd", ".txt");
+    Path back = file.resolveSibling(file.getFileName() + ".back");
+    try {
+      Files.writeString(file, "sent with s3cmd");
+      String target = "s3://outputs/" + job + "/s3cmd/file.txt";
+      assertThat(s3cmd("put", file.toString(), target)).contains("upload");
+      assertThat(s3cmd("ls", "s3://outputs/" + job + "/s3cmd/")).contains(target);
+      s3cmd("get", "--force", target, back.toString());
+      assertThat(back).hasContent("sent with s3cmd");
+      s3cmd("del", target);
+      assertThat(code(() -> get(s3, "s3cmd/file.txt"))).isEqualTo("404 NoSuchKey");
+    } finally {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(back);
+    }
+  }
+
+  private String s3cmd(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("s3cmd", "--config=/dev/null", "--no-ssl",
+        "--host=127.0.0.1:" + s3Port, "--host-bucket=127.0.0.1:" + s3Port, "--region=us-east-1",
+        "--access_key=" + JobTokens.storageAccessKey(job), "--secret_key=" + secret()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    return out;
+  }
+
   @Test
   void boto3WithNonAsciiMetadataBulkDeleteAndSigV2PresignedGet() throws Exception {
     Path script = Path.of("src/test/resources/s3/boto3_client.py").toAbsolutePath();
