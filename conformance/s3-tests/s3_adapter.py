@@ -79,7 +79,6 @@ def _map_request(client_job, request, operation_name, **_):
         body = request.body if isinstance(request.body, bytes) else request.body.encode()
         body = re.sub(rb"<Key>", b"<Key>" + prefix.encode(), body)
         request.data = body
-        request.body = body
         request.headers.replace_header("Content-Length", str(len(body))) if "Content-Length" in request.headers \
             else None
         if "Content-MD5" in request.headers:

@@ -55,7 +55,7 @@ final class ObjectListing {
         continue;
       }
       if (contents.size() + common.size() >= maxKeys) {
-        truncated = true;
+        truncated = maxKeys > 0; // S3 answers max-keys=0 with an empty, untruncated page
         break;
       }
       if (group != null) {
