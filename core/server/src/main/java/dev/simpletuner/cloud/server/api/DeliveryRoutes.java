@@ -133,7 +133,7 @@ final class DeliveryRoutes {
       rc.response().setStatusCode(206).putHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/"
           + o.size());
     }
-    rc.response().sendFile(ctx.config().outputsDir().resolve(o.bucket()).resolve(o.key()).toString(),
+    rc.response().sendFile(o.file(ctx.config().outputsDir()).toString(),
         range == null ? 0 : range.first(), range == null ? o.size() : range.length());
   }
 

@@ -46,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
   private final JobCommands commands;
   private final Fleet fleet;
   private HttpServer server;
+  private HttpServer s3Server;
 
   /**
    * The contract as published (YAML), parsed, and its operations' validators: made once per
@@ -128,7 +129,22 @@ public final class HttpVerticle extends VerticleBase {
               // keep-alive every 15 s and long answers keep theirs busy, so they are not cut.
               .setIdleTimeout(ctx.config().storageLimits().idleTimeoutSeconds()));
           return server.requestHandler(router).listen(ctx.config().port(), ctx.config().host());
-        });
+        })
+        .compose(listening -> listenS3().map(listening));
+  }
+
+  /**
+   * The storage endpoint at the root of its own port, when {@code storage.s3_port} is set: the same
+   * handler (same credentials, same checks) as below {@link StorageHandler#PATH}.
+   */
+  private Future<?> listenS3() {
+    int port = ctx.config().storage().s3Port();
+    if (port == 0) {
+      return Future.succeededFuture();
+    }
+    StorageHandler storage = new StorageHandler(vertx, ctx, "");
+    s3Server = vertx.createHttpServer(new HttpServerOptions().setMaxChunkSize(MAX_BODY_PIECE).setIdleTimeout(0));
+    return s3Server.requestHandler(storage::handle).listen(port, ctx.config().host());
   }
 
   private Router router(Map<String, OperationValidator> validators, JsonObject published, Buffer yaml) {
@@ -189,6 +205,7 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    Future<Void> s3 = s3Server == null ? Future.succeededFuture() : s3Server.close();
+    return server == null ? s3 : Future.all(server.close(), s3);
   }
 }

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.api;
 
+import dev.simpletuner.cloud.server.logging.LogSafe;
 import dev.simpletuner.cloud.server.access.AccessGuard;
 import dev.simpletuner.cloud.server.contract.ContractRouter;
 import dev.simpletuner.cloud.server.http.Params;
@@ -104,7 +105,7 @@ final class JobRoutes {
         Params.query(rc, "provider"), JobType.parse(Params.query(rc, "job_type")), limit, offset);
     Future<JsonObject> synced = Params.queryBool(rc, "sync_active")
         ? Bus.request(vertx, Addresses.POLL_SYNC, new JsonObject()).recover(e -> {
-          LOG.warn("sync_active: {}", e.getMessage());
+          LOG.warn("sync_active: {}", LogSafe.of(e.getMessage()));
           return Future.succeededFuture(new JsonObject().put("error", e.getMessage()));
         })
         : Future.succeededFuture(null);

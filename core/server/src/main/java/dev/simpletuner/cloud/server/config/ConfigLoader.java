@@ -263,7 +263,16 @@ public final class ConfigLoader {
     ServerConfig.Storage d = ServerConfig.Storage.DEFAULT;
     return new ServerConfig.Storage(parseLong(storage.get("grace_seconds"), d.graceSeconds(), "storage.grace_seconds"),
         parseLong(storage.get("settle_seconds"), d.settleSeconds(), "storage.settle_seconds"),
-        megabytes(storage.get("dataset_scratch_mb"), d.datasetScratchBytes(), "storage.dataset_scratch_mb"));
+        megabytes(storage.get("dataset_scratch_mb"), d.datasetScratchBytes(), "storage.dataset_scratch_mb"),
+        s3Port(storage.get("s3_port")));
+  }
+
+  private static int s3Port(Object value) {
+    long port = parseLong(value, 0, "storage.s3_port");
+    if (port < 0 || port > 65535) {
+      throw new ConfigException("Config key 'storage.s3_port' must be a port (1-65535), or 0 for none.");
+    }
+    return (int) port;
   }
 
   private static ServerConfig.Callbacks callbacks(Map<String, Object> callbacks) {

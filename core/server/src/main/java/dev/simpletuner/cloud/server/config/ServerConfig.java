@@ -72,9 +72,12 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
    *                      outputs are delivered
    * @param datasetScratchBytes how much a cloud trainer may write next to the datasets this server
    *                      serves it (the trainer's own caches), per job
+   * @param s3Port        a port of its own serving the storage endpoint at its root (path-style S3
+   *                      for clients that take no path in their endpoint: MinIO SDKs, s3cmd); 0 for
+   *                      none (the default)
    */
-  public record Storage(long graceSeconds, long settleSeconds, long datasetScratchBytes) {
-    public static final Storage DEFAULT = new Storage(1800, 10, 2048L * 1024 * 1024);
+  public record Storage(long graceSeconds, long settleSeconds, long datasetScratchBytes, int s3Port) {
+    public static final Storage DEFAULT = new Storage(1800, 10, 2048L * 1024 * 1024, 0);
   }
 
   /**

@@ -299,12 +299,14 @@ public final class DeliveryVerticle extends VerticleBase {
    */
   private List<OutputFile> files(String jobId, List<OutputStore.Output> outputs) {
     String prefix = jobId + "/";
-    List<OutputStore.Output> mine = outputs.stream().filter(o -> o.key().startsWith(prefix)).toList();
+    // Folder markers ("dir/") are no files to deliver.
+    List<OutputStore.Output> mine = outputs.stream().filter(o -> o.key().startsWith(prefix) && !o.key().endsWith("/"))
+        .toList();
     String common = commonFolder(mine.stream().map(o -> o.key().substring(prefix.length())).toList());
     List<OutputFile> files = new ArrayList<>();
     for (OutputStore.Output o : mine) {
       files.add(new OutputFile(o.key().substring(prefix.length() + common.length()),
-          ctx.config().outputsDir().resolve(o.bucket()).resolve(o.key()), o.size(), o.sha256()));
+          o.file(ctx.config().outputsDir()), o.size(), o.sha256()));
     }
     return files;
   }

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.fleet;
 
+import dev.simpletuner.cloud.server.logging.LogSafe;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.auth.Principal;
 import dev.simpletuner.cloud.server.bus.Addresses;
@@ -81,7 +82,8 @@ public final class Fleet {
         .map(instructions -> instructions.put("worker_id", worker.workerId())
             .put("sse_url", "/api/workers/stream?worker_id=" + worker.workerId()))
         .onSuccess(v -> {
-          LOG.info("Worker {} ({}) registered: {} {}, GPU {}", worker.workerId(), name, type, base, gpu);
+          LOG.info("Worker {} ({}) registered: {} {}, GPU {}", worker.workerId(), LogSafe.of(name), LogSafe.of(type),
+              LogSafe.of(base), LogSafe.of(gpu));
           ctx.audit().record(null, "worker.registered", "worker", worker.workerId(), "ok",
               new JsonObject().put("name", name).put("worker_type", type).put("gpu_info", gpu), null, now);
         });
@@ -231,7 +233,7 @@ public final class Fleet {
         .compose(v -> ctx.store().workers().disconnect(worker.workerId(), ctx.now()))
         .map(v -> {
           streams.end(vertx, worker.workerId());
-          LOG.info("Worker {} ({}) disconnected", worker.workerId(), worker.name());
+          LOG.info("Worker {} ({}) disconnected", worker.workerId(), LogSafe.of(worker.name()));
           return success();
         });
   }

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.fleet;
 
+import dev.simpletuner.cloud.server.logging.LogSafe;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.command.JobCommands;
@@ -196,7 +197,8 @@ public final class FleetVerticle extends VerticleBase {
             return Future.<Void>succeededFuture();
           }
           long quiet = worker.lastHeartbeat() == null ? timeout / 1000 : (now - worker.lastHeartbeat()) / 1000;
-          LOG.warn("Worker {} ({}) sent no heartbeat for {} s: offline", worker.workerId(), worker.name(), quiet);
+          LOG.warn("Worker {} ({}) sent no heartbeat for {} s: offline", worker.workerId(), LogSafe.of(worker.name()),
+              quiet);
           vertx.eventBus().publish(Addresses.WORKER_STREAM_END, new JsonObject().put("worker_id", worker.workerId()));
           return worker.currentJobId() == null ? Future.<Void>succeededFuture()
               : fleet.lose(worker, worker.currentJobId(), "the worker " + worker.name() + " stopped sending "

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.http;
 
+import dev.simpletuner.cloud.server.logging.LogSafe;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import io.vertx.core.Handler;
@@ -40,7 +41,7 @@ public final class FailureHandler implements Handler<RoutingContext> {
     if (failure == null) {
       return fromStatus(rc.statusCode(), null);
     }
-    LOG.error("Unhandled failure on {} {}", rc.request().method(), rc.request().path(), failure);
+    LOG.error("Unhandled failure on {} {}", rc.request().method(), LogSafe.of(rc.request().path()), failure);
     return new AppException(ErrorCode.INTERNAL_ERROR, "Internal error. The server log has the details.");
   }
 

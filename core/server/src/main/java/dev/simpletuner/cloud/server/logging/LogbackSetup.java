@@ -16,7 +16,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * still replaces it. Registered through {@code META-INF/services/ch.qos.logback.classic.spi.Configurator}.
  */
 public final class LogbackSetup extends ContextAwareBase implements Configurator {
-  private static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{24} - %msg%n";
+  /** A message is one line whatever it carries (LogSafe escapes at the call sites; this is the net). */
+  static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{24} - %replace(%msg){'[\\r\\n]', '\\\\n'}%n";
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {

@@ -183,6 +183,9 @@ final class BodyReceiver {
         throw new S3Exception(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does "
             + "not match what was computed.");
       }
+      if (contentMd5 != null && !validMd5(contentMd5)) {
+        throw new S3Exception(400, "InvalidDigest", "The Content-MD5 you specified was invalid.");
+      }
       if (contentMd5 != null && !contentMd5.strip().equals(Base64.getEncoder().encodeToString(result.md5()))) {
         throw S3Exception.badDigest("Content-MD5");
       }
@@ -192,6 +195,15 @@ final class BodyReceiver {
           throw S3Exception.badDigest(result.algorithm().toUpperCase(Locale.ROOT));
         }
       }
+    }
+  }
+
+  /** A Content-MD5 that is the base64 of 16 bytes at all (else S3's InvalidDigest, not BadDigest). */
+  private static boolean validMd5(String header) {
+    try {
+      return Base64.getDecoder().decode(header.strip()).length == 16;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

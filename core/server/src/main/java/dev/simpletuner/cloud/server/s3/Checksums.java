@@ -12,7 +12,7 @@ import java.util.zip.Checksum;
 
 /**
  * The digests computed while a body streams in: MD5 (the ETag), SHA-256 (our own record of every
- * file) and, when the client declared one, its flexible checksum (CRC32, CRC32C, SHA-1 or SHA-256)
+ * file) and, when the client declared one, its flexible checksum (CRC32, CRC32C, CRC64NVME, SHA-1 or SHA-256)
  * to compare with what it sent.
  */
 final class Checksums {
@@ -31,7 +31,12 @@ final class Checksums {
   Checksums(String algorithm, boolean sha256) {
     this.algorithm = algorithm == null ? null : algorithm.toLowerCase(Locale.ROOT);
     this.sha256 = sha256 || "sha256".equals(this.algorithm) ? digest("SHA-256") : null;
-    this.crc = "crc32".equals(this.algorithm) ? new CRC32() : "crc32c".equals(this.algorithm) ? new CRC32C() : null;
+    this.crc = switch (this.algorithm == null ? "" : this.algorithm) {
+      case "crc32" -> new CRC32();
+      case "crc32c" -> new CRC32C();
+      case "crc64nvme" -> new Crc64Nvme();
+      default -> null;
+    };
     this.sha1 = "sha1".equals(this.algorithm) ? digest("SHA-1") : null;
   }
 
@@ -43,7 +48,11 @@ final class Checksums {
       sha256.update(bytes.duplicate());
     }
     if (crc != null) {
-      crc.update(bytes.duplicate());
+      if (bytes.hasArray()) {
+        crc.update(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+      } else {
+        crc.update(bytes.duplicate());
+      }
     }
     if (sha1 != null) {
       sha1.update(bytes.duplicate());
@@ -59,8 +68,12 @@ final class Checksums {
     String declared = null;
     if (crc != null) {
       long v = crc.getValue();
-      declared = Base64.getEncoder().encodeToString(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8),
-          (byte) v});
+      int bytes = crc instanceof Crc64Nvme ? 8 : 4;
+      byte[] out = new byte[bytes];
+      for (int i = 0; i < bytes; i++) {
+        out[i] = (byte) (v >>> (8 * (bytes - 1 - i)));
+      }
+      declared = Base64.getEncoder().encodeToString(out);
     }
     byte[] sha = sha256 == null ? null : sha256.digest();
     if (sha1 != null) {

@@ -119,6 +119,18 @@ public final class DatasetBuckets {
     return bucket.startsWith(PREFIX + jobId + "-");
   }
 
+  /** The dataset buckets of a job's plan (ListBuckets with its dataset credentials). */
+  static java.util.List<String> all(Job job) {
+    JsonArray plan = job.metadata() == null ? null : job.metadata().getJsonArray(METADATA_KEY);
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (int n = 0; plan != null && n < plan.size(); n++) {
+      if (plan.getValue(n) instanceof JsonObject entry && entry.getString("bucket") != null) {
+        out.add(entry.getString("bucket"));
+      }
+    }
+    return out;
+  }
+
   /** The served dataset a bucket name stands for in the job's plan, or null. */
   static Served find(Job job, String bucket) {
     JsonArray plan = job.metadata() == null ? null : job.metadata().getJsonArray(METADATA_KEY);

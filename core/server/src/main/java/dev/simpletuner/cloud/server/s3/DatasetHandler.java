@@ -79,7 +79,8 @@ final class DatasetHandler {
       all = vertx.executeBlocking(() -> DatasetFiles.list(served, bucketScratch(served)), false)
           .onSuccess(found -> listings.put(served.bucket(), token, found));
     }
-    return all.compose(found -> respond(call, 200, null, ObjectListing.render(call.bucket(), found, call.query())));
+    return all.compose(found -> respond(call, 200, null, ObjectListing.render(call.bucket(), found, call.query(),
+        served.jobId())));
   }
 
   private Future<Void> get(StorageHandler.S3Call call, DatasetBuckets.Served served) {
@@ -88,8 +89,8 @@ final class DatasetHandler {
           if (found == null) {
             throw S3Exception.noSuchKey();
           }
-          return StorageHandler.sendObject(call, found.file(), found.size(), found.etag(), found.modifiedAt(), null,
-              null);
+          return StorageHandler.sendObject(call, found.file(), new OutputStore.Output(served.bucket(), call.key(),
+              served.jobId(), found.size(), found.etag(), null, null, null, found.modifiedAt()));
         });
   }
 

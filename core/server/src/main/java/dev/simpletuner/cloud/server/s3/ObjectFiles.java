@@ -6,7 +6,9 @@ import java.util.UUID;
 /**
  * Where the storage endpoint keeps things under {@code <state>/cloud_outputs}: objects at
  * {@code <bucket>/<key>}, bodies being received in {@code .incoming/} (same file system, so the
- * final move is atomic), and multipart parts in {@code .multipart/<upload id>/<part number>}.
+ * final move is atomic), and multipart parts in {@code .multipart/<upload id>/<part number>}. A key
+ * that cannot be a file there (a folder marker {@code dir/}, {@code a//b}, or {@code ckpt} beside
+ * {@code ckpt/x}) lives in {@code .objects/<random name>}, recorded with the object.
  */
 final class ObjectFiles {
   private static final int MAX_KEY_BYTES = 1024;
@@ -29,6 +31,26 @@ final class ObjectFiles {
     return file;
   }
 
+  /** The file of a key at its natural place, or null when the key cannot be a file there. */
+  Path natural(String bucket, String key) {
+    for (String segment : key.split("/", -1)) {
+      if (segment.isEmpty()) {
+        return null;
+      }
+    }
+    return object(bucket, key);
+  }
+
+  /** A place for a key that cannot sit at its natural one. */
+  Path elsewhere() {
+    return root.resolve(".objects").resolve(UUID.randomUUID().toString());
+  }
+
+  /** The path recorded with an object: null for its natural place, else relative to the root. */
+  String recorded(String bucket, String key, Path file) {
+    return file.equals(natural(bucket, key)) ? null : root.relativize(file).toString();
+  }
+
   Path incoming() {
     return root.resolve(".incoming").resolve(UUID.randomUUID().toString());
   }
@@ -42,8 +64,8 @@ final class ObjectFiles {
   }
 
   /**
-   * Keys map to files, so only keys that are plain relative paths are taken: no empty, {@code .}
-   * or {@code ..} segments, no backslashes or control characters, at most 1024 bytes.
+   * Keys are names of files to deliveries, so no {@code .} or {@code ..} segments, no backslashes
+   * or control characters, at most 1024 bytes. Empty segments are fine (they live elsewhere).
    */
   static void checkKey(String key) {
     if (key.isEmpty() || key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
@@ -56,8 +78,8 @@ final class ObjectFiles {
       }
     }
     for (String segment : key.split("/", -1)) {
-      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-        throw S3Exception.accessDenied("Object keys must be plain relative paths: no empty, '.' or '..' segments.");
+      if (segment.equals(".") || segment.equals("..")) {
+        throw S3Exception.accessDenied("Object keys must be plain relative paths: no '.' or '..' segments.");
       }
     }
   }

@@ -18,8 +18,16 @@ final class ObjectListing {
   private ObjectListing() {
   }
 
-  static String render(String bucket, List<OutputStore.Output> all, Map<String, String> query) {
+  /** @param owner the credentials' owner, shown with each object in V1 and with FetchOwner in V2 */
+  static String render(String bucket, List<OutputStore.Output> all, Map<String, String> query, String owner) {
     boolean v2 = "2".equals(query.get("list-type"));
+    String encoding = query.get("encoding-type");
+    if (encoding != null && !encoding.equals("url")) {
+      throw S3Exception.invalidArgument("Invalid Encoding Method specified in Request");
+    }
+    java.util.function.UnaryOperator<String> enc = encoding == null ? S3Xml::esc
+        : v -> S3Xml.esc(dev.simpletuner.cloud.spi.s3.SigV4.encodePath(v));
+    boolean fetchOwner = !v2 || "true".equals(query.get("fetch-owner"));
     String prefix = query.getOrDefault("prefix", "");
     String delimiter = query.get("delimiter");
     int maxKeys = maxKeys(query.get("max-keys"));
@@ -42,11 +50,12 @@ final class ObjectListing {
           group = key.substring(0, at + delimiter.length());
         }
       }
-      if (group != null && common.contains(group)) {
+      // A page that ended on a common prefix goes on after every key it stands for.
+      if (group != null && (common.contains(group) || group.compareTo(after) <= 0)) {
         continue;
       }
       if (contents.size() + common.size() >= maxKeys) {
-        truncated = true;
+        truncated = maxKeys > 0; // S3 answers max-keys=0 with an empty, untruncated page
         break;
       }
       if (group != null) {
@@ -59,10 +68,13 @@ final class ObjectListing {
     }
 
     StringBuilder b = new StringBuilder(S3Xml.head()).append("<ListBucketResult xmlns=\"").append(S3Xml.NS)
-        .append("\"><Name>").append(S3Xml.esc(bucket)).append("</Name><Prefix>").append(S3Xml.esc(prefix))
+        .append("\"><Name>").append(S3Xml.esc(bucket)).append("</Name><Prefix>").append(enc.apply(prefix))
         .append("</Prefix><MaxKeys>").append(maxKeys).append("</MaxKeys>");
     if (delimiter != null) {
-      b.append("<Delimiter>").append(S3Xml.esc(delimiter)).append("</Delimiter>");
+      b.append("<Delimiter>").append(enc.apply(delimiter)).append("</Delimiter>");
+    }
+    if (encoding != null) {
+      b.append("<EncodingType>url</EncodingType>");
     }
     b.append("<IsTruncated>").append(truncated).append("</IsTruncated>");
     if (v2) {
@@ -71,19 +83,28 @@ final class ObjectListing {
         b.append("<ContinuationToken>").append(S3Xml.esc(query.get("continuation-token"))).append("</ContinuationToken>");
       }
       if (query.get("start-after") != null) {
-        b.append("<StartAfter>").append(S3Xml.esc(query.get("start-after"))).append("</StartAfter>");
+        b.append("<StartAfter>").append(enc.apply(query.get("start-after"))).append("</StartAfter>");
       }
       if (truncated && last != null) {
         b.append("<NextContinuationToken>").append(encodeToken(last)).append("</NextContinuationToken>");
       }
     } else {
-      b.append("<Marker>").append(S3Xml.esc(query.getOrDefault("marker", ""))).append("</Marker>");
-      if (truncated && last != null) {
-        b.append("<NextMarker>").append(S3Xml.esc(last)).append("</NextMarker>");
+      b.append("<Marker>").append(enc.apply(query.getOrDefault("marker", ""))).append("</Marker>");
+      if (truncated && last != null && delimiter != null) {
+        b.append("<NextMarker>").append(enc.apply(last)).append("</NextMarker>");
       }
     }
-    contents.forEach(o -> S3Xml.content(b, o));
-    common.forEach(p -> b.append("<CommonPrefixes><Prefix>").append(S3Xml.esc(p)).append("</Prefix></CommonPrefixes>"));
+    for (OutputStore.Output o : contents) {
+      b.append("<Contents><Key>").append(enc.apply(o.key())).append("</Key><LastModified>")
+          .append(java.time.Instant.ofEpochMilli(o.updatedAt())).append("</LastModified><ETag>&quot;")
+          .append(S3Xml.esc(o.etag())).append("&quot;</ETag><Size>").append(o.size())
+          .append("</Size><StorageClass>STANDARD</StorageClass>");
+      if (fetchOwner) {
+        b.append(S3Xml.owner(owner));
+      }
+      b.append("</Contents>");
+    }
+    common.forEach(p -> b.append("<CommonPrefixes><Prefix>").append(enc.apply(p)).append("</Prefix></CommonPrefixes>"));
     return b.append("</ListBucketResult>").toString();
   }
 

@@ -59,15 +59,102 @@ final class S3Xml {
     return b.append("</ListMultipartUploadsResult>").toString();
   }
 
-  static String location() {
-    return HEAD + "<LocationConstraint xmlns=\"" + NS + "\"></LocationConstraint>";
+  /** The one grant there is: the job owns what it wrote (GetObjectAcl / GetBucketAcl). */
+  static String acl(String owner) {
+    String who = "<ID>" + esc(owner) + "</ID><DisplayName>" + esc(owner) + "</DisplayName>";
+    return HEAD + "<AccessControlPolicy xmlns=\"" + NS + "\"><Owner>" + who + "</Owner><AccessControlList><Grant>"
+        + "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">" + who
+        + "</Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>";
   }
 
-  /** One object entry of a listing. */
-  static void content(StringBuilder b, OutputStore.Output o) {
-    b.append("<Contents><Key>").append(esc(o.key())).append("</Key><LastModified>")
-        .append(Instant.ofEpochMilli(o.updatedAt())).append("</LastModified><ETag>&quot;").append(esc(o.etag()))
-        .append("&quot;</ETag><Size>").append(o.size()).append("</Size><StorageClass>STANDARD</StorageClass></Contents>");
+  static String owner(String owner) {
+    return "<Owner><ID>" + esc(owner) + "</ID><DisplayName>" + esc(owner) + "</DisplayName></Owner>";
+  }
+
+  /** ListBuckets: the buckets these credentials reach. */
+  static String buckets(String owner, List<String> buckets, long createdAt) {
+    StringBuilder b = new StringBuilder(HEAD).append("<ListAllMyBucketsResult xmlns=\"").append(NS).append("\">")
+        .append(owner(owner)).append("<Buckets>");
+    for (String name : buckets) {
+      b.append("<Bucket><Name>").append(esc(name)).append("</Name><CreationDate>").append(Instant.ofEpochMilli(createdAt))
+          .append("</CreationDate></Bucket>");
+    }
+    return b.append("</Buckets></ListAllMyBucketsResult>").toString();
+  }
+
+  /** GetObjectAttributes, with the attributes asked for ({@code x-amz-object-attributes}). */
+  static String attributes(OutputStore.Output o, java.util.Set<String> asked) {
+    StringBuilder b = new StringBuilder(HEAD).append("<GetObjectAttributesOutput xmlns=\"").append(NS).append("\">");
+    if (asked.contains("etag")) {
+      b.append("<ETag>").append(esc(o.etag())).append("</ETag>");
+    }
+    io.vertx.core.json.JsonObject checksum = o.attrs() == null ? null : o.attrs().getJsonObject("checksum");
+    if (asked.contains("checksum") && checksum != null) {
+      String tag = "Checksum" + checksum.getString("algorithm").toUpperCase(java.util.Locale.ROOT);
+      b.append("<Checksum><").append(tag).append('>').append(esc(checksum.getString("value"))).append("</").append(tag)
+          .append("></Checksum>");
+    }
+    io.vertx.core.json.JsonArray parts = o.attrs() == null ? null : o.attrs().getJsonArray("parts");
+    if (asked.contains("objectparts") && parts != null) {
+      b.append("<ObjectParts><TotalPartsCount>").append(parts.size()).append("</TotalPartsCount></ObjectParts>");
+    }
+    if (asked.contains("storageclass")) {
+      b.append("<StorageClass>STANDARD</StorageClass>");
+    }
+    if (asked.contains("objectsize")) {
+      b.append("<ObjectSize>").append(o.size()).append("</ObjectSize>");
+    }
+    return b.append("</GetObjectAttributesOutput>").toString();
+  }
+
+  static String copied(String root, String etag, long modifiedAt) {
+    return HEAD + "<" + root + " xmlns=\"" + NS + "\"><LastModified>" + Instant.ofEpochMilli(modifiedAt)
+        + "</LastModified><ETag>&quot;" + esc(etag) + "&quot;</ETag></" + root + ">";
+  }
+
+  /** One key of a DeleteObjects answer: deleted (error null) or refused with an S3 error. */
+  record Deletion(String key, S3Exception error) {
+  }
+
+  static String deleted(List<Deletion> results, boolean quiet) {
+    StringBuilder b = new StringBuilder(HEAD).append("<DeleteResult xmlns=\"").append(NS).append("\">");
+    for (Deletion d : results) {
+      if (d.error() == null) {
+        if (!quiet) {
+          b.append("<Deleted><Key>").append(esc(d.key())).append("</Key></Deleted>");
+        }
+      } else {
+        b.append("<Error><Key>").append(esc(d.key())).append("</Key><Code>").append(esc(d.error().code()))
+            .append("</Code><Message>").append(esc(d.error().getMessage())).append("</Message></Error>");
+      }
+    }
+    return b.append("</DeleteResult>").toString();
+  }
+
+  /** A DeleteObjects body: its keys (at most 1000) and whether it is quiet. */
+  record DeleteRequest(List<String> keys, boolean quiet) {
+  }
+
+  static DeleteRequest deleteRequest(byte[] body) {
+    Element root = parse(body, "Delete");
+    List<String> keys = new ArrayList<>();
+    NodeList objects = root.getElementsByTagNameNS("*", "Object");
+    for (int i = 0; i < objects.getLength(); i++) {
+      String key = text((Element) objects.item(i), "Key");
+      if (key == null) {
+        throw S3Exception.malformedXml();
+      }
+      keys.add(key);
+    }
+    if (keys.isEmpty() || keys.size() > 1000) {
+      throw S3Exception.malformedXml();
+    }
+    String quiet = text(root, "Quiet");
+    return new DeleteRequest(keys, quiet != null && quiet.strip().equalsIgnoreCase("true"));
+  }
+
+  static String location() {
+    return HEAD + "<LocationConstraint xmlns=\"" + NS + "\"></LocationConstraint>";
   }
 
   static String head() {
@@ -79,6 +166,26 @@ final class S3Xml {
   }
 
   static List<RequestedPart> completeRequest(byte[] body) {
+    Element root = parse(body, "CompleteMultipartUpload");
+    List<RequestedPart> parts = new ArrayList<>();
+    NodeList nodes = root.getElementsByTagNameNS("*", "Part");
+    for (int i = 0; i < nodes.getLength(); i++) {
+      Element part = (Element) nodes.item(i);
+      String number = text(part, "PartNumber");
+      String etag = text(part, "ETag");
+      if (number == null || etag == null || !number.strip().matches("\\d{1,5}")) {
+        throw S3Exception.malformedXml();
+      }
+      parts.add(new RequestedPart(Integer.parseInt(number.strip()), unquote(etag.strip())));
+    }
+    if (parts.isEmpty()) {
+      throw S3Exception.malformedXml();
+    }
+    return parts;
+  }
+
+  /** The root element of a small XML request body, which must be {@code rootName}. */
+  private static Element parse(byte[] body, String rootName) {
     try {
       DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
       // No DTDs, no external entities: the body comes from the network.
@@ -91,24 +198,10 @@ final class S3Xml {
       builder.setErrorHandler(null);
       Document doc = builder.parse(new ByteArrayInputStream(body));
       Element root = doc.getDocumentElement();
-      if (!"CompleteMultipartUpload".equals(root.getLocalName())) {
+      if (!rootName.equals(root.getLocalName())) {
         throw S3Exception.malformedXml();
       }
-      List<RequestedPart> parts = new ArrayList<>();
-      NodeList nodes = root.getElementsByTagNameNS("*", "Part");
-      for (int i = 0; i < nodes.getLength(); i++) {
-        Element part = (Element) nodes.item(i);
-        String number = text(part, "PartNumber");
-        String etag = text(part, "ETag");
-        if (number == null || etag == null || !number.strip().matches("\\d{1,5}")) {
-          throw S3Exception.malformedXml();
-        }
-        parts.add(new RequestedPart(Integer.parseInt(number.strip()), unquote(etag.strip())));
-      }
-      if (parts.isEmpty()) {
-        throw S3Exception.malformedXml();
-      }
-      return parts;
+      return root;
     } catch (S3Exception e) {
       throw e;
     } catch (Exception e) {

@@ -48,13 +48,19 @@ final class StorageAuth {
     if (query.stream().anyMatch(p -> p.getKey().equals("X-Amz-Signature"))) {
       return verifyPresigned(request, query, now);
     }
+    if (query.stream().anyMatch(p -> p.getKey().equals("Signature"))) {
+      return SigV2Presigned.verify(request, query, now, tokens);
+    }
     throw S3Exception.accessDenied("Access Denied: sign requests with the job's storage credentials (AWS SigV4).");
   }
 
   private Grant verifyHeader(HttpServerRequest request, String header, List<Map.Entry<String, String>> query,
                              Instant now) {
     if (!header.startsWith(SigV4.ALGORITHM + " ")) {
-      throw new S3Exception(400, "AuthorizationHeaderMalformed", "Only AWS4-HMAC-SHA256 signatures are accepted.");
+      // Signature Version 2 in the header is refused as S3 refuses it in regions without it; SigV2
+      // presigned GET URLs are accepted (SigV2Presigned).
+      throw new S3Exception(400, "InvalidRequest", "The authorization mechanism you have provided is not supported. "
+          + "Please use AWS4-HMAC-SHA256.");
     }
     Map<String, String> fields = new HashMap<>();
     for (String part : header.substring(SigV4.ALGORITHM.length() + 1).split(",")) {
@@ -83,9 +89,31 @@ final class StorageAuth {
       throw new S3Exception(403, "RequestTimeTooSkewed", "The difference between the request time and the current "
           + "time is too large.");
     }
-    String canonical = SigV4.canonicalRequest(request.method().name(), SigV4.canonicalUri(request.path()),
-        SigV4.canonicalQuery(query), headers(request.headers(), signedHeaders), signedHeaders, payloadHash);
-    return check(scope, amzDate, canonical, signature, payloadHash);
+    return checkAny(request, SigV4.canonicalQuery(query), signedHeaders, payloadHash, scope, amzDate, signature);
+  }
+
+  /**
+   * Checks the signature against the canonical forms clients sign. S3 signs the decoded path
+   * encoded once with '/' kept (the AWS SDK for Java sends a key's "//" as "/%2F" and signs "//");
+   * clients that sign the path segment by segment as sent are taken too. Header bytes arrive one
+   * char per byte: a client that sent and signed UTF-8 (non-ASCII user metadata) signed the decoded text.
+   */
+  private Grant checkAny(HttpServerRequest request, String canonicalQuery, String signedHeaders, String payloadHash,
+                         Scope scope, String amzDate, String signature) {
+    S3Exception mismatch = null;
+    for (String uri : new java.util.LinkedHashSet<>(List.of(SigV4.encodePath(SigV4.percentDecode(request.path())),
+        SigV4.canonicalUri(request.path())))) {
+      for (boolean utf8 : new boolean[] {false, true}) {
+        String canonical = SigV4.canonicalRequest(request.method().name(), uri, canonicalQuery,
+            headers(request.headers(), signedHeaders, utf8), signedHeaders, payloadHash);
+        try {
+          return check(scope, amzDate, canonical, signature, payloadHash);
+        } catch (S3Exception e) {
+          mismatch = e;
+        }
+      }
+    }
+    throw mismatch;
   }
 
   private Grant verifyPresigned(HttpServerRequest request, List<Map.Entry<String, String>> query, Instant now) {
@@ -122,9 +150,8 @@ final class StorageAuth {
     String signedHeaders = q.get("X-Amz-SignedHeaders");
     String payloadHash = request.getHeader("x-amz-content-sha256") != null
         ? request.getHeader("x-amz-content-sha256") : SigV4.UNSIGNED_PAYLOAD;
-    String canonical = SigV4.canonicalRequest(request.method().name(), SigV4.canonicalUri(request.path()),
-        SigV4.canonicalQuery(signedQuery), headers(request.headers(), signedHeaders), signedHeaders, payloadHash);
-    return check(scope, amzDate, canonical, q.get("X-Amz-Signature"), payloadHash);
+    return checkAny(request, SigV4.canonicalQuery(signedQuery), signedHeaders, payloadHash, scope, amzDate,
+        q.get("X-Amz-Signature"));
   }
 
   private record Scope(JobTokens.StorageKey key, String region) {
@@ -159,14 +186,15 @@ final class StorageAuth {
     return new Grant(scope.key().jobId(), scope.key().kind(), amzDate, scope.region(), expected, key, payloadHash);
   }
 
-  private static Map<String, String> headers(MultiMap headers, String signedHeaders) {
+  private static Map<String, String> headers(MultiMap headers, String signedHeaders, boolean utf8) {
     Map<String, String> out = new HashMap<>();
     for (String name : signedHeaders.split(";")) {
       List<String> values = headers.getAll(name);
       if (values.isEmpty()) {
         throw S3Exception.signatureMismatch();
       }
-      out.put(name, String.join(",", values));
+      String value = String.join(",", values);
+      out.put(name, utf8 ? StoredHeaders.utf8(value) : value);
     }
     return out;
   }

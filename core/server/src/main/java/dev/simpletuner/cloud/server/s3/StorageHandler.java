@@ -5,6 +5,7 @@ import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.delivery.DeliveryPlanner;
 import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobTokens;
+import dev.simpletuner.cloud.server.logging.LogSafe;
 import dev.simpletuner.cloud.server.store.OutputStore;
 import dev.simpletuner.cloud.spi.s3.SigV4;
 import io.vertx.core.Future;
@@ -16,11 +17,15 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * signed with their job's own output credentials, which only reach keys below {@code <job id>/}
  * of bucket {@code outputs}; and they read the job's local datasets from it with the job's dataset
  * credentials ({@link DatasetBuckets}, served by {@link DatasetHandler}). Both work while the job is
- * active plus a grace period. Bodies stream to disk; nothing is buffered whole.
+ * active plus a grace period. Bodies stream to disk; nothing is buffered whole. The same handler
+ * serves S3 at the root of its own port ({@code storage.s3_port}), for clients that take no path
+ * in their endpoint.
  */
 public final class StorageHandler implements Handler<RoutingContext> {
   public static final String PATH = "/api/cloud/storage";
@@ -55,8 +62,16 @@ public final class StorageHandler implements Handler<RoutingContext> {
   private final MultipartCompletion completion;
   private final DatasetHandler datasets;
   private final UploadGuard guard;
+  private final String base;
 
+  /** The endpoint below {@link #PATH} of the API's port. */
   public StorageHandler(Vertx vertx, ServerContext ctx) {
+    this(vertx, ctx, PATH);
+  }
+
+  /** @param base the path S3 is served below: {@link #PATH}, or "" at the root of the S3 port */
+  public StorageHandler(Vertx vertx, ServerContext ctx, String base) {
+    this.base = base;
     this.vertx = vertx;
     this.ctx = ctx;
     this.auth = new StorageAuth(ctx.tokens());
@@ -75,7 +90,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     }
 
     String resource() {
-      return "/" + bucket + (key == null ? "" : "/" + key);
+      return "/" + (bucket == null ? "" : bucket) + (key == null ? "" : "/" + key);
     }
   }
 
@@ -96,7 +111,11 @@ public final class StorageHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext rc) {
-    HttpServerRequest request = rc.request();
+    handle(rc.request());
+  }
+
+  /** Serves one S3 request (the root listener hands requests straight here). */
+  public void handle(HttpServerRequest request) {
     request.pause();
     String requestId = Long.toHexString(ThreadLocalRandom.current().nextLong()).toUpperCase(Locale.ROOT);
     if (!METHODS.contains(request.method())) {
@@ -107,7 +126,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     }
     S3Call call;
     try {
-      call = parse(request, requestId);
+      call = parse(request, base, requestId);
     } catch (S3Exception e) {
       fail(request, e, request.path(), requestId);
       return;
@@ -117,18 +136,21 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .onFailure(e -> fail(request, e, call.resource(), requestId));
   }
 
-  private static S3Call parse(HttpServerRequest request, String requestId) {
-    String rest = request.path().substring(PATH.length());
-    if (!rest.startsWith("/") || rest.length() < 2) {
-      throw new S3Exception(400, "InvalidBucketName", "Name a bucket: " + PATH + "/<bucket>/<key>.");
+  private static S3Call parse(HttpServerRequest request, String base, String requestId) {
+    String rest = request.path().substring(Math.min(base.length(), request.path().length()));
+    Map<String, String> query = new HashMap<>();
+    SigV4.decodeQuery(request.query()).forEach(p -> query.putIfAbsent(p.getKey(), p.getValue()));
+    if (rest.isEmpty() || rest.equals("/")) {
+      return new S3Call(request, null, null, query, requestId); // the service: ListBuckets
+    }
+    if (!rest.startsWith("/")) {
+      throw new S3Exception(400, "InvalidBucketName", "Name a bucket: " + base + "/<bucket>/<key>.");
     }
     rest = rest.substring(1);
     int slash = rest.indexOf('/');
     String bucket = SigV4.percentDecode(slash < 0 ? rest : rest.substring(0, slash));
     String rawKey = slash < 0 ? "" : rest.substring(slash + 1);
     String key = rawKey.isEmpty() ? null : SigV4.percentDecode(rawKey);
-    Map<String, String> query = new HashMap<>();
-    SigV4.decodeQuery(request.query()).forEach(p -> query.putIfAbsent(p.getKey(), p.getValue()));
     return new S3Call(request, bucket, key, query, requestId);
   }
 
@@ -137,7 +159,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     try {
       grant = auth.verify(call.request(), Instant.ofEpochMilli(ctx.now()));
     } catch (S3Exception e) {
-      LOG.info("Storage request refused ({} {}): {}", call.request().method(), call.resource(), e.code());
+      LOG.info("Storage request refused ({} {}): {}", call.request().method(), LogSafe.of(call.resource()), e.code());
       return Future.failedFuture(e);
     }
     return ctx.store().jobs().get(grant.jobId()).map(found -> {
@@ -148,6 +170,9 @@ public final class StorageHandler implements Handler<RoutingContext> {
       if (job.status().isTerminal() && ctx.now() > graceEnd) {
         throw S3Exception.accessDenied("These credentials expired: job " + job.jobId() + " ended more than "
             + ctx.config().storage().graceSeconds() + " seconds ago.");
+      }
+      if (call.bucket() == null) {
+        return new Access(grant, job, null);
       }
       return grant.kind() == JobTokens.StorageKind.DATASETS ? datasetAccess(call, grant, job)
           : outputAccess(call, grant, job);
@@ -188,18 +213,56 @@ public final class StorageHandler implements Handler<RoutingContext> {
     return new Access(grant, job, served);
   }
 
+  /** Sub-resources S3 has and this endpoint does not: S3's own 501 answer, never a 500. */
+  private static final Set<String> UNSUPPORTED = Set.of("tagging", "retention", "legal-hold", "torrent", "restore",
+      "select", "cors", "policy", "lifecycle", "website", "logging", "notification", "replication", "encryption",
+      "object-lock", "accelerate", "requestPayment", "ownershipControls", "publicAccessBlock", "analytics", "metrics",
+      "inventory", "intelligent-tiering", "policyStatus", "versions");
+
   private Future<Void> route(S3Call call, Access access) {
+    HttpMethod method = call.request().method();
+    if (call.bucket() == null) {
+      if (method != HttpMethod.GET) {
+        throw new S3Exception(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+      }
+      List<String> buckets = access.grant().kind() == JobTokens.StorageKind.DATASETS
+          ? DatasetBuckets.all(access.job()) : List.of(DeliveryPlanner.HOME_BUCKET);
+      return respond(call, 200, null, S3Xml.buckets(access.job().jobId(), buckets, access.job().createdAt()));
+    }
+    for (String param : UNSUPPORTED) {
+      if (call.has(param)) {
+        throw S3Exception.notImplemented("The " + param + " sub-resource");
+      }
+    }
+    if (call.has("acl")) {
+      if (method != HttpMethod.GET) {
+        throw S3Exception.notImplemented("Setting an ACL");
+      }
+      return (call.key() == null || access.dataset() != null ? Future.<Void>succeededFuture()
+          : outputs.get(call.bucket(), call.key()).map(found -> {
+            found.orElseThrow(S3Exception::noSuchKey);
+            return null;
+          })).compose(v -> respond(call, 200, null, S3Xml.acl(access.job().jobId())));
+    }
     if (access.dataset() != null) {
       return datasets.route(call, access);
     }
-    HttpMethod method = call.request().method();
     if (call.key() == null) {
       if (method == HttpMethod.HEAD || method == HttpMethod.PUT) {
         return respond(call, 200, null, null);
       }
+      if (method == HttpMethod.DELETE) {
+        return respond(call, 204, null, null); // the bucket is the server's: it stays, as after a delete of it
+      }
+      if (method == HttpMethod.POST && call.has("delete")) {
+        return deleteObjects(call, access);
+      }
       if (method == HttpMethod.GET) {
         if (call.has("location")) {
           return respond(call, 200, null, S3Xml.location());
+        }
+        if (call.has("versioning")) {
+          return respond(call, 200, null, S3Xml.head() + "<VersioningConfiguration xmlns=\"" + S3Xml.NS + "\"/>");
         }
         if (call.has("uploads")) {
           return outputs.uploads(access.job().jobId())
@@ -209,7 +272,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
       }
     } else if (method == HttpMethod.PUT) {
       if (call.request().getHeader("x-amz-copy-source") != null) {
-        throw S3Exception.notImplemented("CopyObject");
+        return call.has("uploadId") ? uploadPartCopy(call, access) : copyObject(call, access);
       }
       return call.has("uploadId") ? uploadPart(call, access) : putObject(call, access);
     } else if (method == HttpMethod.POST) {
@@ -220,20 +283,32 @@ public final class StorageHandler implements Handler<RoutingContext> {
         return completeUpload(call, access);
       }
     } else if (method == HttpMethod.GET || method == HttpMethod.HEAD) {
+      if (call.has("attributes") && method == HttpMethod.GET) {
+        return attributes(call);
+      }
       return call.has("uploadId") && method == HttpMethod.GET ? listParts(call, access) : getObject(call);
     } else if (method == HttpMethod.DELETE) {
-      return call.has("uploadId") ? abortUpload(call, access) : deleteObject(call);
+      return call.has("uploadId") ? abortUpload(call, access) : deleteObject(call).compose(v -> respond(call, 204,
+          null, null));
     }
     throw new S3Exception(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
   }
 
   private Future<Void> putObject(S3Call call, Access access) {
     java.nio.file.Path temp = files.incoming();
-    return mkdirs(temp.getParent())
+    return outputs.get(call.bucket(), call.key())
+        // Checked before the body is read (a refused write costs no upload) and again when it is stored.
+        .map(existing -> {
+          Preconditions.write(call.request().headers(), existing.map(OutputStore.Output::etag).orElse(null));
+          return null;
+        })
+        .compose(v -> mkdirs(temp.getParent()))
         .compose(v -> guard.allowance(access.job(), call.request(), MAX_OBJECT_BYTES))
         .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, allowed, true))
-        .compose(received -> store(call, access, temp, received.digests().size(), received.digests().md5Hex(),
-            received.digests().sha256Hex(), call.request().getHeader("Content-Type"), userMetadata(call.request()))
+        .compose(received -> store(call, access, temp, new Stored(received.digests().size(),
+            received.digests().md5Hex(), received.digests().sha256Hex(), call.request().getHeader("Content-Type"),
+            StoredHeaders.userMetadata(call.request().headers()), attrs(StoredHeaders.kept(call.request().headers()),
+            received.digests(), null)))
             .compose(v -> {
               MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("ETag", quote(received.digests().md5Hex()));
               echoChecksum(headers, received.digests());
@@ -245,33 +320,77 @@ public final class StorageHandler implements Handler<RoutingContext> {
         });
   }
 
-  /** Moves a received file into place and records it; the job's delivery is told. */
-  Future<Void> store(S3Call call, Access access, java.nio.file.Path temp, long size, String etag, String sha256,
-                     String contentType, JsonObject metadata) {
-    java.nio.file.Path target = files.object(call.bucket(), call.key());
-    return mkdirs(target.getParent())
-        .compose(v -> vertx.fileSystem().move(temp.toString(), target.toString(),
-            new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true)))
-        .recover(e -> Future.failedFuture(new S3Exception(409, "InvalidArgument", "The key conflicts with an existing "
-            + "object or folder of the same name.")))
-        .compose(v -> outputs.put(new OutputStore.Output(call.bucket(), call.key(), access.job().jobId(), size, etag,
-            sha256, contentType, metadata, ctx.now())))
-        .onSuccess(v -> vertx.eventBus().publish(Addresses.JOB_OUTPUT, new JsonObject()
-            .put("job_id", access.job().jobId()).put("key", call.key()).put("size", size)));
+  /** What an object is besides its file; {@code attrs} as {@link OutputStore.Output#attrs()}. */
+  record Stored(long size, String etag, String sha256, String contentType, JsonObject metadata, JsonObject attrs) {
+  }
+
+  /** An object's attrs: kept headers, the flexible checksum of its body, the sizes of its parts. */
+  private static JsonObject attrs(JsonObject headers, Checksums.Result digests, JsonArray partSizes) {
+    JsonObject attrs = new JsonObject();
+    if (headers != null) {
+      attrs.put("headers", headers);
+    }
+    if (digests != null && digests.algorithm() != null && digests.checksum() != null) {
+      attrs.put("checksum", new JsonObject().put("algorithm", digests.algorithm()).put("value", digests.checksum()));
+    }
+    if (partSizes != null) {
+      attrs.put("parts", partSizes);
+    }
+    return attrs.isEmpty() ? null : attrs;
+  }
+
+  /**
+   * Moves a received file into place and records it; the job's delivery is told. A key that cannot
+   * be a file at its natural place goes elsewhere; the file of the version it replaces is removed.
+   */
+  Future<Void> store(S3Call call, Access access, Path temp, Stored o) {
+    return outputs.get(call.bucket(), call.key()).compose(existing -> {
+      Preconditions.write(call.request().headers(), existing.map(OutputStore.Output::etag).orElse(null));
+      return vertx.executeBlocking(() -> place(call.bucket(), call.key(), temp), false)
+          .compose(file -> outputs.put(new OutputStore.Output(call.bucket(), call.key(), access.job().jobId(), o.size(),
+                  o.etag(), o.sha256(), o.contentType(), o.metadata(), ctx.now(),
+                  files.recorded(call.bucket(), call.key(), file), o.attrs()))
+              .onSuccess(v -> existing.map(old -> old.file(files.root())).filter(old -> !old.equals(file))
+                  .ifPresent(old -> vertx.fileSystem().delete(old.toString()))));
+    }).onSuccess(v -> vertx.eventBus().publish(Addresses.JOB_OUTPUT, new JsonObject()
+        .put("job_id", access.job().jobId()).put("key", call.key()).put("size", o.size())));
+  }
+
+  /** Moves {@code temp} to the key's natural file, or elsewhere when it cannot be there; blocking. */
+  private Path place(String bucket, String key, Path temp) throws java.io.IOException {
+    Path natural = files.natural(bucket, key);
+    if (natural != null) {
+      try {
+        java.nio.file.Files.createDirectories(natural.getParent());
+        java.nio.file.Files.move(temp, natural, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return natural;
+      } catch (java.io.IOException e) {
+        // a file where a folder of the key would be, or a folder where its file would be
+      }
+    }
+    Path elsewhere = files.elsewhere();
+    java.nio.file.Files.createDirectories(elsewhere.getParent());
+    java.nio.file.Files.move(temp, elsewhere, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    return elsewhere;
   }
 
   private Future<Void> createUpload(S3Call call, Access access) {
     String uploadId = UUID.randomUUID().toString().replace("-", "");
+    JsonObject kept = StoredHeaders.kept(call.request().headers());
     return mkdirs(files.uploadDir(uploadId))
         .compose(v -> outputs.createUpload(new OutputStore.Upload(uploadId, access.job().jobId(), call.bucket(),
-            call.key(), call.request().getHeader("Content-Type"), userMetadata(call.request()), ctx.now())))
+            call.key(), call.request().getHeader("Content-Type"), StoredHeaders.userMetadata(call.request().headers()),
+            ctx.now(), kept == null ? null : new JsonObject().put("headers", kept), null)))
         .compose(v -> respond(call, 200, null, S3Xml.initiated(call.bucket(), call.key(), uploadId)));
   }
 
-  private Future<OutputStore.Upload> upload(S3Call call, Access access) {
+  /** The call's upload; a completed one only when {@code completedToo} (a retried complete). */
+  private Future<OutputStore.Upload> upload(S3Call call, Access access, boolean completedToo) {
     return outputs.upload(call.query().get("uploadId")).map(found -> {
       OutputStore.Upload u = found.orElseThrow(S3Exception::noSuchUpload);
-      if (!u.jobId().equals(access.job().jobId()) || !u.key().equals(call.key()) || !u.bucket().equals(call.bucket())) {
+      if (!u.jobId().equals(access.job().jobId()) || !u.key().equals(call.key()) || !u.bucket().equals(call.bucket())
+          || (u.completedEtag() != null && !completedToo)) {
         throw S3Exception.noSuchUpload();
       }
       return u;
@@ -280,16 +399,13 @@ public final class StorageHandler implements Handler<RoutingContext> {
 
   private Future<Void> uploadPart(S3Call call, Access access) {
     int number = partNumber(call.query().get("partNumber"));
-    java.nio.file.Path temp = files.incoming();
-    return upload(call, access)
+    long ticket = UploadRaces.partStarted();
+    Path temp = files.incoming();
+    return upload(call, access, false)
         .compose(u -> mkdirs(temp.getParent()))
         .compose(v -> guard.allowance(access.job(), call.request(), MAX_OBJECT_BYTES))
         .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, allowed, false))
-        .compose(received -> vertx.fileSystem().move(temp.toString(),
-                files.part(call.query().get("uploadId"), number).toString(),
-                new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true))
-            .compose(v -> outputs.putPart(call.query().get("uploadId"), new OutputStore.Part(number,
-                received.digests().size(), received.digests().md5Hex(), ctx.now())))
+        .compose(received -> commitPart(call, number, ticket, temp, received.digests())
             .compose(v -> {
               MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("ETag", quote(received.digests().md5Hex()));
               echoChecksum(headers, received.digests());
@@ -301,102 +417,294 @@ public final class StorageHandler implements Handler<RoutingContext> {
         });
   }
 
+  /** Makes a received body the part, unless a later send of the same part already is (then it is dropped). */
+  private Future<Void> commitPart(S3Call call, int number, long ticket, Path temp, Checksums.Result digests) {
+    String uploadId = call.query().get("uploadId");
+    return UploadRaces.commitPart(uploadId, number, ticket, () -> vertx.fileSystem().move(temp.toString(),
+            files.part(uploadId, number).toString(),
+            new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true))
+        .compose(v -> outputs.putPart(uploadId, new OutputStore.Part(number, digests.size(), digests.md5Hex(),
+            ctx.now())))).compose(committed -> committed ? Future.succeededFuture()
+        : vertx.fileSystem().delete(temp.toString()));
+  }
+
+  private Future<Void> uploadPartCopy(S3Call call, Access access) {
+    int number = partNumber(call.query().get("partNumber"));
+    long ticket = UploadRaces.partStarted();
+    Path temp = files.incoming();
+    return upload(call, access, false)
+        .compose(u -> copySource(call, access))
+        .compose(source -> {
+          ByteRange range = ObjectCopy.range(call.request().getHeader("x-amz-copy-source-range"), source.size());
+          long offset = range == null ? 0 : range.first();
+          long length = range == null ? source.size() : range.length();
+          return mkdirs(temp.getParent())
+              .compose(v -> vertx.executeBlocking(() -> ObjectCopy.copy(source.file(files.root()), offset, length, temp,
+                  null), false));
+        })
+        .compose(digests -> commitPart(call, number, ticket, temp, digests)
+            .compose(v -> respond(call, 200, null, S3Xml.copied("CopyPartResult", digests.md5Hex(), ctx.now()))))
+        .onFailure(e -> vertx.fileSystem().delete(temp.toString()));
+  }
+
   private Future<Void> completeUpload(S3Call call, Access access) {
-    return upload(call, access)
+    return upload(call, access, true)
         .compose(u -> readSmallBody(call.request()).map(body -> S3Xml.completeRequest(body.getBytes()))
-            .compose(requested -> outputs.parts(u.uploadId()).map(stored -> MultipartCompletion.check(requested,
-                stored, MIN_PART_BYTES)))
-            .compose(plan -> {
-              // Joining large parts takes a while: answer 200 now and keep the connection alive with
-              // whitespace, then send the result or an <Error> (as S3 does; SDKs read the body).
-              HttpServerResponse response = call.request().response();
-              response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/xml")
-                  .putHeader("x-amz-request-id", call.requestId());
-              response.write(S3Xml.head());
-              long keepAlive = vertx.setPeriodic(5_000, id -> response.write(" "));
-              java.nio.file.Path temp = files.incoming();
-              return mkdirs(temp.getParent())
-                  .compose(v -> completion.join(u.uploadId(), plan, temp))
-                  .compose(joined -> store(call, access, temp, joined.size(), plan.etag(), joined.sha256(),
-                      u.contentType(), u.metadata()))
-                  .compose(v -> outputs.deleteUpload(u.uploadId()))
-                  .transform(ar -> {
-                    vertx.cancelTimer(keepAlive);
-                    if (ar.succeeded()) {
-                      // The parts are no longer needed; removing a large upload's files need not delay the answer.
-                      vertx.fileSystem().deleteRecursive(files.uploadDir(u.uploadId()).toString());
-                      return response.end(S3Xml.completed(call.request().absoluteURI(), call.bucket(), call.key(),
-                          plan.etag()));
-                    }
-                    vertx.fileSystem().delete(temp.toString());
-                    S3Exception e = ar.cause() instanceof S3Exception s ? s : S3Exception.internal("Completing the "
-                        + "upload failed; try again.");
-                    LOG.warn("Completing upload {} of job {} failed: {}", u.uploadId(), access.job().jobId(),
-                        ar.cause().toString());
-                    return response.end(S3Xml.error(e, call.resource(), call.requestId()).replace(S3Xml.head(), ""));
-                  });
+            .compose(requested -> {
+              if (u.completedEtag() != null) {
+                return answerCompleted(call, u.completedEtag());
+              }
+              Future<String> running = UploadRaces.completing(u.uploadId());
+              if (running != null) {
+                return answerCompletion(call, access, u, running);
+              }
+              return outputs.parts(u.uploadId())
+                  .map(stored -> MultipartCompletion.check(requested, stored, MIN_PART_BYTES))
+                  .compose(plan -> answerCompletion(call, access, u, UploadRaces.completeOnce(u.uploadId(),
+                      () -> join(call, access, u, plan))), e -> upload(call, access, true)
+                      // The first complete may have finished (and taken the parts) since this one looked.
+                      .compose(now -> now.completedEtag() != null ? answerCompleted(call, now.completedEtag())
+                          : Future.failedFuture(e)));
             }));
   }
 
+  /** A retry of a complete that succeeded (its answer was lost): S3 answers it the same. */
+  private Future<Void> answerCompleted(S3Call call, String etag) {
+    return respond(call, 200, null, S3Xml.head() + S3Xml.completed(call.request().absoluteURI(), call.bucket(),
+        call.key(), etag));
+  }
+
+  /**
+   * Joining large parts takes a while: answers 200 at once and keeps the connection alive with
+   * whitespace, then sends the result or an {@code <Error>} (as S3 does; SDKs read the body). A
+   * retry arriving while the first request still joins waits for that one's result.
+   */
+  private Future<Void> answerCompletion(S3Call call, Access access, OutputStore.Upload u, Future<String> done) {
+    HttpServerResponse response = call.request().response();
+    response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/xml")
+        .putHeader("x-amz-request-id", call.requestId());
+    response.write(S3Xml.head());
+    long keepAlive = vertx.setPeriodic(5_000, id -> response.write(" "));
+    return Future.fromCompletionStage(done.toCompletionStage(), vertx.getOrCreateContext()).transform(ar -> {
+      vertx.cancelTimer(keepAlive);
+      if (ar.succeeded()) {
+        // A client that went away (its retry is answered on its own) leaves nothing to tell.
+        return response.end(S3Xml.completed(call.request().absoluteURI(), call.bucket(), call.key(), ar.result()))
+            .otherwiseEmpty();
+      }
+      S3Exception e = ar.cause() instanceof S3Exception s ? s : S3Exception.internal("Completing the upload failed; "
+          + "try again.");
+      LOG.warn("Completing upload {} of job {} failed: {}", u.uploadId(), access.job().jobId(),
+          LogSafe.of(ar.cause().toString()));
+      return response.end(S3Xml.error(e, call.resource(), call.requestId()).replace(S3Xml.head(), ""))
+          .otherwiseEmpty();
+    });
+  }
+
+  /** Joins and stores the object; the upload stays recorded as completed with its ETag. */
+  private Future<String> join(S3Call call, Access access, OutputStore.Upload u, MultipartCompletion.Plan plan) {
+    Path temp = files.incoming();
+    JsonArray sizes = new JsonArray();
+    plan.parts().forEach(p -> sizes.add(p.size()));
+    JsonObject kept = u.attrs() == null ? null : u.attrs().getJsonObject("headers");
+    return mkdirs(temp.getParent())
+        .compose(v -> completion.join(u.uploadId(), plan, temp))
+        .compose(joined -> store(call, access, temp, new Stored(joined.size(), plan.etag(), joined.sha256(),
+            u.contentType(), u.metadata(), attrs(kept, null, sizes))))
+        .compose(v -> outputs.completeUpload(u.uploadId(), plan.etag()))
+        .onSuccess(v -> {
+          UploadRaces.forget(u.uploadId());
+          // The parts are no longer needed; removing a large upload's files need not delay the answer.
+          vertx.fileSystem().deleteRecursive(files.uploadDir(u.uploadId()).toString());
+        })
+        .onFailure(e -> vertx.fileSystem().delete(temp.toString()))
+        .map(plan.etag());
+  }
+
   private Future<Void> listParts(S3Call call, Access access) {
-    return upload(call, access).compose(u -> outputs.parts(u.uploadId()))
+    return upload(call, access, false).compose(u -> outputs.parts(u.uploadId()))
         .compose(parts -> respond(call, 200, null, S3Xml.parts(call.bucket(), call.key(),
             call.query().get("uploadId"), parts)));
   }
 
   private Future<Void> abortUpload(S3Call call, Access access) {
-    return upload(call, access)
+    return upload(call, access, false)
         .compose(u -> outputs.deleteUpload(u.uploadId())
             .compose(v -> vertx.fileSystem().deleteRecursive(files.uploadDir(u.uploadId()).toString())
-                .recover(e -> Future.succeededFuture())))
+                .recover(e -> Future.succeededFuture()))
+            .onSuccess(v -> UploadRaces.forget(u.uploadId())))
         .compose(v -> respond(call, 204, null, null));
   }
 
+  private Future<OutputStore.Output> existing(String bucket, String key) {
+    return outputs.get(bucket, key).map(found -> found.orElseThrow(S3Exception::noSuchKey));
+  }
+
   private Future<Void> getObject(S3Call call) {
-    return outputs.get(call.bucket(), call.key()).compose(found -> {
-      OutputStore.Output o = found.orElseThrow(S3Exception::noSuchKey);
-      return sendObject(call, files.object(call.bucket(), call.key()), o.size(), o.etag(), o.updatedAt(),
-          o.contentType(), o.metadata());
+    return existing(call.bucket(), call.key()).compose(o -> sendObject(call, o.file(files.root()), o));
+  }
+
+  private Future<Void> attributes(S3Call call) {
+    String header = String.join(",", call.request().headers().getAll("x-amz-object-attributes"));
+    if (header == null || header.isBlank()) {
+      throw new S3Exception(400, "InvalidArgument", "The x-amz-object-attributes header specifying the attributes to "
+          + "be retrieved is either missing or empty");
+    }
+    Set<String> asked = new java.util.HashSet<>();
+    Arrays.stream(header.split(",")).map(a -> a.strip().toLowerCase(Locale.ROOT)).forEach(asked::add);
+    return existing(call.bucket(), call.key()).compose(o -> {
+      Preconditions.read(call.request().headers(), o.etag(), o.updatedAt());
+      MultiMap headers = MultiMap.caseInsensitiveMultiMap()
+          .add("Last-Modified", HTTP_DATE.format(Instant.ofEpochMilli(o.updatedAt())));
+      return respond(call, 200, headers, S3Xml.attributes(o, asked));
     });
   }
 
-  /** Answers GetObject (whole or a Range) or HeadObject with a file's bytes and what is known about it. */
-  static Future<Void> sendObject(S3Call call, java.nio.file.Path file, long size, String etag, long modifiedAt,
-                                 String contentType, JsonObject metadata) {
+  /**
+   * Answers GetObject (whole, a Range or a part) or HeadObject with a file's bytes and what is
+   * known about it, after its conditions.
+   */
+  static Future<Void> sendObject(S3Call call, Path file, OutputStore.Output o) {
+    Preconditions.read(call.request().headers(), o.etag(), o.updatedAt());
     HttpServerResponse response = call.request().response();
-    response.putHeader("ETag", quote(etag))
-        .putHeader("Last-Modified", HTTP_DATE.format(Instant.ofEpochMilli(modifiedAt)))
+    response.putHeader("ETag", quote(o.etag()))
+        .putHeader("Last-Modified", HTTP_DATE.format(Instant.ofEpochMilli(o.updatedAt())))
         .putHeader("Accept-Ranges", "bytes")
-        .putHeader("Content-Type", contentType != null ? contentType : "application/octet-stream")
+        .putHeader("Content-Type", o.contentType() != null ? o.contentType() : "application/octet-stream")
         .putHeader("x-amz-request-id", call.requestId());
-    if (metadata != null) {
-      metadata.forEach(e -> response.putHeader("x-amz-meta-" + e.getKey(), String.valueOf(e.getValue())));
-    }
-    ByteRange range;
-    try {
-      range = ByteRange.parse(call.request().getHeader("Range"), size);
-    } catch (ByteRange.Unsatisfiable e) {
-      throw new S3Exception(416, "InvalidRange", e.getMessage());
+    JsonObject attrs = o.attrs() == null ? new JsonObject() : o.attrs();
+    StoredHeaders.apply(response, attrs.getJsonObject("headers"), o.metadata(), call.query());
+    ByteRange range = call.has("partNumber") ? partRange(call, o.size(), attrs.getJsonArray("parts"), response)
+        : range(call.request().getHeader("Range"), o.size());
+    JsonObject checksum = attrs.getJsonObject("checksum");
+    if (checksum != null && range == null
+        && "ENABLED".equalsIgnoreCase(call.request().getHeader("x-amz-checksum-mode"))) {
+      response.putHeader("x-amz-checksum-" + checksum.getString("algorithm"), checksum.getString("value"));
     }
     if (range != null) {
       response.setStatusCode(206).putHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/"
-          + size);
+          + o.size());
     }
     long offset = range == null ? 0 : range.first();
-    long length = range == null ? size : range.length();
+    long length = range == null ? o.size() : range.length();
     call.request().resume();
-    if (call.request().method() == HttpMethod.HEAD) {
+    if (call.request().method() == HttpMethod.HEAD || length == 0) {
       response.putHeader("Content-Length", String.valueOf(length));
       return response.end();
     }
     return response.sendFile(file.toString(), offset, length);
   }
 
+  private static ByteRange range(String header, long size) {
+    try {
+      return ByteRange.parse(header, size);
+    } catch (ByteRange.Unsatisfiable e) {
+      throw new S3Exception(416, "InvalidRange", e.getMessage());
+    }
+  }
+
+  /** {@code ?partNumber=}: that part's bytes of a multipart object; part 1 of any other is all of it. */
+  private static ByteRange partRange(S3Call call, long size, JsonArray parts, HttpServerResponse response) {
+    if (call.request().getHeader("Range") != null) {
+      throw new S3Exception(400, "InvalidRequest", "Cannot specify both Range header and partNumber query parameter");
+    }
+    int number = partNumber(call.query().get("partNumber"));
+    int count = parts == null ? 1 : parts.size();
+    if (number > count) {
+      throw new S3Exception(416, "InvalidPartNumber", "The requested partnumber is not satisfiable");
+    }
+    if (parts == null) {
+      return null;
+    }
+    response.putHeader("x-amz-mp-parts-count", String.valueOf(count));
+    long first = 0;
+    for (int i = 0; i < number - 1; i++) {
+      first += parts.getLong(i);
+    }
+    return new ByteRange(first, first + parts.getLong(number - 1) - 1);
+  }
+
+  /** Deletes a key's object and file if it has one (S3 answers a delete of an absent key the same). */
   private Future<Void> deleteObject(S3Call call) {
-    java.nio.file.Path file = files.object(call.bucket(), call.key());
-    return outputs.delete(call.bucket(), call.key())
-        .compose(v -> vertx.fileSystem().delete(file.toString()).recover(e -> Future.succeededFuture()))
-        .compose(v -> respond(call, 204, null, null));
+    return deleteKey(call.bucket(), call.key());
+  }
+
+  private Future<Void> deleteKey(String bucket, String key) {
+    return outputs.get(bucket, key).compose(found -> found.isEmpty() ? Future.succeededFuture()
+        : outputs.delete(bucket, key).compose(v -> vertx.fileSystem().delete(found.get().file(files.root()).toString())
+            .recover(e -> Future.succeededFuture())));
+  }
+
+  /** DeleteObjects: each key as DeleteObject would, refusals reported per key. */
+  private Future<Void> deleteObjects(S3Call call, Access access) {
+    return readSmallBody(call.request()).map(body -> S3Xml.deleteRequest(body.getBytes())).compose(request -> {
+      List<S3Xml.Deletion> results = new ArrayList<>();
+      Future<Void> chain = Future.succeededFuture();
+      for (String key : request.keys()) {
+        chain = chain.compose(v -> {
+          try {
+            ObjectFiles.checkKey(key);
+            if (!key.startsWith(access.prefix())) {
+              throw S3Exception.accessDenied("Access Denied");
+            }
+          } catch (S3Exception e) {
+            results.add(new S3Xml.Deletion(key, e));
+            return Future.succeededFuture();
+          }
+          return deleteKey(call.bucket(), key).onSuccess(x -> results.add(new S3Xml.Deletion(key, null)));
+        });
+      }
+      return chain.compose(v -> respond(call, 200, null, S3Xml.deleted(results, request.quiet())));
+    });
+  }
+
+  /** The object {@code x-amz-copy-source} names, within what these credentials reach, after its conditions. */
+  private Future<OutputStore.Output> copySource(S3Call call, Access access) {
+    ObjectCopy.Source source = ObjectCopy.source(call.request().getHeader("x-amz-copy-source"));
+    if (!DeliveryPlanner.HOME_BUCKET.equals(source.bucket())) {
+      throw DatasetBuckets.isDatasetBucket(source.bucket()) ? S3Exception.accessDenied("Access Denied: copies read "
+          + "only this job's outputs.") : new S3Exception(404, "NoSuchBucket", "The specified bucket does not exist.");
+    }
+    ObjectFiles.checkKey(source.key());
+    if (!source.key().startsWith(access.prefix())) {
+      throw S3Exception.accessDenied("Access Denied: this job's credentials reach only keys below " + access.prefix());
+    }
+    return existing(source.bucket(), source.key()).map(o -> {
+      Preconditions.copySource(call.request().headers(), o.etag(), o.updatedAt());
+      return o;
+    });
+  }
+
+  private Future<Void> copyObject(S3Call call, Access access) {
+    String directive = call.request().headers().get("x-amz-metadata-directive");
+    boolean replace = "REPLACE".equalsIgnoreCase(directive);
+    if (directive != null && !replace && !"COPY".equalsIgnoreCase(directive)) {
+      throw S3Exception.invalidArgument("Unknown metadata directive.");
+    }
+    Path temp = files.incoming();
+    return copySource(call, access).compose(source -> {
+      if (source.key().equals(call.key()) && !replace) {
+        throw new S3Exception(400, "InvalidRequest", "This copy request is illegal because it is trying to copy an "
+            + "object to itself without changing the object's metadata, storage class, website redirect location or "
+            + "encryption attributes.");
+      }
+      JsonObject checksum = source.attrs() == null ? null : source.attrs().getJsonObject("checksum");
+      String algorithm = checksum == null ? null : checksum.getString("algorithm");
+      return mkdirs(temp.getParent())
+          .compose(v -> vertx.executeBlocking(() -> ObjectCopy.copy(source.file(files.root()), 0, source.size(), temp,
+              algorithm), false))
+          .compose(digests -> {
+            MultiMap request = call.request().headers();
+            JsonObject kept = replace ? StoredHeaders.kept(request)
+                : source.attrs() == null ? null : source.attrs().getJsonObject("headers");
+            Stored stored = new Stored(digests.size(), digests.md5Hex(), digests.sha256Hex(),
+                replace ? request.get("Content-Type") : source.contentType(),
+                replace ? StoredHeaders.userMetadata(request) : source.metadata(), attrs(kept, digests, null));
+            long now = ctx.now();
+            return store(call, access, temp, stored)
+                .compose(v -> respond(call, 200, null, S3Xml.copied("CopyObjectResult", digests.md5Hex(), now)));
+          });
+    }).onFailure(e -> vertx.fileSystem().delete(temp.toString()));
   }
 
   private Future<Void> list(S3Call call, Access access) {
@@ -405,7 +713,8 @@ public final class StorageHandler implements Handler<RoutingContext> {
       throw S3Exception.accessDenied("Access Denied: this job's credentials list only keys below " + access.prefix());
     }
     return outputs.list(access.job().jobId())
-        .compose(all -> respond(call, 200, null, ObjectListing.render(call.bucket(), all, call.query())));
+        .compose(all -> respond(call, 200, null, ObjectListing.render(call.bucket(), all, call.query(),
+            access.job().jobId())));
   }
 
   static Future<Void> respond(S3Call call, int status, MultiMap headers, String xml) {
@@ -423,12 +732,23 @@ public final class StorageHandler implements Handler<RoutingContext> {
 
   private void fail(HttpServerRequest request, Throwable e, String resource, String requestId) {
     S3Exception s3 = e instanceof S3Exception s ? s : null;
+    if (e instanceof io.vertx.core.http.HttpClosedException || request.response().closed()) {
+      LOG.info("Storage request {} {} ended: the client closed the connection", request.method(), LogSafe.of(resource));
+      return;
+    }
     if (s3 == null) {
-      LOG.error("Storage request {} {} failed", request.method(), resource, e);
+      LOG.error("Storage request {} {} failed", request.method(), LogSafe.of(resource), e);
       s3 = S3Exception.internal("We encountered an internal error. Please try again.");
+    } else if (s3.status() >= 500) {
+      LOG.warn("Storage request {} {} answered {} {}", request.method(), LogSafe.of(resource), s3.status(), s3.code());
     }
     HttpServerResponse response = request.response();
     if (response.ended()) {
+      return;
+    }
+    if (s3.status() == 304) {
+      request.resume();
+      response.setStatusCode(304).putHeader("x-amz-request-id", requestId).end();
       return;
     }
     if (response.headWritten()) {
@@ -474,17 +794,6 @@ public final class StorageHandler implements Handler<RoutingContext> {
       // refused below
     }
     throw S3Exception.invalidArgument("Part number must be an integer between 1 and 10000, inclusive.");
-  }
-
-  private static JsonObject userMetadata(HttpServerRequest request) {
-    JsonObject meta = new JsonObject();
-    request.headers().forEach(h -> {
-      String name = h.getKey().toLowerCase(Locale.ROOT);
-      if (name.startsWith("x-amz-meta-") && meta.size() < 64) {
-        meta.put(name.substring("x-amz-meta-".length()), h.getValue());
-      }
-    });
-    return meta.isEmpty() ? null : meta;
   }
 
   static void echoChecksum(MultiMap headers, Checksums.Result digests) {

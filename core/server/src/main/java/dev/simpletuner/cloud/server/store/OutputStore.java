@@ -21,14 +21,29 @@ public final class OutputStore {
    *
    * @param etag     S3 ETag without quotes (MD5 hex, or {@code <md5>-<parts>} for multipart uploads)
    * @param metadata {@code x-amz-meta-*} headers, names without the prefix; may be null
+   * @param filePath the object's file relative to the outputs folder, or null for {@code <bucket>/<key>}
+   * @param attrs    what S3 keeps besides the body (stored headers, checksum, part sizes); may be null
    */
   public record Output(String bucket, String key, String jobId, long size, String etag, String sha256,
-                       String contentType, JsonObject metadata, long updatedAt) {
+                       String contentType, JsonObject metadata, long updatedAt, String filePath, JsonObject attrs) {
+    public Output(String bucket, String key, String jobId, long size, String etag, String sha256, String contentType,
+                  JsonObject metadata, long updatedAt) {
+      this(bucket, key, jobId, size, etag, sha256, contentType, metadata, updatedAt, null, null);
+    }
+
+    /** The object's file below the outputs folder. */
+    public java.nio.file.Path file(java.nio.file.Path outputsDir) {
+      return filePath != null ? outputsDir.resolve(filePath) : outputsDir.resolve(bucket).resolve(key);
+    }
   }
 
-  /** A multipart upload in progress. */
+  /**
+   * A multipart upload in progress, or completed (then {@code completedEtag} is the object's ETag).
+   *
+   * @param attrs stored headers and the checksum algorithm declared when it was created; may be null
+   */
   public record Upload(String uploadId, String jobId, String bucket, String key, String contentType,
-                       JsonObject metadata, long createdAt) {
+                       JsonObject metadata, long createdAt, JsonObject attrs, String completedEtag) {
   }
 
   /** One received part (its file lives under the upload's directory). */
@@ -37,11 +52,12 @@ public final class OutputStore {
 
   public Future<Void> put(Output o) {
     return db.query("INSERT INTO job_outputs (bucket, object_key, job_id, size, etag, sha256, content_type, metadata, "
-            + "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, object_key) DO UPDATE SET "
-            + "job_id = excluded.job_id, size = excluded.size, etag = excluded.etag, sha256 = excluded.sha256, "
-            + "content_type = excluded.content_type, metadata = excluded.metadata, updated_at = excluded.updated_at",
-        o.bucket(), o.key(), o.jobId(), o.size(), o.etag(), o.sha256(), o.contentType(),
-        o.metadata() == null ? null : o.metadata().encode(), o.updatedAt()).mapEmpty();
+            + "updated_at, file_path, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, object_key) "
+            + "DO UPDATE SET job_id = excluded.job_id, size = excluded.size, etag = excluded.etag, "
+            + "sha256 = excluded.sha256, content_type = excluded.content_type, metadata = excluded.metadata, "
+            + "updated_at = excluded.updated_at, file_path = excluded.file_path, attrs = excluded.attrs",
+        o.bucket(), o.key(), o.jobId(), o.size(), o.etag(), o.sha256(), o.contentType(), encode(o.metadata()),
+        o.updatedAt(), o.filePath(), encode(o.attrs())).mapEmpty();
   }
 
   public Future<Optional<Output>> get(String bucket, String key) {
@@ -61,8 +77,8 @@ public final class OutputStore {
 
   public Future<Void> createUpload(Upload u) {
     return db.query("INSERT INTO storage_uploads (upload_id, job_id, bucket, object_key, content_type, metadata, "
-            + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", u.uploadId(), u.jobId(), u.bucket(), u.key(),
-        u.contentType(), u.metadata() == null ? null : u.metadata().encode(), u.createdAt()).mapEmpty();
+            + "created_at, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", u.uploadId(), u.jobId(), u.bucket(), u.key(),
+        u.contentType(), encode(u.metadata()), u.createdAt(), encode(u.attrs())).mapEmpty();
   }
 
   public Future<Optional<Upload>> upload(String uploadId) {
@@ -72,7 +88,8 @@ public final class OutputStore {
 
   /** The job's multipart uploads in progress. */
   public Future<List<Upload>> uploads(String jobId) {
-    return db.query("SELECT * FROM storage_uploads WHERE job_id = ? ORDER BY object_key, created_at", jobId)
+    return db.query("SELECT * FROM storage_uploads WHERE job_id = ? AND completed_etag IS NULL "
+            + "ORDER BY object_key, created_at", jobId)
         .map(rows -> {
           List<Upload> out = new ArrayList<>();
           rows.forEach(r -> out.add(upload(r)));
@@ -83,6 +100,16 @@ public final class OutputStore {
   public Future<Void> deleteUpload(String uploadId) {
     return db.query("DELETE FROM storage_upload_parts WHERE upload_id = ?", uploadId)
         .compose(v -> db.query("DELETE FROM storage_uploads WHERE upload_id = ?", uploadId)).mapEmpty();
+  }
+
+  /**
+   * Marks an upload completed with the object's ETag: its parts are gone, its row stays so that a
+   * retried CompleteMultipartUpload is answered with the same ETag.
+   */
+  public Future<Void> completeUpload(String uploadId, String etag) {
+    return db.query("UPDATE storage_uploads SET completed_etag = ? WHERE upload_id = ?", etag, uploadId)
+        .compose(v -> db.query("DELETE FROM storage_upload_parts WHERE upload_id = ?", uploadId))
+        .mapEmpty();
   }
 
   public Future<Void> putPart(String uploadId, Part part) {
@@ -108,16 +135,23 @@ public final class OutputStore {
   }
 
   private static Output output(Row r) {
-    String meta = r.getString("metadata");
     return new Output(r.getString("bucket"), r.getString("object_key"), r.getString("job_id"), r.getLong("size"),
-        r.getString("etag"), r.getString("sha256"), r.getString("content_type"),
-        meta == null ? null : new JsonObject(meta), r.getLong("updated_at"));
+        r.getString("etag"), r.getString("sha256"), r.getString("content_type"), json(r.getString("metadata")),
+        r.getLong("updated_at"), r.getString("file_path"), json(r.getString("attrs")));
   }
 
   private static Upload upload(Row r) {
-    String meta = r.getString("metadata");
     return new Upload(r.getString("upload_id"), r.getString("job_id"), r.getString("bucket"), r.getString("object_key"),
-        r.getString("content_type"), meta == null ? null : new JsonObject(meta), r.getLong("created_at"));
+        r.getString("content_type"), json(r.getString("metadata")), r.getLong("created_at"), json(r.getString("attrs")),
+        r.getString("completed_etag"));
+  }
+
+  private static String encode(JsonObject json) {
+    return json == null ? null : json.encode();
+  }
+
+  private static JsonObject json(String text) {
+    return text == null ? null : new JsonObject(text);
   }
 
   /** How many bytes a job holds on the storage endpoint: its objects and the parts of its unfinished uploads. */

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.upload;
 
+import dev.simpletuner.cloud.server.logging.LogSafe;
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.bus.Addresses;
 import dev.simpletuner.cloud.server.bus.Bus;
@@ -84,7 +85,7 @@ public final class UploadVerticle extends VerticleBase {
             LOG.info("Upload of job {} stopped: the job ended", jobId);
             return;
           }
-          LOG.warn("Upload of job {} failed: {}", jobId, e.getMessage());
+          LOG.warn("Upload of job {} failed: {}", jobId, LogSafe.of(e.getMessage()));
           report(Addresses.UPLOAD_FAILED, new JobCommand.UploadFailed(jobId, e.getMessage() == null ? e.toString()
               : e.getMessage()));
         })

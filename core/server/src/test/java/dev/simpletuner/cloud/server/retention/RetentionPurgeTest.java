@@ -49,7 +49,7 @@ class RetentionPurgeTest {
     ctx.store().outputs().put(new OutputStore.Output("outputs", id + "/model.safetensors", id, 7, "e", "s", null, null,
         endedAt)).await();
     ctx.store().outputs().createUpload(new OutputStore.Upload("up" + id.replace("-", ""), id, "outputs",
-        id + "/big.bin", null, null, endedAt)).await();
+        id + "/big.bin", null, null, endedAt, null, null)).await();
     Path received = ctx.config().outputsDir().resolve("outputs").resolve(id).resolve("model.safetensors");
     Files.createDirectories(received.getParent());
     Files.writeString(received, "weights");

@@ -58,7 +58,7 @@ class RetentionStoreContractTest {
     store.metrics().record(id, 1, 0.5, 1e-4, 1_100).await();
     store.outputs().put(new OutputStore.Output("outputs", id + "/model.safetensors", id, 10, "e", "s", null, null,
         1_200)).await();
-    store.outputs().createUpload(new OutputStore.Upload("up-" + id, id, "outputs", id + "/big.bin", null, null, 1_200))
+    store.outputs().createUpload(new OutputStore.Upload("up-" + id, id, "outputs", id + "/big.bin", null, null, 1_200, null, null))
         .await();
     store.outputs().putPart("up-" + id, new OutputStore.Part(1, 7, "p", 1_200)).await();
     store.artifacts().add(new ArtifactStore.Artifact("art-" + id, id, "validation", 1L, "l", "p", "image/png", 5, "s",
