@@ -21,7 +21,7 @@ final class Migrations {
   /** In order. A released migration is never edited; add a new one. */
   static final List<String> VERSIONS = List.of("V1__jobs_configs_settings", "V2__users_keys_audit_approvals",
       "V3__job_metrics", "V4__outputs_and_delivery", "V5__cluster", "V6__job_artifacts",
-      "V7__workers", "V8__numeric_ids");
+      "V7__workers", "V8__numeric_ids", "V12__notifications");
   private static final long PG_LOCK_KEY = 0x53544d4947L; // "STMIG"
 
   private Migrations() {

@@ -33,6 +33,7 @@ public final class Store {
   private final ClusterStore cluster;
   private final WorkerStore workers;
   private final AttemptStore attempts;
+  private final NotificationStore notifications;
   private final PgConnectOptions pgOptions;
 
   private Store(Db db, PgConnectOptions pgOptions) {
@@ -53,10 +54,15 @@ public final class Store {
     this.artifacts = new ArtifactStore(db);
     this.workers = new WorkerStore(db);
     this.attempts = new AttemptStore(db);
+    this.notifications = new NotificationStore(db);
   }
 
   public WorkerStore workers() {
     return workers;
+  }
+
+  public NotificationStore notifications() {
+    return notifications;
   }
 
   public AttemptStore attempts() {
