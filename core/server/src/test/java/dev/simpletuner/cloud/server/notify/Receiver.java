@@ -17,15 +17,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * incoming webhook answers 200 with the body {@code ok} (api.slack.com/messaging/webhooks, "Handling
  * errors": errors are 400/403/404/410 with a plain-text reason such as {@code invalid_payload}).
  */
-final class Receiver implements AutoCloseable {
-  record Request(String path, Map<String, List<String>> headers, String body) {
-    String header(String name) {
+public final class Receiver implements AutoCloseable {
+  public record Request(String path, Map<String, List<String>> headers, String body) {
+    public String header(String name) {
       return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
           .map(e -> e.getValue().get(0)).findFirst().orElse(null);
     }
   }
 
-  final List<Request> requests = new CopyOnWriteArrayList<>();
+  public final List<Request> requests = new CopyOnWriteArrayList<>();
   private final Deque<Integer> script = new ArrayDeque<>();
   private final int fallback;
   private final String answer;
@@ -64,23 +64,23 @@ final class Receiver implements AutoCloseable {
     http.start();
   }
 
-  static Receiver ok(int port) {
+  public static Receiver ok(int port) {
     return new Receiver(port, 200, "", List.of());
   }
 
-  static Receiver slack(int port) {
+  public static Receiver slack(int port) {
     return new Receiver(port, 200, "ok", List.of());
   }
 
-  static Receiver scripted(int port, int fallback, Integer... script) {
+  public static Receiver scripted(int port, int fallback, Integer... script) {
     return new Receiver(port, fallback, "", List.of(script));
   }
 
-  String url(String path) {
+  public String url(String path) {
     return "http://127.0.0.1:" + http.getAddress().getPort() + path;
   }
 
-  List<Request> ofType(String eventType) {
+  public List<Request> ofType(String eventType) {
     return requests.stream().filter(r -> r.body().contains("\"event_type\":\"" + eventType + "\"")).toList();
   }
 
