@@ -42,7 +42,7 @@ public final class NotificationVerticle extends VerticleBase {
   public Future<?> start() {
     store = ctx.store().notifications();
     router = new TimelineRouter(ctx);
-    senders = new Senders(vertx, ctx.secrets(), rules.timeoutMs());
+    senders = Senders.of(vertx, ctx, rules);
     vertx.eventBus().localConsumer(Addresses.JOB_TIMELINE, m -> tick());
     vertx.setPeriodic(TICK_MS, id -> tick());
     return Future.succeededFuture();

@@ -37,7 +37,7 @@ public final class Notifications {
   public Notifications(Vertx vertx, ServerContext ctx) {
     this.ctx = ctx;
     this.store = ctx.store().notifications();
-    this.senders = new Senders(vertx, ctx.secrets(), DeliveryRules.from(ctx.env()).timeoutMs());
+    this.senders = Senders.of(vertx, ctx, DeliveryRules.from(ctx.env()));
   }
 
   // --- channels

@@ -7,6 +7,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+import dev.simpletuner.cloud.server.outbound.NetworkSettings;
 import io.vertx.ext.mail.LoginOption;
 import io.vertx.ext.mail.MailClient;
 import io.vertx.ext.mail.MailConfig;
@@ -28,13 +30,22 @@ public final class Senders {
   private final SecretBox box;
   private final long timeoutMs;
   private final WebClient web;
+  private final NetworkSettings network;
 
-  public Senders(Vertx vertx, SecretBox box, long timeoutMs) {
+  /** @param network the server's outbound defaults (proxy, CA bundle, TLS verification), as provider calls use */
+  public Senders(Vertx vertx, SecretBox box, long timeoutMs, NetworkSettings network) {
     this.vertx = vertx;
     this.box = box;
     this.timeoutMs = timeoutMs;
-    this.web = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false)
+    this.network = network;
+    this.web = WebClient.create(vertx, new WebClientOptions(network.clientOptions()).setFollowRedirects(false)
         .setConnectTimeout((int) Math.min(timeoutMs, Integer.MAX_VALUE)).setUserAgent("simpletuner-cloud-notify"));
+  }
+
+  /** With the server's own outbound defaults from its environment. */
+  public static Senders of(Vertx vertx, dev.simpletuner.cloud.server.ServerContext ctx, DeliveryRules rules) {
+    return new Senders(vertx, ctx.secrets(), rules.timeoutMs(), NetworkSettings.of(java.util.Map.of(),
+        dev.simpletuner.cloud.server.outbound.NetworkDefaults.fromEnv(ctx.env())));
   }
 
   /**
@@ -109,6 +120,14 @@ public final class Senders {
             : s.getBoolean("smtp_use_tls", true) ? StartTLSOptions.REQUIRED : StartTLSOptions.DISABLED)
         .setKeepAlive(false);
     config.setConnectTimeout((int) Math.min(timeoutMs, Integer.MAX_VALUE));
+    if (!network.sslVerify()) {
+      config.setTrustAll(true);
+    } else {
+      config.setHostnameVerificationAlgorithm("HTTPS");
+      if (network.caBundle() != null) {
+        config.setTrustOptions(new PemTrustOptions().addCertPath(network.caBundle()));
+      }
+    }
     String user = s.getString("smtp_username");
     if (user != null && !user.isBlank()) {
       String password = ChannelSettings.open(box, channel, "smtp_password");

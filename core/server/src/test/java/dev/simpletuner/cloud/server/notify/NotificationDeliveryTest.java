@@ -7,6 +7,7 @@ import com.icegreen.greenmail.util.ServerSetup;
 import dev.simpletuner.cloud.server.support.Api;
 import dev.simpletuner.cloud.server.support.Backend;
 import dev.simpletuner.cloud.server.support.Configs;
+import dev.simpletuner.cloud.server.support.TestCa;
 import dev.simpletuner.cloud.server.support.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,6 +29,7 @@ import java.util.stream.Stream;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -143,6 +145,45 @@ class NotificationDeliveryTest {
           .getJsonArray("entries").getJsonObject(0);
       assertThat(entry.getString("event_type")).isEqualTo("test");
       assertThat(entry.getString("error_message")).isEqualTo(test.getString("error"));
+
+      // STARTTLS asked for, and a server that does not offer it: nothing goes out in the clear.
+      JsonObject tls = created(api, new JsonObject().put("channel_type", "email").put("name", "tls")
+          .put("smtp_host", "127.0.0.1").put("smtp_port", mail.getSmtp().getPort()).put("smtp_username", "bot")
+          .put("smtp_password", "s3cret-pw").put("smtp_from_address", "bot@example.org"));
+      assertThat(tls.getBoolean("smtp_use_tls")).isTrue();
+      JsonObject refused = api.post("/api/cloud/notifications/channels/" + tls.getLong("id") + "/test", null).json();
+      assertThat(refused.getBoolean("success")).isFalse();
+      assertThat(refused.getString("error")).containsIgnoringCase("STARTTLS");
+      assertThat(mail.getReceivedMessages()).hasSize(1);
+    } finally {
+      mail.stop();
+    }
+  }
+
+  @Test
+  void mailOverTlsIsSentToAServerWhoseCertificateTheCaBundleVouchesFor(@TempDir Path dir) throws Exception {
+    TestCa ca = TestCa.create(dir);
+    Path keystore = dir.resolve("smtp.p12");
+    Process export = new ProcessBuilder("openssl", "pkcs12", "-export", "-in", ca.certPem().toString(), "-inkey",
+        ca.keyPem().toString(), "-out", keystore.toString(), "-passout", "pass:changeit", "-name", "smtp")
+        .redirectErrorStream(true).start();
+    assertThat(export.waitFor()).isZero();
+    // GreenMail's TLS sockets take their key from these properties (DummySSLServerSocketFactory).
+    System.setProperty("greenmail.tls.keystore.file", keystore.toString());
+    System.setProperty("greenmail.tls.keystore.password", "changeit");
+    GreenMail mail = new GreenMail(new ServerSetup(TestServer.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTPS));
+    mail.setUser("bot@example.org", "bot", "pw");
+    mail.start();
+    try (TestServer server = TestServer.start(Backend.SQLITE, Map.of("SIMPLETUNER_LOCAL_COMMAND",
+        TestServer.trainerCommand(0.02), "SIMPLETUNER_CA_BUNDLE", ca.caPem().toString()))) {
+      Api api = server.api();
+      JsonObject channel = created(api, new JsonObject().put("channel_type", "email").put("name", "tls")
+          .put("smtp_host", "127.0.0.1").put("smtp_port", mail.getSmtps().getPort()).put("smtp_use_ssl", true)
+          .put("smtp_username", "bot").put("smtp_password", "pw").put("smtp_from_address", "bot@example.org"));
+      JsonObject test = api.post("/api/cloud/notifications/channels/" + channel.getLong("id") + "/test", null).json();
+      assertThat(test.getBoolean("success")).as(test.encode()).isTrue();
+      assertThat(mail.waitForIncomingEmail(10_000, 1)).isTrue();
+      assertThat(mail.getReceivedMessages()[0].getSubject()).isEqualTo("Test notification");
     } finally {
       mail.stop();
     }
