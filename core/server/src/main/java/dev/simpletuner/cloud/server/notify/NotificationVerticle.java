@@ -61,8 +61,9 @@ public final class NotificationVerticle extends VerticleBase {
       return;
     }
     busy = true;
-    ctx.leases().whileHolding(LEASE, this::pass)
-        .onFailure(e -> LOG.warn("Delivering notifications failed: {}", e.getMessage()))
+    // A lease already held is kept by the cluster heartbeat: asking again on every wake-up would be a write each time.
+    Future<Void> run = ctx.leases().token(LEASE) != null ? pass() : ctx.leases().whileHolding(LEASE, this::pass);
+    run.onFailure(e -> LOG.warn("Delivering notifications failed: {}", e.getMessage()))
         .onComplete(ar -> {
           busy = false;
           if (again) {

@@ -121,6 +121,12 @@ public final class NotificationStore {
         .map(NotificationStore::preferences);
   }
 
+  /** Whether any enabled preference on an enabled channel exists (when none, the timeline is skipped). */
+  public Future<Boolean> anyWanted() {
+    return db.query("SELECT 1 FROM notification_preferences p JOIN notification_channels c ON c.id = p.channel_id "
+        + "WHERE p.is_enabled = 1 AND c.is_enabled = 1 LIMIT 1").map(rows -> rows.size() > 0);
+  }
+
   public Future<Optional<Preference>> preference(long id) {
     return db.query("SELECT " + PREFERENCE + " FROM notification_preferences WHERE id = ?", id)
         .map(NotificationStore::firstPreference);

@@ -266,6 +266,29 @@ class NotificationDeliveryTest {
   }
 
   @Test
+  void twoInstancesOnOneDatabaseSendEachMessageOnce() {
+    Map<String, String> env = Map.of("SIMPLETUNER_LOCAL_COMMAND", TestServer.trainerCommand(0.02));
+    try (Receiver hook = Receiver.ok(0); TestServer first = TestServer.start(Backend.POSTGRES, env);
+         TestServer second = first.sibling()) {
+      JsonObject channel = created(first.api(), new JsonObject().put("channel_type", "webhook").put("name", "both")
+          .put("webhook_url", hook.url("/hook")));
+      for (String event : List.of("job.submitted", "job.started", "job.completed")) {
+        prefer(second.api(), event, channel.getLong("id"));
+      }
+      String one = second.api().post("/api/cloud/jobs/submit?provider=local", new JsonObject().put("config",
+          Configs.lora(3))).json().getString("job_id");
+      String two = first.api().post("/api/cloud/jobs/submit?provider=local", new JsonObject().put("config",
+          Configs.lora(3))).json().getString("job_id");
+      second.api().waitForStatus(one, "completed");
+      first.api().waitForStatus(two, "completed");
+      await(() -> hook.ofType("job.completed").size() >= 2, Duration.ofSeconds(20));
+      Api.sleep(3000);
+      assertThat(hook.requests).hasSize(6);
+      assertThat(hook.requests.stream().map(r -> r.header("webhook-id")).distinct()).hasSize(6);
+    }
+  }
+
+  @Test
   void badChannelsAndPreferencesAreRefusedAndChangeNothing() {
     try (TestServer server = TestServer.start(Backend.SQLITE, TestServer.trainerCommand(0.02))) {
       Api api = server.api();
