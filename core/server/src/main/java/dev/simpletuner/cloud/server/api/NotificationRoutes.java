@@ -35,6 +35,8 @@ final class NotificationRoutes {
         AccessGuard.principal(rc), Params.query(rc, "user_id"))));
     ops.on("createNotificationPreference", rc -> Responses.reply(rc, notifications.createPreference(
         AccessGuard.principal(rc), Params.body(rc))));
+    ops.on("updateNotificationPreference", rc -> Responses.reply(rc, notifications.updatePreference(
+        AccessGuard.principal(rc), Params.path(rc, "preference_id"), Params.body(rc))));
     ops.on("deleteNotificationPreference", rc -> Responses.reply(rc, notifications.deletePreference(
         AccessGuard.principal(rc), Params.path(rc, "preference_id"))));
     ops.on("listNotificationEvents", rc -> Responses.reply(rc, Future.succeededFuture(Notifications.events())));

@@ -192,17 +192,39 @@ public final class Notifications {
     return list;
   }
 
-  public Future<JsonObject> deletePreference(Principal caller, String ref) {
-    Long id = Db.number(ref);
-    AppException missing = new AppException(ErrorCode.NOT_FOUND, "No notification preference " + ref + ".");
-    if (id == null) {
-      return Future.failedFuture(missing);
+  public Future<JsonObject> updatePreference(Principal caller, String ref, JsonObject body) {
+    Object enabled = body.getValue("is_enabled");
+    if (enabled != null && !(enabled instanceof Boolean)) {
+      throw AppException.invalid("is_enabled", "is_enabled must be true or false.");
     }
-    return store.preference(id).compose(found -> {
-      Preference p = found.filter(x -> x.userId().equals(caller.userId()) || manages(caller))
-          .orElseThrow(() -> missing);
-      return store.deletePreference(p.id()).map(v -> new JsonObject().put("success", true).put("id", p.id()));
-    });
+    Object severity = body.getValue("min_severity");
+    if (severity != null && !(severity instanceof String s && EventType.Severity.parse(s) != null)) {
+      throw AppException.invalid("min_severity", "min_severity must be one of info, warning, error, critical.");
+    }
+    JsonArray recipients = body.containsKey("recipients") ? recipients(caller, body.getValue("recipients")) : null;
+    return ownPreference(caller, ref).compose(p -> store.updatePreference(p.id(),
+            enabled != null ? (Boolean) enabled : p.enabled(), recipients != null ? recipients : p.recipients(),
+            severity != null ? (String) severity : p.minSeverity()))
+        .map(updated -> view(updated.orElseThrow(() -> preferenceNotFound(ref))));
+  }
+
+  public Future<JsonObject> deletePreference(Principal caller, String ref) {
+    return ownPreference(caller, ref).compose(p -> store.deletePreference(p.id())
+        .map(v -> new JsonObject().put("success", true).put("id", p.id())));
+  }
+
+  /** The preference if the caller may change it; others' are not found, as if they did not exist. */
+  private Future<Preference> ownPreference(Principal caller, String ref) {
+    Long id = Db.number(ref);
+    if (id == null) {
+      return Future.failedFuture(preferenceNotFound(ref));
+    }
+    return store.preference(id).map(found -> found.filter(x -> x.userId().equals(caller.userId()) || manages(caller))
+        .orElseThrow(() -> preferenceNotFound(ref)));
+  }
+
+  private static AppException preferenceNotFound(String ref) {
+    return new AppException(ErrorCode.NOT_FOUND, "No notification preference " + ref + ".");
   }
 
   private static JsonObject view(Preference p) {

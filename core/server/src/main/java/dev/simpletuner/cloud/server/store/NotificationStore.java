@@ -132,6 +132,13 @@ public final class NotificationStore {
         .map(NotificationStore::firstPreference);
   }
 
+  public Future<Optional<Preference>> updatePreference(long id, boolean enabled, JsonArray recipients,
+                                                       String minSeverity) {
+    return db.query("UPDATE notification_preferences SET is_enabled = ?, recipients = ?, min_severity = ? WHERE id = ? "
+        + "RETURNING " + PREFERENCE, enabled ? 1L : 0L, recipients.encode(), minSeverity, id)
+        .map(NotificationStore::firstPreference);
+  }
+
   public Future<Boolean> deletePreference(long id) {
     return db.query("DELETE FROM notification_preferences WHERE id = ?", id).map(rows -> rows.rowCount() == 1);
   }
@@ -168,6 +175,10 @@ public final class NotificationStore {
 
   /** Adds the messages (those already there are left alone) and moves the cursor, in one transaction. */
   public Future<Void> route(String cursor, long upTo, List<NewMessage> messages, long now) {
+    if (messages.isEmpty()) {
+      return db.query("UPDATE notification_cursor SET last_event_id = ? WHERE name = ? AND last_event_id < ?", upTo,
+          cursor, upTo).mapEmpty();
+    }
     return db.transaction(conn -> {
       Future<?> chain = Future.succeededFuture();
       for (NewMessage m : messages) {

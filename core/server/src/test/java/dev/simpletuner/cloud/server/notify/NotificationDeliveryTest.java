@@ -322,6 +322,12 @@ class NotificationDeliveryTest {
       assertThat(api.post(prefs, new JsonObject().put("event_type", "job.failed").put("channel_id", hook.getLong("id")))
           .status()).isEqualTo(409);
       assertThat(api.get(prefs).json().getInteger("total")).isEqualTo(1);
+      long preference = api.get(prefs).json().getJsonArray("preferences").getJsonObject(0).getLong("id");
+      assertThat(api.patch(prefs + "/" + preference, new JsonObject().put("min_severity", "loud")).status())
+          .isEqualTo(400);
+      JsonObject quiet = api.patch(prefs + "/" + preference, new JsonObject().put("is_enabled", false)).json();
+      assertThat(quiet.getBoolean("is_enabled")).isFalse();
+      assertThat(quiet.getString("min_severity")).isEqualTo("info");
       // Deleting the channel takes its preferences with it.
       assertThat(api.delete(base + "/" + hook.getLong("id")).status()).isEqualTo(200);
       assertThat(api.get(prefs).json().getInteger("total")).isZero();
