@@ -9,7 +9,7 @@ import java.util.Map;
  * (at most 6 hours), {@code SIMPLETUNER_NOTIFY_TIMEOUT_SECONDS} (15) for a receiver to answer.
  */
 public record DeliveryRules(int maxAttempts, long retryBaseMs, long timeoutMs) {
-  private static final long MAX_DELAY_MS = 6 * 3600_000L;
+  static final long MAX_DELAY_MS = 6 * 3600_000L;
 
   public static DeliveryRules from(Map<String, String> env) {
     double attempts = number(env, "SIMPLETUNER_NOTIFY_MAX_ATTEMPTS", 6, 1, 100);

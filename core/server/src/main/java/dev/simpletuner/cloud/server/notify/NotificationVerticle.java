@@ -99,7 +99,8 @@ public final class NotificationVerticle extends VerticleBase {
     return senders.send(channel, "msg_" + m.id(), m.recipient(), m.payload()).compose(outcome -> {
       String status = outcome.delivered() ? "delivered"
           : outcome.permanent() || attempt >= rules.maxAttempts() ? "dead" : "pending";
-      long next = "pending".equals(status) ? ctx.now() + rules.delayAfter(attempt) : ctx.now();
+      long next = "pending".equals(status) ? ctx.now() + Math.max(rules.delayAfter(attempt),
+          Math.min(outcome.retryAfterMs(), DeliveryRules.MAX_DELAY_MS)) : ctx.now();
       if (!outcome.delivered()) {
         LOG.info("Notification {} to channel {} failed (attempt {} of {}): {}", m.id(), channel.id(), attempt,
             rules.maxAttempts(), outcome.error());

@@ -65,7 +65,7 @@ public final class Senders {
       sent = Future.failedFuture(e);
     }
     return sent.map(o -> o.latencyMs() >= 0 ? o : new Outcome(o.delivered(), o.statusCode(), o.error(),
-            millisSince(started), o.permanent()))
+            millisSince(started), o.permanent(), o.retryAfterMs()))
         .recover(e -> Future.succeededFuture(Outcome.ofFailure(e, millisSince(started))));
   }
 
@@ -83,7 +83,8 @@ public final class Senders {
         .putHeader("webhook-timestamp", String.valueOf(timestamp))
         .putHeader("webhook-signature", StandardWebhooks.sign(secret, messageId, timestamp, body))
         .sendBuffer(Buffer.buffer(body))
-        .map(r -> Outcome.ofStatus(r.statusCode(), r.bodyAsString(), millisSince(started)));
+        .map(r -> Outcome.ofStatus(r.statusCode(), r.bodyAsString(), millisSince(started),
+            r.getHeader("retry-after")));
   }
 
   private Future<Outcome> slack(Channel channel, JsonObject payload, long started) {
@@ -93,7 +94,8 @@ public final class Senders {
           + "server's secret key changed?). Set it again.", -1, true));
     }
     return web.postAbs(url).timeout(timeoutMs).sendJsonObject(slackBody(payload))
-        .map(r -> Outcome.ofStatus(r.statusCode(), r.bodyAsString(), millisSince(started)));
+        .map(r -> Outcome.ofStatus(r.statusCode(), r.bodyAsString(), millisSince(started),
+            r.getHeader("retry-after")));
   }
 
   /** Slack's incoming-webhook message: {@code text} is the fallback, {@code blocks} the layout. */

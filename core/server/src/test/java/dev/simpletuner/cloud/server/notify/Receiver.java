@@ -13,7 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An HTTP endpoint that receives notifications and keeps each request. It answers from a script of
- * status codes (0 = never answer, like a receiver that hangs), then with {@code fallback}; a Slack
+ * status codes (0 = never answer, like a receiver that hangs; 503 comes with {@code Retry-After: 1}),
+ * then with {@code fallback}; a Slack
  * incoming webhook answers 200 with the body {@code ok} (api.slack.com/messaging/webhooks, "Handling
  * errors": errors are 400/403/404/410 with a plain-text reason such as {@code invalid_payload}).
  */
@@ -57,6 +58,9 @@ public final class Receiver implements AutoCloseable {
         status = 200;
       }
       byte[] out = (status == 200 ? this.answer : "upstream trouble").getBytes(StandardCharsets.UTF_8);
+      if (status == 503) {
+        exchange.getResponseHeaders().add("Retry-After", "1");
+      }
       exchange.sendResponseHeaders(status, out.length);
       exchange.getResponseBody().write(out);
       exchange.close();
