@@ -25,6 +25,7 @@ public final class NotificationVerticle extends VerticleBase {
   static final String LEASE = "notifications";
   private static final long TICK_MS = 1000;
   private static final int SEND_BATCH = 20;
+  private static final long ASK_EVERY_MS = 5000;
   private final ServerContext ctx;
   private final DeliveryRules rules;
   private NotificationStore store;
@@ -32,6 +33,7 @@ public final class NotificationVerticle extends VerticleBase {
   private Senders senders;
   private boolean busy;
   private boolean again;
+  private long lastAsked = Long.MIN_VALUE / 2;
 
   public NotificationVerticle(ServerContext ctx) {
     this.ctx = ctx;
@@ -60,9 +62,17 @@ public final class NotificationVerticle extends VerticleBase {
       again = true;
       return;
     }
+    // A lease already held is kept by the cluster heartbeat, and one held elsewhere is asked for every few
+    // seconds only: asking on every wake-up would be a database write each time.
+    boolean held = ctx.leases().token(LEASE) != null;
+    if (!held && ctx.now() - lastAsked < ASK_EVERY_MS) {
+      return;
+    }
     busy = true;
-    // A lease already held is kept by the cluster heartbeat: asking again on every wake-up would be a write each time.
-    Future<Void> run = ctx.leases().token(LEASE) != null ? pass() : ctx.leases().whileHolding(LEASE, this::pass);
+    if (!held) {
+      lastAsked = ctx.now();
+    }
+    Future<Void> run = held ? pass() : ctx.leases().whileHolding(LEASE, this::pass);
     run.onFailure(e -> LOG.warn("Delivering notifications failed: {}", e.getMessage()))
         .onComplete(ar -> {
           busy = false;

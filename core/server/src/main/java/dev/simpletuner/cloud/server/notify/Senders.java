@@ -73,7 +73,7 @@ public final class Senders {
     String secret = ChannelSettings.open(box, channel, "webhook_secret");
     if (secret == null) {
       return Future.succeededFuture(new Outcome(false, null, "The channel's webhook secret cannot be read (was the "
-          + "server's secret key changed?). Set a new one.", -1, true));
+          + "server's secret key changed, or does this instance have another?). Set a new one.", -1, false));
     }
     String body = payload.copy().put("type", payload.getString("event_type")).encode();
     long timestamp = System.currentTimeMillis() / 1000;
@@ -91,7 +91,7 @@ public final class Senders {
     String url = ChannelSettings.open(box, channel, "slack_url");
     if (url == null) {
       return Future.succeededFuture(new Outcome(false, null, "The channel's Slack URL cannot be read (was the "
-          + "server's secret key changed?). Set it again.", -1, true));
+          + "server's secret key changed, or does this instance have another?). Set it again.", -1, false));
     }
     return web.postAbs(url).timeout(timeoutMs).sendJsonObject(slackBody(payload))
         .map(r -> Outcome.ofStatus(r.statusCode(), r.bodyAsString(), millisSince(started),

@@ -267,7 +267,9 @@ class NotificationDeliveryTest {
 
   @Test
   void twoInstancesOnOneDatabaseSendEachMessageOnce() {
-    Map<String, String> env = Map.of("SIMPLETUNER_LOCAL_COMMAND", TestServer.trainerCommand(0.02));
+    // Instances of a cluster share one secret key (README, "Several instances"): either may send.
+    Map<String, String> env = Map.of("SIMPLETUNER_LOCAL_COMMAND", TestServer.trainerCommand(0.02),
+        "SIMPLETUNER_SECRET_KEY", Base64.getEncoder().encodeToString(new byte[32]));
     try (Receiver hook = Receiver.ok(0); TestServer first = TestServer.start(Backend.POSTGRES, env);
          TestServer second = first.sibling()) {
       JsonObject channel = created(first.api(), new JsonObject().put("channel_type", "webhook").put("name", "both")
