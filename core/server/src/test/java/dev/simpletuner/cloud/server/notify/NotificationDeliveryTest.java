@@ -59,6 +59,11 @@ class NotificationDeliveryTest {
         prefer(api, event, webhook.getLong("id"));
       }
       prefer(api, "job.completed", slackChannel.getLong("id"));
+      prefer(api, "cost.exceeded", webhook.getLong("id"));
+      // A limit of $0 is reached by any job: its end says so.
+      Api.Response limit = api.put("/api/cloud/providers/local", new JsonObject().put("cost_limit_enabled", true)
+          .put("cost_limit_amount", 0).put("cost_limit_action", "warn"));
+      assertThat(limit.status()).as(limit.body()).isEqualTo(200);
 
       // Shown without secrets, and stored sealed.
       String listed = api.get("/api/cloud/notifications/channels").body();
@@ -85,6 +90,10 @@ class NotificationDeliveryTest {
       assertThat(data.getString("link")).isEqualTo("http://127.0.0.1:" + port + "/#/job/" + jobId);
       assertThat(body.getString("message")).contains("Job completed").contains("status completed").contains("ran ");
       assertThat(hook.ofType("job.started")).hasSize(1);
+      await(() -> hook.ofType("cost.exceeded").size() == 1, Duration.ofSeconds(10));
+      JsonObject cost = new JsonObject(hook.ofType("cost.exceeded").get(0).body());
+      assertThat(cost.getString("severity")).isEqualTo("error");
+      assertThat(cost.getString("message")).contains("Cost limit exceeded");
       assertThat(verify(secret, hook.ofType("job.started").get(0))).isTrue();
 
       JsonObject slackBody = new JsonObject(slack.requests.get(0).body());
@@ -95,7 +104,7 @@ class NotificationDeliveryTest {
       assertThat(blocks.getJsonObject(1).getJsonObject("text").getString("type")).isEqualTo("mrkdwn");
 
       JsonArray history = api.get("/api/cloud/notifications/history?job_id=" + jobId).json().getJsonArray("entries");
-      assertThat(history).hasSize(3);
+      assertThat(history).hasSize(4);
       history.forEach(e -> assertThat(((JsonObject) e).getString("delivery_status")).isEqualTo("delivered"));
       assertThat(history.getJsonObject(0).getJsonArray("attempt_log").getJsonObject(0).getInteger("status_code"))
           .isEqualTo(200);
