@@ -60,3 +60,7 @@ CREATE TABLE notification_cursor (
   name TEXT PRIMARY KEY,
   last_event_id INTEGER NOT NULL
 );
+
+-- Notifications start with this migration: what the timeline held before is not announced, and
+-- nothing written after it is missed, however late the first delivery pass runs.
+INSERT INTO notification_cursor (name, last_event_id) SELECT 'timeline', COALESCE(MAX(id), 0) FROM job_events;

@@ -160,7 +160,10 @@ public final class NotificationStore {
 
   // --- the timeline cursor and the outbox
 
-  /** How far the timeline was read; starts at its current end, so history is not announced. */
+  /**
+   * How far the timeline was read. The migration that made the table set it at the timeline's end
+   * then; a cursor of another name starts at the current end.
+   */
   public Future<Long> cursor(String name) {
     return db.query("SELECT last_event_id FROM notification_cursor WHERE name = ?", name).compose(rows -> {
       if (rows.size() > 0) {
