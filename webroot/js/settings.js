@@ -5,6 +5,7 @@ import { can, session } from './store.js';
 import { specForm } from './settings-form.js';
 import { networkPanel } from './network-settings.js';
 import { scopeText } from './scopes.js';
+import { notificationsPanel } from './notification-settings.js';
 
 export async function openSettings() {
   const { providers } = await get('/api/cloud/providers');
@@ -12,6 +13,7 @@ export async function openSettings() {
     selected: p.is_default }, p.name)));
   const providerBox = h('div');
   const keysBox = h('div');
+  const notifyBox = h('div');
   const dialog = h('dialog#settings-dialog', { 'aria-labelledby': 'settings-title' },
     h('header', {}, h('h2#settings-title', {}, 'Settings'), h('div.spacer'),
       h('button', { type: 'button', onclick: () => dialog.close() }, 'Close')),
@@ -20,12 +22,13 @@ export async function openSettings() {
       h('section.panel', {}, h('h2', {}, 'Model delivery'), h('p.muted#delivery-settings-link', {},
         'Where finished models go (each delivery target and its settings) is set in the ',
         h('a', { href: '#/publishing', onclick: () => dialog.close() }, 'Publishing tab'), '.')),
-      keysBox));
+      keysBox, notifyBox));
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   providerSelect.addEventListener('change', () => drawProvider(providerSelect.value));
   drawProvider(providerSelect.value);
   drawKeys();
+  notificationsPanel(notifyBox).catch(() => {});
   dialog.showModal();
 
   async function drawProvider(id) {

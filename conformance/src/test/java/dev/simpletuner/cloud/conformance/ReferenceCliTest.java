@@ -151,13 +151,32 @@ class ReferenceCliTest {
 
   @Test
   void familiesThisServerDoesNotServeSaySoInsteadOfNotFound() {
-    for (String[] command : new String[][] {{"quota", "list"}, {"notifications", "channels"}, {"backup", "list"},
+    for (String[] command : new String[][] {{"quota", "list"}, {"backup", "list"},
         {"auth", "orgs", "list"}, {"database", "health"}, {"auth", "users", "levels", "create", "--name", "ops"}}) {
       ReferenceCli.Run run = cli.run(command);
       assertThat(run.exit()).as(run.toString()).isEqualTo(1);
       assertThat(run.err()).as(String.join(" ", command)).startsWith("Error: ").contains("not served")
           .doesNotContain("Not found").doesNotContain("HTTP Error");
     }
+  }
+
+  @Test
+  void notificationChannelsAndPreferencesAreManagedWithTheNotificationsCommands() {
+    assertThat(ok("notifications", "channel-create", "--type", "webhook", "--name", "ops",
+        "--webhook-url", "https://hooks.example.org/st").out()).contains("Channel created:").contains("Type: webhook");
+    JsonObject channel = api.get("/api/cloud/notifications/channels").json().getJsonArray("channels").getJsonObject(0);
+    String id = String.valueOf(channel.getLong("id"));
+    assertThat(ok("notifications", "channels").out()).contains("ops").contains("webhook")
+        .contains("https://hooks.example.or"); // the CLI cuts the column at 24 characters
+    assertThat(ok("notifications", "preference-create", "--event-type", "job.failed", "--channel-id", id)
+        .out()).contains("Event Type: job.failed");
+    assertThat(ok("notifications", "preferences").out()).contains("job.failed");
+    assertThat(ok("notifications", "events").out()).contains("job.completed").contains("cost.exceeded");
+    assertThat(ok("notifications", "presets").out()).contains("smtp.gmail.com");
+    assertThat(ok("notifications", "status").out()).contains("Total:   1");
+    assertThat(ok("notifications", "history").out()).contains("No delivery history found.");
+    assertThat(ok("notifications", "channel-delete", id).out()).contains("Channel " + id + " deleted.");
+    assertThat(api.get("/api/cloud/notifications/channels").json().getInteger("total")).isZero();
   }
 
   @Test

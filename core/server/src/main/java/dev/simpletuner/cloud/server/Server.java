@@ -16,6 +16,7 @@ import dev.simpletuner.cloud.server.fleet.FleetVerticle;
 import dev.simpletuner.cloud.server.fleet.WorkerStreams;
 import dev.simpletuner.cloud.server.api.HttpVerticle;
 import dev.simpletuner.cloud.server.job.JobLifecycleVerticle;
+import dev.simpletuner.cloud.server.notify.NotificationVerticle;
 import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.callback.StepProgress;
 import dev.simpletuner.cloud.server.plugin.Deliveries;
@@ -133,6 +134,7 @@ public final class Server {
         .compose(id -> vertx.deployVerticle(new JobLifecycleVerticle(ctx, steps)))
         .compose(id -> vertx.deployVerticle(new ProviderPollingVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new DeliveryVerticle(ctx)))
+        .compose(id -> vertx.deployVerticle(new NotificationVerticle(ctx)))
         .compose(id -> vertx.deployVerticle(new FleetVerticle(ctx, commands, streams, fleet)))
         .compose(id -> vertx.deployVerticle(new SweepVerticle(ctx, commands)))
         .compose(id -> {

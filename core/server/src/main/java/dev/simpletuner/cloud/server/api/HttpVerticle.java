@@ -11,6 +11,7 @@ import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.auth.RateLimiter;
 import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.fleet.Fleet;
+import dev.simpletuner.cloud.server.notify.Notifications;
 import dev.simpletuner.cloud.server.s3.StorageHandler;
 
 import io.vertx.core.Future;
@@ -166,6 +167,7 @@ public final class HttpVerticle extends VerticleBase {
     new AuditRoutes(ctx).mount(operations);
     new ClusterRoutes(ctx).mount(operations);
     new ApprovalRoutes(ctx, commands).mount(operations);
+    new NotificationRoutes(new Notifications(vertx, ctx)).mount(operations);
     new WorkerRoutes(ctx, fleet).mount(operations);
     new QueueRoutes(ctx, commands, fleet).mount(operations);
     new SystemRoutes(vertx, ctx).mount(operations);

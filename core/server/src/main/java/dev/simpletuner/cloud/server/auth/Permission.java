@@ -25,12 +25,13 @@ public final class Permission {
   public static final String APPROVAL_MANAGE = "approval.manage";
   public static final String CLUSTER_VIEW = "cluster.view";
   public static final String WORKERS_MANAGE = "workers.manage";
+  public static final String NOTIFICATIONS_MANAGE = "notifications.manage";
   public static final String SERVER_SHUTDOWN = "server.shutdown";
 
   public static final List<String> ALL = List.of(JOB_SUBMIT, JOB_VIEW_OWN, JOB_VIEW_ALL, JOB_CANCEL_OWN, JOB_CANCEL_ALL,
       JOB_DELETE_OWN, JOB_DELETE_ALL, CONFIG_VIEW, CONFIG_EDIT, SETTINGS_VIEW, SETTINGS_EDIT, METRICS_VIEW,
       API_KEY_OWN, API_KEY_ALL, USERS_MANAGE, AUDIT_VIEW, APPROVAL_REVIEW, APPROVAL_MANAGE, CLUSTER_VIEW,
-      WORKERS_MANAGE, SERVER_SHUTDOWN, METRICS_READ);
+      WORKERS_MANAGE, NOTIFICATIONS_MANAGE, SERVER_SHUTDOWN, METRICS_READ);
 
   /** What each permission allows, in words (listed by the API for the reference's CLI). */
   public static final java.util.Map<String, String> DESCRIPTIONS = java.util.Map.ofEntries(
@@ -55,6 +56,8 @@ public final class Permission {
       java.util.Map.entry(APPROVAL_MANAGE, "Create and change approval rules"),
       java.util.Map.entry(CLUSTER_VIEW, "See the server instances sharing the database"),
       java.util.Map.entry(WORKERS_MANAGE, "Add, drain and remove self-hosted GPU workers"),
+      java.util.Map.entry(NOTIFICATIONS_MANAGE, "Add, change, test and delete notification channels; see every "
+          + "user's notification preferences and history"),
       java.util.Map.entry(SERVER_SHUTDOWN, "Stop the server over the API (when the server allows it)"));
 
   private Permission() {

@@ -29,13 +29,21 @@ public final class EventStore {
 
   public Future<List<Event>> list(String jobId, long afterId, int limit) {
     return db.query("SELECT id, job_id, created_at, type, data FROM job_events WHERE job_id = ? AND id > ? "
-        + "ORDER BY id LIMIT ?", jobId, afterId, limit).map(rows -> {
-          List<Event> out = new ArrayList<>();
-          for (Row row : rows) {
-            out.add(new Event(row.getLong(0), row.getString(1), row.getLong(2), row.getString(3),
-                new JsonObject(row.getString(4))));
-          }
-          return out;
-        });
+        + "ORDER BY id LIMIT ?", jobId, afterId, limit).map(EventStore::events);
+  }
+
+  /** Every job's entries after {@code afterId}, in the order they were written (for notifications). */
+  public Future<List<Event>> after(long afterId, int limit) {
+    return db.query("SELECT id, job_id, created_at, type, data FROM job_events WHERE id > ? ORDER BY id LIMIT ?",
+        afterId, limit).map(EventStore::events);
+  }
+
+  private static List<Event> events(io.vertx.sqlclient.RowSet<Row> rows) {
+    List<Event> out = new ArrayList<>();
+    for (Row row : rows) {
+      out.add(new Event(row.getLong(0), row.getString(1), row.getLong(2), row.getString(3),
+          new JsonObject(row.getString(4))));
+    }
+    return out;
   }
 }

@@ -36,6 +36,7 @@ public final class Store {
   private final AttemptStore attempts;
   private final RetentionStore retention;
   private final TelemetryStore telemetry;
+  private final NotificationStore notifications;
   private final PgConnectOptions pgOptions;
 
   private Store(Db db, PgConnectOptions pgOptions) {
@@ -59,6 +60,7 @@ public final class Store {
     this.attempts = new AttemptStore(db);
     this.retention = new RetentionStore(db, jobs);
     this.telemetry = new TelemetryStore(db);
+    this.notifications = new NotificationStore(db);
   }
 
   /** The database itself, for this package's tests (a migration replayed on old rows). */
@@ -76,6 +78,10 @@ public final class Store {
 
   public RetentionStore retention() {
     return retention;
+  }
+
+  public NotificationStore notifications() {
+    return notifications;
   }
 
   public AttemptStore attempts() {
