@@ -74,9 +74,9 @@ class UiDemandingUserTest {
       api.waitFor(failedDelivery, j -> j.getJsonArray("delivery").stream().map(JsonObject.class::cast)
           .anyMatch(d -> "failed".equals(d.getString("status"))), Duration.ofSeconds(60));
       b.open(base + "/#/jobs");
-      WebElement failedRow = b.find("tr.job-row[data-job-id='" + failedDelivery + "']");
-      b.waitFor(d -> failedRow.getText().contains("Delivery failed"), "the delivery state in the row");
-      assertThat(failedRow.getText()).contains("Completed");
+      b.find("tr.job-row[data-job-id='" + failedDelivery + "']");
+      b.waitFor(d -> rowText(b, failedDelivery).contains("Delivery failed"), "the delivery state in the row");
+      assertThat(rowText(b, failedDelivery)).contains("Completed");
       assertThat(b.find("tr.job-row[data-job-id='" + failedDelivery + "'] [data-delivery]").getAttribute("data-delivery"))
           .isEqualTo("failed");
       assertThat(b.find("tr.job-row[data-job-id='" + plain + "'] [data-delivery]").getText()).isEqualTo("On this machine");
@@ -86,11 +86,11 @@ class UiDemandingUserTest {
       String first = submitLocal(api, Configs.lora(100000), "long-one", null);
       api.waitForStatus(first, "running");
       String second = submitLocal(api, Configs.lora(100000), "waiting-one", null);
-      WebElement queuedRow = b.find("tr.job-row[data-job-id='" + second + "']");
-      b.waitFor(d -> queuedRow.getText().contains("Queued #1"), "the queue position");
+      b.find("tr.job-row[data-job-id='" + second + "']");
+      b.waitFor(d -> rowText(b, second).contains("Queued #1"), "the queue position");
       api.postEmpty("/api/cloud/jobs/" + first + "/cancel");
       api.waitForStatus(second, "running");
-      b.waitFor(d -> b.find("tr.job-row[data-job-id='" + second + "']").getText().contains("Running"), "the job to start");
+      b.waitFor(d -> rowText(b, second).contains("Running"), "the job to start");
       assertThat(b.find("tr.job-row[data-job-id='" + second + "'] .chip").getText()).isEqualTo("Running");
 
       // 3. Cancel asks first (dismissed: the job runs on); accepted, a double click shows no contradiction.
@@ -369,5 +369,12 @@ class UiDemandingUserTest {
       }
     }
     return last;
+  }
+
+  /** A job row's text as it is now: the list redraws rows that change, so a found element goes stale. */
+  private static String rowText(Browser b, String jobId) {
+    Object text = b.js("const r = document.querySelector(\"tr.job-row[data-job-id='\" + arguments[0] + \"']\");"
+        + " return r ? r.innerText : '';", jobId);
+    return String.valueOf(text);
   }
 }
