@@ -60,7 +60,7 @@ final class ObjectCopy {
       }
       return new ByteRange(first, last);
     } catch (NumberFormatException e) {
-      throw S3Exception.invalidArgument("Range specified is not valid for source object of size: " + size);
+      throw new S3Exception(400, "InvalidRange", "Range specified is not valid for source object of size: " + size);
     }
   }
 

@@ -70,7 +70,7 @@ final class ObjectListing {
     StringBuilder b = new StringBuilder(S3Xml.head()).append("<ListBucketResult xmlns=\"").append(S3Xml.NS)
         .append("\"><Name>").append(S3Xml.esc(bucket)).append("</Name><Prefix>").append(enc.apply(prefix))
         .append("</Prefix><MaxKeys>").append(maxKeys).append("</MaxKeys>");
-    if (delimiter != null) {
+    if (delimiter != null && !delimiter.isEmpty()) {
       b.append("<Delimiter>").append(enc.apply(delimiter)).append("</Delimiter>");
     }
     if (encoding != null) {

@@ -10,7 +10,7 @@ import java.time.format.DateTimeParseException;
  * S3's conditional requests (RFC 9110 section 13 as S3 applies it): If-Match / If-Unmodified-Since
  * fail with 412, If-None-Match / If-Modified-Since answer 304 on reads; a matching If-Match makes
  * If-Unmodified-Since irrelevant, a failing If-None-Match makes If-Modified-Since irrelevant. Writes
- * take {@code If-None-Match: *} (only if absent) and {@code If-Match} (only if it is that version).
+ * take {@code If-None-Match} ({@code *}: only if absent; an ETag: unless it is that version) and {@code If-Match} (only if it is that version).
  */
 final class Preconditions {
   private Preconditions() {
@@ -32,7 +32,7 @@ final class Preconditions {
   /** PutObject / CompleteMultipartUpload / CopyObject's target; {@code etag} null when the key is absent. */
   static void write(MultiMap headers, String etag) {
     String ifNoneMatch = headers.get("If-None-Match");
-    if (ifNoneMatch != null && etag != null && ifNoneMatch.strip().equals("*")) {
+    if (ifNoneMatch != null && etag != null && matches(ifNoneMatch, etag)) {
       throw failed();
     }
     String ifMatch = headers.get("If-Match");

@@ -565,10 +565,12 @@ public final class StorageHandler implements Handler<RoutingContext> {
    * known about it, after its conditions.
    */
   static Future<Void> sendObject(S3Call call, Path file, OutputStore.Output o) {
-    Preconditions.read(call.request().headers(), o.etag(), o.updatedAt());
     HttpServerResponse response = call.request().response();
+    // A 304 carries the ETag and Last-Modified too.
     response.putHeader("ETag", quote(o.etag()))
-        .putHeader("Last-Modified", HTTP_DATE.format(Instant.ofEpochMilli(o.updatedAt())))
+        .putHeader("Last-Modified", HTTP_DATE.format(Instant.ofEpochMilli(o.updatedAt())));
+    Preconditions.read(call.request().headers(), o.etag(), o.updatedAt());
+    response
         .putHeader("Accept-Ranges", "bytes")
         .putHeader("Content-Type", o.contentType() != null ? o.contentType() : "application/octet-stream")
         .putHeader("x-amz-request-id", call.requestId());
@@ -611,7 +613,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     int number = partNumber(call.query().get("partNumber"));
     int count = parts == null ? 1 : parts.size();
     if (number > count) {
-      throw new S3Exception(416, "InvalidPartNumber", "The requested partnumber is not satisfiable");
+      throw new S3Exception(400, "InvalidPartNumber", "The requested partnumber is not satisfiable");
     }
     if (parts == null) {
       return null;

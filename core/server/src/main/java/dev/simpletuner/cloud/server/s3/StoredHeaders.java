@@ -35,7 +35,7 @@ final class StoredHeaders {
       String value = headers.get(name);
       if (name.equals("Content-Encoding") && value != null) {
         value = Arrays.stream(value.split(",")).map(String::strip)
-            .filter(v -> !v.isEmpty() && !v.equalsIgnoreCase("aws-chunked")).collect(Collectors.joining(","));
+            .filter(v -> !v.isEmpty() && !v.equalsIgnoreCase("aws-chunked")).collect(Collectors.joining(", "));
       }
       if (value != null && !value.isEmpty()) {
         out.put(name, value);
