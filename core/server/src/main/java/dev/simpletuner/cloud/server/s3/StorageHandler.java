@@ -613,7 +613,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     int number = partNumber(call.query().get("partNumber"));
     int count = parts == null ? 1 : parts.size();
     if (number > count) {
-      throw new S3Exception(400, "InvalidPartNumber", "The requested partnumber is not satisfiable");
+      throw new S3Exception(400, "InvalidPart", "The requested partnumber is not satisfiable");
     }
     if (parts == null) {
       return null;

@@ -286,7 +286,7 @@ class S3SemanticsTest {
     assertThat(second.asUtf8String()).isEqualTo("tail");
     assertThat(second.response().partsCount()).isEqualTo(2);
     assertThat(code(() -> s3.getObjectAsBytes(b -> b.bucket("outputs").key(key).partNumber(3))))
-        .isEqualTo("400 InvalidPartNumber");
+        .isEqualTo("400 InvalidPart");
   }
 
   @Test
