@@ -92,7 +92,8 @@ public final class RetentionPurge {
       long next = ids.isEmpty() ? batch.lastCompletedAt() + 1 : batch.lastCompletedAt();
       Future<Integer> purged = ids.isEmpty() ? Future.succeededFuture(0)
           : ctx.store().retention().uploadIds(ids)
-              .compose(uploads -> removeFiles(ids, uploads))
+              .compose(uploads -> ctx.store().retention().placedFiles(ids)
+                  .compose(placed -> removeFiles(ids, uploads, placed)))
               .compose(v -> ctx.store().retention().purgeJobs(ids));
       return purged.compose(n -> batch.scanned() < settings.batchSize() ? Future.succeededFuture(done + n)
           : pause().compose(v -> jobs(cutoff, next, done + n)));
@@ -113,10 +114,11 @@ public final class RetentionPurge {
   }
 
   /**
-   * A batch's files: validation images, received files ({@code <outputs>/outputs/<job>/}), the
-   * parts of unfinished multipart uploads, and the scratch space beside served datasets.
+   * A batch's files: validation images, received files ({@code <outputs>/outputs/<job>/}, and in
+   * {@code .objects/} those whose keys a file cannot hold), the parts of unfinished multipart
+   * uploads, and the scratch space beside served datasets.
    */
-  private Future<Void> removeFiles(List<String> jobIds, List<String> uploadIds) {
+  private Future<Void> removeFiles(List<String> jobIds, List<String> uploadIds, List<String> placed) {
     Path outputs = ctx.config().outputsDir().resolve(DeliveryPlanner.HOME_BUCKET).toAbsolutePath().normalize();
     Path multipart = ctx.config().outputsDir().resolve(".multipart").toAbsolutePath().normalize();
     return vertx.<Void>executeBlocking(() -> {
@@ -126,6 +128,13 @@ public final class RetentionPurge {
       }
       for (String uploadId : uploadIds) {
         deleteTree(multipart, multipart.resolve(uploadId));
+      }
+      Path objects = ctx.config().outputsDir().resolve(".objects").toAbsolutePath().normalize();
+      for (String file : placed) {
+        Path target = ctx.config().outputsDir().resolve(file).toAbsolutePath().normalize();
+        if (target.startsWith(objects) && !target.equals(objects)) {
+          Files.deleteIfExists(target);
+        }
       }
       return null;
     }, false).compose(v -> Future.all(jobIds.stream().map(id -> DatasetBuckets.deleteScratch(vertx, ctx.config(), id))

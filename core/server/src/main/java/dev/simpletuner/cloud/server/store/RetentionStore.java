@@ -54,6 +54,19 @@ public final class RetentionStore {
         });
   }
 
+  /** The files of these jobs' objects kept away from their natural place ({@code .objects/...}). */
+  public Future<List<String>> placedFiles(List<String> jobIds) {
+    if (jobIds.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return db.query("SELECT file_path FROM job_outputs WHERE file_path IS NOT NULL AND job_id IN ("
+        + String.join(", ", Collections.nCopies(jobIds.size(), "?")) + ")", jobIds.toArray()).map(rows -> {
+          List<String> paths = new ArrayList<>();
+          rows.forEach(r -> paths.add(r.getString(0)));
+          return paths;
+        });
+  }
+
   /** The ids of the multipart uploads these jobs left (their parts are files to remove). */
   public Future<List<String>> uploadIds(List<String> jobIds) {
     if (jobIds.isEmpty()) {

@@ -53,6 +53,11 @@ class RetentionPurgeTest {
     Path received = ctx.config().outputsDir().resolve("outputs").resolve(id).resolve("model.safetensors");
     Files.createDirectories(received.getParent());
     Files.writeString(received, "weights");
+    // A key a file cannot hold (a folder marker) keeps its file in .objects/.
+    ctx.store().outputs().put(new OutputStore.Output("outputs", id + "/ckpt/", id, 0, "e", "s", null, null, endedAt,
+        ".objects/" + id, null)).await();
+    Files.createDirectories(ctx.config().outputsDir().resolve(".objects"));
+    Files.writeString(ctx.config().outputsDir().resolve(".objects").resolve(id), "");
     Path part = ctx.config().outputsDir().resolve(".multipart").resolve("up" + id.replace("-", "")).resolve("1");
     Files.createDirectories(part.getParent());
     Files.writeString(part, "part");
@@ -69,7 +74,8 @@ class RetentionPurgeTest {
   private List<Path> filesOf(ServerContext ctx, String id) {
     return List.of(ctx.config().outputsDir().resolve("outputs").resolve(id),
         ctx.config().outputsDir().resolve(".multipart").resolve("up" + id.replace("-", "")),
-        ctx.config().cloudDir().resolve("artifacts").resolve(id));
+        ctx.config().cloudDir().resolve("artifacts").resolve(id),
+        ctx.config().outputsDir().resolve(".objects").resolve(id));
   }
 
   @ParameterizedTest
