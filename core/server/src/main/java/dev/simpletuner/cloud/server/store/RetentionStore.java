@@ -56,27 +56,24 @@ public final class RetentionStore {
 
   /** The files of these jobs' objects kept away from their natural place ({@code .objects/...}). */
   public Future<List<String>> placedFiles(List<String> jobIds) {
-    if (jobIds.isEmpty()) {
-      return Future.succeededFuture(List.of());
-    }
-    return db.query("SELECT file_path FROM job_outputs WHERE file_path IS NOT NULL AND job_id IN ("
-        + String.join(", ", Collections.nCopies(jobIds.size(), "?")) + ")", jobIds.toArray()).map(rows -> {
-          List<String> paths = new ArrayList<>();
-          rows.forEach(r -> paths.add(r.getString(0)));
-          return paths;
-        });
+    return column("SELECT file_path FROM job_outputs WHERE file_path IS NOT NULL AND job_id IN ", jobIds);
   }
 
   /** The ids of the multipart uploads these jobs left (their parts are files to remove). */
   public Future<List<String>> uploadIds(List<String> jobIds) {
+    return column("SELECT upload_id FROM storage_uploads WHERE job_id IN ", jobIds);
+  }
+
+  /** The one column {@code select} reads for these jobs ({@code select} ends with "IN "). */
+  private Future<List<String>> column(String select, List<String> jobIds) {
     if (jobIds.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    return db.query("SELECT upload_id FROM storage_uploads WHERE job_id IN ("
-        + String.join(", ", Collections.nCopies(jobIds.size(), "?")) + ")", jobIds.toArray()).map(rows -> {
-          List<String> ids = new ArrayList<>();
-          rows.forEach(r -> ids.add(r.getString(0)));
-          return ids;
+    return db.query(select + "(" + String.join(", ", Collections.nCopies(jobIds.size(), "?")) + ")", jobIds.toArray())
+        .map(rows -> {
+          List<String> values = new ArrayList<>();
+          rows.forEach(r -> values.add(r.getString(0)));
+          return values;
         });
   }
 
