@@ -74,7 +74,7 @@ export function deliverySection(jobId, { canRetry, refresh }) {
   const targets = h('ul.delivery-list', { 'aria-label': 'Delivery targets' });
   const files = h('div#job-files', { 'aria-live': 'polite' });
   const el = h('section.panel#delivery', {}, h('h2', {}, 'Delivery'), targets,
-    h('div.row', {}, h('h3.sub', {}, 'Files received'), h('div.spacer'),
+    h('div.row', {}, h('h3.sub', {}, 'Files'), h('div.spacer'),
       h('button.link-button#refresh-files', { type: 'button', onclick: () => loadFiles(true) }, 'Refresh')),
     files);
   const encoded = encodeURIComponent(jobId);
@@ -131,7 +131,7 @@ export function deliverySection(jobId, { canRetry, refresh }) {
           h('button.link-button', { type: 'button', onclick: () => navigator.clipboard?.writeText(folder)
             .then(() => toast('Folder path copied'), () => toast('Copy it from the page', true)) }, 'Copy path')),
         h('div.where.mono', {}, folder),
-        h('div.muted', {}, 'The trainer wrote the model and its checkpoints here. Files it sent home are listed below with downloads.'))
+        h('div.muted', {}, 'The trainer wrote the model and its checkpoints here; they are listed below with downloads.'))
         : null,
       list.map(entry),
       // One line: where a model could have gone, and where that is set.
@@ -162,14 +162,16 @@ export function deliverySection(jobId, { canRetry, refresh }) {
       h('thead', {}, h('tr', {}, h('th', {}, 'File'), h('th', {}, 'Size'), h('th.hide-narrow', {}, 'SHA-256'), h('th', {}, ''))),
       h('tbody', {}, list.map((f) => {
         const href = localPath(f.download_url);
-        return h('tr', { dataset: { path: f.path } },
-          h('td.mono.path', {}, f.path),
+        const inFolder = f.source === 'folder';
+        return h('tr', { dataset: { path: f.path, source: f.source || 'received' } },
+          h('td.mono.path', {}, f.path, inFolder ? h('span.muted.file-source', {}, ' · output folder') : null),
           h('td.num', { title: `${f.size} bytes` }, bytes(f.size)),
           h('td.hide-narrow', {}, shortSha(f.sha256)),
           h('td', {}, href ? h('a.download', { href, download: f.path.split('/').pop(), 'aria-label': `Download ${f.path}` },
             'Download') : null));
       })))),
-    h('p.muted.num#files-total', {}, `${list.length} file${list.length === 1 ? '' : 's'}, ${bytes(out.total_bytes)} in total`));
+    h('p.muted.num#files-total', {}, `${list.length} file${list.length === 1 ? '' : 's'}, ${bytes(out.total_bytes)} in total`,
+      out.folder?.truncated ? ' (the output folder has more; only the first are listed)' : ''));
   }
 
   async function loadFiles(force) {

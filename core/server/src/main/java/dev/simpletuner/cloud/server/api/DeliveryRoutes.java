@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.api;
 
 import dev.simpletuner.cloud.server.access.AccessGuard;
+import dev.simpletuner.cloud.server.artifact.OutputFolder;
 import dev.simpletuner.cloud.server.contract.ContractRouter;
 import dev.simpletuner.cloud.server.http.Params;
 import dev.simpletuner.cloud.server.http.Responses;
@@ -25,6 +26,8 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /** Delivery targets' settings (the Publishing tab), a job's received files, and delivery retries. */
 final class DeliveryRoutes {
@@ -75,66 +78,107 @@ final class DeliveryRoutes {
             .put("error", e.getMessage()).put("target", handle.id()))));
   }
 
+  /**
+   * The files the trainer sent home (the storage endpoint), and for a local job the files in the
+   * output folder it wrote its model into (source "folder").
+   */
   private void outputs(RoutingContext rc) {
     Principal principal = AccessGuard.principal(rc);
     String jobId = Params.path(rc, "job_id");
     Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
-      JobAccess.require(principal, jobId, found);
-      return ctx.store().outputs().list(jobId);
-    }).map(list -> {
-      JsonArray files = new JsonArray();
-      long total = 0;
-      for (OutputStore.Output o : list) {
-        String path = o.key().substring(jobId.length() + 1);
-        total += o.size();
-        files.add(new JsonObject().put("path", path).put("key", o.key()).put("size", o.size())
-            .put("sha256", o.sha256()).put("etag", o.etag())
-            .put("updated_at", Instant.ofEpochMilli(o.updatedAt()).toString())
-            .put("download_url", "/api/cloud/jobs/" + jobId + "/outputs/download?path="
-                + URLEncoder.encode(path, StandardCharsets.UTF_8)));
-      }
-      return new JsonObject().put("job_id", jobId).put("total_bytes", total).put("files", files);
+      Job job = JobAccess.require(principal, jobId, found);
+      Optional<OutputFolder> folder = OutputFolder.of(job, ctx.hostId());
+      Future<List<OutputFolder.Entry>> local = folder.isEmpty() ? Future.succeededFuture(List.of())
+          : rc.vertx().executeBlocking(() -> folder.get().list(), false);
+      return ctx.store().outputs().list(jobId).compose(received -> local.map(inFolder ->
+          render(jobId, received, folder.orElse(null), inFolder)));
     }));
+  }
+
+  private static JsonObject render(String jobId, List<OutputStore.Output> received, OutputFolder folder,
+                                   List<OutputFolder.Entry> inFolder) {
+    JsonArray files = new JsonArray();
+    long total = 0;
+    String download = "/api/cloud/jobs/" + jobId + "/outputs/download?";
+    for (OutputStore.Output o : received) {
+      String path = o.key().substring(jobId.length() + 1);
+      total += o.size();
+      files.add(new JsonObject().put("path", path).put("source", "received").put("key", o.key()).put("size", o.size())
+          .put("sha256", o.sha256()).put("etag", o.etag())
+          .put("updated_at", Instant.ofEpochMilli(o.updatedAt()).toString())
+          .put("download_url", download + "path=" + URLEncoder.encode(path, StandardCharsets.UTF_8)));
+    }
+    for (OutputFolder.Entry e : inFolder) {
+      total += e.size();
+      files.add(new JsonObject().put("path", e.path()).put("source", "folder").put("size", e.size())
+          .put("updated_at", Instant.ofEpochMilli(e.modifiedAt()).toString())
+          .put("download_url", download + "source=folder&path=" + URLEncoder.encode(e.path(), StandardCharsets.UTF_8)));
+    }
+    JsonObject out = new JsonObject().put("job_id", jobId).put("total_bytes", total).put("files", files);
+    if (folder != null) {
+      out.put("folder", new JsonObject().put("path", folder.root().toString())
+          .put("truncated", inFolder.size() >= OutputFolder.MAX_FILES));
+    }
+    return out;
   }
 
   private void download(RoutingContext rc) {
     Principal principal = AccessGuard.principal(rc);
     String jobId = Params.path(rc, "job_id");
     String path = Params.query(rc, "path");
+    boolean fromFolder = "folder".equals(rc.queryParams().get("source"));
     ctx.store().jobs().get(jobId).compose(found -> {
-      JobAccess.require(principal, jobId, found);
-      return ctx.store().outputs().list(jobId);
-    }).map(list -> {
+      Job job = JobAccess.require(principal, jobId, found);
+      return fromFolder ? folderFile(rc, job, path) : receivedFile(jobId, path);
+    }).map(file -> {
+      try {
+        return new Download(file, ByteRange.parse(rc.request().getHeader("Range"), file.size()));
+      } catch (ByteRange.Unsatisfiable e) {
+        rc.response().putHeader("Content-Range", "bytes */" + file.size());
+        throw new AppException(ErrorCode.RANGE_NOT_SATISFIABLE, "The range lies outside the file (" + file.size()
+            + " bytes).");
+      }
+    }).onSuccess(d -> send(rc, path, d.file(), d.range())).onFailure(rc::fail);
+  }
+
+  private Future<FileToSend> receivedFile(String jobId, String path) {
+    return ctx.store().outputs().list(jobId).map(list -> {
       // Only keys the store knows for this job: the path is never joined onto the disk unchecked.
       OutputStore.Output o = list.stream().filter(x -> x.key().equals(jobId + "/" + path)).findFirst()
           .orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND, "Job " + jobId + " has no file '" + path + "'.",
               new JsonObject().put("field", "path")));
-      try {
-        return new Download(o, ByteRange.parse(rc.request().getHeader("Range"), o.size()));
-      } catch (ByteRange.Unsatisfiable e) {
-        rc.response().putHeader("Content-Range", "bytes */" + o.size());
-        throw new AppException(ErrorCode.RANGE_NOT_SATISFIABLE, "The range lies outside the file (" + o.size()
-            + " bytes).");
-      }
-    }).onSuccess(d -> send(rc, path, d.output(), d.range())).onFailure(rc::fail);
+      return new FileToSend(o.file(ctx.config().outputsDir()).toString(), o.size(), "\"" + o.etag() + "\"");
+    });
   }
 
-  private record Download(OutputStore.Output output, ByteRange range) {
+  private Future<FileToSend> folderFile(RoutingContext rc, Job job, String path) {
+    OutputFolder folder = OutputFolder.of(job, ctx.hostId()).orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND,
+        "Job " + job.jobId() + " has no output folder on this server.", new JsonObject().put("field", "source")));
+    return rc.vertx().executeBlocking(() -> {
+      OutputFolder.Entry e = folder.file(path);
+      // A weak validator (size and time): hashing a model file for each request is not worth it.
+      return new FileToSend(folder.pathOf(e).toString(), e.size(), "W/\"" + e.size() + "-" + e.modifiedAt() + "\"");
+    }, false);
   }
 
-  private void send(RoutingContext rc, String path, OutputStore.Output o, ByteRange range) {
+  private record FileToSend(String file, long size, String etag) {
+  }
+
+  private record Download(FileToSend file, ByteRange range) {
+  }
+
+  private void send(RoutingContext rc, String path, FileToSend file, ByteRange range) {
     String name = path.substring(path.lastIndexOf('/') + 1);
     rc.response().putHeader("Content-Disposition", "attachment; filename*=UTF-8''"
             + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))
         .putHeader("Content-Type", "application/octet-stream")
         .putHeader("Accept-Ranges", "bytes")
-        .putHeader("ETag", "\"" + o.etag() + "\"");
+        .putHeader("ETag", file.etag());
     if (range != null) {
       rc.response().setStatusCode(206).putHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/"
-          + o.size());
+          + file.size());
     }
-    rc.response().sendFile(o.file(ctx.config().outputsDir()).toString(),
-        range == null ? 0 : range.first(), range == null ? o.size() : range.length());
+    rc.response().sendFile(file.file(), range == null ? 0 : range.first(), range == null ? file.size() : range.length());
   }
 
   private void retry(RoutingContext rc) {

@@ -49,7 +49,7 @@ class ArtifactRoutesTest {
       Artifact foreign = Artifacts.record(ctx, otherJob, 5L, "x", "y", "image/png", red, 500);
 
       // The list: oldest first, the API's shape, the total and the cap.
-      Api.Response listed = api.get("/api/cloud/jobs/" + jobId + "/artifacts", bearer(admin));
+      Api.Response listed = api.get("/api/cloud/jobs/" + jobId + "/artifacts", Api.bearer(admin));
       assertThat(listed.status()).as(listed.body()).isEqualTo(200);
       JsonObject body = listed.json();
       assertThat(body.getString("job_id")).isEqualTo(jobId);
@@ -74,7 +74,7 @@ class ArtifactRoutesTest {
       assertThat(items.getJsonObject(2).getValue("step")).isNull();
 
       // The file: its bytes and type, cached for good under its SHA-256; 304 when the client has it.
-      Api.BytesResponse file = api.getBytes(one.getString("url"), concat(bearer(admin), "Accept-Encoding", "gzip"));
+      Api.BytesResponse file = api.getBytes(one.getString("url"), Api.concat(Api.bearer(admin), "Accept-Encoding", "gzip"));
       assertThat(file.status()).isEqualTo(200);
       assertThat(file.body()).isEqualTo(blue);
       assertThat(file.header("Content-Type")).isEqualTo("image/png");
@@ -83,39 +83,39 @@ class ArtifactRoutesTest {
       String etag = "\"" + Artifacts.sha256(blue) + "\"";
       assertThat(file.header("ETag")).isEqualTo(etag);
       assertThat(file.header("Cache-Control")).isEqualTo("private, max-age=31536000, immutable");
-      Api.BytesResponse cached = api.getBytes(one.getString("url"), concat(bearer(admin), "If-None-Match", etag));
+      Api.BytesResponse cached = api.getBytes(one.getString("url"), Api.concat(Api.bearer(admin), "If-None-Match", etag));
       assertThat(cached.status()).isEqualTo(304);
       assertThat(cached.body()).isEmpty();
       assertThat(cached.header("ETag")).isEqualTo(etag);
-      assertThat(api.getBytes(one.getString("url"), concat(bearer(admin), "If-None-Match", "\"other\", W/" + etag))
+      assertThat(api.getBytes(one.getString("url"), Api.concat(Api.bearer(admin), "If-None-Match", "\"other\", W/" + etag))
           .status()).isEqualTo(304);
-      assertThat(api.getBytes(one.getString("url"), concat(bearer(admin), "If-None-Match", "\"other\"")).status())
+      assertThat(api.getBytes(one.getString("url"), Api.concat(Api.bearer(admin), "If-None-Match", "\"other\"")).status())
           .isEqualTo(200);
       // A type that is not media is not served as itself.
-      Api.BytesResponse page = api.getBytes(items.getJsonObject(2).getString("url"), bearer(admin));
+      Api.BytesResponse page = api.getBytes(items.getJsonObject(2).getString("url"), Api.bearer(admin));
       assertThat(page.status()).isEqualTo(200);
       assertThat(page.header("Content-Type")).isEqualTo("application/octet-stream");
       assertThat(page.header("X-Content-Type-Options")).isEqualTo("nosniff");
 
       // Unknown ids, another job's artifact and an unknown job are all 404.
-      Api.Response unknown = api.get("/api/cloud/jobs/" + jobId + "/artifacts/art_nope", bearer(admin));
+      Api.Response unknown = api.get("/api/cloud/jobs/" + jobId + "/artifacts/art_nope", Api.bearer(admin));
       assertThat(unknown.status()).isEqualTo(404);
       assertThat(unknown.json().getString("code")).isEqualTo("not_found");
       assertThat(unknown.header("Cache-Control")).isNull();
-      assertThat(api.get("/api/cloud/jobs/" + jobId + "/artifacts/" + foreign.artifactId(), bearer(admin)).status())
+      assertThat(api.get("/api/cloud/jobs/" + jobId + "/artifacts/" + foreign.artifactId(), Api.bearer(admin)).status())
           .isEqualTo(404);
-      assertThat(api.getBytes("/api/cloud/jobs/" + otherJob + "/artifacts/" + foreign.artifactId(), bearer(admin))
+      assertThat(api.getBytes("/api/cloud/jobs/" + otherJob + "/artifacts/" + foreign.artifactId(), Api.bearer(admin))
           .body()).isEqualTo(red);
-      Api.Response noJob = api.get("/api/cloud/jobs/nope/artifacts", bearer(admin));
+      Api.Response noJob = api.get("/api/cloud/jobs/nope/artifacts", Api.bearer(admin));
       assertThat(noJob.status()).isEqualTo(404);
       assertThat(noJob.json().getString("code")).isEqualTo("job_not_found");
-      assertThat(api.get("/api/cloud/jobs/nope/artifacts/" + first.artifactId(), bearer(admin)).json()
+      assertThat(api.get("/api/cloud/jobs/nope/artifacts/" + first.artifactId(), Api.bearer(admin)).json()
           .getString("code")).isEqualTo("job_not_found");
 
       // A record whose file is not on this server (another instance's disk, a hand-cleaned folder): 404.
       Artifact gone = Artifacts.record(ctx, otherJob, 6L, "gone", null, "image/png", red, 600);
       Files.delete(new ArtifactFiles(ctx.config()).file(otherJob, gone.artifactId(), "image/png"));
-      Api.Response missing = api.get("/api/cloud/jobs/" + otherJob + "/artifacts/" + gone.artifactId(), bearer(admin));
+      Api.Response missing = api.get("/api/cloud/jobs/" + otherJob + "/artifacts/" + gone.artifactId(), Api.bearer(admin));
       assertThat(missing.status()).isEqualTo(404);
       assertThat(missing.json().getString("code")).isEqualTo("not_found");
       assertThat(missing.header("Cache-Control")).isNull();
@@ -123,16 +123,16 @@ class ArtifactRoutesTest {
 
       // A viewer sees only their own jobs: someone else's looks missing. A key without job.view is refused.
       assertThat(api.post("/api/users", new JsonObject().put("username", "victor").put("password", "password-victor")
-          .put("role", "viewer"), bearer(admin)).status()).isEqualTo(200);
+          .put("role", "viewer"), Api.bearer(admin)).status()).isEqualTo(200);
       String viewer = api.post("/api/auth/login", new JsonObject().put("username", "victor")
           .put("password", "password-victor")).json().getString("token");
       for (String path : List.of("/api/cloud/jobs/" + jobId + "/artifacts", one.getString("url"))) {
-        Api.Response refused = api.get(path, bearer(viewer));
+        Api.Response refused = api.get(path, Api.bearer(viewer));
         assertThat(refused.status()).as(path).isEqualTo(404);
         assertThat(refused.json().getString("code")).isEqualTo("job_not_found");
       }
       Api.Response key = api.post("/api/cloud/auth/api-keys", new JsonObject().put("name", "submit-only")
-          .put("scoped_permissions", new JsonArray().add("job.submit")), bearer(admin));
+          .put("scoped_permissions", new JsonArray().add("job.submit")), Api.bearer(admin));
       assertThat(key.status()).as(key.body()).isEqualTo(200);
       for (String path : List.of("/api/cloud/jobs/" + jobId + "/artifacts", one.getString("url"))) {
         Api.Response refused = api.get(path, "X-API-Key", key.json().getString("key"));
@@ -144,12 +144,12 @@ class ArtifactRoutesTest {
       ArtifactFiles files = new ArtifactFiles(ctx.config());
       assertThat(files.file(jobId, first.artifactId(), "image/png")).exists();
       assertThat(files.file(jobId, html.artifactId(), "text/html").getFileName().toString()).endsWith(".bin");
-      assertThat(api.delete("/api/cloud/jobs/" + jobId, bearer(admin)).status()).isEqualTo(200);
+      assertThat(api.delete("/api/cloud/jobs/" + jobId, Api.bearer(admin)).status()).isEqualTo(200);
       assertThat(ctx.store().artifacts().list(jobId).await()).isEmpty();
       assertThat(files.jobDir(jobId)).doesNotExist();
       assertThat(ctx.store().artifacts().list(otherJob).await()).containsExactly(foreign, gone);
       assertThat(Files.readAllBytes(files.file(otherJob, foreign.artifactId(), "image/png"))).isEqualTo(red);
-      assertThat(api.get("/api/cloud/jobs/" + jobId + "/artifacts", bearer(admin)).status()).isEqualTo(404);
+      assertThat(api.get("/api/cloud/jobs/" + jobId + "/artifacts", Api.bearer(admin)).status()).isEqualTo(404);
     }
   }
 
@@ -158,15 +158,5 @@ class ArtifactRoutesTest {
         .put("config", Configs.lora(3)));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     return r.json().getString("job_id");
-  }
-
-  private static String[] bearer(String token) {
-    return new String[] {"Authorization", "Bearer " + token};
-  }
-
-  private static String[] concat(String[] a, String... b) {
-    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
   }
 }

@@ -24,6 +24,18 @@ public final class Api {
     return base;
   }
 
+  /** The header pair of a bearer token (a session or an API key). */
+  public static String[] bearer(String token) {
+    return new String[] {"Authorization", "Bearer " + token};
+  }
+
+  /** Header pairs {@code a} followed by {@code b}. */
+  public static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
   /** One response: status, headers and the body (parsed when it is a JSON object). */
   public record Response(int status, String body, Map<String, java.util.List<String>> headers) {
     public JsonObject json() {
