@@ -125,7 +125,8 @@ export function renderJobDetails(main, jobId) {
   function noReportsNote(j) {
     if (j.reports_home !== false || j.provider === 'worker' || j.status === 'completed') return null;
     return h('div.notice.warn#no-reports', {}, 'No public URL was set when this job was submitted, so its trainer cannot '
-      + 'report steps, loss or logs to this server. Its status is still checked with the provider now and then. Set a ',
+      + 'report steps or loss to this server: its status and logs come from polling the provider (every 15 s while it '
+      + 'runs), and the loss chart stays empty. Set a ',
     h('strong', {}, 'Webhook URL'), ' in Settings (the gear) to see progress live for the next job.');
   }
 

@@ -7,6 +7,7 @@ import dev.simpletuner.cloud.server.cluster.ClusterEvents;
 import dev.simpletuner.cloud.server.cluster.Leases;
 import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobStatus;
+import dev.simpletuner.cloud.server.job.JobType;
 import dev.simpletuner.cloud.server.job.JobCommand;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
@@ -33,11 +34,14 @@ public final class ProviderPollingVerticle extends VerticleBase {
   static final long ACTIVE_INTERVAL_MS = 15_000;
   static final long IDLE_INTERVAL_MS = 60_000;
   static final String POLL_LEASE = "provider-polling";
+  /** The first look at a just-dispatched job: it usually starts within seconds. */
+  static final long FIRST_POLL_MS = 2_000;
 
   private final ServerContext ctx;
   private Future<JsonObject> running;
   private Future<JsonObject> next;
   private CloudLogFollower logs;
+  private long soonTimer = -1;
 
   public ProviderPollingVerticle(ServerContext ctx) {
     this.ctx = ctx;
@@ -52,6 +56,11 @@ public final class ProviderPollingVerticle extends VerticleBase {
       if (!ClusterEvents.isRemote(m) && job.getBoolean("is_terminal", false)
           && "cloud".equals(job.getString("job_type"))) {
         ctx.store().jobs().get(job.getString("job_id")).onSuccess(found -> found.ifPresent(j -> logs.fetch(j, true)));
+      }
+      // Also events from other instances: the one holding the lease is the one that polls.
+      if ("cloud".equals(job.getString("job_type")) && "queued".equals(job.getString("status"))
+          && waitsToStart(job.getString("provider"), job.getString("external_id"))) {
+        soon(FIRST_POLL_MS);
       }
     });
     // Logs that came with a report (a provider's webhook): only their new part is read.
@@ -77,6 +86,32 @@ public final class ProviderPollingVerticle extends VerticleBase {
         .compose(mine -> mine ? reconcile().map(r -> r.getInteger("checked", 0) > 0 ? ACTIVE_INTERVAL_MS
             : IDLE_INTERVAL_MS) : Future.succeededFuture(Leases.TTL_MILLIS / 2))
         .onComplete(ar -> schedule(ar.succeeded() ? ar.result() : ACTIVE_INTERVAL_MS)));
+  }
+
+  /** A queued cloud job handed to a provider that does not report: only polling sees it start. */
+  private boolean waitsToStart(String provider, String externalId) {
+    return externalId != null && ctx.providers().get(provider).filter(h -> !h.reportsStatus()).isPresent();
+  }
+
+  /**
+   * Without a webhook a dispatched job would show Running only at the next scheduled round (up to
+   * a minute when the server was idle): look soon, then at growing gaps while a job still waits to
+   * start, up to the active interval, where the scheduled rounds take over.
+   */
+  private void soon(long delay) {
+    if (soonTimer >= 0 || delay >= ACTIVE_INTERVAL_MS) {
+      return;
+    }
+    soonTimer = vertx.setTimer(delay, id -> ctx.leases().hold(POLL_LEASE)
+        .compose(mine -> mine ? reconcile().compose(r -> ctx.store().jobs().active(null)) : Future.succeededFuture(
+            List.<Job>of()))
+        .onComplete(ar -> {
+          soonTimer = -1;
+          if (ar.succeeded() && ar.result().stream().anyMatch(j -> j.jobType() == JobType.CLOUD
+              && j.status() == JobStatus.QUEUED && waitsToStart(j.provider(), j.externalId()))) {
+            soon(delay * 2);
+          }
+        }));
   }
 
   /**
