@@ -45,7 +45,7 @@ export async function notificationsPanel(box) {
     h('td', {}, e.error_message || '')));
 
   clear(box, h('section.panel#notification-settings', {}, h('h2', {}, 'Notifications'),
-    h('p.muted', {}, 'Job events sent to webhooks, Slack or e-mail. Each message is tried again with growing waits; '
+    h('p.muted', {}, 'Job and server events (a worker offline, a broken audit chain) sent to webhooks, Slack or e-mail. Each message is tried again with growing waits; '
       + 'the history shows every attempt.'),
     h('h3', {}, 'Channels'),
     channelRows.length ? h('table#notify-channels', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Type'),

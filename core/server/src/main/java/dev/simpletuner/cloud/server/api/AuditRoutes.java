@@ -4,6 +4,7 @@ import dev.simpletuner.cloud.server.contract.ContractRouter;
 import dev.simpletuner.cloud.server.http.Params;
 import dev.simpletuner.cloud.server.http.Responses;
 import dev.simpletuner.cloud.server.ServerContext;
+import dev.simpletuner.cloud.server.notify.SystemEvents;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.store.AuditStore;
@@ -43,7 +44,8 @@ final class AuditRoutes {
         null, null, null))));
     ops.on("listUserAudit", rc -> Responses.reply(rc, account(Params.path(rc, "user_id"))
         .compose(id -> page(rc, new AuditStore.Filter(null, id, null, null, null, null)))));
-    ops.on("verifyAudit", rc -> Responses.reply(rc, ctx.audit().verify(id(rc, "start_id"), id(rc, "end_id"))));
+    ops.on("verifyAudit", rc -> Responses.reply(rc, ctx.audit().verify(id(rc, "start_id"), id(rc, "end_id"))
+        .compose(result -> SystemEvents.auditVerified(ctx, result, "GET /api/audit/verify"))));
     ops.on("getAuditStats", rc -> Responses.reply(rc, ctx.store().audit().stats(ctx.now() - 24L * 3600 * 1000)
         .map(s -> new JsonObject().put("total_entries", s.total()).put("last_24h", s.lastDay())
             .put("first_entry", iso(s.first())).put("last_entry", iso(s.last()))

@@ -108,7 +108,8 @@ public final class ConfigLoader {
     return new ServerConfig.Retention(orZero(retention.get("job_days"), "retention.job_days"),
         orZero(retention.get("audit_days"), "retention.audit_days"),
         parseLong(retention.get("idempotency_hours"), d.idempotencyHours(), "retention.idempotency_hours"),
-        (int) batch, parseLong(retention.get("interval_seconds"), d.intervalSeconds(), "retention.interval_seconds"));
+        (int) batch, parseLong(retention.get("interval_seconds"), d.intervalSeconds(), "retention.interval_seconds"),
+        orZero(retention.get("notification_days"), "retention.notification_days"));
   }
 
   /** {@code storage.received_mb_per_job}, {@code storage.min_free_mb}, {@code storage.idle_timeout_seconds}. */

@@ -45,8 +45,10 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
    * @param batchSize        rows per purge transaction, so the purge never holds the database for long
    * @param intervalSeconds  how often the purge runs (on one instance of a cluster)
    */
-  public record Retention(long jobDays, long auditDays, long idempotencyHours, int batchSize, long intervalSeconds) {
-    public static final Retention DEFAULT = new Retention(0, 0, 24, 500, 3600);
+  /** @param notificationDays sent and dead notifications, and server events, are kept this long (0: forever) */
+  public record Retention(long jobDays, long auditDays, long idempotencyHours, int batchSize, long intervalSeconds,
+                          long notificationDays) {
+    public static final Retention DEFAULT = new Retention(0, 0, 24, 500, 3600, 0);
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.job.Job;
 import dev.simpletuner.cloud.server.job.JobEvents;
 import dev.simpletuner.cloud.server.job.JobStatus;
+import dev.simpletuner.cloud.server.notify.SystemEvents;
 import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.store.WorkerStore.Worker;
 import dev.simpletuner.cloud.server.submit.TrainerSpecs;
@@ -200,9 +201,10 @@ public final class FleetVerticle extends VerticleBase {
           LOG.warn("Worker {} ({}) sent no heartbeat for {} s: offline", worker.workerId(), LogSafe.of(worker.name()),
               quiet);
           vertx.eventBus().publish(Addresses.WORKER_STREAM_END, new JsonObject().put("worker_id", worker.workerId()));
-          return worker.currentJobId() == null ? Future.<Void>succeededFuture()
-              : fleet.lose(worker, worker.currentJobId(), "the worker " + worker.name() + " stopped sending "
-                  + "heartbeats (the last one " + quiet + " s ago)");
+          Future<Void> told = SystemEvents.workerOffline(ctx, worker, quiet);
+          return worker.currentJobId() == null ? told
+              : told.compose(v -> fleet.lose(worker, worker.currentJobId(), "the worker " + worker.name()
+                  + " stopped sending heartbeats (the last one " + quiet + " s ago)"));
         })).toList()).mapEmpty());
   }
 }

@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /**
  * The events a user can be told about, named as the reference names them (its
- * {@code notification/protocols.py}), and which timeline entry each one comes from.
+ * {@code notification/protocols.py}), and which timeline entry each one comes from. The
+ * {@code system.*} ones come from the server's own events instead (see {@link SystemEvents}).
  */
 public enum EventType {
   JOB_SUBMITTED("job.submitted", "Job submitted", "A job was accepted.", "Jobs", Severity.INFO),
@@ -27,7 +28,12 @@ public enum EventType {
   APPROVAL_REJECTED("approval.rejected", "Approval rejected", "A reviewer rejected a job.", "Approvals",
       Severity.WARNING),
   APPROVAL_EXPIRED("approval.expired", "Approval expired", "Nobody decided on a job in time.", "Approvals",
-      Severity.WARNING);
+      Severity.WARNING),
+  /** Not from a job's timeline: from the server's own events ({@code store.ServerEventStore}). */
+  WORKER_OFFLINE("system.worker_offline", "Worker offline", "A self-hosted worker stopped sending heartbeats.",
+      "System", Severity.WARNING),
+  AUDIT_CHAIN_BROKEN("system.audit_chain_broken", "Audit chain verification failed",
+      "Verifying the audit trail found an entry changed or removed.", "System", Severity.CRITICAL);
 
   private final String id;
   private final String title;

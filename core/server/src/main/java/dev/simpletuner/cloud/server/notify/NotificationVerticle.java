@@ -88,7 +88,11 @@ public final class NotificationVerticle extends VerticleBase {
   }
 
   private Future<Void> routeAll() {
-    return router.route().compose(more -> more ? routeAll() : Future.succeededFuture());
+    return router.route().compose(more -> more ? routeAll() : routeServer());
+  }
+
+  private Future<Void> routeServer() {
+    return router.routeServer().compose(more -> more ? routeServer() : Future.succeededFuture());
   }
 
   private Future<Void> deliverDue() {

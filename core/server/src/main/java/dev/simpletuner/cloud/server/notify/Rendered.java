@@ -64,6 +64,18 @@ public final class Rendered {
         .put("user_id", job.ownerId()).put("timestamp", Instant.ofEpochMilli(at).toString()).put("data", data);
   }
 
+  /**
+   * A server event's words (no job): the same fields, {@code job_id} set only when the event
+   * concerns one (the job a lost worker held).
+   */
+  public static JsonObject system(EventType type, long at, String message, String link, JsonObject data) {
+    String text = type.title() + ": " + message + (link == null ? "" : "\n" + link);
+    return new JsonObject().put("event_type", type.id()).put("title", type.title())
+        .put("message", text).put("severity", type.severity().wireName()).put("job_id", data.getString("job_id"))
+        .put("user_id", null).put("timestamp", Instant.ofEpochMilli(at).toString())
+        .put("data", data.copy().put("link", link));
+  }
+
   /** The message a test send carries. */
   public static JsonObject test(String channelName, long at) {
     return new JsonObject().put("event_type", "test").put("title", "Test notification")

@@ -9,6 +9,7 @@ import dev.simpletuner.cloud.server.store.EventStore;
 import dev.simpletuner.cloud.server.store.NotificationStore;
 import dev.simpletuner.cloud.server.store.NotificationStore.NewMessage;
 import dev.simpletuner.cloud.server.store.NotificationStore.Preference;
+import dev.simpletuner.cloud.server.store.ServerEventStore.ServerEvent;
 import dev.simpletuner.cloud.server.store.UserStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -17,15 +18,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 
 /**
- * Reads the job timeline from where it was last read and turns each entry into the messages the
+ * Reads the job timeline (and the server's own events, {@link #routeServer}) from where it was last read and turns each entry into the messages the
  * users' preferences ask for, adding them to the outbox and moving the cursor in one transaction.
  * Run under the notifications lease only; if it stops half-way, the next run derives the same
  * rows again and the outbox's unique key keeps one of each.
  */
 final class TimelineRouter {
   static final String CURSOR = "timeline";
+  static final String SERVER_CURSOR = "server";
   private static final int BATCH = 200;
   private final ServerContext ctx;
   private final NotificationStore store;
@@ -97,6 +100,37 @@ final class TimelineRouter {
     String link = ctx.config().publicUrl() == null ? null
         : ctx.config().publicUrl().replaceAll("/+$", "") + "/#/job/" + job.jobId();
     JsonObject payload = Rendered.of(type, job, entry.createdAt(), link, extra);
+    return toWanting(type, entry.id(), job.jobId(), payload, (userId, user) -> maySee(userId, user, job), users, out);
+  }
+
+  /** Routes one batch of the server's own events (cursor {@value #SERVER_CURSOR}); true when there may be more. */
+  Future<Boolean> routeServer() {
+    return store.cursor(SERVER_CURSOR).compose(after -> ctx.store().serverEvents().after(after, BATCH))
+        .compose(events -> {
+          if (events.isEmpty()) {
+            return Future.succeededFuture(false);
+          }
+          long upTo = events.get(events.size() - 1).id();
+          Map<String, Future<Optional<UserStore.User>>> users = new HashMap<>();
+          List<NewMessage> messages = new ArrayList<>();
+          Future<?> chain = Future.succeededFuture();
+          for (ServerEvent event : events) {
+            Optional<EventType> type = EventType.parse(event.type());
+            if (type.isPresent()) {
+              chain = chain.compose(v -> toWanting(type.get(), event.id(), event.data().getString("job_id"),
+                  SystemEvents.render(ctx, type.get(), event),
+                  (userId, user) -> SystemEvents.mayHear(type.get(), event, userId, user), users, messages));
+            }
+          }
+          return chain.compose(v -> store.route(SERVER_CURSOR, upTo, messages, ctx.now()))
+              .map(v -> events.size() == BATCH);
+        });
+  }
+
+  /** A message per recipient of each preference that wants {@code type}, for users {@code allowed}. */
+  private Future<Void> toWanting(EventType type, long eventId, String jobId, JsonObject payload,
+                                 BiPredicate<String, Optional<UserStore.User>> allowed,
+                                 Map<String, Future<Optional<UserStore.User>>> users, List<NewMessage> out) {
     return store.wanting(type.id()).compose(preferences -> {
       Future<?> chain = Future.succeededFuture();
       for (Preference p : preferences) {
@@ -106,12 +140,11 @@ final class TimelineRouter {
         }
         chain = chain.compose(v -> users.computeIfAbsent(p.userId(), id -> ctx.store().users().byId(id)))
             .compose(user -> store.channel(p.channelId()).map(channel -> {
-              if (channel.isEmpty() || !maySee(p.userId(), user, job)) {
+              if (channel.isEmpty() || !allowed.test(p.userId(), user)) {
                 return null;
               }
               for (String recipient : recipients(channel.get().type(), p, user)) {
-                out.add(new NewMessage(entry.id(), type.id(), p.channelId(), job.jobId(), p.userId(), recipient,
-                    payload));
+                out.add(new NewMessage(eventId, type.id(), p.channelId(), jobId, p.userId(), recipient, payload));
               }
               return null;
             }));

@@ -4,6 +4,7 @@ import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.artifact.ArtifactFiles;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.delivery.DeliveryPlanner;
+import dev.simpletuner.cloud.server.notify.SystemEvents;
 import dev.simpletuner.cloud.server.s3.DatasetBuckets;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The retention purge (config {@code retention.*}): finished jobs older than {@code job_days} with
  * their records and files, audit entries older than {@code audit_days}, idempotency keys older than
- * {@code idempotency_hours}. It runs on one instance at a time (a lease), in batches of
+ * {@code idempotency_hours}, sent and dead notifications (with their attempts) and the server
+ * events they came from older than {@code notification_days}. After each run the audit chain is
+ * verified: a broken one is a notification ({@code system.audit_chain_broken}). It runs on one instance at a time (a lease), in batches of
  * {@code batch_size} rows per transaction with a short pause between them, so requests served
  * meanwhile wait behind one small transaction at most. Files go first, then rows: a purge cut short
  * leaves rows that the next run finds and finishes.
@@ -39,7 +42,7 @@ public final class RetentionPurge {
   private boolean running; // touched only on the scheduling verticle's event loop
 
   /** What one run removed. */
-  public record Report(int jobs, int auditEntries, int idempotencyKeys, long millis) {
+  public record Report(int jobs, int auditEntries, int idempotencyKeys, int notifications, long millis) {
   }
 
   public RetentionPurge(Vertx vertx, ServerContext ctx) {
@@ -71,15 +74,27 @@ public final class RetentionPurge {
     long now = ctx.now();
     Future<Integer> jobs = settings.jobDays() == 0 ? Future.succeededFuture(0)
         : jobs(now - settings.jobDays() * DAY_MS, Long.MIN_VALUE, 0);
+    long notificationCutoff = now - settings.notificationDays() * DAY_MS;
     return jobs.compose(j -> (settings.auditDays() == 0 ? Future.succeededFuture(0)
             : audit(now - settings.auditDays() * DAY_MS, 0))
-        .compose(a -> idempotency(now, 0).map(k -> new Report(j, a, k, (System.nanoTime() - started) / 1_000_000))))
+        .compose(a -> idempotency(now, 0).compose(k -> (settings.notificationDays() == 0 ? Future.succeededFuture(0)
+            : batches(() -> ctx.store().notifications().purgeHistory(notificationCutoff, settings.batchSize()), 0)
+                .compose(n -> batches(() -> ctx.store().serverEvents().purgeRead(notificationCutoff,
+                    settings.batchSize()), 0).map(n)))
+            .map(n -> new Report(j, a, k, n, (System.nanoTime() - started) / 1_000_000)))))
         .onSuccess(r -> {
-          if (r.jobs() + r.auditEntries() + r.idempotencyKeys() > 0) {
-            LOG.info("Retention purge: {} jobs, {} audit entries, {} idempotency keys in {} ms", r.jobs(),
-                r.auditEntries(), r.idempotencyKeys(), r.millis());
+          if (r.jobs() + r.auditEntries() + r.idempotencyKeys() + r.notifications() > 0) {
+            LOG.info("Retention purge: {} jobs, {} audit entries, {} idempotency keys, {} notifications in {} ms",
+                r.jobs(), r.auditEntries(), r.idempotencyKeys(), r.notifications(), r.millis());
           }
-        });
+        })
+        .compose(r -> SystemEvents.checkAudit(ctx).map(r));
+  }
+
+  /** Repeats a batch until one removes less than a batch, pausing between them. */
+  private Future<Integer> batches(java.util.function.Supplier<Future<Integer>> batch, int done) {
+    return batch.get().compose(n -> n < settings.batchSize() ? Future.succeededFuture(done + n)
+        : pause().compose(v -> batches(batch, done + n)));
   }
 
   private Future<Integer> jobs(long cutoff, long after, int done) {

@@ -271,6 +271,27 @@ public final class NotificationStore {
         });
   }
 
+  /**
+   * Removes up to {@code limit} finished messages (delivered or dead) created before {@code cutoff},
+   * with their attempts; returns how many. Pending ones stay whatever their age: they are still
+   * being sent.
+   */
+  public Future<Integer> purgeHistory(long cutoff, int limit) {
+    String old = "SELECT id FROM notification_outbox WHERE created_at < ? AND status IN ('delivered', 'dead') "
+        + "ORDER BY id LIMIT ?";
+    return db.transaction(conn -> db.query(conn, old, cutoff, limit).compose(rows -> {
+      List<Object> ids = new ArrayList<>();
+      rows.forEach(r -> ids.add(r.getLong(0)));
+      if (ids.isEmpty()) {
+        return Future.succeededFuture(0);
+      }
+      String marks = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
+      return db.query(conn, "DELETE FROM notification_attempts WHERE outbox_id IN (" + marks + ")", ids.toArray())
+          .compose(v -> db.query(conn, "DELETE FROM notification_outbox WHERE id IN (" + marks + ")", ids.toArray()))
+          .map(v -> ids.size());
+    }));
+  }
+
   /** Messages by status: pending, delivered, dead. */
   public Future<JsonObject> counts() {
     return db.query("SELECT status, COUNT(*) FROM notification_outbox GROUP BY status").map(rows -> {

@@ -37,6 +37,7 @@ public final class Store {
   private final RetentionStore retention;
   private final TelemetryStore telemetry;
   private final NotificationStore notifications;
+  private final ServerEventStore serverEvents;
   private final PgConnectOptions pgOptions;
 
   private Store(Db db, PgConnectOptions pgOptions) {
@@ -61,6 +62,7 @@ public final class Store {
     this.retention = new RetentionStore(db, jobs);
     this.telemetry = new TelemetryStore(db);
     this.notifications = new NotificationStore(db);
+    this.serverEvents = new ServerEventStore(db);
   }
 
   /** The database itself, for this package's tests (a migration replayed on old rows). */
@@ -78,6 +80,10 @@ public final class Store {
 
   public RetentionStore retention() {
     return retention;
+  }
+
+  public ServerEventStore serverEvents() {
+    return serverEvents;
   }
 
   public NotificationStore notifications() {

@@ -85,6 +85,7 @@ class ConfigLoaderTest {
         retention:
           job_days: 30
           batch_size: 100
+          notification_days: 14
         metrics:
           categories: [jobs, circuit_breakers]
           scrape_token: from-the-file-0123456789
@@ -92,7 +93,7 @@ class ConfigLoaderTest {
     ServerConfig c = new ConfigLoader(Map.of("SIMPLETUNER_STATE_DIR", state.toString(),
         "SIMPLETUNER_METRICS_SCRAPE_TOKEN", "from-the-environment-0123"), home.toString()).load(List.of());
     assertThat(c.storageLimits()).isEqualTo(new ServerConfig.StorageLimits(2L * 1024 * 1024, 0, 30));
-    assertThat(c.retention()).isEqualTo(new ServerConfig.Retention(30, 0, 24, 100, 3600));
+    assertThat(c.retention()).isEqualTo(new ServerConfig.Retention(30, 0, 24, 100, 3600, 14));
     assertThat(c.metrics().categories()).containsExactlyInAnyOrder("jobs", "circuit_breakers");
     assertThat(c.metrics().scrapeToken()).isEqualTo("from-the-environment-0123");
     assertThat(dev.simpletuner.cloud.server.metrics.MetricCategory.parse(c.metrics().categories()))

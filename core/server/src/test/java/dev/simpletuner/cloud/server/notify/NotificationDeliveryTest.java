@@ -360,7 +360,7 @@ class NotificationDeliveryTest {
   }
 
   /** The receiver's side of Standard Webhooks, written from the specification, not from our signer. */
-  private static boolean verify(String secret, Receiver.Request r) throws Exception {
+  static boolean verify(String secret, Receiver.Request r) throws Exception {
     long ts = Long.parseLong(r.header("webhook-timestamp"));
     if (Math.abs(System.currentTimeMillis() / 1000 - ts) > 300) {
       return false;
@@ -378,13 +378,13 @@ class NotificationDeliveryTest {
     return false;
   }
 
-  private static JsonObject created(Api api, JsonObject body) {
+  static JsonObject created(Api api, JsonObject body) {
     Api.Response r = api.post("/api/cloud/notifications/channels", body);
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     return r.json();
   }
 
-  private static void prefer(Api api, String event, long channelId) {
+  static void prefer(Api api, String event, long channelId) {
     Api.Response r = api.post("/api/cloud/notifications/preferences", new JsonObject().put("event_type", event)
         .put("channel_id", channelId));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -410,7 +410,7 @@ class NotificationDeliveryTest {
     return out.toString();
   }
 
-  private static void await(BooleanSupplier done, Duration timeout) {
+  static void await(BooleanSupplier done, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!done.getAsBoolean()) {
       if (System.nanoTime() > deadline) {

@@ -178,4 +178,57 @@ class RetentionStoreContractTest {
         .isTrue();
     assertThat(after.getLong("entries_checked")).isEqualTo(1);
   }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void notificationHistoryAndServerEventsArePurgedByAgeButNotWhatIsStillBeingSent(Backend b) throws Exception {
+    open(b);
+    NotificationStore n = store.notifications();
+    long channel = n.createChannel("webhook", "hook", true, new JsonObject(), 1_000).await().id();
+    // Server events: each occurrence once, however often it is found.
+    ServerEventStore events = store.serverEvents();
+    assertThat(events.record("worker:w1:100", "system.worker_offline", new JsonObject().put("worker_id", "w1"), 1_000)
+        .await()).isTrue();
+    assertThat(events.record("worker:w1:100", "system.worker_offline", new JsonObject(), 1_500).await()).isFalse();
+    assertThat(events.record("audit:7:changed", "system.audit_chain_broken", new JsonObject(), 9_000).await()).isTrue();
+    List<ServerEventStore.ServerEvent> all = events.after(0, 10).await();
+    assertThat(all).extracting(ServerEventStore.ServerEvent::dedupeKey).containsExactly("worker:w1:100",
+        "audit:7:changed");
+    assertThat(all.get(0).data().getString("worker_id")).isEqualTo("w1");
+    assertThat(n.cursor("server").await()).as("the migration starts the server cursor at the beginning").isZero();
+
+    // Old: one delivered (with an attempt), one dead, one still pending; young: one delivered.
+    List<NotificationStore.NewMessage> messages = List.of(
+        new NotificationStore.NewMessage(all.get(0).id(), "system.worker_offline", channel, null, "local", "a",
+            new JsonObject()),
+        new NotificationStore.NewMessage(all.get(0).id(), "system.worker_offline", channel, null, "local", "b",
+            new JsonObject()),
+        new NotificationStore.NewMessage(all.get(0).id(), "system.worker_offline", channel, null, "local", "c",
+            new JsonObject()));
+    n.route("server", all.get(0).id(), messages, 2_000).await();
+    List<NotificationStore.Message> due = n.due(2_000, 10).await();
+    assertThat(due).hasSize(3);
+    n.attempted(due.get(0), new NotificationStore.Attempt(due.get(0).id(), 1, 2_100, 200, null, 5), "delivered", 2_100)
+        .await();
+    n.attempted(due.get(1), new NotificationStore.Attempt(due.get(1).id(), 1, 2_100, 500, "no", 5), "dead", 2_100)
+        .await();
+    NotificationStore.Message young = n.recordSent(new NotificationStore.NewMessage(null, "test", channel, null,
+        "local", "", new JsonObject()), new NotificationStore.Attempt(0, 1, 20_000, 200, null, 5), true).await();
+    
+    assertThat(n.purgeHistory(10_000, 1).await()).as("a batch").isEqualTo(1);
+    assertThat(n.purgeHistory(10_000, 10).await()).as("the rest of the old finished ones").isEqualTo(1);
+    assertThat(n.purgeHistory(10_000, 10).await()).isZero();
+    List<NotificationStore.Message> left = n.history(null, null, null, null, 10).await();
+    assertThat(left).extracting(NotificationStore.Message::status).containsExactlyInAnyOrder("pending", "delivered");
+    assertThat(left).extracting(NotificationStore.Message::createdAt).contains(20_000L);
+    assertThat(n.attempts(List.of(due.get(0).id(), due.get(1).id())).await()).as("their attempts went too").isEmpty();
+    assertThat(n.attempts(List.of(young.id())).await()).hasSize(1);
+
+    // Server events go once read (at or before the cursor) and old enough.
+    assertThat(events.purgeRead(10_000, 10).await()).as("only the one the cursor passed").isEqualTo(1);
+    n.route("server", all.get(1).id(), List.of(), 20_000).await();
+    assertThat(events.purgeRead(5_000, 10).await()).as("not old enough").isZero();
+    assertThat(events.purgeRead(10_000, 10).await()).isEqualTo(1);
+    assertThat(events.after(0, 10).await()).isEmpty();
+  }
 }
