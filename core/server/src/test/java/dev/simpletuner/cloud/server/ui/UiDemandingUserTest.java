@@ -170,7 +170,7 @@ class UiDemandingUserTest {
     if (hardware == null) {
       hardware = replicateProvider.getJsonArray("hardware").getJsonObject(0).getString("id");
     }
-    String finished = history(server, hardware);
+    String finished = history(hardware);
     b.open(base + "/#/job/" + finished);
     WebElement vs = b.find("#estimate-vs-actual");
     assertThat(vs.getText()).contains("estimated").contains("actual").contains("Based on");
@@ -285,8 +285,8 @@ class UiDemandingUserTest {
         .isEqualTo(200);
     String hardware = api.get("/api/cloud/providers/replicate").json().getJsonArray("hardware").getJsonObject(0)
         .getString("id");
-    history(server, hardware); // two completed (300 s and 700 s, $0.30 and $0.70)
-    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + server.stateDir().resolve("cloud/jobs.db"));
+    history(hardware); // two completed (300 s and 700 s, $0.30 and $0.70)
+    try (Connection db = db();
          PreparedStatement insert = db.prepareStatement("INSERT INTO jobs (job_id, owner_id, job_type, provider, "
              + "status, hardware_profile, cost_per_second, cost_usd, created_at, updated_at, started_at, completed_at, "
              + "config, dataloader_config, metadata) VALUES (?, 'local', 'cloud', 'replicate', 'failed', ?, 0.001, 0.05, "
@@ -355,6 +355,11 @@ class UiDemandingUserTest {
     assertThat(Axe.serious(b)).as("axe on the login page").isEmpty();
   }
 
+  /** The server's SQLite database, to seed what the API cannot make (jobs that ended in the past). */
+  private Connection db() throws java.sql.SQLException {
+    return DriverManager.getConnection("jdbc:sqlite:" + server.stateDir().resolve("cloud/jobs.db"));
+  }
+
   private static String submitLocal(Api api, JsonObject config, String name, JsonArray delivery) {
     JsonObject body = new JsonObject().put("config", config).put("tracker_run_name", name);
     if (delivery != null) {
@@ -369,9 +374,9 @@ class UiDemandingUserTest {
    * Two finished Replicate jobs on the hardware (100 steps in 300 s, 300 steps in 700 s: 2 s/step
    * and 100 s start-up), the second with the estimate it was submitted with. Returns its id.
    */
-  private static String history(TestServer server, String hardware) throws Exception {
+  private String history(String hardware) throws Exception {
     String last = null;
-    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + server.stateDir().resolve("cloud/jobs.db"));
+    try (Connection db = db();
          PreparedStatement insert = db.prepareStatement("INSERT INTO jobs (job_id, owner_id, job_type, provider, status, "
              + "config_name, tracker_run_name, hardware_profile, cost_per_second, cost_usd, estimated_cost_usd, created_at, "
              + "updated_at, started_at, completed_at, config, dataloader_config, metadata, progress) VALUES (?, 'local', "
