@@ -87,7 +87,7 @@ final class DeliveryRoutes {
     String jobId = Params.path(rc, "job_id");
     Responses.reply(rc, ctx.store().jobs().get(jobId).compose(found -> {
       Job job = JobAccess.require(principal, jobId, found);
-      Optional<OutputFolder> folder = OutputFolder.of(job, ctx.hostId());
+      Optional<OutputFolder> folder = OutputFolder.of(job, ctx.hostId(), ctx.config());
       Future<List<OutputFolder.Entry>> local = folder.isEmpty() ? Future.succeededFuture(List.of())
           : rc.vertx().executeBlocking(() -> folder.get().list(), false);
       return ctx.store().outputs().list(jobId).compose(received -> local.map(inFolder ->
@@ -152,8 +152,9 @@ final class DeliveryRoutes {
   }
 
   private Future<FileToSend> folderFile(RoutingContext rc, Job job, String path) {
-    OutputFolder folder = OutputFolder.of(job, ctx.hostId()).orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND,
-        "Job " + job.jobId() + " has no output folder on this server.", new JsonObject().put("field", "source")));
+    OutputFolder folder = OutputFolder.of(job, ctx.hostId(), ctx.config()).orElseThrow(() -> new AppException(
+        ErrorCode.NOT_FOUND, "Job " + job.jobId() + " has no output folder on this server.",
+        new JsonObject().put("field", "source")));
     return rc.vertx().executeBlocking(() -> {
       OutputFolder.Entry e = folder.file(path);
       // A weak validator (size and time): hashing a model file for each request is not worth it.

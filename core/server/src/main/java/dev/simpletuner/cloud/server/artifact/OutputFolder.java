@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.artifact;
 
+import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.job.Job;
@@ -21,15 +22,20 @@ import java.util.stream.Stream;
  * The output folder a local job's trainer wrote its model into (its {@code file://} output URL,
  * reported by the local provider), read for listing and download. Nothing leaves the folder: a
  * requested path is relative, has no {@code ..}, and neither it nor any folder on its way is a
- * symbolic link; listings skip links too. Every method but {@link #of} blocks (worker threads).
+ * symbolic link; listings skip links too; and a folder that would expose the server's own state is
+ * not read (see {@link #permitted}). Every method but {@link #of} blocks (worker threads).
  */
 public final class OutputFolder {
   /** A listing stops here: a folder this large is not browsed file by file. */
   public static final int MAX_FILES = 5_000;
   private final Path root;
+  private final Path stateDir;
+  private final Path jobDir;
 
-  private OutputFolder(Path root) {
+  private OutputFolder(Path root, Path stateDir, Path jobDir) {
     this.root = root;
+    this.stateDir = stateDir;
+    this.jobDir = jobDir;
   }
 
   /** One regular file below the folder; {@code path} uses {@code /}. */
@@ -40,16 +46,36 @@ public final class OutputFolder {
    * The folder of a job that ran on this machine's local provider, on this host; empty for any other
    * job (a cloud or worker job's output URL names a place elsewhere).
    */
-  public static Optional<OutputFolder> of(Job job, String hostId) {
+  public static Optional<OutputFolder> of(Job job, String hostId, ServerConfig config) {
     String url = job.outputUrl();
     if (!"local".equals(job.provider()) || url == null || !url.startsWith("file:")
         || job.hostId() != null && !job.hostId().equals(hostId)) {
       return Optional.empty();
     }
     try {
-      return Optional.of(new OutputFolder(Path.of(URI.create(url)).toAbsolutePath().normalize()));
+      return Optional.of(new OutputFolder(Path.of(URI.create(url)).toAbsolutePath().normalize(), config.stateDir(),
+          config.providersDir().resolve("local").resolve("jobs").resolve(job.jobId())));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
+    }
+  }
+
+  /**
+   * Whether the folder may be read at all. A config's {@code --output_dir} may name any folder; the
+   * server's state (its database, its secret key, other jobs' files) is never served through it:
+   * inside the state folder only the job's own work folder counts, and a folder holding the state
+   * folder (say "/" or a home) is refused. Real paths, so a link cannot dress one up as the other.
+   */
+  private boolean permitted() {
+    try {
+      Path real = root.toRealPath();
+      Path state = stateDir.toRealPath();
+      if (real.startsWith(state)) {
+        return Files.isDirectory(jobDir) && real.startsWith(jobDir.toRealPath());
+      }
+      return !state.startsWith(real);
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -59,7 +85,7 @@ public final class OutputFolder {
 
   /** The regular files below the folder, sorted by path (at most {@link #MAX_FILES}); none when it is gone. */
   public List<Entry> list() {
-    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS) || !permitted()) {
       return List.of();
     }
     List<Entry> out = new ArrayList<>();
@@ -88,6 +114,9 @@ public final class OutputFolder {
   /** The file at {@code path} below the folder; NOT_FOUND for anything else (also for links). */
   public Entry file(String path) {
     Path p = resolve(path);
+    if (!permitted()) {
+      throw missing(path);
+    }
     try {
       BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (a.isRegularFile() && noLinkOnTheWay(p)) {

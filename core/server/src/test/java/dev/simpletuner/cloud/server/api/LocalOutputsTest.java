@@ -84,6 +84,24 @@ class LocalOutputsTest {
       assertThat(api.get("/api/cloud/jobs/" + jobId + "/outputs/download?path=model.safetensors", Api.bearer(admin))
           .status()).isEqualTo(404);
 
+      // A config may name any output folder, but never one that would serve the server's own state.
+      for (Path named : List.of(server.stateDir(), server.stateDir().getParent(), server.stateDir().resolve("cloud"))) {
+        Api.Response r = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
+            .put("config", Configs.lora(1).put("--output_dir", named.toString())), Api.bearer(admin));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        String risky = r.json().getString("job_id");
+        JsonObject ended = api.waitFor(risky, j -> j.getBoolean("is_terminal"), java.time.Duration.ofSeconds(60),
+            Api.bearer(admin));
+        assertThat(ended.getString("status")).isEqualTo("completed");
+        assertThat(Path.of(URI.create(ended.getString("output_url")))).isEqualTo(named);
+        Api.Response out = api.get("/api/cloud/jobs/" + risky + "/outputs", Api.bearer(admin));
+        assertThat(out.status()).as(out.body()).isEqualTo(200);
+        assertThat(out.json().getJsonArray("files")).as("nothing listed for %s", named).isEmpty();
+        for (String path : List.of("cloud/jobs.db", "jobs.db", "secret.key", server.stateDir().getFileName() + "/secret.key")) {
+          assertThat(api.get(download(risky, path), Api.bearer(admin)).status()).as(named + " " + path).isEqualTo(404);
+        }
+      }
+
       // Someone else's job looks missing; a key without job.view is refused.
       assertThat(api.post("/api/users", new JsonObject().put("username", "victor").put("password", "password-victor")
           .put("role", "viewer"), Api.bearer(admin)).status()).isEqualTo(200);

@@ -114,15 +114,15 @@ public final class Api {
   }
 
   /** Polls the job like the seed's CI loop until {@code done} holds. */
-  public JsonObject waitFor(String jobId, Predicate<JsonObject> done, Duration timeout) {
+  public JsonObject waitFor(String jobId, Predicate<JsonObject> done, Duration timeout, String... headers) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    JsonObject job = job(jobId);
+    JsonObject job = job(jobId, headers);
     while (!done.test(job)) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("Job " + jobId + " did not get there in " + timeout + ": " + job.encodePrettily());
       }
       sleep(100);
-      job = job(jobId);
+      job = job(jobId, headers);
     }
     return job;
   }
