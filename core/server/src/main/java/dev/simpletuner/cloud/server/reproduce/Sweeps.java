@@ -51,7 +51,8 @@ public final class Sweeps {
       long now = ctx.now();
       Sweep sweep = new Sweep("swp_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20),
           caller.userId(), request.name(), provider, base, request.maxConcurrent(), request.continueOnError(),
-          request.metric(), SweepStore.RUNNING, request.idempotencyKey(), request.requestHash(), now, now);
+          request.metric(), SweepStore.RUNNING, request.idempotencyKey(), request.requestHash(), now, now,
+          caller.keyId());
       return ctx.store().sweeps().create(sweep, request.runs());
     }).map(created -> {
       if (created.hit() && !created.sweep().requestHash().equals(request.requestHash())) {
