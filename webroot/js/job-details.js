@@ -96,7 +96,7 @@ export function renderJobDetails(main, jobId) {
       job.is_terminal && canAct('delete') ? h('button.danger#delete-job', { type: 'button', onclick: remove }, 'Delete') : null);
   }
 
-  /** What the job ran: its config version (with the diff to the current one), content hash, parent, sweep. */
+  /** What the job ran: its config version (with the diff to the current one), content hash, git snapshot, parent, sweep. */
   function provenance(job) {
     const rows = [];
     if (job.config_name && job.config_version != null) {
@@ -109,6 +109,14 @@ export function renderJobDetails(main, jobId) {
     if (job.config_hash) {
       rows.push(h('dt', {}, 'Config hash'), h('dd.mono#config-hash', { title: job.config_hash },
         job.config_hash.slice(0, 19)));
+    }
+    if (job.snapshot) {
+      const snap = job.snapshot;
+      rows.push(h('dt', {}, 'Git snapshot'), snap.commit
+        ? h('dd#snapshot', { title: snap.commit }, h('span.mono', {}, snap.abbrev), ` ${snap.name}`,
+          snap.branch ? h('span.muted', {}, ` on ${snap.branch}`) : null,
+          snap.was_dirty ? h('span.chip.lost', { title: (snap.dirty_paths || []).join(', ') }, 'tree was dirty') : null)
+        : h('dd#snapshot.muted', {}, `Not committed: ${snap.error}`));
     }
     if (job.parent_job_id) {
       rows.push(h('dt', {}, 'Cloned from'), h('dd.mono', {},
