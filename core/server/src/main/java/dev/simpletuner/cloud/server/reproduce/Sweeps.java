@@ -209,6 +209,7 @@ public final class Sweeps {
           .put("cost_usd", view == null ? null : view.getValue("cost_usd"))
           .put("duration_seconds", view == null ? null : view.getValue("duration_seconds"))
           .put("delivery", view == null ? new JsonArray() : view.getJsonArray("delivery"))
+          .put("output_url", view == null ? null : view.getString("output_url"))
           .put("config_hash", view == null ? null : view.getString("config_hash"))
           .put("error", run.error() != null ? run.error() : view == null ? null : view.getString("error_message"));
       rendered.add(row);
