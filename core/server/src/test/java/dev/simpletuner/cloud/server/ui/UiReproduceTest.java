@@ -92,6 +92,7 @@ class UiReproduceTest {
       b.find("input[name='tracker_run_name']").clear();
       b.find("input[name='tracker_run_name']").sendKeys("second");
       b.screenshot("run-again");
+      assertThat(Axe.serious(b)).as("axe on Run again").isEmpty();
       b.waitFor(d -> b.find("#submit-job").isEnabled(), "the submit button");
       b.find("#submit-job").click();
       b.waitFor(d -> {
@@ -126,7 +127,7 @@ class UiReproduceTest {
   }
 
   @Test
-  void theSweepPageShowsItsRunsSideBySideAndTheBestByTheChosenMetric() {
+  void theSweepPageShowsItsRunsSideBySideAndTheBestByTheChosenMetric() throws Exception {
     api.post("/api/configs", new JsonObject().put("name", "sweep base").put("config", Configs.lora(2)));
     Api.Response made = api.post("/api/cloud/sweeps", new JsonObject().put("provider", "local").put("name", "steps")
         .put("base", new JsonObject().put("config_name", "sweep base"))
@@ -169,6 +170,7 @@ class UiReproduceTest {
       b.waitFor(d -> b.find("#sweep-best").getText().contains("run " + (expected + 1) + " "), "the fastest run");
       assertThat(b.all("#sweep-runs tbody tr").get(expected).getAttribute("class")).contains("best");
       b.screenshot("sweep");
+      assertThat(Axe.serious(b)).as("axe on the sweep page").isEmpty();
 
       // A run's job page links back to its sweep.
       b.all("#sweep-runs tbody tr").get(0).findElement(By.cssSelector("td:last-child a")).click();
@@ -179,7 +181,7 @@ class UiReproduceTest {
   }
 
   @Test
-  void theDiffViewComparesTwoVersionsOfAConfig() {
+  void theDiffViewComparesTwoVersionsOfAConfig() throws Exception {
     api.post("/api/configs", new JsonObject().put("name", "diff cfg").put("config", Configs.lora(2).put("--seed", 1))
         .put("dataloader_config", datasets));
     api.put("/api/configs/diff%20cfg", new JsonObject().put("config", Configs.lora(5).put("--lora_rank", 8))
@@ -209,6 +211,7 @@ class UiReproduceTest {
       new org.openqa.selenium.support.ui.Select(b.find("#diff-to")).selectByValue("1");
       b.waitFor(d -> b.find("#version-changes").getText().contains("same settings"), "no changes");
       b.screenshot("version-diff");
+      assertThat(Axe.serious(b)).as("axe on the diff view").isEmpty();
 
       // From a job page: its version against the current one.
       api.put("/api/configs/diff%20cfg", new JsonObject().put("config", Configs.lora(7).put("--lora_rank", 8))
