@@ -6,6 +6,8 @@ import { renderJobs } from './jobs.js';
 import { renderJobDetails } from './job-details.js';
 import { renderConfigTab } from './configs.js';
 import { renderWorkers } from './workers.js';
+import { renderSweep } from './sweep.js';
+import { renderVersionDiff } from './version-diff.js';
 import { openSettings } from './settings.js';
 import { renderLogin, renderSetup } from './auth.js';
 
@@ -29,9 +31,9 @@ async function whoAmI() {
 async function route() {
   if (leave) { leave(); leave = null; }
   const hash = location.hash || '#/jobs';
-  const [, view, arg] = hash.split('/');
+  const [, view, arg, ...rest] = hash.split('/');
   document.querySelectorAll('.tabs a').forEach((a) => {
-    if (a.dataset.tab === (view === 'job' ? 'jobs' : view)) a.setAttribute('aria-current', 'page');
+    if (a.dataset.tab === (['job', 'sweep', 'diff'].includes(view) ? 'jobs' : view)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   });
   // Sections and the gear mean nothing before signing in.
@@ -40,6 +42,8 @@ async function route() {
   if (view === 'setup') { leave = renderSetup(main, () => start('#/jobs')); return; }
   if (!session.user) { location.hash = '#/login'; return; }
   if (view === 'job' && arg) leave = renderJobDetails(main, decodeURIComponent(arg));
+  else if (view === 'sweep' && arg) leave = renderSweep(main, decodeURIComponent(arg));
+  else if (view === 'diff' && arg) leave = renderVersionDiff(main, decodeURIComponent(arg), rest[0], rest[1]);
   else if (['model', 'training', 'dataloader', 'publishing'].includes(view)) leave = renderConfigTab(main, view);
   else if (view === 'workers') leave = renderWorkers(main);
   else leave = renderJobs(main);

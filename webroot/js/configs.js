@@ -34,25 +34,34 @@ export function renderConfigTab(main, tab) {
   // The Publishing tab has one Save: the server's delivery settings and (when named) this config.
   const saveButton = h('button.primary#save-config', { type: 'button', onclick: publishing ? savePublishing : save,
     disabled: !can('config.edit') && !(publishing && can('settings.edit')) }, publishing ? 'Save' : 'Save config');
+  // The saved config's versions, side by side (#/diff): what changed between two saves.
+  const history = h('a#config-history', { hidden: true }, 'Versions');
   let targets = null;
   const errors = {};
 
   clear(main,
     h('h1', {}, tab === 'publishing' ? 'Publishing' : TABS[tab]?.title || 'Dataloader'),
     h('div.panel', { class: publishing ? 'panel sticky-save' : 'panel' }, h('div.row', {}, h('div.field', {}, h('label', { for: 'config-picker' }, 'Edit config'), picker),
-      nameField.wrap, h('div.spacer'), status, saveButton)),
+      nameField.wrap, h('div.spacer'), history, status, saveButton)),
     body);
 
   async function fillPicker() {
     const { configs } = await get('/api/configs').catch(() => ({ configs: [] }));
     clear(picker, h('option', { value: '' }, 'New config…'),
       configs.map((c) => h('option', { value: c.name, selected: c.name === editor.name }, c.name)));
+    syncHistory();
+  }
+
+  function syncHistory() {
+    history.hidden = !picker.value;
+    if (picker.value) history.href = `#/diff/${encodeURIComponent(picker.value)}`;
   }
   picker.addEventListener('change', async () => {
     if (editor.dirty && !confirm('Discard unsaved changes?')) { picker.value = editor.name; return; }
     if (picker.value) await editor.load(picker.value);
     else Object.assign(editor, { name: '', description: '', config: {}, dataloader: [], dirty: false });
     nameInput.value = editor.name;
+    syncHistory();
     draw();
   });
   nameInput.addEventListener('input', () => { editor.name = nameInput.value.trim(); editor.changed(); });

@@ -89,34 +89,41 @@ export function renderJobDetails(main, jobId) {
     actions.dataset.status = job.status;
     clear(actions,
       h('button#view-logs', { type: 'button', onclick: showLogs }, 'View Logs'),
-      h('button', { type: 'button', onclick: () => openSubmit({ config: job.config, dataloader: job.dataloader_config,
-        provider: job.provider, hardware: job.hardware_profile, runName: job.tracker_run_name, configName: job.config_name }) },
-      'Clone and resubmit'),
+      can('job.submit') ? h('button#run-again', { type: 'button', onclick: () => openSubmit({ parent: job }) }, 'Run again…')
+        : null,
       job.is_active && canAct('cancel') ? h('button.danger#cancel-job', { type: 'button', onclick: cancel }, 'Cancel') : null,
       job.is_terminal && canAct('delete') ? h('button.danger#delete-job', { type: 'button', onclick: remove }, 'Delete') : null);
   }
 
-  /** What the job ran: its config version (with the diff to the current one), content hash, parent, sweep. */
+  /** What the job ran: its config version (with the diff to the current one), content hash, git snapshot, parent, sweep. */
   function provenance(job) {
     const rows = [];
     if (job.config_name && job.config_version != null) {
       const base = `/api/configs/${encodeURIComponent(job.config_name)}`;
       rows.push(h('dt', {}, 'Config'), h('dd#config-version', {}, `${job.config_name} v${job.config_version} `,
         h('a', { href: `${base}/versions/${job.config_version}`, target: '_blank', rel: 'noopener' }, 'version'), ' · ',
-        h('a', { href: `${base}/diff?from=${job.config_version}`, target: '_blank', rel: 'noopener' },
+        h('a#changes-since', { href: `#/diff/${encodeURIComponent(job.config_name)}/${job.config_version}` },
           'changes since')));
     }
     if (job.config_hash) {
       rows.push(h('dt', {}, 'Config hash'), h('dd.mono#config-hash', { title: job.config_hash },
         job.config_hash.slice(0, 19)));
     }
+    if (job.snapshot) {
+      const snap = job.snapshot;
+      rows.push(h('dt', {}, 'Git snapshot'), snap.commit
+        ? h('dd#snapshot', { title: snap.commit }, h('span.mono', {}, snap.abbrev), ` ${snap.name}`,
+          snap.branch ? h('span.muted', {}, ` on ${snap.branch}`) : null,
+          snap.was_dirty ? h('span.chip.lost', { title: (snap.dirty_paths || []).join(', ') }, 'tree was dirty') : null)
+        : h('dd#snapshot.muted', {}, `Not committed: ${snap.error}`));
+    }
     if (job.parent_job_id) {
       rows.push(h('dt', {}, 'Cloned from'), h('dd.mono', {},
         h('a#parent-job', { href: `#/job/${encodeURIComponent(job.parent_job_id)}` }, job.parent_job_id.slice(0, 8))));
     }
     if (job.sweep_id) {
-      rows.push(h('dt', {}, 'Sweep'), h('dd.mono', {}, h('a', { href: `/api/cloud/sweeps/${encodeURIComponent(job.sweep_id)}`,
-        target: '_blank', rel: 'noopener' }, job.sweep_id)));
+      rows.push(h('dt', {}, 'Sweep'), h('dd.mono', {}, h('a#sweep-link', { href: `#/sweep/${encodeURIComponent(job.sweep_id)}` },
+        job.sweep_id)));
     }
     return rows;
   }

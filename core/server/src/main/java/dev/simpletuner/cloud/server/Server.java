@@ -9,6 +9,7 @@ import dev.simpletuner.cloud.server.cluster.ClusterVerticle;
 import dev.simpletuner.cloud.server.cluster.Leases;
 import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.reproduce.SweepVerticle;
+import dev.simpletuner.cloud.server.snapshot.GitSnapshots;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.delivery.DeliveryVerticle;
 import dev.simpletuner.cloud.server.fleet.Fleet;
@@ -89,6 +90,7 @@ public final class Server {
     NetworkDefaults network;
     try {
       plugins.checkSettings(config, env); // before anything starts: a bad value stops the server, naming its key
+      GitSnapshots.check(config.snapshots());
       network = NetworkDefaults.fromEnv(env);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);

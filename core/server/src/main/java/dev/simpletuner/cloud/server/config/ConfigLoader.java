@@ -95,7 +95,16 @@ public final class ConfigLoader {
         storage(section(file, "storage")), rates(limits.get("rate_per_minute")), callbacks(section(file, "callbacks")),
         plugins(section(file, "plugins")), workers(section(file, "workers"), env),
         flag(value.apply(Key.REMOTE_SHUTDOWN), "allow_remote_shutdown"), retention(section(file, "retention")),
-        storageLimits(section(file, "storage")), metrics(section(file, "metrics"), env));
+        storageLimits(section(file, "storage")), metrics(section(file, "metrics"), env),
+        snapshots(section(file, "snapshots"), env));
+  }
+
+  /** {@code snapshots.git_repository} (SIMPLETUNER_SNAPSHOTS_GIT_REPOSITORY): absent, no snapshots. */
+  private ServerConfig.Snapshots snapshots(Map<String, Object> snapshots, Map<String, String> env) {
+    String repository = first(nonBlank(env.get("SIMPLETUNER_SNAPSHOTS_GIT_REPOSITORY")),
+        scalar(snapshots.get("git_repository"), "snapshots.git_repository"));
+    return repository == null || repository.isBlank() ? ServerConfig.Snapshots.NONE
+        : new ServerConfig.Snapshots(expand(repository.strip()));
   }
 
   /** {@code retention.*}: how long finished work is kept (0 or absent: forever). */

@@ -27,6 +27,7 @@ import java.util.Map;
  * @param retention         how long finished jobs, audit entries and idempotency keys are kept
  * @param storageLimits     what the storage endpoint accepts before it refuses uploads
  * @param metrics           what the Prometheus endpoint exports and who may scrape it
+ * @param snapshots         where submitted configs are committed to git, if anywhere
  */
 public record ServerConfig(String host, int port, Path stateDir, Path configFile, String databaseUrl, String publicUrl,
                            Path pluginsDir, long maxBodyBytes, int logLinesPerJob,
@@ -34,7 +35,15 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
                            Map<String, Map<String, String>> deliverySettings, Storage storage,
                            Map<String, Integer> ratesPerMinute, Callbacks callbacks, Plugins plugins,
                            Workers workers, boolean remoteShutdown, Retention retention,
-                           StorageLimits storageLimits, Metrics metrics) {
+                           StorageLimits storageLimits, Metrics metrics, Snapshots snapshots) {
+
+  /**
+   * @param gitRepository a local git working tree each submit commits the job's resolved config
+   *                      files to; null for none
+   */
+  public record Snapshots(Path gitRepository) {
+    public static final Snapshots NONE = new Snapshots(null);
+  }
 
   /**
    * @param jobDays          finished jobs (with their logs, timeline, metrics, artifacts and received
@@ -128,6 +137,6 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(host, newPort, stateDir, configFile, databaseUrl, publicUrl, pluginsDir, maxBodyBytes,
         logLinesPerJob, providerSettings, deliverySettings, storage, ratesPerMinute, callbacks, plugins, workers,
-        remoteShutdown, retention, storageLimits, metrics);
+        remoteShutdown, retention, storageLimits, metrics, snapshots);
   }
 }

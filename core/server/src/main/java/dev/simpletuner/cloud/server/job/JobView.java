@@ -60,7 +60,8 @@ public final class JobView {
     JsonObject meta = job.metadata() == null ? new JsonObject() : job.metadata();
     // Where the job came from: the config version and content it ran, the job it was cloned from.
     json.put("config_version", meta.getInteger("config_version")).put("config_hash", meta.getString("config_hash"))
-        .put("parent_job_id", meta.getString("parent_job_id")).put("sweep_id", meta.getString("sweep_id"));
+        .put("parent_job_id", meta.getString("parent_job_id")).put("sweep_id", meta.getString("sweep_id"))
+        .put("snapshot", meta.getJsonObject("snapshot"));
     if (detail) {
       json.put("clone_changes", meta.getJsonObject("clone_changes"));
       json.put("config", job.config()).put("dataloader_config", job.dataloaderConfig())

@@ -18,7 +18,8 @@ public record CloneRequest(String provider, JsonObject submission, JsonObject or
   /**
    * @param overrides {@code config} (a key set to null is removed), {@code dataloader} (entries
    *                  replacing the parent's of the same id, or added), {@code remove_datasets} (ids),
-   *                  {@code provider}, {@code hardware}, {@code tracker_run_name}, {@code idempotency_key}
+   *                  {@code provider}, {@code hardware}, {@code tracker_run_name}, {@code idempotency_key},
+   *                  {@code snapshot_name}, {@code snapshot_message}
    */
   public static CloneRequest of(Job parent, JsonObject overrides) {
     JsonObject config = Overrides.config(parent.config(), overrides);
@@ -31,6 +32,8 @@ public record CloneRequest(String provider, JsonObject submission, JsonObject or
     putIfSet(submission, "hardware_profile", hardware);
     putIfSet(submission, "tracker_run_name", text(overrides, "tracker_run_name", null));
     putIfSet(submission, "idempotency_key", text(overrides, "idempotency_key", null));
+    putIfSet(submission, "snapshot_name", text(overrides, "snapshot_name", null));
+    putIfSet(submission, "snapshot_message", text(overrides, "snapshot_message", null));
     JsonObject meta = parent.metadata();
     putIfSet(submission, "webhook_url", meta.getString("webhook_url"));
     if (provider.equals(parent.provider())) {

@@ -14,7 +14,9 @@ import dev.simpletuner.cloud.server.store.SweepStore;
 import dev.simpletuner.cloud.server.store.SweepStore.Run;
 import dev.simpletuner.cloud.server.store.SweepStore.Sweep;
 import io.vertx.core.Future;
+import dev.simpletuner.cloud.server.store.ApiKeyStore.ApiKey;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -23,8 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Moves a sweep on: submits waiting runs while fewer than its cap are active, in order, as its
- * owner (whose permission and quotas apply as to any submission); leaves the rest waiting once a
- * run failed and the sweep does not continue on errors; ends the sweep when nothing waits or runs.
+ * owner through the key that made it (whose permissions and quotas apply as to any submission);
+ * leaves the rest waiting once a run failed and the sweep does not continue on errors; ends the
+ * sweep when nothing waits or runs.
  * Everything it reads and writes is in the store, so any instance can take over after a restart.
  */
 final class SweepRunner {
@@ -90,7 +93,9 @@ final class SweepRunner {
   private Future<Boolean> submitOne(Sweep sweep, Optional<Principal> owner, Run run) {
     SweepStore sweeps = ctx.store().sweeps();
     if (owner.isEmpty() || !owner.get().can(Permission.JOB_SUBMIT)) {
-      return sweeps.runSubmitted(sweep.sweepId(), run.index(), null, "The sweep's owner may no longer submit jobs.",
+      return sweeps.runSubmitted(sweep.sweepId(), run.index(), null, sweep.keyId() == null
+          ? "The sweep's owner may no longer submit jobs."
+          : "The sweep's owner, or the API key it was made with, may no longer submit jobs.",
           ctx.now()).map(sweep.continueOnError());
     }
     return commands.submit(owner.get(), sweep.provider(), Sweeps.submission(sweep, run), Sweeps.origin(sweep, run))
@@ -107,17 +112,35 @@ final class SweepRunner {
         });
   }
 
-  /** The owner as a caller with their current role, or empty if the account is gone or disabled. */
+  /**
+   * The caller the runs are submitted as: the owner with their current role, narrowed to the scopes
+   * of the API key that made the sweep (as when that key calls), so a sweep never does more than
+   * its key could. Empty if the account is gone or disabled, or the key revoked or expired.
+   */
   private Future<Optional<Principal>> owner(Sweep sweep) {
-    return ctx.store().users().byId(sweep.ownerId()).map(found -> {
+    Future<Optional<ApiKey>> key = sweep.keyId() == null ? Future.succeededFuture(Optional.empty())
+        : ctx.store().apiKeys().byId(sweep.keyId());
+    return key.compose(k -> ctx.store().users().byId(sweep.ownerId()).map(found -> {
+      if (sweep.keyId() != null && k.filter(this::usable).isEmpty()) {
+        return Optional.<Principal>empty();
+      }
       if (found.isEmpty()) {
-        return "local".equals(sweep.ownerId()) ? Optional.of(Principal.localAdmin(null)) : Optional.empty();
+        return "local".equals(sweep.ownerId()) ? Optional.of(Principal.localAdmin(null)) : Optional.<Principal>empty();
       }
       var user = found.get();
       Role role = Role.parse(user.role());
-      return user.active() && role != null ? Optional.of(new Principal(user.userId(), user.username(), user.role(),
-          role.permissions(), null, false, null)) : Optional.empty();
-    });
+      if (!user.active() || role == null) {
+        return Optional.<Principal>empty();
+      }
+      Set<String> permissions = new HashSet<>(role.permissions());
+      k.ifPresent(scoped -> permissions.retainAll(scoped.scopes()));
+      return Optional.of(new Principal(user.userId(), user.username(), user.role(), Set.copyOf(permissions),
+          sweep.keyId(), false, null));
+    }));
+  }
+
+  private boolean usable(ApiKey key) {
+    return key.revokedAt() == null && (key.expiresAt() == null || key.expiresAt() > ctx.now());
   }
 
   /** Each run's job status, null for runs without a job (or whose job was deleted). */

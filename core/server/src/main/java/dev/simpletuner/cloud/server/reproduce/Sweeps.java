@@ -51,7 +51,8 @@ public final class Sweeps {
       long now = ctx.now();
       Sweep sweep = new Sweep("swp_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20),
           caller.userId(), request.name(), provider, base, request.maxConcurrent(), request.continueOnError(),
-          request.metric(), SweepStore.RUNNING, request.idempotencyKey(), request.requestHash(), now, now);
+          request.metric(), SweepStore.RUNNING, request.idempotencyKey(), request.requestHash(), now, now,
+          caller.keyId());
       return ctx.store().sweeps().create(sweep, request.runs());
     }).map(created -> {
       if (created.hit() && !created.sweep().requestHash().equals(request.requestHash())) {
@@ -208,6 +209,7 @@ public final class Sweeps {
           .put("cost_usd", view == null ? null : view.getValue("cost_usd"))
           .put("duration_seconds", view == null ? null : view.getValue("duration_seconds"))
           .put("delivery", view == null ? new JsonArray() : view.getJsonArray("delivery"))
+          .put("output_url", view == null ? null : view.getString("output_url"))
           .put("config_hash", view == null ? null : view.getString("config_hash"))
           .put("error", run.error() != null ? run.error() : view == null ? null : view.getString("error_message"));
       rendered.add(row);

@@ -35,6 +35,11 @@ public final class ApiKeyStore {
     });
   }
 
+  public Future<Optional<ApiKey>> byId(String keyId) {
+    return db.query("SELECT " + COLUMNS + " FROM api_keys WHERE key_id = ?", keyId)
+        .map(rows -> keys(rows).stream().findFirst());
+  }
+
   /** Keys of one user, or of everyone when {@code userId} is null. */
   public Future<List<ApiKey>> list(String userId) {
     return userId == null

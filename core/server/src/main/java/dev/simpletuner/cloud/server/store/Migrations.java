@@ -26,7 +26,8 @@ final class Migrations {
   static final List<String> VERSIONS = List.of("V1__jobs_configs_settings", "V2__users_keys_audit_approvals",
       "V3__job_metrics", "V4__outputs_and_delivery", "V5__cluster", "V6__job_artifacts",
       "V7__workers", "V8__numeric_ids", "V9__config_versions_and_sweeps", "V10__retention",
-      "V11__storage_object_files_and_attributes", "V12__notifications", "V16__server_events");
+      "V11__storage_object_files_and_attributes", "V12__notifications", "V14__sweep_keys",
+      "V16__server_events");
   private static final long PG_LOCK_KEY = 0x53544d4947L; // "STMIG"
 
   private Migrations() {

@@ -14,7 +14,7 @@ import java.util.Optional;
  */
 public final class SweepStore {
   private static final String COLUMNS = "sweep_id, owner_id, name, provider, base, max_concurrent, "
-      + "continue_on_error, metric, status, idem_key, request_hash, created_at, updated_at";
+      + "continue_on_error, metric, status, idem_key, request_hash, created_at, updated_at, key_id";
   private static final String RUN_COLUMNS = "sweep_id, run_index, overrides, status, job_id, error, submitted_at";
   /** Sweeps still submitting or waiting for their jobs. */
   public static final String RUNNING = "running";
@@ -32,10 +32,13 @@ public final class SweepStore {
     this.db = db;
   }
 
-  /** @param base the base config as pinned when the sweep was made */
+  /**
+   * @param base  the base config as pinned when the sweep was made
+   * @param keyId the API key the sweep was made with, whose scopes bound its runs; null for none
+   */
   public record Sweep(String sweepId, String ownerId, String name, String provider, JsonObject base, int maxConcurrent,
                       boolean continueOnError, String metric, String status, String idempotencyKey,
-                      String requestHash, long createdAt, long updatedAt) {
+                      String requestHash, long createdAt, long updatedAt, String keyId) {
   }
 
   /** One run: its overrides, and the job it became once submitted. */
@@ -50,9 +53,9 @@ public final class SweepStore {
   /** Stores the sweep with its runs, or answers the sweep its owner's idempotency key already made. */
   public Future<Created> create(Sweep s, List<JsonObject> runs) {
     return db.transaction(conn -> db.query(conn, "INSERT INTO sweeps (" + COLUMNS + ") VALUES "
-            + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner_id, idem_key) DO NOTHING", s.sweepId(),
+            + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner_id, idem_key) DO NOTHING", s.sweepId(),
             s.ownerId(), s.name(), s.provider(), s.base().encode(), s.maxConcurrent(), s.continueOnError() ? 1 : 0,
-            s.metric(), s.status(), s.idempotencyKey(), s.requestHash(), s.createdAt(), s.updatedAt())
+            s.metric(), s.status(), s.idempotencyKey(), s.requestHash(), s.createdAt(), s.updatedAt(), s.keyId())
         .compose(inserted -> {
           if (inserted.rowCount() == 0) {
             return db.query(conn, "SELECT " + COLUMNS + " FROM sweeps WHERE owner_id = ? AND idem_key = ?",
@@ -139,7 +142,7 @@ public final class SweepStore {
           row.getString("provider"), new JsonObject(row.getString("base")), row.getInteger("max_concurrent"),
           row.getInteger("continue_on_error") != 0, row.getString("metric"), row.getString("status"),
           row.getString("idem_key"), row.getString("request_hash"), row.getLong("created_at"),
-          row.getLong("updated_at")));
+          row.getLong("updated_at"), row.getString("key_id")));
     }
     return out;
   }

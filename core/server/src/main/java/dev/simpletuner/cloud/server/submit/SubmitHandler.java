@@ -19,6 +19,7 @@ import dev.simpletuner.cloud.server.plugin.ProviderHandle;
 import dev.simpletuner.cloud.server.reproduce.ContentHash;
 import dev.simpletuner.cloud.server.store.ConfigStore.NamedConfig;
 import dev.simpletuner.cloud.server.settings.ProviderSettings;
+import dev.simpletuner.cloud.server.snapshot.GitSnapshots;
 import dev.simpletuner.cloud.server.s3.DatasetBuckets;
 import dev.simpletuner.cloud.server.store.ApprovalStore;
 import dev.simpletuner.cloud.server.store.JobUpdate;
@@ -46,6 +47,7 @@ public final class SubmitHandler {
   private final DeliveryPlanner planner;
   private final TrainerSpecs specs;
   private final DryRun dryRuns;
+  private final GitSnapshots snapshots;
   /** How long an approval request stays open before the job is cancelled. */
   static final long APPROVAL_TTL_MS = 24 * 3600 * 1000L;
 
@@ -58,6 +60,7 @@ public final class SubmitHandler {
     this.planner = new DeliveryPlanner(ctx);
     this.specs = new TrainerSpecs(ctx);
     this.dryRuns = new DryRun(ctx, this, checks, planner);
+    this.snapshots = new GitSnapshots(vertx, ctx.config().snapshots());
   }
 
   /** Every check a submission runs, with nothing stored, spent or uploaded. */
@@ -97,6 +100,7 @@ public final class SubmitHandler {
                   .map(planned -> newJob(jobId, ownerId, provider, request, resolved, hardware, prepared, planned,
                       callbackBase))))
           .compose(job -> providerCheck(provider, job))
+          .compose(job -> snapshot(job, request, command.caller().username()))
           .compose(job -> ctx.store().jobs().submit(job, request.idempotencyKey(), request.requestHash()))
           .compose(outcome -> outcome.hit() ? replyExisting(outcome, request) : started(outcome.job()));
     });
@@ -113,6 +117,27 @@ public final class SubmitHandler {
             ? AppException.invalid("config", provider.displayName() + ": " + e.getMessage()) : e))
         .map(warnings -> {
           warnings.forEach(job.metadata().getJsonArray("warnings")::add);
+          return job;
+        });
+  }
+
+  /**
+   * Commits the job's resolved config to the snapshot repository, if one is configured, once every
+   * check passed; the job records the commit (or why there is none) and any warning about it.
+   */
+  private Future<Job> snapshot(Job job, SubmitRequest request, String submitter) {
+    if (!snapshots.enabled()) {
+      return Future.succeededFuture(job);
+    }
+    return snapshots.commit(new GitSnapshots.Request(job.jobId(), job.configName(), job.config(),
+            job.dataloaderConfig(), request.snapshotName(), request.snapshotMessage(),
+            submitter))
+        .map(snapshot -> {
+          job.metadata().put(GitSnapshots.METADATA_KEY, snapshot);
+          String warning = GitSnapshots.warning(snapshot);
+          if (warning != null) {
+            job.metadata().getJsonArray("warnings").add(warning);
+          }
           return job;
         });
   }

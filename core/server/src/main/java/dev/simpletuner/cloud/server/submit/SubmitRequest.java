@@ -58,6 +58,16 @@ public record SubmitRequest(String provider, JsonObject config, JsonArray datalo
         body.getJsonArray("delivery"), workerLabels(provider, body), gpuCount(provider, body), body, null);
   }
 
+  /** {@code snapshot_name}: the subject of the job's git snapshot (the reference's field); null for a made-up one. */
+  public String snapshotName() {
+    return text(body, "snapshot_name");
+  }
+
+  /** {@code snapshot_message}: the body of the job's git snapshot commit, or null. */
+  public String snapshotMessage() {
+    return text(body, "snapshot_message");
+  }
+
   /** {@code worker_labels}: only for the worker provider, whose fleet matches them. */
   private static JsonObject workerLabels(String provider, JsonObject body) {
     JsonObject labels = body.getJsonObject("worker_labels");

@@ -361,22 +361,22 @@ class StoreContractTest {
     SweepStore sweeps = open(b).sweeps();
     JsonObject base = new JsonObject().put("kind", "config").put("config", new JsonObject().put("--x", 1));
     SweepStore.Sweep first = new SweepStore.Sweep("swp_1", "alice", "grid", "local", base, 2, false, "final_loss",
-        SweepStore.RUNNING, "key", "hash-1", 10, 10);
+        SweepStore.RUNNING, "key", "hash-1", 10, 10, "key_a");
     List<JsonObject> runs = List.of(new JsonObject().put("config", new JsonObject().put("--lr", 1)),
         new JsonObject().put("config", new JsonObject().put("--lr", 2)));
     assertThat(sweeps.create(first, runs).await()).isEqualTo(new SweepStore.Created(first, false));
     SweepStore.Sweep retry = new SweepStore.Sweep("swp_2", "alice", "grid", "local", base, 2, false, "final_loss",
-        SweepStore.RUNNING, "key", "hash-2", 20, 20);
+        SweepStore.RUNNING, "key", "hash-2", 20, 20, null);
     SweepStore.Created again = sweeps.create(retry, runs).await();
     assertThat(again.hit()).isTrue();
     assertThat(again.sweep()).as("the sweep the key made first").isEqualTo(first);
     assertThat(sweeps.get("swp_2").await()).isEmpty();
     assertThat(sweeps.create(new SweepStore.Sweep("swp_3", "bob", null, "local", base, 1, true, "cost_usd",
-        SweepStore.RUNNING, "key", "h", 30, 30), runs).await().hit()).as("keys are per owner").isFalse();
+        SweepStore.RUNNING, "key", "h", 30, 30, null), runs).await().hit()).as("keys are per owner").isFalse();
     assertThat(sweeps.create(new SweepStore.Sweep("swp_4", "alice", null, "local", base, 1, true, "cost_usd",
-        SweepStore.RUNNING, null, "h", 40, 40), runs).await().hit()).as("no key, no match").isFalse();
+        SweepStore.RUNNING, null, "h", 40, 40, null), runs).await().hit()).as("no key, no match").isFalse();
     assertThat(sweeps.create(new SweepStore.Sweep("swp_5", "alice", null, "local", base, 1, true, "cost_usd",
-        SweepStore.RUNNING, null, "h", 50, 50), runs).await().hit()).isFalse();
+        SweepStore.RUNNING, null, "h", 50, 50, null), runs).await().hit()).isFalse();
 
     sweeps.runSubmitted("swp_1", 0, "job-a", null, 11).await();
     sweeps.runSubmitted("swp_1", 0, "job-b", null, 12).await();

@@ -30,7 +30,7 @@ class UiProvenanceTest {
       b.waitFor(d -> !d.findElements(By.id("config-version")).isEmpty(), "the config version");
       assertThat(b.find("#config-version").getText()).startsWith("base cfg v2");
       String diff = b.find("#config-version a:last-child").getAttribute("href");
-      assertThat(diff).endsWith("/api/configs/base%20cfg/diff?from=2");
+      assertThat(diff).endsWith("/#/diff/base%20cfg/2");
       assertThat(b.find("#config-hash").getAttribute("title")).isEqualTo(api.job(parent).getString("config_hash"));
 
       b.open(api.base() + "/#/job/" + clone);
