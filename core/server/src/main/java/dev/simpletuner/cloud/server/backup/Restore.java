@@ -238,7 +238,7 @@ public final class Restore {
           + "state_dir as well, or set SIMPLETUNER_SECRET_KEY on the restored server.");
     }
     warnings.add("Received files (the storage endpoint's objects, validation images) are not in backups: "
-        + "copy <state>/outputs and <state>/cloud/artifacts with the files themselves.");
+        + "copy <state>/cloud_outputs and <state>/cloud/artifacts yourself.");
     return new JsonObject().put("success", true).put("dry_run", dryRun)
         .put("backup_id", manifest.getString("id"))
         .put("restored_components", manifest.getJsonArray("components"))
