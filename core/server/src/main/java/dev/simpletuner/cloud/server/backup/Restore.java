@@ -42,6 +42,13 @@ public final class Restore {
       if (databaseUrl != null && !databaseUrl.startsWith("postgresql://") && !databaseUrl.startsWith("postgres://")) {
         throw AppException.invalid("target.database_url", "database_url must be postgresql://user:pass@host:port/db.");
       }
+      if (databaseUrl != null) {
+        try {
+          PgConnectOptions.fromUri(databaseUrl.replaceFirst("^postgres://", "postgresql://"));
+        } catch (RuntimeException e) {
+          throw AppException.invalid("target.database_url", "database_url is not a PostgreSQL URL: " + e.getMessage());
+        }
+      }
     }
 
     /** The target without credentials, for answers and logs. */
@@ -82,7 +89,10 @@ public final class Restore {
       return Future.failedFuture(AppException.invalid("backup_id", "Not a backup this server writes (format "
           + manifest.getString("format") + ")."));
     }
-    int version = manifest.getJsonObject("source").getInteger("schema_version");
+    Integer version = manifest.getJsonObject("source", new JsonObject()).getInteger("schema_version");
+    if (version == null || manifest.getJsonObject("tables") == null) {
+      return Future.failedFuture(AppException.invalid("backup_id", "The backup's manifest is incomplete."));
+    }
     if (version > Tables.latestVersion()) {
       return Future.failedFuture(new AppException(ErrorCode.CONFLICT, "The backup's schema (version " + version
           + ") is newer than this server knows (" + Tables.latestVersion() + "): restore it with a newer server."));
@@ -136,6 +146,9 @@ public final class Restore {
     }
     return vertx.executeBlocking(() -> {
       Path dir = target.stateDir();
+      if (Files.exists(dir) && !Files.isReadable(dir)) {
+        throw AppException.invalid("target.state_dir", "The server cannot read " + dir + ".");
+      }
       if (Files.exists(dir)) {
         if (!Files.isDirectory(dir)) {
           throw new AppException(ErrorCode.CONFLICT, "The target " + dir + " is a file, not a state directory.",
@@ -154,8 +167,13 @@ public final class Restore {
 
   private Future<Void> apply(Path backup, JsonObject manifest, Target target, byte[] key) {
     Path state = target.stateDir();
-    Future<Void> prepared = state == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
-      Files.createDirectories(state);
+    Future<Void> prepared = state == null ? Future.succeededFuture() : vertx.<Void>executeBlocking(() -> {
+      try {
+        Files.createDirectories(state);
+      } catch (IOException e) {
+        throw AppException.invalid("target.state_dir", "Cannot create the state directory " + state + ": "
+            + e.getMessage());
+      }
       if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
         Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwx------"));
       }
@@ -169,9 +187,11 @@ public final class Restore {
     return prepared.compose(v -> withTarget(target.databaseUrl(), sqlite, t -> load(t, backup, manifest)))
         .recover(e -> state == null ? Future.failedFuture(e) : vertx.executeBlocking(() -> {
           // It was empty: leave it so, and a second attempt is not refused as non-empty.
-          try (Stream<Path> entries = Files.list(state)) {
-            for (Path p : entries.toList()) {
-              BackupDir.deleteTree(p);
+          if (Files.isDirectory(state)) {
+            try (Stream<Path> entries = Files.list(state)) {
+              for (Path p : entries.toList()) {
+                BackupDir.deleteTree(p);
+              }
             }
           }
           return null;
