@@ -21,6 +21,7 @@ const LABELS = {
   'cluster.view': ['See the cluster', 'The server instances sharing the database.'],
   'workers.manage': ['Manage workers', 'Add, drain and remove self-hosted GPU workers.'],
   'server.shutdown': ['Shut down the server', 'Over the API, when the server allows it.'],
+  'admin.backup': ['Back up and restore', 'Take, list and delete backups; restore one into a fresh target.'],
 };
 
 /** [label, explanation] for a permission id; an unknown id is shown as it is. */

@@ -4,6 +4,7 @@ import dev.simpletuner.cloud.server.config.ConfigException;
 import dev.simpletuner.cloud.server.config.ConfigLoader;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import dev.simpletuner.cloud.server.api.HttpVerticle;
+import dev.simpletuner.cloud.server.backup.RestoreCommand;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +21,18 @@ public final class Main {
 
   public static void main(String[] args) {
     List<String> arguments = Arrays.asList(args);
+    if (!arguments.isEmpty() && arguments.get(0).equals("restore")) {
+      // Not the server: loads a backup into a fresh state directory or database, then exits.
+      int status;
+      try {
+        status = RestoreCommand.run(arguments.subList(1, arguments.size()), System.getenv());
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage() + "\n" + RestoreCommand.USAGE);
+        status = 2;
+      }
+      System.exit(status);
+      return;
+    }
     if (arguments.contains("--help") || arguments.contains("-h")) {
       System.out.print(ConfigLoader.USAGE);
       return;

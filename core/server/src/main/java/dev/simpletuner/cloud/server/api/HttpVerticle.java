@@ -171,6 +171,7 @@ public final class HttpVerticle extends VerticleBase {
     new WorkerRoutes(ctx, fleet).mount(operations);
     new QueueRoutes(ctx, commands, fleet).mount(operations);
     new SystemRoutes(vertx, ctx).mount(operations);
+    new BackupRoutes(vertx, ctx).mount(operations);
     PendingRoutes.mount(operations, published);
     FailureHandler failures = new FailureHandler();
     Router root = Router.router(vertx);

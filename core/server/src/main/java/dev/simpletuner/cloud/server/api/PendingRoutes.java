@@ -14,7 +14,6 @@ import java.util.Map;
  */
 final class PendingRoutes {
   private static final Map<String, String> WHY = Map.ofEntries(
-      Map.entry("backup", "Backup and restore are not served by this server yet; they come with the team operations work."),
       Map.entry("quotas", "Quota rules are not served by this server yet. Per-account limits exist: PATCH /api/users/{user_id} with max_concurrent_jobs, cost_limit_amount and cost_limit_period."),
       Map.entry("orgs", "Organisations and teams are not served by this server: accounts have one role each (viewer, researcher, lead, admin)."),
       Map.entry("database", "Database maintenance over the API is not served: migrations run at start-up; use PostgreSQL's or SQLite's own tools for the rest."),

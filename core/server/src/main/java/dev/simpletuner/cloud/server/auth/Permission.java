@@ -27,11 +27,12 @@ public final class Permission {
   public static final String WORKERS_MANAGE = "workers.manage";
   public static final String NOTIFICATIONS_MANAGE = "notifications.manage";
   public static final String SERVER_SHUTDOWN = "server.shutdown";
+  public static final String ADMIN_BACKUP = "admin.backup";
 
   public static final List<String> ALL = List.of(JOB_SUBMIT, JOB_VIEW_OWN, JOB_VIEW_ALL, JOB_CANCEL_OWN, JOB_CANCEL_ALL,
       JOB_DELETE_OWN, JOB_DELETE_ALL, CONFIG_VIEW, CONFIG_EDIT, SETTINGS_VIEW, SETTINGS_EDIT, METRICS_VIEW,
       API_KEY_OWN, API_KEY_ALL, USERS_MANAGE, AUDIT_VIEW, APPROVAL_REVIEW, APPROVAL_MANAGE, CLUSTER_VIEW,
-      WORKERS_MANAGE, NOTIFICATIONS_MANAGE, SERVER_SHUTDOWN, METRICS_READ);
+      WORKERS_MANAGE, NOTIFICATIONS_MANAGE, SERVER_SHUTDOWN, METRICS_READ, ADMIN_BACKUP);
 
   /** What each permission allows, in words (listed by the API for the reference's CLI). */
   public static final java.util.Map<String, String> DESCRIPTIONS = java.util.Map.ofEntries(
@@ -58,7 +59,8 @@ public final class Permission {
       java.util.Map.entry(WORKERS_MANAGE, "Add, drain and remove self-hosted GPU workers"),
       java.util.Map.entry(NOTIFICATIONS_MANAGE, "Add, change, test and delete notification channels; see every "
           + "user's notification preferences and history"),
-      java.util.Map.entry(SERVER_SHUTDOWN, "Stop the server over the API (when the server allows it)"));
+      java.util.Map.entry(SERVER_SHUTDOWN, "Stop the server over the API (when the server allows it)"),
+      java.util.Map.entry(ADMIN_BACKUP, "Take, list, delete and restore backups of the whole server"));
 
   private Permission() {
   }

@@ -51,6 +51,7 @@ public final class ConfigLoader {
         --database-url <url>   postgresql://user:pass@host:port/db (SIMPLETUNER_DATABASE_URL; default embedded SQLite)
         --plugins-dir <dir>    third-party plugin jars (SIMPLETUNER_PLUGINS_DIR, default <state>/plugins)
         --help                 show this text
+             java -jar simpletuner-cloud.jar restore <backup folder> ...   (restore --help)
       """;
 
   private final Map<String, String> env;

@@ -46,11 +46,7 @@ public final class SecretBox {
       if (!Files.exists(file)) {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        Files.createFile(file);
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-          Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        }
-        Files.writeString(file, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
+        writeKeyFile(stateDir, key);
       }
       return new SecretBox(Base64.getDecoder().decode(Files.readString(file).strip()));
     } catch (IOException | IllegalArgumentException e) {
@@ -67,6 +63,34 @@ public final class SecretBox {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * The key itself, for a backup that was asked to carry it (and then seals it with a passphrase).
+   * Nothing else reads it.
+   */
+  public byte[] exportKey() {
+    return key.getEncoded();
+  }
+
+  /** Names the key without revealing it, so a restore can tell whether a server has the same one. */
+  public String fingerprint() {
+    return java.util.HexFormat.of().formatHex(derive("key-fingerprint"), 0, 8);
+  }
+
+  /** Writes {@code key} as {@code <stateDir>/secret.key}, owner-only, as {@link #open} creates it. */
+  public static void writeKeyFile(Path stateDir, byte[] key) throws IOException {
+    Path file = stateDir.resolve("secret.key");
+    Files.createFile(file);
+    if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+    Files.writeString(file, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
+  }
+
+  /** The fingerprint {@link #fingerprint()} gives for {@code key}. */
+  public static String fingerprintOf(byte[] key) {
+    return new SecretBox(key).fingerprint();
   }
 
   public static boolean isSealed(String value) {

@@ -58,6 +58,23 @@ public final class Db {
             .recover(e -> conn.query("ROLLBACK").execute().transform(x -> Future.<T>failedFuture(e)))));
   }
 
+  /**
+   * Runs {@code work} on one read connection inside one snapshot: every query it makes sees the
+   * database as of its first read (PostgreSQL REPEATABLE READ; SQLite a WAL read transaction), while
+   * writers go on beside it. Nothing is written, so the transaction simply ends.
+   */
+  <T> Future<T> snapshot(Function<SqlConnection, Future<T>> work) {
+    if (dialect == Dialect.POSTGRES) {
+      return pool.withConnection(conn -> conn.begin().compose(tx -> conn
+          .query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
+          .compose(v -> work.apply(conn))
+          .eventually(tx::rollback)));
+    }
+    return pool.withConnection(conn -> conn.query("BEGIN").execute()
+        .compose(v -> work.apply(conn))
+        .eventually(() -> conn.query("COMMIT").execute()));
+  }
+
   private static boolean isRead(String sql) {
     return sql.regionMatches(true, 0, "SELECT", 0, 6);
   }

@@ -34,6 +34,16 @@ final class Migrations {
   }
 
   static Future<Void> apply(Db db) {
+    return apply(db, latest());
+  }
+
+  /** The newest version this server knows. */
+  static int latest() {
+    return number(VERSIONS.get(VERSIONS.size() - 1));
+  }
+
+  /** Applies the versions up to {@code upTo} only (a restore loads rows in the schema they were saved in). */
+  static Future<Void> apply(Db db, int upTo) {
     return db.transaction(conn -> lock(db, conn)
         .compose(v -> db.query(conn, "CREATE TABLE IF NOT EXISTS schema_migrations "
             + "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"))
@@ -44,14 +54,13 @@ final class Migrations {
             applied.add(row.getInteger(0));
           }
           int newest = applied.stream().mapToInt(Integer::intValue).max().orElse(0);
-          if (newest > number(VERSIONS.get(VERSIONS.size() - 1))) {
+          if (newest > latest()) {
             return Future.failedFuture(new IllegalStateException("The database schema (version " + newest
-                + ") is newer than this server knows (" + number(VERSIONS.get(VERSIONS.size() - 1))
-                + "). Upgrade the server."));
+                + ") is newer than this server knows (" + latest() + "). Upgrade the server."));
           }
           Future<Void> chain = Future.succeededFuture();
           for (String name : VERSIONS) {
-            if (!applied.contains(number(name))) {
+            if (!applied.contains(number(name)) && number(name) <= upTo) {
               chain = chain.compose(x -> applyOne(db, conn, name));
             }
           }

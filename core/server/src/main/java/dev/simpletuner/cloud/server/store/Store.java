@@ -39,6 +39,7 @@ public final class Store {
   private final NotificationStore notifications;
   private final ServerEventStore serverEvents;
   private final PgConnectOptions pgOptions;
+  private final Tables tables;
 
   private Store(Db db, PgConnectOptions pgOptions) {
     this.pgOptions = pgOptions;
@@ -63,6 +64,7 @@ public final class Store {
     this.telemetry = new TelemetryStore(db);
     this.notifications = new NotificationStore(db);
     this.serverEvents = new ServerEventStore(db);
+    this.tables = new Tables(db);
   }
 
   /** The database itself, for this package's tests (a migration replayed on old rows). */
@@ -143,20 +145,28 @@ public final class Store {
   public static Future<Store> open(Vertx vertx, String databaseUrl, Path sqliteFile, String instanceId) {
     PgConnectOptions pg = databaseUrl == null ? null
         : postgresOptions(databaseUrl).addProperty("application_name", instanceId);
-    Db db;
-    if (pg != null) {
-      Pool pool = postgres(vertx, pg);
-      db = new Db(pool, pool, Dialect.POSTGRES);
-    } else {
-      db = new Db(sqlite(vertx, sqliteFile, 3, "store-read"), sqlite(vertx, sqliteFile, 1, "store-write"),
-          Dialect.SQLITE);
-    }
+    Db db = connect(vertx, pg, sqliteFile);
     return Migrations.apply(db)
         .map(v -> new Store(db, pg))
         .recover(e -> db.close().transform(x -> Future.failedFuture(e)));
   }
 
-  private static PgConnectOptions postgresOptions(String url) {
+  /** The pools, without migrations (a restore target applies them itself). */
+  static Db connect(Vertx vertx, PgConnectOptions pg, Path sqliteFile) {
+    if (pg != null) {
+      Pool pool = postgres(vertx, pg);
+      return new Db(pool, pool, Dialect.POSTGRES);
+    }
+    return new Db(sqlite(vertx, sqliteFile, 3, "store-read"), sqlite(vertx, sqliteFile, 1, "store-write"),
+        Dialect.SQLITE);
+  }
+
+  /** Every table of this database, for a backup: a consistent export and row counts. */
+  public Tables tables() {
+    return tables;
+  }
+
+  static PgConnectOptions postgresOptions(String url) {
     return PgConnectOptions.fromUri(url.startsWith("postgres://")
         ? "postgresql://" + url.substring("postgres://".length()) : url);
   }

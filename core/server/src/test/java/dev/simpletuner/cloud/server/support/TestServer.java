@@ -80,6 +80,17 @@ public final class TestServer implements AutoCloseable {
   }
 
   /**
+   * A server on a state directory (and database) that exists already, e.g. a restored one; closing
+   * it deletes the state directory, never the database.
+   */
+  public static TestServer on(Path stateDir, String databaseUrl, Map<String, String> extraEnv) {
+    TestServer s = new TestServer(databaseUrl == null ? Backend.SQLITE : Backend.POSTGRES, databaseUrl, stateDir,
+        new HashMap<>(extraEnv), false);
+    s.boot();
+    return s;
+  }
+
+  /**
    * Another instance on this one's database, with its own state directory and port (as a team runs
    * several behind a load balancer). Closing it leaves the database to this one.
    */
