@@ -120,7 +120,8 @@ token() {
 BARE_PORT=$(free_port)
 echo '{}' > "$WORK/get.json"
 java -cp "$JAR" bench/BareServer.java "$BARE_PORT" "$WORK/get.json" > "$WORK/bare.log" 2>&1 &
-PIDS+=("$!")
+BARE_PID=$!
+PIDS+=("$BARE_PID")
 until grep -q "bare server" "$WORK/bare.log"; do sleep 0.1; done
 
 # One wrk connection per trainer, each posting the recorded bodies in turn to its own job:
@@ -162,6 +163,8 @@ print("%.1f %.2f %.2f" % (sum(r[0] for r in rows), statistics.median(r[1] for r 
   rm -f "$WORK"/wrk-*.txt
 }
 SERVER="http://127.0.0.1:$PORT"
+# user + system CPU ticks a process used so far
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 BARE="http://127.0.0.1:$BARE_PORT"
 
 echo "== warm-up (${WARMUP}s each)"
@@ -171,10 +174,15 @@ post "$SERVER" "$WORK/big.jsonl" 2 "$WARMUP" >/dev/null
 post "$BARE" "$WORK/big.jsonl" 2 "$WARMUP" >/dev/null
 
 echo "== the event mix, $TRAINERS trainers, ${DURATION}s"
+CPU_BEFORE=$(cpu_ticks "$SERVER_PID")
 read -r S_RPS S_P50 S_P99 _ <<< "$(post "$SERVER" "$WORK/mix.jsonl" "$TRAINERS" "$DURATION")"
+CPU_AFTER=$(cpu_ticks "$SERVER_PID")
+BARE_BEFORE=$(cpu_ticks "$BARE_PID")
 read -r B_RPS B_P50 B_P99 _ <<< "$(post "$BARE" "$WORK/mix.jsonl" "$TRAINERS" "$DURATION")"
-echo "server: $S_RPS events/s (p50 $S_P50 ms, p99 $S_P99 ms)"
-echo "bare:   $B_RPS events/s (p50 $B_P50 ms, p99 $B_P99 ms)"
+BARE_AFTER=$(cpu_ticks "$BARE_PID")
+per_event() { python3 -c "print(f'{($2 - $1) * 1e6 / $(getconf CLK_TCK) / ($3 * $DURATION):.0f}')"; }
+echo "server: $S_RPS events/s (p50 $S_P50 ms, p99 $S_P99 ms), $(per_event "$CPU_BEFORE" "$CPU_AFTER" "$S_RPS") us CPU per event"
+echo "bare:   $B_RPS events/s (p50 $B_P50 ms, p99 $B_P99 ms), $(per_event "$BARE_BEFORE" "$BARE_AFTER" "$B_RPS") us CPU per event"
 echo "== validation events (one 1024 px image each), 2 trainers, ${DURATION}s"
 read -r S_VRPS _ S_VP99 <<< "$(post "$SERVER" "$WORK/big.jsonl" 2 "$DURATION")"
 read -r B_VRPS _ B_VP99 <<< "$(post "$BARE" "$WORK/big.jsonl" 2 "$DURATION")"

@@ -26,6 +26,9 @@ public final class NotificationVerticle extends VerticleBase {
   private static final long TICK_MS = 1000;
   private static final int SEND_BATCH = 20;
   private static final long ASK_EVERY_MS = 5000;
+  // A busy trainer adds timeline entries many times a second; one pass shortly after the first of
+  // them routes them all, instead of a pass (and a cursor write) per entry.
+  private static final long SOON_MS = 100;
   private final ServerContext ctx;
   private final DeliveryRules rules;
   private NotificationStore store;
@@ -34,6 +37,7 @@ public final class NotificationVerticle extends VerticleBase {
   private boolean busy;
   private boolean again;
   private long lastAsked = Long.MIN_VALUE / 2;
+  private boolean wakeSet;
 
   public NotificationVerticle(ServerContext ctx) {
     this.ctx = ctx;
@@ -45,7 +49,7 @@ public final class NotificationVerticle extends VerticleBase {
     store = ctx.store().notifications();
     router = new TimelineRouter(ctx);
     senders = Senders.of(vertx, ctx, rules);
-    vertx.eventBus().localConsumer(Addresses.JOB_TIMELINE, m -> tick());
+    vertx.eventBus().localConsumer(Addresses.JOB_TIMELINE, m -> soon());
     vertx.setPeriodic(TICK_MS, id -> tick());
     return Future.succeededFuture();
   }
@@ -54,6 +58,16 @@ public final class NotificationVerticle extends VerticleBase {
   public Future<?> stop() {
     senders.close();
     return Future.succeededFuture();
+  }
+
+  private void soon() {
+    if (!wakeSet) {
+      wakeSet = true;
+      vertx.setTimer(SOON_MS, id -> {
+        wakeSet = false;
+        tick();
+      });
+    }
   }
 
   /** One pass at a time; a wake-up during a pass runs another right after it. */

@@ -12,20 +12,27 @@ import java.util.function.Function;
 
 /**
  * The database's pools plus its dialect: the only way the stores talk to the database. SQLite has
- * one writer at a time: its writes go through a pool of one connection, where they queue, while
- * reads use the others (WAL lets them run beside the writer). Writers on several connections would
- * instead wait for the lock in SQLite's busy handler, which sleeps, and stall whoever is behind them.
+ * one writer at a time: its writes queue for {@link SqliteWriter}, while reads use a pool of their
+ * own (WAL lets them run beside the writer). Writers on several connections would instead wait for
+ * the lock in SQLite's busy handler, which sleeps, and stall whoever is behind them.
  */
 public final class Db {
   private final Pool pool;
-  private final Pool writer;
+  private final SqliteWriter sqliteWriter;
   private final Dialect dialect;
 
-  /** @param writer where writes go; {@code pool} itself when the database takes concurrent writers */
-  Db(Pool pool, Pool writer, Dialect dialect) {
+  private Db(Pool pool, SqliteWriter sqliteWriter, Dialect dialect) {
     this.pool = pool;
-    this.writer = writer;
+    this.sqliteWriter = sqliteWriter;
     this.dialect = dialect;
+  }
+
+  static Db postgres(Pool pool) {
+    return new Db(pool, null, Dialect.POSTGRES);
+  }
+
+  static Db sqlite(Pool readers, SqliteWriter writer) {
+    return new Db(readers, writer, Dialect.SQLITE);
   }
 
   public Dialect dialect() {
@@ -33,7 +40,10 @@ public final class Db {
   }
 
   Future<RowSet<Row>> query(String sql, Object... args) {
-    return query(isRead(sql) ? pool : writer, sql, args);
+    if (sqliteWriter != null && !isRead(sql)) {
+      return sqliteWriter.query(dialect.sql(sql), Tuple.wrap(args));
+    }
+    return query(pool, sql, args);
   }
 
   Future<RowSet<Row>> query(SqlClient client, String sql, Object... args) {
@@ -41,21 +51,12 @@ public final class Db {
   }
 
   Future<RowSet<Row>> batch(String sql, List<Tuple> rows) {
-    return writer.preparedQuery(dialect.sql(sql)).executeBatch(rows);
+    return sqliteWriter != null ? sqliteWriter.batch(dialect.sql(sql), rows)
+        : pool.preparedQuery(dialect.sql(sql)).executeBatch(rows);
   }
 
   <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
-    if (dialect == Dialect.POSTGRES) {
-      return writer.withTransaction(work);
-    }
-    // The JDBC client leaves connections in manual-commit mode after a transaction, and the SQLite
-    // driver then opens the next transaction at once and holds it while the connection idles in
-    // the pool, blocking every other writer. Explicit statements keep autocommit on between
-    // transactions; IMMEDIATE takes the write lock up front so writers queue instead of failing.
-    return writer.withConnection(conn -> conn.query("BEGIN IMMEDIATE").execute()
-        .compose(begun -> work.apply(conn)
-            .compose(result -> conn.query("COMMIT").execute().map(result))
-            .recover(e -> conn.query("ROLLBACK").execute().transform(x -> Future.<T>failedFuture(e)))));
+    return sqliteWriter != null ? sqliteWriter.transaction(work) : pool.withTransaction(work);
   }
 
   /**
@@ -95,6 +96,6 @@ public final class Db {
   }
 
   Future<Void> close() {
-    return writer == pool ? pool.close() : Future.join(pool.close(), writer.close()).mapEmpty();
+    return sqliteWriter == null ? pool.close() : Future.join(pool.close(), sqliteWriter.close()).mapEmpty();
   }
 }
