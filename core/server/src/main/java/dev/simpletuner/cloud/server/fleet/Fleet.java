@@ -217,7 +217,8 @@ public final class Fleet {
   /** {@code GET /api/workers/queue}: whether a waiting job would go to this worker (an ephemeral one stays for it). */
   public Future<JsonObject> queue(Worker worker, String workerId) {
     sameWorker(worker, workerId);
-    if ("draining".equals(worker.status())) {
+    // A one-job worker takes no other: its agent then leaves, and its pod ends.
+    if ("draining".equals(worker.status()) || WorkerPasses.boundJob(worker) != null) {
       return Future.succeededFuture(new JsonObject().put("has_jobs", false));
     }
     return ctx.store().jobs().waiting(WorkerProviderFactory.ID, null, 1_000)

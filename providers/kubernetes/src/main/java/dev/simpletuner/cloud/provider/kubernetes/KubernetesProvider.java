@@ -42,7 +42,9 @@ final class KubernetesProvider implements Provider {
     this.log = ctx.logger();
     this.client = KubeClients.build(ctx.vertx(), settings(), ctx.httpTimeoutMillis());
     long every = Math.max(30, Math.min(300, settings().cleanupAfterSeconds() / 4)) * 1000;
-    this.sweepTimer = ctx.vertx().setPeriodic(every, id -> cleanUp()
+    // Nothing to clean up until the provider is configured (a server that never uses it stays quiet).
+    this.sweepTimer = ctx.vertx().setPeriodic(every, id -> (settings().workerImage() == null
+        ? Future.succeededFuture(0) : cleanUp())
         .onFailure(e -> log.log(Level.WARNING, "Cleaning up finished Kubernetes jobs failed: " + e.getMessage())));
   }
 
@@ -107,6 +109,8 @@ final class KubernetesProvider implements Provider {
   private KubeObject create(KubeSettings s, String name, JobSpec spec, WorkerPass pass, String url, int gpus) {
     boolean train = s.usesTrainJob(hasTrainJobs());
     KubeObject object = new KubeObject(train, s.namespace(), name);
+    // An object of that name is an earlier attempt of this job (requeued after it lost its pod): it goes first.
+    delete(object);
     var secret = client.secrets().inNamespace(s.namespace()).resource(Manifests.secret(s, name, spec.jobId(), pass))
         .createOr(existing -> existing.update());
     HasMetadata created;
@@ -159,15 +163,16 @@ final class KubernetesProvider implements Provider {
   }
 
   void delete(KubeObject object) {
-    if (object.trainJob()) {
-      client.genericKubernetesResources(Manifests.TRAINJOB).inNamespace(object.namespace()).withName(object.name())
-          .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-    } else {
-      client.batch().v1().jobs().inNamespace(object.namespace()).withName(object.name())
-          .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+    boolean gone = !(object.trainJob()
+        ? client.genericKubernetesResources(Manifests.TRAINJOB).inNamespace(object.namespace()).withName(object.name())
+            .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete()
+        : client.batch().v1().jobs().inNamespace(object.namespace()).withName(object.name())
+            .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete()).isEmpty();
+    gone |= !client.secrets().inNamespace(object.namespace()).withName(Manifests.secretName(object.name())).delete()
+        .isEmpty();
+    if (gone) {
+      log.log(Level.INFO, "Deleted " + object + " and its worker token Secret");
     }
-    client.secrets().inNamespace(object.namespace()).withName(Manifests.secretName(object.name())).delete();
-    log.log(Level.INFO, "Deleted " + object + " and its worker token Secret");
   }
 
   /** The pod's own log: what the agent printed, including why it never started the job. */

@@ -53,7 +53,7 @@ public final class KubernetesProviderFactory implements ProviderFactory {
         SettingSpec.of(KubeSettings.KUBECONFIG, Type.STRING, null,
             "Path of a kubeconfig file; empty for the in-cluster service account (or ~/.kube/config)."),
         SettingSpec.of(KubeSettings.CONTEXT, Type.STRING, null, "The kubeconfig context to use; empty for its current one."),
-        SettingSpec.of(KubeSettings.API_SERVER, Type.URL, null,
+        new SettingSpec(KubeSettings.API_SERVER, Type.URL, null, false, false, "SIMPLETUNER_K8S_API_SERVER", true,
             "API server URL, with api_token, instead of a kubeconfig or the in-cluster account."),
         new SettingSpec(KubeSettings.API_TOKEN, Type.STRING, null, false, true, "SIMPLETUNER_K8S_API_TOKEN", true,
             "Bearer token for api_server (a service account token)."),

@@ -26,15 +26,16 @@ import java.util.function.Consumer;
  * the status the test scripted for it (scheduled and running, unschedulable, an image that cannot
  * be pulled, OOM-killed, evicted), setting the Job's conditions as the job controller would.
  */
-final class SimulatedKubelet implements AutoCloseable {
+public final class SimulatedKubelet implements AutoCloseable {
   /** What happens to a pod. */
-  enum Fate { RUNNING, UNSCHEDULABLE, IMAGE_PULL_BACK_OFF, OOM_KILLED, EVICTED, EXITED_WITHOUT_REPORT }
+  public enum Fate { RUNNING, UNSCHEDULABLE, IMAGE_PULL_BACK_OFF, OOM_KILLED, EVICTED, EXITED_WITHOUT_REPORT }
 
   private final KubernetesClient admin;
   private final String namespace;
   private final Map<String, Fate> fates = new ConcurrentHashMap<>();
   private final Map<String, Map<String, String>> podEnv = new ConcurrentHashMap<>();
   private final List<Watch> watches;
+  private volatile Fate defaultFate = Fate.RUNNING;
   private volatile Consumer<Map<String, String>> onStart = env -> { };
 
   SimulatedKubelet(KubernetesClient admin, String namespace, boolean trainJobs) {
@@ -77,16 +78,21 @@ final class SimulatedKubelet implements AutoCloseable {
         })) : List.of(jobs);
   }
 
-  void fate(String objectName, Fate fate) {
+  /** The fate of pods no fate was set for. */
+  public void defaultFate(Fate fate) {
+    defaultFate = fate;
+  }
+
+  public void fate(String objectName, Fate fate) {
     fates.put(objectName, fate);
   }
 
   /** Called with the pod's environment when a pod starts running (the agent would start now). */
-  void onStart(Consumer<Map<String, String>> action) {
+  public void onStart(Consumer<Map<String, String>> action) {
     onStart = action;
   }
 
-  Map<String, String> envOf(String objectName) {
+  public Map<String, String> envOf(String objectName) {
     return podEnv.get(objectName);
   }
 
@@ -106,7 +112,7 @@ final class SimulatedKubelet implements AutoCloseable {
       resolved.put("SIMPLETUNER_WORKER_TOKEN", token);
     }
     podEnv.put(name, resolved);
-    Fate fate = fates.getOrDefault(name, Fate.RUNNING);
+    Fate fate = fates.getOrDefault(name, defaultFate);
     Pod pod = new PodBuilder().withNewMetadata().withName(name + "-pod").withNamespace(namespace).withLabels(labels)
         .withCreationTimestamp(Instant.now().toString()).endMetadata()
         .withNewSpec().addNewContainer().withName("worker").withImage("img").endContainer().endSpec()
@@ -123,7 +129,7 @@ final class SimulatedKubelet implements AutoCloseable {
   }
 
   /** The job controller's conclusion once the pod ended. */
-  void finishJob(String name, boolean complete) {
+  public void finishJob(String name, boolean complete) {
     String now = Instant.now().toString();
     admin.batch().v1().jobs().inNamespace(namespace).withName(name).editStatus(job -> {
       job.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder().withConditions(complete
@@ -136,7 +142,7 @@ final class SimulatedKubelet implements AutoCloseable {
   }
 
   /** The pod ends now, after running (the agent exited). */
-  void podSucceeded(String name) {
+  public void podSucceeded(String name) {
     admin.pods().inNamespace(namespace).withName(name + "-pod").editStatus(p -> {
       p.setStatus(new PodStatusBuilder().withPhase("Succeeded").withStartTime(Instant.now().toString())
           .addToContainerStatuses(new ContainerStatusBuilder().withName("worker").withImage("img").withNewState()

@@ -5,50 +5,31 @@ import dev.simpletuner.cloud.spi.ProviderContext;
 import dev.simpletuner.cloud.spi.ProviderJobStatus;
 import dev.simpletuner.cloud.spi.WorkerPass;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * fabric8's mock API server in CRUD mode (with expectations for the refusals a test wants), an
- * admin client for looking at what landed, and a provider context whose host hands out one-job
+ * The mock cluster and a provider context whose host hands out one-job
  * worker passes as the server's fleet does.
  */
 final class TestCluster implements AutoCloseable {
-  /** The mock server logs every request at INFO; kept referenced so the level sticks. */
-  private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
-
-  static {
-    QUIET.setLevel(java.util.logging.Level.WARNING);
-  }
-
-  static final String NS = "training";
-  final KubernetesMockServer server;
-  final KubernetesClient admin;
+  static final String NS = MockCluster.NAMESPACE;
+  final MockCluster mock = new MockCluster();
+  final KubernetesMockServer server = mock.server();
+  final KubernetesClient admin = mock.admin();
   final Vertx vertx = Vertx.vertx();
   final Map<String, String> settings = new ConcurrentHashMap<>();
   final Map<String, WorkerPass> passes = new ConcurrentHashMap<>();
   final List<String> revoked = new CopyOnWriteArrayList<>();
 
   TestCluster() {
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
-        new KubernetesMixedDispatcher(responses), false);
-    server.init();
-    admin = server.createClient();
-    settings.put("api_server", server.url("/"));
+    settings.put("api_server", mock.url());
     settings.put("api_token", "test-token");
     settings.put("namespace", NS);
     settings.put("worker_image", "ghcr.io/example/simpletuner-worker:1.0");
@@ -113,8 +94,7 @@ final class TestCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    admin.close();
-    server.destroy();
+    mock.close();
     vertx.close().await();
   }
 }
