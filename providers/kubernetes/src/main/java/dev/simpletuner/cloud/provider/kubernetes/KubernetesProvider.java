@@ -175,20 +175,36 @@ final class KubernetesProvider implements Provider {
     }
   }
 
-  /** The pod's own log: what the agent printed, including why it never started the job. */
+  /**
+   * The pod's own log, only when its agent failed (the pod failed, or its container exited non-zero):
+   * why it never ran the job (a server it cannot reach, a refused token, an OOM kill). A job's log
+   * otherwise comes from its trainer, through the worker; the agent's copy of it would repeat it.
+   */
   @Override
   public Future<String> logs(String externalId) {
     KubeObject object = KubeObject.parse(externalId);
     return blocking("reading the pod log of " + object, () -> {
       Pod pod = ClusterReader.pods(client, object).stream()
           .max(Comparator.comparing(p -> String.valueOf(p.getMetadata().getCreationTimestamp()))).orElse(null);
-      if (pod == null) {
+      if (pod == null || !agentFailed(pod)) {
         return "";
       }
       String text = client.pods().inNamespace(object.namespace()).withName(pod.getMetadata().getName())
-          .tailingLines(5000).getLog();
+          .tailingLines(2000).getLog();
       return text == null ? "" : text;
     });
+  }
+
+  private static boolean agentFailed(Pod pod) {
+    if (pod.getStatus() == null) {
+      return false;
+    }
+    if ("Failed".equals(pod.getStatus().getPhase())) {
+      return true;
+    }
+    return pod.getStatus().getContainerStatuses() != null && pod.getStatus().getContainerStatuses().stream()
+        .anyMatch(c -> c.getState() != null && c.getState().getTerminated() != null
+            && c.getState().getTerminated().getExitCode() != null && c.getState().getTerminated().getExitCode() != 0);
   }
 
   @Override

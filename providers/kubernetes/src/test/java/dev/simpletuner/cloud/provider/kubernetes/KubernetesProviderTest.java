@@ -293,6 +293,20 @@ class KubernetesProviderTest {
   }
 
   @Test
+  void thePodLogIsTheJobsLogOnlyWhenTheAgentFailed() throws Exception {
+    KubernetesProvider provider = provider(false);
+    kubelet.fate(Manifests.name("l-oom"), Fate.OOM_KILLED);
+    kubelet.fate(Manifests.name("l-run"), Fate.RUNNING);
+    SubmittedJob oom = provider.submit(spec("l-oom", 1)).await();
+    SubmittedJob run = provider.submit(spec("l-run", 1)).await();
+    eventually(() -> cluster.admin.pods().inNamespace(TestCluster.NS).list().getItems().size() == 2 ? true : null);
+    cluster.server.expect().get().withPath("/api/v1/namespaces/training/pods/" + Manifests.name("l-oom")
+        + "-pod/log?pretty=false&tailLines=2000").andReturn(200, "worker starting\nKilled\n").always();
+    assertThat(provider.logs(oom.externalId()).await()).isEqualTo("worker starting\nKilled\n");
+    assertThat(provider.logs(run.externalId()).await()).isEmpty();
+  }
+
+  @Test
   void namesAreValidAndDistinct() {
     assertThat(Manifests.name("abc")).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?").hasSizeLessThanOrEqualTo(63);
     assertThat(Manifests.name("ABC")).isNotEqualTo(Manifests.name("abc"));
