@@ -112,6 +112,37 @@ class KubernetesProviderFlowTest {
   }
 
   @Test
+  void aPreemptedPodIsReplacedAndItsWorkerGetsTheJobAgainWithinTheRetryBudget() throws Exception {
+    String jobId = submit();
+    String name = MockCluster.objectName(jobId);
+    Map<String, String> env = eventually(() -> kubelet.envOf(name));
+    agent = new WireAgent(api, env.get("SIMPLETUNER_WORKER_TOKEN"));
+    assertThat(agent.register(name, false, null).status()).isEqualTo(200);
+    agent.openStream();
+    assertThat(agent.next(Duration.ofSeconds(10)).getString("job_id")).isEqualTo(jobId);
+    assertThat(agent.status(jobId, "starting", null).status()).isEqualTo(200);
+    assertThat(api.job(jobId).getString("status")).isEqualTo("running");
+
+    // The scheduler takes the pod away mid-job; the Job controller starts another, whose agent joins.
+    kubelet.preempt(name, 2);
+    agent.close();
+    agent = new WireAgent(api, env.get("SIMPLETUNER_WORKER_TOKEN"));
+    assertThat(agent.register(name, false, null).status()).isEqualTo(200);
+    agent.openStream();
+    JsonObject again = agent.next(Duration.ofSeconds(10));
+    assertThat(again).as("the job handed again").isNotNull();
+    assertThat(again.getString("job_id")).isEqualTo(jobId);
+    JsonObject job = api.job(jobId);
+    assertThat(job.getString("status")).isEqualTo("running");
+    JsonArray attempts = job.getJsonArray("attempts");
+    assertThat(attempts).hasSize(2);
+    assertThat(attempts.getJsonObject(0).getString("outcome")).isEqualTo("lost");
+    assertThat(attempts.getJsonObject(0).getString("reason")).contains("came back without the job");
+    assertThat(agent.status(jobId, "completed", null).status()).isEqualTo(200);
+    assertThat(api.job(jobId).getString("status")).isEqualTo("completed");
+  }
+
+  @Test
   void aPodNoNodeCanTakeKeepsTheJobQueuedWithTheReasonShown() throws Exception {
     String jobId = submitWith(Fate.UNSCHEDULABLE);
     JsonObject job = api.waitFor(jobId, j -> {

@@ -37,8 +37,7 @@ record ClusterState(ProviderStatus status, String message, Instant ended) {
    */
   static ClusterState of(String kind, Map<String, Condition> conditions, boolean suspended, String queue,
                          List<Pod> pods) {
-    Pod pod = pods.stream().max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp() == null ? ""
-        : p.getMetadata().getCreationTimestamp())).orElse(null);
+    Pod pod = current(pods);
     String podWords = pod == null ? null : podProblem(pod);
     Condition failed = trueOf(conditions, "Failed");
     if (failed != null) {
@@ -61,6 +60,9 @@ record ClusterState(ProviderStatus status, String message, Instant ended) {
       return new ClusterState(ProviderStatus.QUEUED, "Waiting for Kubernetes to create the worker pod.", null);
     }
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    if (disrupted(pod)) {
+      return new ClusterState(ProviderStatus.QUEUED, podWords + " Kubernetes starts a new pod for the job.", null);
+    }
     if ("Failed".equals(phase)) {
       // The Job's own Failed condition may lag the pod by a moment; the pod's failure is final (backoffLimit 0).
       return new ClusterState(ProviderStatus.FAILED, podWords == null ? "The worker pod failed." : podWords,
@@ -74,6 +76,31 @@ record ClusterState(ProviderStatus status, String message, Instant ended) {
       return new ClusterState(ProviderStatus.RUNNING, null, null);
     }
     return new ClusterState(ProviderStatus.QUEUED, podWords == null ? "The worker pod is starting." : podWords, null);
+  }
+
+  /** The pod that speaks for the job: a live one (a replacement) before the latest ended one. */
+  static Pod current(List<Pod> pods) {
+    Comparator<Pod> byAge = Comparator.comparing(p -> p.getMetadata().getCreationTimestamp() == null ? ""
+        : p.getMetadata().getCreationTimestamp());
+    return pods.stream().filter(p -> !ended(p.getStatus() == null ? null : p.getStatus().getPhase())).max(byAge)
+        .or(() -> pods.stream().max(byAge)).orElse(null);
+  }
+
+  private static boolean ended(String phase) {
+    return "Failed".equals(phase) || "Succeeded".equals(phase);
+  }
+
+  /** The cluster took the pod away (preemption, eviction, a drained node): not the job's failure. */
+  static boolean disrupted(Pod pod) {
+    var status = pod.getStatus();
+    if (status == null) {
+      return false;
+    }
+    if ("Evicted".equals(status.getReason()) || "Preempted".equals(status.getReason())) {
+      return true;
+    }
+    return status.getConditions() != null && status.getConditions().stream()
+        .anyMatch(c -> "DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   /** The pod's trouble in words, or null when it has none. */

@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vertx.core.Future;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -184,8 +183,7 @@ final class KubernetesProvider implements Provider {
   public Future<String> logs(String externalId) {
     KubeObject object = KubeObject.parse(externalId);
     return blocking("reading the pod log of " + object, () -> {
-      Pod pod = ClusterReader.pods(client, object).stream()
-          .max(Comparator.comparing(p -> String.valueOf(p.getMetadata().getCreationTimestamp()))).orElse(null);
+      Pod pod = ClusterState.current(ClusterReader.pods(client, object));
       if (pod == null || !agentFailed(pod)) {
         return "";
       }

@@ -78,6 +78,10 @@ final class Manifests {
         .withNewSpec()
           // One pod: a failed one is not retried by Kubernetes; the server's retry budget decides.
           .withBackoffLimit(0).withCompletions(1).withParallelism(1)
+          // A pod the cluster takes away (preemption, eviction, a drained node) is replaced, not a failure:
+          // the new pod's agent comes back with the same one-job token and gets the job again.
+          .withNewPodFailurePolicy().addNewRule().withAction("Ignore").addNewOnPodCondition()
+            .withType("DisruptionTarget").withStatus("True").endOnPodCondition().endRule().endPodFailurePolicy()
           .withNewTemplate()
             .withNewMetadata().withLabels(podLabels(s, name, pass)).endMetadata()
             .withSpec(pod(s, name, pass, orchestratorUrl, gpus))

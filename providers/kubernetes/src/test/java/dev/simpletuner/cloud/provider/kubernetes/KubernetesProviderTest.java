@@ -85,6 +85,10 @@ class KubernetesProviderTest {
         .containsEntry("simpletuner.dev/worker-id", "w_Jobx42");
     assertThat(job.getMetadata().getAnnotations()).containsEntry("simpletuner.dev/job-id", "Job_42");
     assertThat(job.getSpec().getBackoffLimit()).isZero();
+    assertThat(job.getSpec().getPodFailurePolicy().getRules()).singleElement().satisfies(r -> {
+      assertThat(r.getAction()).isEqualTo("Ignore");
+      assertThat(r.getOnPodConditions().get(0).getType()).isEqualTo("DisruptionTarget");
+    });
     var pod = job.getSpec().getTemplate().getSpec();
     assertThat(pod.getRestartPolicy()).isEqualTo("Never");
     assertThat(pod.getNodeSelector()).containsEntry("gpu", "a100").containsEntry("pool", "training");
@@ -197,6 +201,22 @@ class KubernetesProviderTest {
     assertThat(running.errorMessage()).isNull();
     ProviderJobStatus quiet = eventually(() -> status(provider, jobs.get("quiet"), ProviderStatus.FAILED));
     assertThat(quiet.errorMessage()).contains("exited without reporting the end of the job");
+  }
+
+  @Test
+  void aPreemptedPodIsNotTheJobsFailure() throws Exception {
+    KubernetesProvider provider = provider(false);
+    SubmittedJob submitted = provider.submit(spec("p1", 1)).await();
+    String name = Manifests.name("p1");
+    eventually(() -> status(provider, submitted, ProviderStatus.RUNNING));
+    // Between the preemption and the new pod (here both at once, the new pod the latest).
+    kubelet.preempt(name, 2);
+    assertThat(provider.status(submitted.externalId()).await().status()).isEqualTo(ProviderStatus.RUNNING);
+    cluster.admin.pods().inNamespace(TestCluster.NS).withName(name + "-pod-2").delete();
+    ProviderJobStatus between = provider.status(submitted.externalId()).await();
+    assertThat(between.status()).isEqualTo(ProviderStatus.QUEUED);
+    assertThat(between.errorMessage()).isEqualTo("The worker pod was stopped by the cluster (PreemptionByScheduler): "
+        + "default-scheduler: preempting to accommodate a higher priority pod. Kubernetes starts a new pod for the job.");
   }
 
   @Test

@@ -141,6 +141,31 @@ public final class SimulatedKubelet implements AutoCloseable {
     });
   }
 
+  /**
+   * The scheduler preempts the job's running pod (DisruptionTarget, as the kubelet reports it), and
+   * the job controller, told by the Job's pod failure policy to ignore that, starts a new one.
+   */
+  public void preempt(String name, int replacement) {
+    String now = Instant.now().toString();
+    Pod old = admin.pods().inNamespace(namespace).withLabel(Manifests.JOB_LABEL, name).list().getItems().stream()
+        .filter(p -> "Running".equals(p.getStatus().getPhase())).findFirst().orElseThrow();
+    admin.pods().inNamespace(namespace).withName(old.getMetadata().getName()).editStatus(p -> {
+      p.setStatus(new PodStatusBuilder().withPhase("Failed").addToConditions(new PodConditionBuilder()
+          .withType("DisruptionTarget").withStatus("True").withReason("PreemptionByScheduler")
+          .withMessage("default-scheduler: preempting to accommodate a higher priority pod").build())
+          .addToContainerStatuses(new ContainerStatusBuilder().withName("worker").withImage("img").withNewState()
+              .withNewTerminated().withExitCode(137).withReason("Error").withFinishedAt(now).endTerminated()
+              .endState().build()).build());
+      return p;
+    });
+    Pod next = new PodBuilder().withNewMetadata().withName(name + "-pod-" + replacement).withNamespace(namespace)
+        .withLabels(old.getMetadata().getLabels()).withCreationTimestamp(Instant.now().plusSeconds(replacement)
+            .toString()).endMetadata()
+        .withNewSpec().addNewContainer().withName("worker").withImage("img").endContainer().endSpec()
+        .withStatus(status(Fate.RUNNING)).build();
+    admin.pods().inNamespace(namespace).resource(next).create();
+  }
+
   /** The pod ends now, after running (the agent exited). */
   public void podSucceeded(String name) {
     admin.pods().inNamespace(namespace).withName(name + "-pod").editStatus(p -> {
