@@ -45,14 +45,22 @@ final class KubeClients {
   static RuntimeException words(String doing, KubernetesClientException e) {
     String said = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
         : e.getMessage();
+    if (e.getCode() <= 0) {
+      // No HTTP answer: say what the network said (a name that does not resolve, a refused connection).
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      return new ProviderException("The Kubernetes API server could not be reached while " + doing + ": "
+          + (root == e ? said : root.getClass().getSimpleName() + ": " + root.getMessage())
+          + " (set kubeconfig, or api_server and api_token, when the server does not run in the cluster).", true);
+    }
     return switch (e.getCode()) {
       case 401 -> new ProviderException("The Kubernetes API server did not accept the credentials while " + doing
           + " (401 Unauthorized): check api_token, the kubeconfig or the service account token.", false);
       case 403 -> new ProviderException("The Kubernetes API server refused " + doing + " (403 Forbidden): the "
           + "service account needs the permissions of the README's example Role in its namespace. It said: " + said,
           false);
-      case 0 -> new ProviderException("The Kubernetes API server could not be reached while " + doing + ": " + said,
-          true);
       default -> new ProviderException("The Kubernetes API server answered " + e.getCode() + " while " + doing
           + ": " + said, e.getCode() >= 500);
     };

@@ -327,6 +327,16 @@ class KubernetesProviderTest {
   }
 
   @Test
+  void anApiServerThatCannotBeReachedIsSaidSo() throws Exception {
+    cluster.settings.put("api_server", "http://127.0.0.1:1");
+    KubernetesProvider provider = provider(false);
+    var status = provider.validateCredentials().await();
+    assertThat(status.valid()).isFalse();
+    assertThat(status.error()).startsWith("The Kubernetes API server could not be reached while listing Jobs: ")
+        .contains("set kubeconfig, or api_server and api_token");
+  }
+
+  @Test
   void namesAreValidAndDistinct() {
     assertThat(Manifests.name("abc")).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?").hasSizeLessThanOrEqualTo(63);
     assertThat(Manifests.name("ABC")).isNotEqualTo(Manifests.name("abc"));
