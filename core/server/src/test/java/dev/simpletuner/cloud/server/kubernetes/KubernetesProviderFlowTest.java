@@ -42,13 +42,9 @@ class KubernetesProviderFlowTest {
     cluster = new MockCluster();
     kubelet = cluster.kubelet(false);
     int port = TestServer.freePort();
-    Map<String, String> env = new HashMap<>();
+    Map<String, String> env = new HashMap<>(cluster.serverEnv());
     env.put("SIMPLETUNER_PORT", String.valueOf(port));
     env.put("SIMPLETUNER_PUBLIC_URL", "http://127.0.0.1:" + port);
-    env.put("SIMPLETUNER_K8S_API_SERVER", cluster.url());
-    env.put("SIMPLETUNER_K8S_API_TOKEN", "test-token");
-    env.put("SIMPLETUNER_K8S_NAMESPACE", MockCluster.NAMESPACE);
-    env.put("SIMPLETUNER_K8S_WORKER_IMAGE", "ghcr.io/example/simpletuner-worker:1.0");
     server = TestServer.start(Backend.SQLITE, env);
     api = server.api();
   }

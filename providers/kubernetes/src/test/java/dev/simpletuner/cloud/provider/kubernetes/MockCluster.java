@@ -43,6 +43,12 @@ public final class MockCluster implements AutoCloseable {
     return server.url("/");
   }
 
+  /** The server's environment that points its {@code kubernetes} provider at this cluster. */
+  public Map<String, String> serverEnv() {
+    return Map.of("SIMPLETUNER_K8S_API_SERVER", url(), "SIMPLETUNER_K8S_API_TOKEN", "test-token",
+        "SIMPLETUNER_K8S_NAMESPACE", NAMESPACE, "SIMPLETUNER_K8S_WORKER_IMAGE", "ghcr.io/example/simpletuner-worker:1.0");
+  }
+
   public KubernetesClient admin() {
     return admin;
   }
