@@ -53,6 +53,27 @@ final class WorkerAgent implements AutoCloseable {
     }
   }
 
+  /**
+   * The agent as a pod runs it: {@code simpletuner worker} without flags, configured by the pod's
+   * environment (SIMPLETUNER_ORCHESTRATOR_URL, SIMPLETUNER_WORKER_TOKEN, ...; worker_agent.py:42-55).
+   */
+  static WorkerAgent inPod(Path dir, Map<String, String> podEnv, String name, Map<String, String> knobs) {
+    try {
+      Files.createDirectories(dir);
+      Path log = dir.resolve(name + ".log");
+      ProcessBuilder builder = new ProcessBuilder(List.of("python3", SimpleTuner.harness().resolve("run.py").toString(),
+          "cli", "worker")).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+      builder.environment().put("HARNESS_TRAIN_STANDIN", "1");
+      builder.environment().put("PYTHONPATH", SimpleTuner.harness().resolve("site").toString());
+      builder.environment().put("PYTHONUNBUFFERED", "1");
+      builder.environment().putAll(podEnv);
+      builder.environment().putAll(knobs);
+      return new WorkerAgent(builder.start(), log, name);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   String name() {
     return name;
   }

@@ -22,6 +22,7 @@ import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.callback.StepProgress;
 import dev.simpletuner.cloud.server.plugin.Deliveries;
 import dev.simpletuner.cloud.server.plugin.HostJobReporter;
+import dev.simpletuner.cloud.server.fleet.WorkerPasses;
 import dev.simpletuner.cloud.server.plugin.PluginRegistry;
 import dev.simpletuner.cloud.server.outbound.NetworkDefaults;
 import dev.simpletuner.cloud.server.plugin.Providers;
@@ -108,7 +109,8 @@ public final class Server {
     return Store.open(vertx, config.databaseUrl(), config.cloudDir().resolve("jobs.db"), hostId)
         .compose(store -> store.settings().putIfAbsent("server", "callback_key", randomKey(), startedAt)
             .compose(key -> Sessions.open(vertx, store, startedAt).compose(sessions -> Providers.load(vertx, config,
-                    network, store, secrets, hostId, new HostJobReporter(vertx, store), plugins)
+                    network, store, secrets, hostId, new HostJobReporter(vertx, store), new WorkerPasses(vertx, store,
+                        config.publicUrl() != null ? config.publicUrl() : localBaseUrl(config), clock), plugins)
                 .compose(providers -> Deliveries.load(vertx, config, env, store, secrets, plugins)
                 .map(deliveries -> new ServerContext(config, env, store, providers, deliveries,
                     new JobTokens(Base64.getDecoder().decode(key)), secrets,

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.spi;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import java.nio.file.Path;
@@ -36,6 +37,21 @@ public interface ProviderContext {
    */
   default HttpClientOptions httpClientOptions() {
     return new HttpClientOptions();
+  }
+
+  /**
+   * Creates a one-job worker for {@code jobId} (see {@link WorkerPass}), for providers whose
+   * machines run SimpleTuner's worker agent. Asked again for the same job it replaces the earlier
+   * pass (the old token stops working). Fails with {@link UnsupportedOperationException} on a host
+   * without a worker fleet.
+   */
+  default Future<WorkerPass> workerPass(String jobId) {
+    return Future.failedFuture(new UnsupportedOperationException("this server has no worker fleet"));
+  }
+
+  /** Ends the job's one-job worker, if it has one: its token stops working. */
+  default Future<Void> revokeWorkerPass(String jobId) {
+    return Future.succeededFuture();
   }
 
   /** How long one outbound request may wait for an answer, in milliseconds (the {@code http_timeout} setting). */

@@ -215,8 +215,14 @@ public final class JobCommands {
 
   /** A worker job lost its worker: see {@link JobCommand.Requeue}. Tried until the lifecycle takes it. */
   public Future<JobAnswer.Changed> requeue(String jobId, String workerId, String reason, boolean charged) {
-    return Bus.askUntilTaken(vertx, Addresses.JOB_REQUEUE, new JobCommand.Requeue(jobId, workerId, reason, charged),
-        6, 500);
+    return requeue(jobId, workerId, reason, charged, JobCommand.Requeue.Bound.NO);
+  }
+
+  /** As {@link #requeue(String, String, String, boolean)}, for a one-job worker: see {@link JobCommand.Requeue}. */
+  public Future<JobAnswer.Changed> requeue(String jobId, String workerId, String reason, boolean charged,
+                                           JobCommand.Requeue.Bound bound) {
+    return Bus.askUntilTaken(vertx, Addresses.JOB_REQUEUE, new JobCommand.Requeue(jobId, workerId, reason, charged,
+        bound), 6, 500);
   }
 
   private Future<JobAnswer.Received> report(String jobId, ProviderJobStatus status) {

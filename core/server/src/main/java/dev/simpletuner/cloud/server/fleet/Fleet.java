@@ -9,6 +9,7 @@ import dev.simpletuner.cloud.server.command.JobCommands;
 import dev.simpletuner.cloud.server.error.AppException;
 import dev.simpletuner.cloud.server.error.ErrorCode;
 import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobCommand;
 import dev.simpletuner.cloud.server.job.JobStatus;
 import dev.simpletuner.cloud.server.store.WorkerStore.Worker;
 import dev.simpletuner.cloud.spi.ProviderStatus;
@@ -101,8 +102,11 @@ public final class Fleet {
         return release(worker.workerId(), held).map(v -> answer.put("abandon_job", reported));
       });
     }
+    // A one-job worker back without its job is a new pod its provider started for it (the old one was
+    // preempted or evicted): the job stays with it for another attempt, within the retry budget.
     Future<Void> lost = held == null ? Future.succeededFuture()
-        : lose(worker, held, "the worker " + worker.name() + " came back without the job it was running");
+        : lose(worker, held, "the worker " + worker.name() + " came back without the job it was running",
+            WorkerPasses.boundJob(worker) != null ? JobCommand.Requeue.Bound.KEEP : JobCommand.Requeue.Bound.NO);
     return lost.map(v -> reported == null ? answer : answer.put("abandon_job", reported));
   }
 
@@ -217,7 +221,8 @@ public final class Fleet {
   /** {@code GET /api/workers/queue}: whether a waiting job would go to this worker (an ephemeral one stays for it). */
   public Future<JsonObject> queue(Worker worker, String workerId) {
     sameWorker(worker, workerId);
-    if ("draining".equals(worker.status())) {
+    // A one-job worker takes no other: its agent then leaves, and its pod ends.
+    if ("draining".equals(worker.status()) || WorkerPasses.boundJob(worker) != null) {
       return Future.succeededFuture(new JsonObject().put("has_jobs", false));
     }
     return ctx.store().jobs().waiting(WorkerProviderFactory.ID, null, 1_000)
@@ -350,9 +355,16 @@ public final class Fleet {
    * workers; a job that never started does not count), then the worker is free.
    */
   Future<Void> lose(Worker worker, String jobId, String reason) {
+    // A one-job worker's job is submitted to its provider again (a new pod, a new worker).
+    return lose(worker, jobId, reason, WorkerPasses.boundJob(worker) != null ? JobCommand.Requeue.Bound.RESUBMIT
+        : JobCommand.Requeue.Bound.NO);
+  }
+
+  private Future<Void> lose(Worker worker, String jobId, String reason, JobCommand.Requeue.Bound bound) {
     return ctx.store().jobs().get(jobId)
         .compose(job -> job.isEmpty() || !job.get().status().isActive() ? Future.succeededFuture()
-            : commands.requeue(jobId, worker.workerId(), reason, job.get().status() == JobStatus.RUNNING).mapEmpty())
+            : commands.requeue(jobId, worker.workerId(), reason, job.get().status() == JobStatus.RUNNING, bound)
+                .mapEmpty())
         .compose(v -> release(worker.workerId(), jobId))
         .onSuccess(v -> wake());
   }

@@ -87,14 +87,15 @@ public final class FleetVerticle extends VerticleBase {
     if (streams.held().isEmpty()) {
       return Future.succeededFuture(false);
     }
-    ProviderHandle handle = ctx.providers().get(WorkerProviderFactory.ID).orElse(null);
-    if (handle == null) {
-      return Future.succeededFuture(false);
-    }
     return ctx.store().workers().idleOn(ctx.hostId()).compose(idle -> {
-      List<Worker> free = new ArrayList<>(idle.stream().filter(w -> streams.holds(w.workerId())).toList());
-      if (free.isEmpty()) {
-        return Future.succeededFuture(false);
+      List<Worker> held = idle.stream().filter(w -> streams.holds(w.workerId())).toList();
+      // A one-job worker gets its own job, whatever the queue holds; the others take waiting worker jobs.
+      Future<Void> bound = Future.join(held.stream().filter(w -> WorkerPasses.boundJob(w) != null)
+          .map(this::handOverBound).toList()).mapEmpty();
+      List<Worker> free = new ArrayList<>(held.stream().filter(w -> WorkerPasses.boundJob(w) == null).toList());
+      ProviderHandle handle = ctx.providers().get(WorkerProviderFactory.ID).orElse(null);
+      if (free.isEmpty() || handle == null) {
+        return bound.map(false);
       }
       // Jobs are matched oldest first; a few per free worker leave room for labels that do not fit.
       int limit = wide ? BATCH : Math.min(BATCH, 8 * free.size() + 24);
@@ -116,8 +117,34 @@ public final class FleetVerticle extends VerticleBase {
           // Workers left free by a full page: the jobs that fit them may be further back.
           return all.compose(v -> pass(true));
         }
-        return all.map(v -> !handed.isEmpty() && full);
+        return all.compose(v -> bound).map(v -> !handed.isEmpty() && full);
       });
+    });
+  }
+
+  /**
+   * Sends a one-job worker (a pod its provider started) the job it was made for, once it is idle
+   * with its stream here; a job that is over by then is not sent, and the worker is removed.
+   */
+  private Future<Void> handOverBound(Worker worker) {
+    String jobId = WorkerPasses.boundJob(worker);
+    return ctx.store().jobs().get(jobId).compose(found -> {
+      Job job = found.filter(j -> j.status().isActive()).orElse(null);
+      ProviderHandle handle = job == null ? null : ctx.providers().get(job.provider()).orElse(null);
+      if (handle == null) {
+        return WorkerPasses.revoke(vertx, ctx.store(), jobId);
+      }
+      return ctx.store().workers().bind(worker.workerId(), worker.name(), jobId, ctx.hostId(), ctx.now())
+          .compose(attempt -> attempt.isEmpty() ? Future.<Void>succeededFuture()
+              : specs.of(handle, job, base(worker))
+                  .map(spec -> JobSubmitEvent.of(spec, job.configName(), ctx.tokens().callbackToken(jobId)))
+                  .compose(event -> streams.push(vertx, worker.workerId(), event))
+                  .compose(v -> timeline(jobId, "Handed to the worker " + worker.name() + " its provider started (attempt "
+                      + attempt.get() + ")", worker))
+                  .recover(e -> {
+                    LOG.warn("Job {} could not be sent to its worker {}: {}", jobId, worker.workerId(), e.getMessage());
+                    return ctx.store().workers().release(worker.workerId(), jobId, ctx.now()).mapEmpty();
+                  }));
     });
   }
 
@@ -163,10 +190,13 @@ public final class FleetVerticle extends VerticleBase {
    * ended one whose worker streams here is stopped there (cancelled, or failed on this side).
    */
   private void jobChanged(JsonObject job) {
+    JobStatus status = JobStatus.parse(job.getString("status"));
     if (!WorkerProviderFactory.ID.equals(job.getString("provider"))) {
+      if (status != null && status.isTerminal()) {
+        endBound(job.getString("job_id"));
+      }
       return;
     }
-    JobStatus status = JobStatus.parse(job.getString("status"));
     if (status == JobStatus.QUEUED) {
       dispatch();
       return;
@@ -180,6 +210,18 @@ public final class FleetVerticle extends VerticleBase {
         .compose(w -> w.isPresent() && jobId.equals(w.get().currentJobId())
             ? streams.push(vertx, workerId, Fleet.cancel(jobId)) : Future.succeededFuture())
         .onFailure(e -> LOG.warn("Worker {} was not told to stop job {}: {}", workerId, jobId, e.getMessage()));
+  }
+
+  /**
+   * A job of another provider ended: its one-job worker, if it has one, is told to stop (where its
+   * stream is here) and removed, so its token stops working.
+   */
+  private void endBound(String jobId) {
+    WorkerPasses.bound(ctx.store(), jobId).compose(workers -> Future.join(workers.stream()
+            .filter(w -> jobId.equals(w.currentJobId()) && streams.holds(w.workerId()))
+            .map(w -> streams.push(vertx, w.workerId(), Fleet.cancel(jobId)).otherwiseEmpty()).toList()))
+        .compose(v -> WorkerPasses.revoke(vertx, ctx.store(), jobId))
+        .onFailure(e -> LOG.warn("The worker of job {} was not removed: {}", jobId, e.getMessage()));
   }
 
   /**

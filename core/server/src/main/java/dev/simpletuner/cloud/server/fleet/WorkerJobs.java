@@ -2,6 +2,7 @@ package dev.simpletuner.cloud.server.fleet;
 
 import dev.simpletuner.cloud.server.ServerContext;
 import dev.simpletuner.cloud.server.job.Job;
+import dev.simpletuner.cloud.server.job.JobType;
 import dev.simpletuner.cloud.server.job.JobView;
 import dev.simpletuner.cloud.server.store.WorkerStore.Worker;
 import io.vertx.core.Future;
@@ -21,10 +22,16 @@ public final class WorkerJobs {
   private WorkerJobs() {
   }
 
-  /** Null for jobs of other providers. */
+  /**
+   * Null for jobs of other providers, except those whose pods ran one-job workers (a Kubernetes
+   * job): their attempts are shown.
+   */
   public static Future<JsonObject> details(ServerContext ctx, Job job) {
     if (!WorkerProviderFactory.ID.equals(job.provider())) {
-      return Future.succeededFuture(null);
+      long now = ctx.now();
+      return job.jobType() == JobType.LOCAL ? Future.succeededFuture(null)
+          : ctx.store().attempts().of(job.jobId()).map(attempts -> attempts.isEmpty() ? null
+              : new JsonObject().put("attempts", WorkerView.attempts(attempts, now)));
     }
     long now = ctx.now();
     Future<JsonObject> waiting = JobView.waitsForSlot(job)

@@ -90,14 +90,24 @@ public sealed interface JobCommand {
   /**
    * A worker job lost the worker it was handed to (silent, gone, or it never took the job): back
    * to the queue, or failed once its retries are spent. Only {@code charged} losses count against
-   * them (a job that never reached its worker does not).
+   * them (a job that never reached its worker does not). A job of another provider whose one-job
+   * worker (its pod) was lost is {@code bound}: it goes back to the queue to be submitted again, or,
+   * when its provider already started a new pod ({@link Bound#KEEP}), stays with it for another attempt.
    */
-  record Requeue(String jobId, String workerId, String reason, boolean charged) implements JobCommand {
+  record Requeue(String jobId, String workerId, String reason, boolean charged, Bound bound) implements JobCommand {
     public Requeue {
       Objects.requireNonNull(jobId, "jobId");
       Objects.requireNonNull(workerId, "workerId");
       Objects.requireNonNull(reason, "reason");
+      bound = bound == null ? Bound.NO : bound;
     }
+
+    public Requeue(String jobId, String workerId, String reason, boolean charged) {
+      this(jobId, workerId, reason, charged, Bound.NO);
+    }
+
+    /** Whether the worker was a one-job worker its job's provider started, and what becomes of the job. */
+    public enum Bound { NO, RESUBMIT, KEEP }
   }
 
   /** The job's dataset archive reached its provider. */

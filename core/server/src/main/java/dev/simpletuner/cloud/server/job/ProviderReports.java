@@ -30,7 +30,18 @@ public final class ProviderReports {
       update.startedAtIfUnset(report.startedAt().toEpochMilli());
     }
     if (target == job.status()) {
+      String words = waitingWords(job, report);
+      if (words != null) {
+        // Why a job still waits (a pod no node can take, an image that cannot be pulled) is its stage until it runs.
+        update.progress(new JsonObject().put("stage", words).put("source", "provider").put("updated_at", ctx.now()));
+        return events.update(job.jobId(), update)
+            .compose(v -> events.timeline(job.jobId(), "provider", new JsonObject().put("message", words)))
+            .map(false);
+      }
       return update.isEmpty() ? Future.succeededFuture(false) : events.update(job.jobId(), update).map(false);
+    }
+    if (!target.isTerminal() && job.progress() != null && "provider".equals(job.progress().getString("source"))) {
+      update.progress(new JsonObject().put("stage", "Starting").put("source", "provider").put("updated_at", ctx.now()));
     }
     if (target.isTerminal()) {
       long completed = report.completedAt() != null ? report.completedAt().toEpochMilli() : ctx.now();
@@ -51,6 +62,15 @@ public final class ProviderReports {
     String why = target == JobStatus.FAILED ? failure(job, report) : report.errorMessage();
     return events.transition(job.jobId(), target, update, why)
         .map(moved -> moved.isPresent() && target.isTerminal());
+  }
+
+  /** What the provider says about a job still waiting, when it says something new; else null. */
+  private static String waitingWords(Job job, ProviderJobStatus report) {
+    String words = report.errorMessage();
+    if (job.status() != JobStatus.QUEUED || words == null || words.isBlank()) {
+      return null;
+    }
+    return job.progress() != null && words.equals(job.progress().getString("stage")) ? null : words;
   }
 
   /**

@@ -27,7 +27,8 @@ final class WorkerRequeue {
 
   /** Empty when the job is no longer the worker's to lose (it ended, or moved on). */
   Future<Optional<Job>> apply(Job job, JobCommand.Requeue command) {
-    if (!JobStatus.REQUEUE_FROM.contains(job.status()) || !command.workerId().equals(job.externalId())) {
+    boolean bound = command.bound() != JobCommand.Requeue.Bound.NO;
+    if (!JobStatus.REQUEUE_FROM.contains(job.status()) || !bound && !command.workerId().equals(job.externalId())) {
       return Future.succeededFuture(Optional.empty());
     }
     String jobId = job.jobId();
@@ -43,6 +44,11 @@ final class WorkerRequeue {
                 + "again (workers.max_retries is " + retries + ").";
             return events.transition(jobId, JobStatus.FAILED, JobUpdate.create().errorMessage(message)
                 .completedAt(now), message);
+          }
+          if (command.bound() == JobCommand.Requeue.Bound.KEEP) {
+            // Its provider started a new pod, whose worker gets the job again: only the attempt ended.
+            return events.timeline(jobId, "worker", new JsonObject().put("message", describe(command, attempts, lost,
+                retries).replace("Requeued after", "Retried after"))).map(Optional.of(job));
           }
           return back(jobId, describe(command, attempts, lost, retries));
         });

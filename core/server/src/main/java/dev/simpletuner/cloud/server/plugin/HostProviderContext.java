@@ -4,6 +4,8 @@ import dev.simpletuner.cloud.server.outbound.NetworkDefaults;
 import dev.simpletuner.cloud.server.outbound.NetworkSettings;
 import dev.simpletuner.cloud.spi.JobReporter;
 import dev.simpletuner.cloud.spi.ProviderContext;
+import dev.simpletuner.cloud.spi.WorkerPass;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import java.nio.file.Path;
@@ -14,10 +16,14 @@ final class HostProviderContext extends HostPluginContext implements ProviderCon
   private final JobReporter reporter;
   private final SettingLayers layers;
   private final NetworkDefaults networkDefaults;
+  private final String providerId;
+  private final WorkerPassIssuer passes;
 
   HostProviderContext(Vertx vertx, String providerId, SettingLayers settings, NetworkDefaults networkDefaults,
-                      Path dataDir, String hostId, JobReporter reporter) {
+                      Path dataDir, String hostId, JobReporter reporter, WorkerPassIssuer passes) {
     super(vertx, "provider." + providerId, settings, dataDir);
+    this.providerId = providerId;
+    this.passes = passes;
     this.hostId = hostId;
     this.reporter = reporter;
     this.layers = settings;
@@ -46,5 +52,15 @@ final class HostProviderContext extends HostPluginContext implements ProviderCon
   @Override
   public JobReporter reporter() {
     return reporter;
+  }
+
+  @Override
+  public Future<WorkerPass> workerPass(String jobId) {
+    return passes.issue(providerId, jobId);
+  }
+
+  @Override
+  public Future<Void> revokeWorkerPass(String jobId) {
+    return passes.revoke(jobId);
   }
 }

@@ -46,11 +46,11 @@ public final class Providers {
    */
   public static Future<Providers> load(Vertx vertx, ServerConfig config, NetworkDefaults network, Store store,
                                        SecretBox secrets, String hostId, JobReporter reporter,
-                                       PluginRegistry registry) {
+                                       WorkerPassIssuer passes, PluginRegistry registry) {
     List<PluginRegistry.Registered<ProviderFactory>> registered = registry.providers();
     List<Future<ProviderHandle>> created = new ArrayList<>();
     for (int i = 0; i < registered.size(); i++) {
-      created.add(create(vertx, config, network, store, secrets, hostId, reporter, registered.get(i),
+      created.add(create(vertx, config, network, store, secrets, hostId, reporter, passes, registered.get(i),
           registry.layers("providers", registered.get(i).factory().id())));
     }
     return Future.join(created).transform(done -> {
@@ -70,7 +70,7 @@ public final class Providers {
 
   private static Future<ProviderHandle> create(Vertx vertx, ServerConfig config, NetworkDefaults network, Store store,
                                                SecretBox secrets,
-                                               String hostId, JobReporter reporter,
+                                               String hostId, JobReporter reporter, WorkerPassIssuer passes,
                                                PluginRegistry.Registered<ProviderFactory> registered,
                                                SettingLayers layers) {
     ProviderFactory factory = registered.factory();
@@ -79,7 +79,7 @@ public final class Providers {
       layers.reload(openSecrets(secrets, settingsScope(factory.id()), stored));
       Path dataDir = config.providersDir().resolve(factory.id());
       HostProviderContext context = new HostProviderContext(vertx, factory.id(), layers, network, dataDir, hostId,
-          reporter);
+          reporter, passes);
       // ProviderFactory promises create() a worker thread: it may read files or start a client.
       return vertx.executeBlocking(() -> {
         Files.createDirectories(dataDir);

@@ -193,7 +193,10 @@ public final class ProviderPollingVerticle extends VerticleBase {
             }
             boolean moved = JobStatus.fromProvider(status.status()) != job.status();
             boolean newStart = status.startedAt() != null && job.startedAt() == null;
-            if (!moved && !newStart) {
+            // Why a waiting job still waits, when the provider says something new (a pod no node can take).
+            boolean newWords = !moved && job.status() == JobStatus.QUEUED && status.errorMessage() != null
+                && (job.progress() == null || !status.errorMessage().equals(job.progress().getString("stage")));
+            if (!moved && !newStart && !newWords) {
               continue; // nothing new: no work for the lifecycle
             }
             changed += moved ? 1 : 0;

@@ -106,6 +106,23 @@ public final class WorkerStore {
             + "RETURNING " + COLUMNS, now, now, workerId).map(WorkerStore::first);
   }
 
+  /**
+   * Gives a one-job worker (see {@code fleet.WorkerPasses}) the job it was made for, in one
+   * transaction: the worker becomes busy with it (if it is still idle with its stream on
+   * {@code instanceId}) and a new attempt is recorded. The job itself is left as it is: its
+   * provider started the worker and keeps its own id for it. Empty when the worker was not idle.
+   */
+  public Future<Optional<Integer>> bind(String workerId, String workerName, String jobId, String instanceId, long now) {
+    return db.transaction(conn -> db.query(conn, "UPDATE workers SET status = 'busy', current_job_id = ?, "
+            + "dispatched_at = ?, updated_at = ? WHERE worker_id = ? AND status = 'idle' AND current_job_id IS NULL "
+            + "AND instance_id = ?", jobId, now, now, workerId, instanceId)
+        .compose(worker -> worker.rowCount() == 0 ? Future.succeededFuture(Optional.<Integer>empty())
+            : db.query(conn, "INSERT INTO job_attempts (job_id, attempt, worker_id, worker_name, started_at) "
+                    + "SELECT ?, COALESCE(MAX(attempt), 0) + 1, ?, ?, ? FROM job_attempts WHERE job_id = ? "
+                    + "RETURNING attempt", jobId, workerId, workerName, now, jobId)
+                .map(rows -> Optional.of(rows.iterator().next().getInteger(0)))));
+  }
+
   /** Frees a worker from {@code jobId} (a draining worker stays draining). False if it held another job. */
   public Future<Boolean> release(String workerId, String jobId, long now) {
     return db.query("UPDATE workers SET current_job_id = NULL, dispatched_at = NULL, updated_at = ?, status = CASE "

@@ -430,4 +430,26 @@ class StoreContractTest {
     again.close().await();
     assertThat(EnumSet.allOf(JobStatus.class)).isNotEmpty();
   }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void aOneJobWorkerIsBoundToItsJobOnceWhileIdleWithItsStreamHere(Backend b) throws Exception {
+    WorkerStore workers = open(b).workers();
+    workers.create(new WorkerStore.Worker("w_1", "pod-1", "ephemeral", "connecting", "hash-1", null,
+        new JsonObject().put("simpletuner.dev/job-id", "job-1"), new JsonObject(), null, null, null, null, null, null,
+        1L, 1L)).await();
+    // Not registered yet, or its stream on another instance: nothing happens.
+    assertThat(workers.bind("w_1", "pod-1", "job-1", "host-a", 5L).await()).isEmpty();
+    workers.register("w_1", "pod-1", "ephemeral", new JsonObject(), "host-a", "http://a", 6L).await();
+    workers.streamOpened("w_1", "host-a", 7L).await();
+    assertThat(workers.bind("w_1", "pod-1", "job-1", "host-b", 8L).await()).isEmpty();
+    assertThat(workers.bind("w_1", "pod-1", "job-1", "host-a", 9L).await()).contains(1);
+    WorkerStore.Worker bound = workers.get("w_1").await().orElseThrow();
+    assertThat(bound.status()).isEqualTo("busy");
+    assertThat(bound.currentJobId()).isEqualTo("job-1");
+    // Busy: a second hand-over does nothing; freed, the next one is attempt 2.
+    assertThat(workers.bind("w_1", "pod-1", "job-1", "host-a", 10L).await()).isEmpty();
+    assertThat(workers.release("w_1", "job-1", 11L).await()).isTrue();
+    assertThat(workers.bind("w_1", "pod-1", "job-1", "host-a", 12L).await()).contains(2);
+  }
 }
