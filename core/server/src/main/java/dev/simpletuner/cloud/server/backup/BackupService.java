@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ public final class BackupService {
   private final Store store;
   private final SecretBox secrets;
   private final BackupDir dir;
+  private final Path liveState;
   /** Backup folders with a backup under way (the HTTP verticle has several instances; one backup at a time). */
   private static final java.util.Set<Path> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -41,6 +43,7 @@ public final class BackupService {
     this.store = store;
     this.secrets = secrets;
     this.dir = new BackupDir(stateDir);
+    this.liveState = stateDir;
   }
 
   public Future<JsonObject> create(Request request, long now) {
@@ -129,7 +132,12 @@ public final class BackupService {
    * (a restore into it is refused: it is in use).
    */
   public Future<JsonObject> restore(String id, Restore.Target target, String passphrase, boolean dryRun) {
-    return vertx.executeBlocking(() -> dir.existing(id), false).compose(backup -> {
+    return vertx.executeBlocking(() -> {
+      if (target != null && target.stateDir() != null) {
+        fromHttp(target.stateDir());
+      }
+      return dir.existing(id);
+    }, false).compose(backup -> {
       if (target != null) {
         return new Restore(vertx).run(backup, target, passphrase, dryRun);
       }
@@ -155,6 +163,26 @@ public final class BackupService {
                 + "give a target (a fresh state_dir or an empty database_url) to restore."));
       }, false));
     });
+  }
+
+  /**
+   * A state dir named over HTTP: one new folder in a folder that exists, apart from this server's
+   * own state (a request may not make directory trees anywhere the server can write, nor write into
+   * or around the live state). The {@code restore} command, run by the operator, takes any path.
+   */
+  private void fromHttp(Path target) throws IOException {
+    Path wanted = target.normalize();
+    Path parent = wanted.getParent();
+    if (parent == null || !Files.isDirectory(parent)) {
+      throw AppException.invalid("target.state_dir", "The folder that is to hold the new state directory ("
+          + parent + ") must exist.");
+    }
+    Path live = liveState.toRealPath();
+    Path real = parent.toRealPath().resolve(wanted.getFileName());
+    if (real.startsWith(live) || live.startsWith(real)) {
+      throw AppException.invalid("target.state_dir", "The target must lie outside this server's state directory "
+          + "and not hold it.");
+    }
   }
 
   /** A manifest as the reference's CLI lists it, plus where it is and what it holds. */

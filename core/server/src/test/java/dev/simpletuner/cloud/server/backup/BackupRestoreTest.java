@@ -132,6 +132,15 @@ class BackupRestoreTest {
         .getJsonObject("tables").getJsonObject("jobs").getLong("target_rows_before")).isEqualTo(jobsBefore);
     assertThat(api.post("/api/backup/" + id + "/restore", new JsonObject()).status()).isEqualTo(409);
 
+    // Over HTTP a target is one new folder in one that exists, away from the live state.
+    for (Path refused : List.of(fresh.resolve("a").resolve("b"), server.stateDir().resolve("restored"),
+        server.stateDir().getParent())) {
+      Api.Response r = api.post("/api/backup/" + id + "/restore", new JsonObject().put("dry_run", true)
+          .put("target", new JsonObject().put("state_dir", refused.toString())));
+      assertThat(r.status()).as(refused + ": " + r.body()).isEqualTo(400);
+    }
+    assertThat(Files.exists(fresh)).isFalse();
+
     // A wrong passphrase is refused, in a dry run and for real, and leaves the target as it was.
     JsonObject wrong = new JsonObject().put("passphrase", "not the passphrase at all")
         .put("target", new JsonObject().put("state_dir", fresh.toString()));
