@@ -105,7 +105,7 @@ class UiDemandingUserTest {
     assertThat(rowText(b, failedDelivery)).contains("Completed");
     assertThat(b.find("tr.job-row[data-job-id='" + failedDelivery + "'] [data-delivery]").getAttribute("data-delivery"))
         .isEqualTo("failed");
-    assertThat(b.find("tr.job-row[data-job-id='" + plain + "'] [data-delivery]").getText()).isEqualTo("On this machine");
+    assertThat(textNow(b, "tr.job-row[data-job-id='" + plain + "'] [data-delivery]")).isEqualTo("On this machine");
     b.screenshot("job-list-delivery-states");
 
     // 4. A queued job that starts loses its queue position (the local provider runs one job at a time).
@@ -117,7 +117,7 @@ class UiDemandingUserTest {
     api.postEmpty("/api/cloud/jobs/" + first + "/cancel");
     api.waitForStatus(second, "running");
     b.waitFor(d -> rowText(b, second).contains("Running"), "the job to start");
-    assertThat(b.find("tr.job-row[data-job-id='" + second + "'] .chip").getText()).isEqualTo("Running");
+    assertThat(textNow(b, "tr.job-row[data-job-id='" + second + "'] .chip")).isEqualTo("Running");
 
     // 3. Cancel asks first (dismissed: the job runs on); accepted, a double click shows no contradiction.
     b.open(base + "/#/job/" + second);
@@ -405,6 +405,12 @@ class UiDemandingUserTest {
   }
 
   /** A job row's text as it is now: the list redraws rows that change, so a found element goes stale. */
+  /** An element's text read in the page at once: the job list redraws its rows as the stream updates them. */
+  private static String textNow(Browser b, String css) {
+    return String.valueOf(b.js("const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : null;",
+        css));
+  }
+
   private static String rowText(Browser b, String jobId) {
     Object text = b.js("const r = document.querySelector(\"tr.job-row[data-job-id='\" + arguments[0] + \"']\");"
         + " return r ? r.innerText : '';", jobId);
