@@ -511,7 +511,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .compose(v -> completion.join(u.uploadId(), plan, temp))
         .compose(joined -> store(call, access, temp, new Stored(joined.size(), plan.etag(), joined.sha256(),
             u.contentType(), u.metadata(), attrs(kept, null, sizes))))
-        .compose(v -> outputs.completeUpload(u.uploadId(), plan.etag()))
+        .compose(v -> outputs.completeUpload(u.uploadId(), plan.etag(), ctx.now()))
         .onSuccess(v -> {
           UploadRaces.forget(u.uploadId());
           // The parts are no longer needed; removing a large upload's files need not delay the answer.
