@@ -33,20 +33,27 @@ import org.w3c.dom.NodeList;
  * conformance"); every one that does not pass is listed there with its reason.
  */
 class CephS3Test {
-  /** What passes today (180 of the subset's 227 in the last run); the issue's goal is 240 of its 262. */
-  private static final int MIN_PASSED = 177;
+  /**
+   * What passes today (212 of the subset's 261 in the last run; 180 of 227 before the subset took in
+   * the object, presign and signature tests the names below had left out); the issue's goal is 240 of
+   * its 262, out of reach without versioning, public ACLs and header SigV2 (README: "S3 conformance").
+   */
+  private static final int MIN_PASSED = 209;
   /**
    * Tests the markers leave in that are about what is not claimed either (bucket administration and
-   * naming, ACLs, versions, anonymous and cross-account access, policies, browser POST uploads...),
-   * by their names.
+   * naming, ACLs, versions, anonymous and cross-account access, policies, browser POST uploads,
+   * RGW's own extensions...), by their names. What stays is every object, multipart, listing, range,
+   * presign, checksum, copy, conditional and signature test, also where its setup creates a bucket
+   * or sets a canned ACL (a private one is taken, a public one answers 501).
    */
-  private static final String UNCLAIMED_NAMES = "not (version or acl or bucket_create or naming or policy or "
-      + "lifecycle or encrypt or sse or tagging or tags or cors or website or logging or ownership or object_lock or "
-      + "retention or legal_hold or post_object or torrent or restore or storage_class or usage or anonymous or "
-      + "public or atomic_dual or bucket_recreate or bucket_delete or buckets_create or list_buckets or bucket_head or "
-      + "bucket_concurrent or account or _sts or iam or notification or accelerate or request_payment or "
-      + "bucket_notexist or bucketv2_notexist or get_bucket or put_bucket or abort_bucket or unordered or raw_ or "
-      + "authenticated or non_owner or nonowner or not_owned)";
+  private static final String UNCLAIMED_NAMES = "not (version or (acl and not presigned_put_object_with_acl) or "
+      + "(bucket_create and not special_key_names and not bucket_create_bad) or naming or policy or lifecycle or "
+      + "encrypt or sse or tagging or tags or cors or website or logging or ownership or object_lock or retention or "
+      + "legal_hold or post_object or torrent or restore or storage_class or usage or (anonymous and not "
+      + "anonymous_fail) or public or bucket_recreate or bucket_delete or buckets_create or list_buckets_anonymous or "
+      + "list_buckets_paginated or head_extended or bucket_concurrent or account or _sts or iam or notification or "
+      + "accelerate or request_payment or get_bucket or put_bucket or abort_bucket or unordered or (object_raw_get "
+      + "and not x_amz_expires) or nonowner or non_owner or not_owned_object_bucket)";
   /** The suite's markers for what this endpoint does not claim (bucket administration and the like). */
   private static final String UNCLAIMED_MARKERS = "not (versioning or lifecycle or lifecycle_expiration or "
       + "lifecycle_transition or encryption or sse_s3 or bucket_policy or bucket_encryption or bucket_logging or "

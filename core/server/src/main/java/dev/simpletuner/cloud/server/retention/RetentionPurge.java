@@ -22,9 +22,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The retention purge (config {@code retention.*}): finished jobs older than {@code job_days} with
  * their records and files, audit entries older than {@code audit_days}, idempotency keys older than
- * {@code idempotency_hours}, sent and dead notifications (with their attempts) and the server
- * events they came from older than {@code notification_days}. After each run the audit chain is
- * verified: a broken one is a notification ({@code system.audit_chain_broken}). It runs on one instance at a time (a lease), in batches of
+ * {@code idempotency_hours}, the rows of multipart uploads completed longer ago than that (they
+ * answer a retried CompleteMultipartUpload, as an idempotency key answers a retried submit), sent
+ * and dead notifications (with their attempts) and the server events they came from older than
+ * {@code notification_days}. After each run the audit chain is verified: a broken one is a
+ * notification ({@code system.audit_chain_broken}). It runs on one instance at a time (a lease), in batches of
  * {@code batch_size} rows per transaction with a short pause between them, so requests served
  * meanwhile wait behind one small transaction at most. Files go first, then rows: a purge cut short
  * leaves rows that the next run finds and finishes.
@@ -42,7 +44,8 @@ public final class RetentionPurge {
   private boolean running; // touched only on the scheduling verticle's event loop
 
   /** What one run removed. */
-  public record Report(int jobs, int auditEntries, int idempotencyKeys, int notifications, long millis) {
+  public record Report(int jobs, int auditEntries, int idempotencyKeys, int notifications, int completedUploads,
+                       long millis) {
   }
 
   public RetentionPurge(Vertx vertx, ServerContext ctx) {
@@ -81,11 +84,13 @@ public final class RetentionPurge {
             : batches(() -> ctx.store().notifications().purgeHistory(notificationCutoff, settings.batchSize()), 0)
                 .compose(n -> batches(() -> ctx.store().serverEvents().purgeRead(notificationCutoff,
                     settings.batchSize()), 0).map(n)))
-            .map(n -> new Report(j, a, k, n, (System.nanoTime() - started) / 1_000_000)))))
+            .compose(n -> completedUploads(now - settings.idempotencyHours() * 3600 * 1000, 0)
+                .map(u -> new Report(j, a, k, n, u, (System.nanoTime() - started) / 1_000_000))))))
         .onSuccess(r -> {
-          if (r.jobs() + r.auditEntries() + r.idempotencyKeys() + r.notifications() > 0) {
-            LOG.info("Retention purge: {} jobs, {} audit entries, {} idempotency keys, {} notifications in {} ms",
-                r.jobs(), r.auditEntries(), r.idempotencyKeys(), r.notifications(), r.millis());
+          if (r.jobs() + r.auditEntries() + r.idempotencyKeys() + r.notifications() + r.completedUploads() > 0) {
+            LOG.info("Retention purge: {} jobs, {} audit entries, {} idempotency keys, {} notifications, {} completed "
+                + "uploads in {} ms", r.jobs(), r.auditEntries(), r.idempotencyKeys(), r.notifications(),
+                r.completedUploads(), r.millis());
           }
         })
         .compose(r -> SystemEvents.checkAudit(ctx).map(r));
@@ -126,6 +131,20 @@ public final class RetentionPurge {
             settings.batchSize())
         .compose(n -> n < settings.batchSize() ? Future.succeededFuture(done + n) : pause().compose(v ->
             idempotency(now, done + n)));
+  }
+
+  /** Completed multipart uploads older than {@code cutoff}: part folders a crash left first, then the rows. */
+  private Future<Integer> completedUploads(long cutoff, int done) {
+    Path multipart = ctx.config().outputsDir().resolve(".multipart").toAbsolutePath().normalize();
+    return ctx.store().retention().completedUploadsBefore(cutoff, settings.batchSize()).compose(ids -> ids.isEmpty()
+        ? Future.succeededFuture(done)
+        : vertx.<Void>executeBlocking(() -> {
+          ids.forEach(id -> deleteTree(multipart, multipart.resolve(id)));
+          return null;
+        }, false)
+            .compose(v -> ctx.store().retention().purgeCompletedUploads(ids))
+            .compose(n -> ids.size() < settings.batchSize() ? Future.succeededFuture(done + n)
+                : pause().compose(v -> completedUploads(cutoff, done + n))));
   }
 
   /**

@@ -68,7 +68,9 @@ final class ObjectListing {
     }
 
     StringBuilder b = new StringBuilder(S3Xml.head()).append("<ListBucketResult xmlns=\"").append(S3Xml.NS)
-        .append("\"><Name>").append(S3Xml.esc(bucket)).append("</Name><Prefix>").append(enc.apply(prefix))
+        // S3 encodes a V1 listing's own Prefix never (botocore decodes it only in V2): it comes back as sent.
+        .append("\"><Name>").append(S3Xml.esc(bucket)).append("</Name><Prefix>")
+        .append(v2 ? enc.apply(prefix) : S3Xml.esc(prefix))
         .append("</Prefix><MaxKeys>").append(maxKeys).append("</MaxKeys>");
     if (delimiter != null && !delimiter.isEmpty()) {
       b.append("<Delimiter>").append(enc.apply(delimiter)).append("</Delimiter>");

@@ -10,7 +10,8 @@ import java.time.format.DateTimeParseException;
  * S3's conditional requests (RFC 9110 section 13 as S3 applies it): If-Match / If-Unmodified-Since
  * fail with 412, If-None-Match / If-Modified-Since answer 304 on reads; a matching If-Match makes
  * If-Unmodified-Since irrelevant, a failing If-None-Match makes If-Modified-Since irrelevant. Writes
- * take {@code If-None-Match} ({@code *}: only if absent; an ETag: unless it is that version) and {@code If-Match} (only if it is that version).
+ * take {@code If-None-Match} ({@code *}: only if absent; an ETag: unless it is that version) and
+ * {@code If-Match} (only if it is that version); deletes of an existing object their own three.
  */
 final class Preconditions {
   private Preconditions() {
@@ -41,6 +42,37 @@ final class Preconditions {
         throw S3Exception.noSuchKey();
       }
       if (!matches(ifMatch, etag)) {
+        throw failed();
+      }
+    }
+  }
+
+  /**
+   * DeleteObject (If-Match, x-amz-if-match-last-modified-time, x-amz-if-match-size) or one object
+   * of DeleteObjects (its ETag, LastModifiedTime, Size) of an existing object: each given one must
+   * hold, else 412. Times match to the second (what a listing or HEAD shows).
+   */
+  static void delete(String ifMatch, String lastModified, String size, String etag, long modifiedAt, long objectSize) {
+    if (ifMatch != null && !matches(ifMatch, etag)) {
+      throw failed();
+    }
+    if (lastModified != null) {
+      Long at = date(lastModified);
+      if (at == null) {
+        throw S3Exception.invalidArgument("The last-modified time to match is not a date.");
+      }
+      if (at != modifiedAt / 1000) {
+        throw failed();
+      }
+    }
+    if (size != null) {
+      long expected;
+      try {
+        expected = Long.parseLong(size.strip());
+      } catch (NumberFormatException e) {
+        throw S3Exception.invalidArgument("The size to match is not a number.");
+      }
+      if (expected != objectSize) {
         throw failed();
       }
     }
@@ -84,12 +116,19 @@ final class Preconditions {
     return false;
   }
 
-  /** Seconds since the epoch of an HTTP date, or null for one that does not parse (then it is ignored). */
+  /**
+   * Seconds since the epoch of an HTTP date (or an ISO 8601 one, as XML bodies carry), or null for
+   * one that does not parse (then a read's condition is ignored).
+   */
   private static Long date(String value) {
     try {
       return Instant.from(ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME)).getEpochSecond();
     } catch (DateTimeParseException e) {
-      return null;
+      try {
+        return Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(value.strip())).getEpochSecond();
+      } catch (DateTimeParseException notIso) {
+        return null;
+      }
     }
   }
 

@@ -83,7 +83,11 @@ final class S3Xml {
   }
 
   /** GetObjectAttributes, with the attributes asked for ({@code x-amz-object-attributes}). */
-  static String attributes(OutputStore.Output o, java.util.Set<String> asked) {
+  /**
+   * @param maxParts   how many parts of a multipart object to list (x-amz-max-parts)
+   * @param partMarker list the parts after this number (x-amz-part-number-marker)
+   */
+  static String attributes(OutputStore.Output o, java.util.Set<String> asked, int maxParts, int partMarker) {
     StringBuilder b = new StringBuilder(HEAD).append("<GetObjectAttributesOutput xmlns=\"").append(NS).append("\">");
     if (asked.contains("etag")) {
       b.append("<ETag>").append(esc(o.etag())).append("</ETag>");
@@ -96,7 +100,18 @@ final class S3Xml {
     }
     io.vertx.core.json.JsonArray parts = o.attrs() == null ? null : o.attrs().getJsonArray("parts");
     if (asked.contains("objectparts") && parts != null) {
-      b.append("<ObjectParts><TotalPartsCount>").append(parts.size()).append("</TotalPartsCount></ObjectParts>");
+      // "PartsCount" is what the SDKs read (their model's name for TotalPartsCount).
+      b.append("<ObjectParts><PartsCount>").append(parts.size()).append("</PartsCount><PartNumberMarker>")
+          .append(partMarker).append("</PartNumberMarker><MaxParts>").append(maxParts).append("</MaxParts>");
+      int last = Math.min(parts.size(), partMarker + maxParts);
+      for (int n = partMarker + 1; n <= last; n++) {
+        b.append("<Part><PartNumber>").append(n).append("</PartNumber><Size>").append(parts.getLong(n - 1))
+            .append("</Size></Part>");
+      }
+      if (last < parts.size()) {
+        b.append("<NextPartNumberMarker>").append(last).append("</NextPartNumberMarker>");
+      }
+      b.append("<IsTruncated>").append(last < parts.size()).append("</IsTruncated></ObjectParts>");
     }
     if (asked.contains("storageclass")) {
       b.append("<StorageClass>STANDARD</StorageClass>");
@@ -131,26 +146,33 @@ final class S3Xml {
     return b.append("</DeleteResult>").toString();
   }
 
-  /** A DeleteObjects body: its keys (at most 1000) and whether it is quiet. */
-  record DeleteRequest(List<String> keys, boolean quiet) {
+  /**
+   * A DeleteObjects body: its objects (at most 1000), each with the conditions it may carry (its
+   * ETag, LastModifiedTime and Size must match; null: not asked), and whether it is quiet.
+   */
+  record DeleteRequest(List<DeleteTarget> objects, boolean quiet) {
+  }
+
+  record DeleteTarget(String key, String etag, String lastModified, String size) {
   }
 
   static DeleteRequest deleteRequest(byte[] body) {
     Element root = parse(body, "Delete");
-    List<String> keys = new ArrayList<>();
-    NodeList objects = root.getElementsByTagNameNS("*", "Object");
-    for (int i = 0; i < objects.getLength(); i++) {
-      String key = text((Element) objects.item(i), "Key");
+    List<DeleteTarget> objects = new ArrayList<>();
+    NodeList nodes = root.getElementsByTagNameNS("*", "Object");
+    for (int i = 0; i < nodes.getLength(); i++) {
+      Element object = (Element) nodes.item(i);
+      String key = text(object, "Key");
       if (key == null) {
         throw S3Exception.malformedXml();
       }
-      keys.add(key);
+      objects.add(new DeleteTarget(key, text(object, "ETag"), text(object, "LastModifiedTime"), text(object, "Size")));
     }
-    if (keys.isEmpty() || keys.size() > 1000) {
+    if (objects.isEmpty() || objects.size() > 1000) {
       throw S3Exception.malformedXml();
     }
     String quiet = text(root, "Quiet");
-    return new DeleteRequest(keys, quiet != null && quiet.strip().equalsIgnoreCase("true"));
+    return new DeleteRequest(objects, quiet != null && quiet.strip().equalsIgnoreCase("true"));
   }
 
   static String location() {

@@ -52,7 +52,9 @@ public final class StorageHandler implements Handler<RoutingContext> {
   static final long MAX_OBJECT_BYTES = 5L * 1024 * 1024 * 1024;
   private static final long MIN_PART_BYTES = 5L * 1024 * 1024;
   private static final int MAX_COMPLETE_BODY = 1024 * 1024;
-  static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+  /** RFC 9110's IMF-fixdate (a two-digit day: RFC_1123_DATE_TIME writes "3 Dec", which MinIO's SDK refuses). */
+  static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'",
+      Locale.US).withZone(ZoneOffset.UTC);
 
   private final Vertx vertx;
   private final ServerContext ctx;
@@ -234,15 +236,21 @@ public final class StorageHandler implements Handler<RoutingContext> {
         throw S3Exception.notImplemented("The " + param + " sub-resource");
       }
     }
+    if (method == HttpMethod.PUT || method == HttpMethod.POST) {
+      CannedAcl.check(call.request().headers());
+    }
     if (call.has("acl")) {
-      if (method != HttpMethod.GET) {
-        throw S3Exception.notImplemented("Setting an ACL");
+      // Reading the one ACL there is, or setting it to what it is already (a canned owner-only one).
+      boolean canned = call.request().headers().contains("x-amz-acl");
+      if (method != HttpMethod.GET && !(method == HttpMethod.PUT && canned && access.dataset() == null)) {
+        throw S3Exception.notImplemented("Setting an ACL other than a canned private one");
       }
       return (call.key() == null || access.dataset() != null ? Future.<Void>succeededFuture()
           : outputs.get(call.bucket(), call.key()).map(found -> {
             found.orElseThrow(S3Exception::noSuchKey);
             return null;
-          })).compose(v -> respond(call, 200, null, S3Xml.acl(access.job().jobId())));
+          })).compose(v -> method == HttpMethod.PUT ? respond(call, 200, null, null)
+          : respond(call, 200, null, S3Xml.acl(access.job().jobId())));
     }
     if (access.dataset() != null) {
       return datasets.route(call, access);
@@ -511,7 +519,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .compose(v -> completion.join(u.uploadId(), plan, temp))
         .compose(joined -> store(call, access, temp, new Stored(joined.size(), plan.etag(), joined.sha256(),
             u.contentType(), u.metadata(), attrs(kept, null, sizes))))
-        .compose(v -> outputs.completeUpload(u.uploadId(), plan.etag()))
+        .compose(v -> outputs.completeUpload(u.uploadId(), plan.etag(), ctx.now()))
         .onSuccess(v -> {
           UploadRaces.forget(u.uploadId());
           // The parts are no longer needed; removing a large upload's files need not delay the answer.
@@ -556,7 +564,9 @@ public final class StorageHandler implements Handler<RoutingContext> {
       Preconditions.read(call.request().headers(), o.etag(), o.updatedAt());
       MultiMap headers = MultiMap.caseInsensitiveMultiMap()
           .add("Last-Modified", HTTP_DATE.format(Instant.ofEpochMilli(o.updatedAt())));
-      return respond(call, 200, headers, S3Xml.attributes(o, asked));
+      return respond(call, 200, headers, S3Xml.attributes(o, asked,
+          count(call.request().getHeader("x-amz-max-parts"), 1000, 1000),
+          count(call.request().getHeader("x-amz-part-number-marker"), 0, 10_000)));
     });
   }
 
@@ -626,15 +636,26 @@ public final class StorageHandler implements Handler<RoutingContext> {
     return new ByteRange(first, first + parts.getLong(number - 1) - 1);
   }
 
-  /** Deletes a key's object and file if it has one (S3 answers a delete of an absent key the same). */
+  /**
+   * Deletes a key's object and file if it has one, after its conditions (S3 answers a delete of an
+   * absent key the same, whatever the conditions).
+   */
   private Future<Void> deleteObject(S3Call call) {
-    return deleteKey(call.bucket(), call.key());
+    MultiMap h = call.request().headers();
+    return deleteKey(call.bucket(), new S3Xml.DeleteTarget(call.key(), h.get("If-Match"),
+        h.get("x-amz-if-match-last-modified-time"), h.get("x-amz-if-match-size")));
   }
 
-  private Future<Void> deleteKey(String bucket, String key) {
-    return outputs.get(bucket, key).compose(found -> found.isEmpty() ? Future.succeededFuture()
-        : outputs.delete(bucket, key).compose(v -> vertx.fileSystem().delete(found.get().file(files.root()).toString())
-            .recover(e -> Future.succeededFuture())));
+  private Future<Void> deleteKey(String bucket, S3Xml.DeleteTarget target) {
+    return outputs.get(bucket, target.key()).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      OutputStore.Output o = found.get();
+      Preconditions.delete(target.etag(), target.lastModified(), target.size(), o.etag(), o.updatedAt(), o.size());
+      return outputs.delete(bucket, target.key()).compose(v -> vertx.fileSystem().delete(o.file(files.root())
+          .toString()).recover(e -> Future.succeededFuture()));
+    });
   }
 
   /** DeleteObjects: each key as DeleteObject would, refusals reported per key. */
@@ -642,7 +663,8 @@ public final class StorageHandler implements Handler<RoutingContext> {
     return readSmallBody(call.request()).map(body -> S3Xml.deleteRequest(body.getBytes())).compose(request -> {
       List<S3Xml.Deletion> results = new ArrayList<>();
       Future<Void> chain = Future.succeededFuture();
-      for (String key : request.keys()) {
+      for (S3Xml.DeleteTarget target : request.objects()) {
+        String key = target.key();
         chain = chain.compose(v -> {
           try {
             ObjectFiles.checkKey(key);
@@ -653,7 +675,14 @@ public final class StorageHandler implements Handler<RoutingContext> {
             results.add(new S3Xml.Deletion(key, e));
             return Future.succeededFuture();
           }
-          return deleteKey(call.bucket(), key).onSuccess(x -> results.add(new S3Xml.Deletion(key, null)));
+          // A condition that fails is that key's error; anything else fails the request.
+          return deleteKey(call.bucket(), target).<Void>transform(ar -> {
+            if (ar.failed() && !(ar.cause() instanceof S3Exception)) {
+              return Future.failedFuture(ar.cause());
+            }
+            results.add(new S3Xml.Deletion(key, ar.failed() ? (S3Exception) ar.cause() : null));
+            return Future.succeededFuture();
+          });
         });
       }
       return chain.compose(v -> respond(call, 200, null, S3Xml.deleted(results, request.quiet())));
@@ -784,6 +813,22 @@ public final class StorageHandler implements Handler<RoutingContext> {
 
   private Future<Void> mkdirs(java.nio.file.Path dir) {
     return vertx.fileSystem().mkdirs(dir.toString());
+  }
+
+  /** A non-negative count header up to {@code max} ({@code absent} when missing). */
+  private static int count(String value, int absent, int max) {
+    if (value == null) {
+      return absent;
+    }
+    try {
+      int n = Integer.parseInt(value.strip());
+      if (n >= 0) {
+        return Math.min(n, max);
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw S3Exception.invalidArgument("A part count or marker must be a non-negative integer.");
   }
 
   private static int partNumber(String value) {

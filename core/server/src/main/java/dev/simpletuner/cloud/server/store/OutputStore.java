@@ -103,11 +103,13 @@ public final class OutputStore {
   }
 
   /**
-   * Marks an upload completed with the object's ETag: its parts are gone, its row stays so that a
-   * retried CompleteMultipartUpload is answered with the same ETag.
+   * Marks an upload completed at {@code now} with the object's ETag: its parts are gone, its row
+   * stays so that a retried CompleteMultipartUpload is answered with the same ETag, until the
+   * retention purge removes it ({@link RetentionStore#purgeCompletedUploads}).
    */
-  public Future<Void> completeUpload(String uploadId, String etag) {
-    return db.query("UPDATE storage_uploads SET completed_etag = ? WHERE upload_id = ?", etag, uploadId)
+  public Future<Void> completeUpload(String uploadId, String etag, long now) {
+    return db.query("UPDATE storage_uploads SET completed_etag = ?, completed_at = ? WHERE upload_id = ?", etag, now,
+            uploadId)
         .compose(v -> db.query("DELETE FROM storage_upload_parts WHERE upload_id = ?", uploadId))
         .mapEmpty();
   }

@@ -64,17 +64,42 @@ public final class RetentionStore {
     return column("SELECT upload_id FROM storage_uploads WHERE job_id IN ", jobIds);
   }
 
+  /**
+   * Up to {@code limit} multipart uploads completed before {@code cutoff}, oldest first: their rows
+   * only answered retried completes, and their part folders should be gone already.
+   */
+  public Future<List<String>> completedUploadsBefore(long cutoff, int limit) {
+    return db.query("SELECT upload_id FROM storage_uploads WHERE completed_at < ? ORDER BY completed_at LIMIT ?",
+        cutoff, limit).map(RetentionStore::firstColumn);
+  }
+
+  /** Deletes these completed uploads (an upload in progress stays) with any part rows left; answers how many went. */
+  public Future<Integer> purgeCompletedUploads(List<String> uploadIds) {
+    if (uploadIds.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    String in = "(" + String.join(", ", Collections.nCopies(uploadIds.size(), "?")) + ")";
+    Object[] args = uploadIds.toArray();
+    return db.transaction(conn -> db.query(conn, "DELETE FROM storage_upload_parts WHERE upload_id IN (SELECT "
+            + "upload_id FROM storage_uploads WHERE completed_at IS NOT NULL AND upload_id IN " + in + ")", args)
+        .compose(v -> db.query(conn, "DELETE FROM storage_uploads WHERE completed_at IS NOT NULL AND upload_id IN "
+            + in, args))
+        .map(RowSet::rowCount));
+  }
+
   /** The one column {@code select} reads for these jobs ({@code select} ends with "IN "). */
   private Future<List<String>> column(String select, List<String> jobIds) {
     if (jobIds.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
     return db.query(select + "(" + String.join(", ", Collections.nCopies(jobIds.size(), "?")) + ")", jobIds.toArray())
-        .map(rows -> {
-          List<String> values = new ArrayList<>();
-          rows.forEach(r -> values.add(r.getString(0)));
-          return values;
-        });
+        .map(RetentionStore::firstColumn);
+  }
+
+  private static List<String> firstColumn(RowSet<Row> rows) {
+    List<String> values = new ArrayList<>();
+    rows.forEach(r -> values.add(r.getString(0)));
+    return values;
   }
 
   /**

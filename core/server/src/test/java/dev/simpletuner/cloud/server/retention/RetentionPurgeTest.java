@@ -78,14 +78,19 @@ class RetentionPurgeTest {
         ctx.config().outputsDir().resolve(".objects").resolve(id));
   }
 
+  /** A server with these {@code retention:} settings (YAML lines below it). */
+  private ServerContext start(Backend backend, String retention) throws Exception {
+    config = Files.createTempFile("st-retention", ".yaml");
+    Files.writeString(config, "retention:\n  " + retention + "\n");
+    server = TestServer.start(backend, Map.of("SIMPLETUNER_LOCAL_COMMAND", "sleep 600",
+        "SIMPLETUNER_CONFIG", config.toString()));
+    return server.server().context();
+  }
+
   @ParameterizedTest
   @EnumSource(Backend.class)
   void oldFinishedJobsGoWithTheirFilesInBatches(Backend backend) throws Exception {
-    config = Files.createTempFile("st-retention", ".yaml");
-    Files.writeString(config, "retention:\n  job_days: 30\n  audit_days: 30\n  batch_size: 2\n");
-    server = TestServer.start(backend, Map.of("SIMPLETUNER_LOCAL_COMMAND", "sleep 600",
-        "SIMPLETUNER_CONFIG", config.toString()));
-    ServerContext ctx = server.server().context();
+    ServerContext ctx = start(backend, "job_days: 30\n  audit_days: 30\n  batch_size: 2");
     Api api = server.api();
     long now = ctx.now();
     List<String> old = new ArrayList<>();
@@ -110,5 +115,43 @@ class RetentionPurgeTest {
     JsonObject verified = api.get("/api/audit/verify").json();
     assertThat(verified.getBoolean("valid")).as(verified.encode()).isTrue();
     assertThat(new RetentionPurge(server.server().vertx(), ctx).run().await().jobs()).as("nothing left").isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void completedUploadsGoAfterIdempotencyHoursWhileTheirJobStays(Backend backend) throws Exception {
+    ServerContext ctx = start(backend, "idempotency_hours: 24\n  batch_size: 2");
+    long now = ctx.now();
+    String running = job(ctx, now, false);
+    OutputStore outputs = ctx.store().outputs();
+    List<String> old = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      String id = "old" + i;
+      outputs.createUpload(new OutputStore.Upload(id, running, "outputs", running + "/m" + i, null, null, now - 3 * DAY,
+          null, null)).await();
+      outputs.completeUpload(id, "etag", now - 2 * DAY - i).await();
+      old.add(id);
+    }
+    // A part folder the completion's asynchronous clean-up did not get to (a crash).
+    Path leftover = ctx.config().outputsDir().resolve(".multipart").resolve("old0").resolve("1");
+    Files.createDirectories(leftover.getParent());
+    Files.writeString(leftover, "part");
+    outputs.createUpload(new OutputStore.Upload("fresh", running, "outputs", running + "/f", null, null, now, null, null))
+        .await();
+    outputs.completeUpload("fresh", "etag", now - 3600_000).await();
+
+    RetentionPurge.Report report = new RetentionPurge(server.server().vertx(), ctx).run().await();
+
+    assertThat(report.completedUploads()).as("five old completed uploads, in three batches of two").isEqualTo(5);
+    assertThat(report.jobs()).isZero();
+    for (String id : old) {
+      assertThat(outputs.upload(id).await()).isEmpty();
+    }
+    assertThat(leftover.getParent()).doesNotExist();
+    assertThat(outputs.upload("fresh").await()).as("a retried complete within the hours is still answered")
+        .isPresent();
+    assertThat(outputs.upload("up" + running.replace("-", "")).await()).as("in progress").isPresent();
+    assertThat(filesOf(ctx, running)).allSatisfy(p -> assertThat(p).exists());
+    assertThat(new RetentionPurge(server.server().vertx(), ctx).run().await().completedUploads()).isZero();
   }
 }

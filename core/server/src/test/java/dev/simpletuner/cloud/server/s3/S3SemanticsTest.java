@@ -6,14 +6,10 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.server.support.Api;
-import dev.simpletuner.cloud.server.support.Backend;
-import dev.simpletuner.cloud.server.support.Configs;
 import dev.simpletuner.cloud.server.support.TestServer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +36,7 @@ import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.ObjectAttributes;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -52,9 +49,9 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class S3SemanticsTest {
+  private RootListenerServer listener;
   private TestServer server;
   private Api api;
-  private Path config;
   private String job;
   private int s3Port;
   private S3Client s3;
@@ -62,18 +59,11 @@ class S3SemanticsTest {
 
   @BeforeAll
   void start() throws IOException {
-    try (ServerSocket free = new ServerSocket(0)) {
-      s3Port = free.getLocalPort();
-    }
-    config = Files.createTempFile("st-s3", ".yaml");
-    Files.writeString(config, "storage:\n  s3_port: " + s3Port + "\n");
-    server = TestServer.start(Backend.SQLITE, Map.of("SIMPLETUNER_LOCAL_COMMAND", "sleep 600",
-        "SIMPLETUNER_CONFIG", config.toString()));
+    listener = RootListenerServer.start();
+    server = listener.server();
     api = server.api();
-    Api.Response r = api.post("/api/cloud/jobs/submit?provider=local", new JsonObject()
-        .put("config", Configs.lora()).put("dataloader_config", new JsonArray()));
-    assertThat(r.status()).as(r.body()).isEqualTo(200);
-    job = r.json().getString("job_id");
+    job = listener.job();
+    s3Port = listener.s3Port();
     s3 = client(URI.create(api.base() + "/api/cloud/storage"));
     root = client(URI.create("http://127.0.0.1:" + s3Port));
   }
@@ -82,13 +72,11 @@ class S3SemanticsTest {
   void stop() throws IOException {
     s3.close();
     root.close();
-    api.postEmpty("/api/cloud/jobs/" + job + "/cancel");
-    server.close();
-    Files.deleteIfExists(config);
+    listener.close();
   }
 
   private String secret() {
-    return server.server().context().tokens().storageSecret(job);
+    return listener.secret();
   }
 
   private StaticCredentialsProvider credentials() {
@@ -287,6 +275,54 @@ class S3SemanticsTest {
     assertThat(second.response().partsCount()).isEqualTo(2);
     assertThat(code(() -> s3.getObjectAsBytes(b -> b.bucket("outputs").key(key).partNumber(3))))
         .isEqualTo("400 InvalidPart");
+    var parts = s3.getObjectAttributes(b -> b.bucket("outputs").key(key).objectAttributes(ObjectAttributes.OBJECT_PARTS)
+        .maxParts(1)).objectParts();
+    assertThat(parts.totalPartsCount()).isEqualTo(2);
+    assertThat(parts.isTruncated()).isTrue();
+    assertThat(parts.parts()).extracting(p -> p.partNumber(), p -> p.size()).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(1, (long) first.length));
+    var rest = s3.getObjectAttributes(b -> b.bucket("outputs").key(key).objectAttributes(ObjectAttributes.OBJECT_PARTS)
+        .partNumberMarker(parts.nextPartNumberMarker())).objectParts();
+    assertThat(rest.isTruncated()).isFalse();
+    assertThat(rest.parts()).extracting(p -> p.partNumber(), p -> p.size()).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(2, 4L));
+  }
+
+  @Test
+  void conditionalDeletesAndCannedAcls() {
+    String etag = put("cond/a.txt", "a");
+    assertThat(code(() -> s3.deleteObject(b -> b.bucket("outputs").key(job + "/cond/a.txt").ifMatch("\"other\""))))
+        .isEqualTo("412 PreconditionFailed");
+    assertThat(code(() -> s3.deleteObject(b -> b.bucket("outputs").key(job + "/cond/a.txt").ifMatchSize(2L))))
+        .isEqualTo("412 PreconditionFailed");
+    assertThat(get(s3, "cond/a.txt")).isEqualTo("a");
+    s3.deleteObject(b -> b.bucket("outputs").key(job + "/cond/a.txt").ifMatch(etag).ifMatchSize(1L));
+    assertThat(code(() -> get(s3, "cond/a.txt"))).isEqualTo("404 NoSuchKey");
+    s3.deleteObject(b -> b.bucket("outputs").key(job + "/cond/a.txt").ifMatch("\"other\"")); // absent: no condition
+
+    put("cond/b.txt", "bb");
+    Instant modified = s3.headObject(b -> b.bucket("outputs").key(job + "/cond/b.txt")).lastModified();
+    var refused = s3.deleteObjects(b -> b.bucket("outputs").delete(d -> d.objects(o -> o.key(job + "/cond/b.txt")
+        .lastModifiedTime(modified.minusSeconds(3600)))));
+    assertThat(refused.errors()).extracting(e -> e.code()).containsExactly("PreconditionFailed");
+    var deleted = s3.deleteObjects(b -> b.bucket("outputs").delete(d -> d.objects(o -> o.key(job + "/cond/b.txt")
+        .lastModifiedTime(modified).size(2L))));
+    assertThat(deleted.deleted()).hasSize(1);
+    assertThat(code(() -> get(s3, "cond/b.txt"))).isEqualTo("404 NoSuchKey");
+
+    // Private is what every object is; a grant to anybody else is not claimed (and not silently dropped).
+    s3.putObject(b -> b.bucket("outputs").key(job + "/acl/p.txt").acl(ObjectCannedACL.PRIVATE),
+        RequestBody.fromString("p"));
+    s3.putObjectAcl(b -> b.bucket("outputs").key(job + "/acl/p.txt").acl(ObjectCannedACL.PRIVATE));
+    assertThat(code(() -> s3.putObject(b -> b.bucket("outputs").key(job + "/acl/public.txt")
+        .acl(ObjectCannedACL.PUBLIC_READ), RequestBody.fromString("x")))).isEqualTo("501 NotImplemented");
+    assertThat(code(() -> s3.putObject(b -> b.bucket("outputs").key(job + "/acl/public.txt")
+        .grantRead("id=someone"), RequestBody.fromString("x")))).isEqualTo("501 NotImplemented");
+    assertThat(code(() -> get(s3, "acl/public.txt"))).isEqualTo("404 NoSuchKey");
+    assertThat(code(() -> s3.putObjectAcl(b -> b.bucket("outputs").key(job + "/acl/p.txt")
+        .acl(ObjectCannedACL.PUBLIC_READ)))).isEqualTo("501 NotImplemented");
+    assertThat(code(() -> s3.putObjectAcl(b -> b.bucket("outputs").key(job + "/acl/missing.txt")
+        .acl(ObjectCannedACL.PRIVATE)))).isEqualTo("404 NoSuchKey");
   }
 
   @Test

@@ -141,6 +141,38 @@ class RetentionStoreContractTest {
 
   @ParameterizedTest
   @EnumSource(Backend.class)
+  void completedUploadsArePurgedInBatchesByCompletionTimeWhileTheirJobLives(Backend b) throws Exception {
+    open(b);
+    String job = jobWithEverything("alice", null); // "up-<job>" stays in progress with a part
+    OutputStore outputs = store.outputs();
+    for (int i = 1; i <= 3; i++) {
+      outputs.createUpload(new OutputStore.Upload("done-" + i, job, "outputs", job + "/m" + i, null, null, 1_000, null,
+          null)).await();
+      outputs.putPart("done-" + i, new OutputStore.Part(1, 5, "p", 1_100)).await();
+      outputs.completeUpload("done-" + i, "etag-" + i, i * 10_000L).await();
+    }
+    assertThat(outputs.upload("done-1").await()).hasValueSatisfying(u -> assertThat(u.completedEtag())
+        .isEqualTo("etag-1"));
+    RetentionStore retention = store.retention();
+    assertThat(retention.completedUploadsBefore(10_000, 10).await()).as("not old enough").isEmpty();
+    List<String> first = retention.completedUploadsBefore(25_000, 1).await();
+    assertThat(first).as("oldest first, one batch").containsExactly("done-1");
+    assertThat(retention.purgeCompletedUploads(List.of("done-1", "up-" + job)).await())
+        .as("an upload in progress is never purged").isEqualTo(1);
+    assertThat(retention.completedUploadsBefore(25_000, 10).await()).containsExactly("done-2");
+    assertThat(retention.purgeCompletedUploads(List.of("done-2")).await()).isEqualTo(1);
+    assertThat(retention.purgeCompletedUploads(List.of("done-2")).await()).as("again: nothing left").isZero();
+
+    assertThat(outputs.upload("done-1").await()).isEmpty();
+    assertThat(outputs.upload("done-2").await()).isEmpty();
+    assertThat(outputs.upload("done-3").await()).as("completed after the cutoff").isPresent();
+    assertThat(outputs.upload("up-" + job).await()).isPresent();
+    assertThat(outputs.parts("up-" + job).await()).hasSize(1);
+    assertThat(store.jobs().get(job).await()).isPresent();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
   void theAuditChainStaysVerifiableAcrossWhatWasPurged(Backend b) throws Exception {
     open(b);
     AuditLog log = new AuditLog(store.audit(), "test-key-0123456789".getBytes(StandardCharsets.UTF_8));
