@@ -22,8 +22,11 @@ WARMUP_MB=${WARMUP_MB:-256}
 
 now_ms() { date +%s%3N; }
 
-CP_FILE="$WORK/cp.txt"
-mvn -q -o -pl core/server dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE" >/dev/null
+# The test classpath; the sibling modules come from this tree (a fresh clone has not installed them),
+# which Maven resolves only in a build that runs a phase: each module writes its own list.
+mvn -q -pl core/server -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
+CP_FILE=core/server/target/bench-classpath.txt
 
 echo "== ${FILE_MB} MiB file on $(df -P "$WORK" | tail -1 | awk '{print $1}')"
 head -c $(( FILE_MB * 1024 * 1024 )) /dev/urandom > "$WORK/model.bin"
