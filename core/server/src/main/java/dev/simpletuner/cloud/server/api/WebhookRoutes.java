@@ -26,10 +26,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.UUID;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** Inbound callbacks, each authenticated by its own credentials instead of a user session. */
 final class WebhookRoutes {
@@ -119,9 +122,22 @@ final class WebhookRoutes {
 
   private static final int SMALL_EVENT = 16 * 1024;
 
+  private static final List<byte[]> MEDIA_KEYS = Stream.of("\"images\"", "\"videos\"", "\"audios\"")
+      .map(k -> k.getBytes(StandardCharsets.US_ASCII)).toList();
+
+  /** Whether a media key appears anywhere in the body (searched as bytes: no copy per event). */
   private static boolean mayCarryMedia(byte[] body) {
-    String text = new String(body, StandardCharsets.ISO_8859_1); // one char a byte: a copy, not a decode
-    return text.contains("\"images\"") || text.contains("\"videos\"") || text.contains("\"audios\"");
+    for (int i = 0; i < body.length; i++) {
+      if (body[i] != '"') {
+        continue;
+      }
+      for (byte[] key : MEDIA_KEYS) {
+        if (Arrays.equals(body, i, Math.min(body.length, i + key.length), key, 0, key.length)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static TrainerEventReader.Read read(InputStream in, Path mediaDir) {
