@@ -151,13 +151,18 @@ class ReferenceCliTest {
 
   @Test
   void familiesThisServerDoesNotServeSaySoInsteadOfNotFound() {
-    for (String[] command : new String[][] {{"quota", "list"}, {"backup", "list"},
+    for (String[] command : new String[][] {{"quota", "list"},
         {"auth", "orgs", "list"}, {"database", "health"}, {"auth", "users", "levels", "create", "--name", "ops"}}) {
       ReferenceCli.Run run = cli.run(command);
       assertThat(run.exit()).as(run.toString()).isEqualTo(1);
       assertThat(run.err()).as(String.join(" ", command)).startsWith("Error: ").contains("not served")
           .doesNotContain("Not found").doesNotContain("HTTP Error");
     }
+  }
+
+  @Test
+  void backupsAreListedWithTheBackupCommands() {
+    assertThat(ok("backup", "list").out()).contains("No backups found.");
   }
 
   @Test
