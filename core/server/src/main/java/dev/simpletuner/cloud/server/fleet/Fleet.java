@@ -52,6 +52,10 @@ public final class Fleet {
     this.trainerDoneGraceMs = Math.min(20_000, timeout / 4);
   }
 
+  long takeGraceMs() {
+    return takeGraceMs;
+  }
+
   // ---- the agent's calls
 
   /** The worker whose token this is; 401 (as upstream) for a missing, unknown, rotated or deleted one. */

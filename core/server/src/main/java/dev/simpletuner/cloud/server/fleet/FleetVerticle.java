@@ -29,6 +29,8 @@ public final class FleetVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(FleetVerticle.class);
   /** The most waiting jobs read per pass; a pass repeats while it hands out work. */
   private static final int BATCH = 500;
+  /** The first pause before a job the agent has not said it started is sent again; it doubles. */
+  private static final long FIRST_RESEND_MS = 1_000;
   private final ServerContext ctx;
   private final JobCommands commands;
   private final WorkerStreams streams;
@@ -158,7 +160,8 @@ public final class FleetVerticle extends VerticleBase {
         .compose(attempt -> attempt.isEmpty() ? Future.succeededFuture(false)
             : specs.of(handle, job, base(worker))
                 .map(spec -> JobSubmitEvent.of(spec, job.configName(), ctx.tokens().callbackToken(job.jobId())))
-                .compose(event -> streams.push(vertx, worker.workerId(), event))
+                .compose(event -> streams.push(vertx, worker.workerId(), event)
+                    .onSuccess(v -> resendUntilTaken(worker.workerId(), job.jobId(), event, FIRST_RESEND_MS)))
                 .compose(v -> timeline(job.jobId(), "Handed to worker " + worker.name() + " (attempt "
                     + attempt.get() + ")", worker))
                 .map(true)
@@ -170,6 +173,33 @@ public final class FleetVerticle extends VerticleBase {
                       .compose(v -> ctx.store().workers().release(worker.workerId(), job.jobId(), ctx.now()))
                       .map(false);
                 }));
+  }
+
+  /**
+   * The agent drops a job_submit while it still holds its previous job ("Already running a job",
+   * worker_agent.py:277-279), and it lets go of that one only after the answer to its "completed"
+   * report has come back (worker_agent.py:381-387), by when the fleet may have sent the next job.
+   * So a job is sent again, with growing pauses, until the agent says it started (the job leaves
+   * the queue) or the worker no longer holds it; a copy that reaches an agent already running the
+   * job is dropped the same way. After half the take grace, only the idle-heartbeat check is left.
+   * (A one-job worker's agent is new and holds nothing before its job, so it is sent once.)
+   */
+  private void resendUntilTaken(String workerId, String jobId, JsonObject event, long pause) {
+    if (pause > fleet.takeGraceMs() / 2) {
+      return;
+    }
+    vertx.setTimer(pause, t -> ctx.store().workers().get(workerId)
+        .compose(w -> w.isPresent() && jobId.equals(w.get().currentJobId()) && streams.holds(workerId)
+            ? ctx.store().jobs().get(jobId).map(j -> j.filter(job -> job.status() == JobStatus.QUEUED).isPresent())
+            : Future.succeededFuture(false))
+        .compose(untaken -> untaken ? streams.push(vertx, workerId, event).map(true) : Future.succeededFuture(false))
+        .onSuccess(sent -> {
+          if (sent) {
+            LOG.info("Job {} sent again to worker {}: it has not said it started", jobId, workerId);
+            resendUntilTaken(workerId, jobId, event, pause * 2);
+          }
+        })
+        .onFailure(e -> LOG.warn("Job {} was not sent again to worker {}: {}", jobId, workerId, e.getMessage())));
   }
 
   /** Where the worker's trainer reaches this server: where its agent did. */

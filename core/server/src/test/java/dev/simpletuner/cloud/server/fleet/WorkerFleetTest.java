@@ -234,6 +234,28 @@ class WorkerFleetTest {
   }
 
   @Test
+  void aJobTheAgentDroppedWhileFinishingItsLastOneIsSentAgain() throws Exception {
+    // The default heartbeat timeout: the take grace is long enough for copies to be sent.
+    server.close();
+    server = TestServer.start(Backend.SQLITE, Map.of());
+    api = server.api();
+    WireAgent agent = connect(create("box", new JsonObject()));
+    String first = submit(new JsonObject());
+    assertThat(jobSubmit(agent).getString("job_id")).isEqualTo(first);
+    assertThat(agent.status(first, "starting", null).status()).isEqualTo(200);
+    String second = submit(new JsonObject());
+    assertThat(agent.status(first, "completed", null).status()).isEqualTo(200);
+    // The real agent still holds the first job while its report is answered: the second is dropped.
+    assertThat(jobSubmit(agent).getString("job_id")).isEqualTo(second);
+    JsonObject again = agent.next(Duration.ofSeconds(5));
+    assertThat(again).as("the dropped job is sent again").isNotNull();
+    assertThat(again.getString("job_id")).isEqualTo(second);
+    assertThat(agent.status(second, "starting", null).status()).isEqualTo(200);
+    assertThat(agent.next(Duration.ofSeconds(4))).as("no copy once it started").isNull();
+    assertThat(api.job(second).getJsonArray("attempts")).hasSize(1);
+  }
+
+  @Test
   void aReconnectingAgentResumesItsJobOrIsToldToAbandonOne() throws Exception {
     JsonObject created = create("box", new JsonObject());
     WireAgent agent = connect(created);
