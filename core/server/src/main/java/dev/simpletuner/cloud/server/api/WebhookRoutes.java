@@ -92,7 +92,7 @@ final class WebhookRoutes {
         .compose(body -> parse(body, incoming).eventually(() -> body.file() == null ? Future.succeededFuture()
             : vertx.fileSystem().delete(body.file().toString()).recover(e -> Future.succeededFuture())))
         .compose(event -> commands.trainerReport(jobId, event.event(), event.media()))
-        .onSuccess(reply -> Responses.json(rc, 200, reply.toJson()))
+        .onSuccess(reply -> Responses.json(rc, 200, reply.toBuffer()))
         .onFailure(e -> {
           if (e instanceof AppException app && app.code() == ErrorCode.PAYLOAD_TOO_LARGE) {
             rc.response().putHeader("Connection", "close"); // the rest of the body is not read

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedOutputStream;
@@ -18,7 +17,6 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -30,7 +28,6 @@ import java.util.UUID;
  */
 public final class TrainerEventReader {
   private static final JsonFactory JSON = new JsonFactory();
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int MAX_IMAGES = 64;
 
   private TrainerEventReader() {
@@ -48,18 +45,51 @@ public final class TrainerEventReader {
    * A small event without media (a step, a stage, a log record: most of what a trainer sends), read
    * in one pass. Does no I/O.
    */
-  @SuppressWarnings("unchecked")
   public static JsonObject readPlain(byte[] body) {
     try (JsonParser parser = JSON.createParser(body)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new IllegalArgumentException(NOT_AN_OBJECT);
       }
-      return new JsonObject(MAPPER.readValue(parser, Map.class));
+      return object(parser);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalArgumentException(NOT_VALID + e.getOriginalMessage());
     } catch (IOException e) {
       throw new IllegalStateException(e); // a byte array does not fail to read
     }
+  }
+
+  /*
+   * Vert.x JSON straight from the parser's tokens: most events are per-step status, and building
+   * Jackson's maps first, then wrapping each one as it is read, was most of their cost. Nesting is
+   * bounded by the parser's own limit (StreamReadConstraints), as it was for the maps.
+   */
+  private static JsonObject object(JsonParser parser) throws IOException {
+    JsonObject object = new JsonObject();
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String name = parser.currentName();
+      object.put(name, value(parser, parser.nextToken()));
+    }
+    return object;
+  }
+
+  private static Object value(JsonParser parser, JsonToken token) throws IOException {
+    return switch (token) {
+      case START_OBJECT -> object(parser);
+      case START_ARRAY -> {
+        JsonArray array = new JsonArray();
+        for (JsonToken item = parser.nextToken(); item != JsonToken.END_ARRAY; item = parser.nextToken()) {
+          array.add(value(parser, item));
+        }
+        yield array;
+      }
+      case VALUE_STRING -> parser.getText();
+      case VALUE_NUMBER_INT -> parser.getNumberValue();
+      case VALUE_NUMBER_FLOAT -> parser.getDoubleValue();
+      case VALUE_TRUE -> Boolean.TRUE;
+      case VALUE_FALSE -> Boolean.FALSE;
+      case VALUE_NULL -> null;
+      default -> throw new IllegalArgumentException(NOT_VALID + "unexpected " + token);
+    };
   }
 
   private static final String NOT_AN_OBJECT = "A trainer event is a JSON object.";
@@ -80,7 +110,7 @@ public final class TrainerEventReader {
         } else if (("videos".equals(name) || "audios".equals(name)) && value == JsonToken.START_ARRAY) {
           event.put(name + "_not_kept", skipItems(parser));
         } else {
-          event.put(name, plain(MAPPER.readValue(parser, Object.class)));
+          event.put(name, value(parser, value));
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -123,18 +153,6 @@ public final class TrainerEventReader {
       count++;
     }
     return count;
-  }
-
-  /** Jackson's maps and lists as Vert.x JSON. */
-  @SuppressWarnings("unchecked")
-  private static Object plain(Object value) {
-    if (value instanceof Map<?, ?> map) {
-      return new JsonObject((Map<String, Object>) map);
-    }
-    if (value instanceof java.util.List<?> list) {
-      return new JsonArray((java.util.List<Object>) list);
-    }
-    return value;
   }
 
   private static MessageDigest sha256() {

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.server.job;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -87,6 +88,28 @@ public sealed interface JobAnswer {
         out.put("job_id", jobId);
       }
       return reason == null ? out : out.put("reason", reason);
+    }
+
+    /**
+     * {@link #toJson()} encoded. The answer to nearly every trainer event (received, a job id of
+     * letters, digits, '-' and '_') is written out directly: encoding it was a visible share of
+     * an event's cost.
+     */
+    public Buffer toBuffer() {
+      if (reason != null || jobId == null || !"received".equals(status) || !plain(jobId)) {
+        return toJson().toBuffer();
+      }
+      return Buffer.buffer("{\"status\":\"received\",\"job_id\":\"" + jobId + "\"}");
+    }
+
+    private static boolean plain(String id) {
+      for (int i = 0; i < id.length(); i++) {
+        char c = id.charAt(i);
+        if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 
