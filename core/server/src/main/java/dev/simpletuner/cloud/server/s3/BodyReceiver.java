@@ -39,9 +39,13 @@ final class BodyReceiver {
   record Received(Checksums.Result digests) {
   }
 
-  /** @param wholeObject true for a complete object (its SHA-256 is recorded), false for a multipart part */
+  /**
+   * @param wholeObject true for a complete object (its SHA-256 is recorded), false for a multipart part
+   * @param algorithm   the checksum to compute when the request declares none (a part of an upload
+   *                    created with one); null for none
+   */
   static Future<Received> receive(Vertx vertx, HttpServerRequest request, StorageAuth.Grant grant, Path file,
-                                  long maxBytes, boolean wholeObject) {
+                                  long maxBytes, boolean wholeObject, String algorithm) {
     String payloadHash = grant.payloadHash();
     boolean chunked = AwsChunkedDecoder.isChunked(payloadHash);
     long declared = declaredLength(request, chunked);
@@ -49,10 +53,11 @@ final class BodyReceiver {
       return Future.failedFuture(new S3Exception(400, "EntityTooLarge", "Your proposed upload exceeds the maximum "
           + "allowed object size."));
     }
-    String algorithm = checksumAlgorithm(request);
-    Declared expected = new Declared(payloadHash, declared, request.getHeader("Content-MD5"), algorithm,
-        algorithm == null ? null : request.getHeader("x-amz-checksum-" + algorithm));
-    Checksums sums = new Checksums(algorithm, wholeObject || payloadHash.matches("[0-9a-fA-F]{64}"));
+    String named = checksumAlgorithm(request);
+    Declared expected = new Declared(payloadHash, declared, request.getHeader("Content-MD5"), named,
+        named == null ? null : request.getHeader("x-amz-checksum-" + named));
+    Checksums sums = new Checksums(named != null ? named : algorithm, wholeObject
+        || payloadHash.matches("[0-9a-fA-F]{64}"));
     return vertx.executeBlocking(() -> FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING), false)
         .compose(channel -> {
@@ -64,7 +69,7 @@ final class BodyReceiver {
               decoder.end();
             }
             Checksums.Result result = sums.finish();
-            expected.check(result, decoder == null ? null : decoder.trailers().get("x-amz-checksum-" + algorithm));
+            expected.check(result, decoder == null ? null : decoder.trailers().get("x-amz-checksum-" + named));
             if (wholeObject) {
               channel.force(true);
             }

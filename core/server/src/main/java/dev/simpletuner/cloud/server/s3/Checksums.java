@@ -31,12 +31,7 @@ final class Checksums {
   Checksums(String algorithm, boolean sha256) {
     this.algorithm = algorithm == null ? null : algorithm.toLowerCase(Locale.ROOT);
     this.sha256 = sha256 || "sha256".equals(this.algorithm) ? digest("SHA-256") : null;
-    this.crc = switch (this.algorithm == null ? "" : this.algorithm) {
-      case "crc32" -> new CRC32();
-      case "crc32c" -> new CRC32C();
-      case "crc64nvme" -> new Crc64Nvme();
-      default -> null;
-    };
+    this.crc = crc(this.algorithm == null ? "" : this.algorithm);
     this.sha1 = "sha1".equals(this.algorithm) ? digest("SHA-1") : null;
   }
 
@@ -67,13 +62,7 @@ final class Checksums {
   Result finish() {
     String declared = null;
     if (crc != null) {
-      long v = crc.getValue();
-      int bytes = crc instanceof Crc64Nvme ? 8 : 4;
-      byte[] out = new byte[bytes];
-      for (int i = 0; i < bytes; i++) {
-        out[i] = (byte) (v >>> (8 * (bytes - 1 - i)));
-      }
-      declared = Base64.getEncoder().encodeToString(out);
+      declared = encode(crc);
     }
     byte[] sha = sha256 == null ? null : sha256.digest();
     if (sha1 != null) {
@@ -92,6 +81,27 @@ final class Checksums {
     String md5Hex() {
       return HexFormat.of().formatHex(md5);
     }
+  }
+
+  /** A fresh CRC of the algorithm ({@code crc32}, {@code crc32c}, {@code crc64nvme}); null for the others. */
+  static Checksum crc(String algorithm) {
+    return switch (algorithm) {
+      case "crc32" -> new CRC32();
+      case "crc32c" -> new CRC32C();
+      case "crc64nvme" -> new Crc64Nvme();
+      default -> null;
+    };
+  }
+
+  /** A CRC's value as S3 sends it: base64 of its big-endian bytes (4, or 8 for CRC64NVME). */
+  static String encode(Checksum crc) {
+    long v = crc.getValue();
+    int bytes = crc instanceof Crc64Nvme ? 8 : 4;
+    byte[] out = new byte[bytes];
+    for (int i = 0; i < bytes; i++) {
+      out[i] = (byte) (v >>> (8 * (bytes - 1 - i)));
+    }
+    return Base64.getEncoder().encodeToString(out);
   }
 
   private static MessageDigest digest(String name) {

@@ -128,7 +128,7 @@ final class DatasetHandler {
   private Future<BodyReceiver.Received> receive(StorageHandler.S3Call call, StorageHandler.Access access, Path jobDir,
                                                 Path temp, long held, long limit) {
     return BodyReceiver.receive(vertx, call.request(), access.grant(), temp,
-            Math.min(held, StorageHandler.MAX_OBJECT_BYTES), true)
+            Math.min(held, StorageHandler.MAX_OBJECT_BYTES), true, null)
         .recover(e -> onWorker(() -> scratch.release(jobDir, held)).transform(released -> Future.failedFuture(
             // An undeclared body that outgrew the room left is over the allowance, not over S3's object size.
             e instanceof S3Exception s && s.code().equals("EntityTooLarge") && held < StorageHandler.MAX_OBJECT_BYTES

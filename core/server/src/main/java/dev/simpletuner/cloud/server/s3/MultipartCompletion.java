@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.zip.Checksum;
 
 /** Checks a CompleteMultipartUpload request against the received parts and joins them into one file. */
 final class MultipartCompletion {
@@ -28,14 +29,26 @@ final class MultipartCompletion {
     this.files = files;
   }
 
-  /** The parts to join, in order, and the object's ETag ({@code <md5 of the part MD5s>-<count>}). */
-  record Plan(List<OutputStore.Part> parts, String etag) {
+  /**
+   * The parts to join, in order, and the object's ETag ({@code <md5 of the part MD5s>-<count>}).
+   *
+   * @param checksum  the upload's checksum, or null
+   * @param composite the object's COMPOSITE checksum (known before joining), or null
+   */
+  record Plan(List<OutputStore.Part> parts, String etag, MultipartChecksum checksum, String composite) {
   }
 
-  record Joined(long size, String sha256) {
+  /** @param fullObject the whole object's CRC for a FULL_OBJECT upload, else null */
+  record Joined(long size, String sha256, String fullObject) {
   }
 
-  static Plan check(List<S3Xml.RequestedPart> requested, List<OutputStore.Part> stored, long minPartBytes) {
+  /**
+   * @param checksum the upload's checksum, or null: then a part listed with its checksum must list
+   *                 the one it was received with, and {@code declared} (the request's own checksum of
+   *                 the object, or null) must be the composite one
+   */
+  static Plan check(List<S3Xml.RequestedPart> requested, List<OutputStore.Part> stored, long minPartBytes,
+                    MultipartChecksum checksum, String declared) {
     Map<Integer, OutputStore.Part> byNumber = stored.stream()
         .collect(Collectors.toMap(OutputStore.Part::number, Function.identity()));
     List<OutputStore.Part> parts = new ArrayList<>();
@@ -51,6 +64,13 @@ final class MultipartCompletion {
       if (part == null || !part.etag().equalsIgnoreCase(r.etag())) {
         throw invalidPart();
       }
+      if (checksum != null) {
+        String listed = r.checksums().get(checksum.algorithm());
+        // A part may be listed without its checksum (RGW takes that, the suite relies on it), not with another one.
+        if (part.checksum() == null || listed != null && !listed.equals(part.checksum())) {
+          throw S3Exception.badDigest("checksum of part " + r.number());
+        }
+      }
       parts.add(part);
       md5.update(HexFormat.of().parseHex(part.etag()));
     }
@@ -60,7 +80,12 @@ final class MultipartCompletion {
             + "size. Each part must be at least 5 MB in size, except the last part.");
       }
     }
-    return new Plan(parts, HexFormat.of().formatHex(md5.digest()) + "-" + parts.size());
+    String composite = checksum == null || !checksum.composite() ? null
+        : checksum.composite(parts.stream().map(OutputStore.Part::checksum).toList());
+    if (composite != null && declared != null && !declared.strip().equals(composite)) {
+      throw S3Exception.badDigest(checksum.wireName() + " checksum");
+    }
+    return new Plan(parts, HexFormat.of().formatHex(md5.digest()) + "-" + parts.size(), checksum, composite);
   }
 
   /**
@@ -69,8 +94,10 @@ final class MultipartCompletion {
    */
   Future<Joined> join(String uploadId, Plan plan, Path target) {
     Future<Long> copied = vertx.executeBlocking(() -> concatenate(uploadId, plan, target), false);
-    Future<String> hashed = vertx.executeBlocking(() -> sha256(uploadId, plan), false);
-    return Future.all(copied, hashed).map(v -> new Joined(copied.result(), hashed.result()));
+    Checksum crc = plan.checksum() == null || plan.checksum().composite() ? null : plan.checksum().fullObjectCrc();
+    Future<String> hashed = vertx.executeBlocking(() -> sha256(uploadId, plan, crc), false);
+    return Future.all(copied, hashed).map(v -> new Joined(copied.result(), hashed.result(),
+        crc == null ? null : Checksums.encode(crc)));
   }
 
   private long concatenate(String uploadId, Plan plan, Path target) throws IOException {
@@ -106,13 +133,17 @@ final class MultipartCompletion {
     return copied;
   }
 
-  private String sha256(String uploadId, Plan plan) throws IOException, NoSuchAlgorithmException {
+  /** The whole object's SHA-256, and its CRC into {@code crc} when there is one. */
+  private String sha256(String uploadId, Plan plan, Checksum crc) throws IOException, NoSuchAlgorithmException {
     MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
     ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
     for (OutputStore.Part part : plan.parts()) {
       try (FileChannel in = FileChannel.open(files.part(uploadId, part.number()), StandardOpenOption.READ)) {
         while (in.read(buffer) >= 0) {
           buffer.flip();
+          if (crc != null) {
+            crc.update(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
+          }
           sha256.update(buffer);
           buffer.clear();
         }

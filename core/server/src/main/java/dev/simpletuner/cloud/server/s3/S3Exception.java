@@ -32,6 +32,10 @@ final class S3Exception extends RuntimeException {
     return new S3Exception(400, "InvalidArgument", message);
   }
 
+  static S3Exception invalidRequest(String message) {
+    return new S3Exception(400, "InvalidRequest", message);
+  }
+
   static S3Exception noSuchKey() {
     return new S3Exception(404, "NoSuchKey", "The specified key does not exist.");
   }

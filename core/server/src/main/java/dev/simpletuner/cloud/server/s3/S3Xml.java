@@ -30,10 +30,22 @@ final class S3Xml {
         + esc(key) + "</Key><UploadId>" + esc(uploadId) + "</UploadId></InitiateMultipartUploadResult>";
   }
 
-  static String completed(String location, String bucket, String key, String etag) {
+  /** @param checksum the object's {algorithm, value, type}, or null */
+  static String completed(String location, String bucket, String key, String etag,
+                          io.vertx.core.json.JsonObject checksum) {
     return "<CompleteMultipartUploadResult xmlns=\"" + NS + "\"><Location>" + esc(location) + "</Location><Bucket>"
-        + esc(bucket) + "</Bucket><Key>" + esc(key) + "</Key><ETag>&quot;" + esc(etag)
-        + "&quot;</ETag></CompleteMultipartUploadResult>";
+        + esc(bucket) + "</Bucket><Key>" + esc(key) + "</Key><ETag>&quot;" + esc(etag) + "&quot;</ETag>"
+        + checksum(checksum) + "</CompleteMultipartUploadResult>";
+  }
+
+  /** {@code <ChecksumSHA256>..</ChecksumSHA256><ChecksumType>..</ChecksumType>}, or nothing. */
+  private static String checksum(io.vertx.core.json.JsonObject checksum) {
+    if (checksum == null) {
+      return "";
+    }
+    String tag = "Checksum" + checksum.getString("algorithm").toUpperCase(java.util.Locale.ROOT);
+    return "<" + tag + ">" + esc(checksum.getString("value")) + "</" + tag + "><ChecksumType>"
+        + esc(checksum.getString("type", "FULL_OBJECT")) + "</ChecksumType>";
   }
 
   static String parts(String bucket, String key, String uploadId, List<OutputStore.Part> parts) {
@@ -94,11 +106,12 @@ final class S3Xml {
     }
     io.vertx.core.json.JsonObject checksum = o.attrs() == null ? null : o.attrs().getJsonObject("checksum");
     if (asked.contains("checksum") && checksum != null) {
-      String tag = "Checksum" + checksum.getString("algorithm").toUpperCase(java.util.Locale.ROOT);
-      b.append("<Checksum><").append(tag).append('>').append(esc(checksum.getString("value"))).append("</").append(tag)
-          .append("></Checksum>");
+      b.append("<Checksum>").append(checksum(checksum)).append("</Checksum>");
     }
     io.vertx.core.json.JsonArray parts = o.attrs() == null ? null : o.attrs().getJsonArray("parts");
+    io.vertx.core.json.JsonArray partChecksums = o.attrs() == null ? null : o.attrs().getJsonArray("part_checksums");
+    String partTag = checksum == null ? null : "Checksum" + checksum.getString("algorithm")
+        .toUpperCase(java.util.Locale.ROOT);
     if (asked.contains("objectparts") && parts != null) {
       // "PartsCount" is what the SDKs read (their model's name for TotalPartsCount).
       b.append("<ObjectParts><PartsCount>").append(parts.size()).append("</PartsCount><PartNumberMarker>")
@@ -106,7 +119,12 @@ final class S3Xml {
       int last = Math.min(parts.size(), partMarker + maxParts);
       for (int n = partMarker + 1; n <= last; n++) {
         b.append("<Part><PartNumber>").append(n).append("</PartNumber><Size>").append(parts.getLong(n - 1))
-            .append("</Size></Part>");
+            .append("</Size>");
+        if (partChecksums != null && partTag != null && partChecksums.getString(n - 1) != null) {
+          b.append('<').append(partTag).append('>').append(esc(partChecksums.getString(n - 1))).append("</")
+              .append(partTag).append('>');
+        }
+        b.append("</Part>");
       }
       if (last < parts.size()) {
         b.append("<NextPartNumberMarker>").append(last).append("</NextPartNumberMarker>");
@@ -183,8 +201,12 @@ final class S3Xml {
     return HEAD;
   }
 
-  /** The parts of a CompleteMultipartUpload body, in document order. */
-  record RequestedPart(int number, String etag) {
+  /**
+   * The parts of a CompleteMultipartUpload body, in document order.
+   *
+   * @param checksums the part's checksums the client lists, by lower-case algorithm ({@code ChecksumSHA256} is sha256)
+   */
+  record RequestedPart(int number, String etag, java.util.Map<String, String> checksums) {
   }
 
   static List<RequestedPart> completeRequest(byte[] body) {
@@ -198,7 +220,14 @@ final class S3Xml {
       if (number == null || etag == null || !number.strip().matches("\\d{1,5}")) {
         throw S3Exception.malformedXml();
       }
-      parts.add(new RequestedPart(Integer.parseInt(number.strip()), unquote(etag.strip())));
+      java.util.Map<String, String> checksums = new java.util.HashMap<>();
+      for (org.w3c.dom.Node n = part.getFirstChild(); n != null; n = n.getNextSibling()) {
+        String name = n.getLocalName();
+        if (n instanceof Element && name != null && name.startsWith("Checksum") && name.length() > 8) {
+          checksums.put(name.substring(8).toLowerCase(java.util.Locale.ROOT), n.getTextContent().strip());
+        }
+      }
+      parts.add(new RequestedPart(Integer.parseInt(number.strip()), unquote(etag.strip()), checksums));
     }
     if (parts.isEmpty()) {
       throw S3Exception.malformedXml();

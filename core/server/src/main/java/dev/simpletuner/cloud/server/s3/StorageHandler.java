@@ -312,7 +312,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
         })
         .compose(v -> mkdirs(temp.getParent()))
         .compose(v -> guard.allowance(access.job(), call.request(), MAX_OBJECT_BYTES))
-        .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, allowed, true))
+        .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, allowed, true, null))
         .compose(received -> store(call, access, temp, new Stored(received.digests().size(),
             received.digests().md5Hex(), received.digests().sha256Hex(), call.request().getHeader("Content-Type"),
             StoredHeaders.userMetadata(call.request().headers()), attrs(StoredHeaders.kept(call.request().headers()),
@@ -334,12 +334,27 @@ public final class StorageHandler implements Handler<RoutingContext> {
 
   /** An object's attrs: kept headers, the flexible checksum of its body, the sizes of its parts. */
   private static JsonObject attrs(JsonObject headers, Checksums.Result digests, JsonArray partSizes) {
+    JsonObject checksum = digests == null || digests.algorithm() == null || digests.checksum() == null ? null
+        : new JsonObject().put("algorithm", digests.algorithm()).put("value", digests.checksum())
+            .put("type", MultipartChecksum.FULL_OBJECT);
+    return attrs(headers, checksum, partSizes, null);
+  }
+
+  /**
+   * @param checksum      {algorithm, value, type} of the whole object, or null
+   * @param partChecksums each part's checksum in the object's algorithm, or null
+   */
+  private static JsonObject attrs(JsonObject headers, JsonObject checksum, JsonArray partSizes,
+                                  JsonArray partChecksums) {
     JsonObject attrs = new JsonObject();
     if (headers != null) {
       attrs.put("headers", headers);
     }
-    if (digests != null && digests.algorithm() != null && digests.checksum() != null) {
-      attrs.put("checksum", new JsonObject().put("algorithm", digests.algorithm()).put("value", digests.checksum()));
+    if (checksum != null) {
+      attrs.put("checksum", checksum);
+    }
+    if (partChecksums != null) {
+      attrs.put("part_checksums", partChecksums);
     }
     if (partSizes != null) {
       attrs.put("parts", partSizes);
@@ -386,11 +401,26 @@ public final class StorageHandler implements Handler<RoutingContext> {
   private Future<Void> createUpload(S3Call call, Access access) {
     String uploadId = UUID.randomUUID().toString().replace("-", "");
     JsonObject kept = StoredHeaders.kept(call.request().headers());
+    MultipartChecksum checksum = MultipartChecksum.of(call.request().headers());
+    JsonObject attrs = new JsonObject();
+    if (kept != null) {
+      attrs.put("headers", kept);
+    }
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    if (checksum != null) {
+      attrs.put("checksum", checksum.toJson());
+      headers.add("x-amz-checksum-algorithm", checksum.wireName()).add("x-amz-checksum-type", checksum.type());
+    }
     return mkdirs(files.uploadDir(uploadId))
         .compose(v -> outputs.createUpload(new OutputStore.Upload(uploadId, access.job().jobId(), call.bucket(),
             call.key(), call.request().getHeader("Content-Type"), StoredHeaders.userMetadata(call.request().headers()),
-            ctx.now(), kept == null ? null : new JsonObject().put("headers", kept), null)))
-        .compose(v -> respond(call, 200, null, S3Xml.initiated(call.bucket(), call.key(), uploadId)));
+            ctx.now(), attrs.isEmpty() ? null : attrs, null)))
+        .compose(v -> respond(call, 200, headers, S3Xml.initiated(call.bucket(), call.key(), uploadId)));
+  }
+
+  /** The checksum the upload was created with, or null. */
+  private static MultipartChecksum checksumOf(OutputStore.Upload u) {
+    return u.attrs() == null ? null : MultipartChecksum.from(u.attrs().getJsonObject("checksum"));
   }
 
   /** The call's upload; a completed one only when {@code completedToo} (a retried complete). */
@@ -409,30 +439,46 @@ public final class StorageHandler implements Handler<RoutingContext> {
     int number = partNumber(call.query().get("partNumber"));
     long ticket = UploadRaces.partStarted();
     Path temp = files.incoming();
-    return upload(call, access, false)
-        .compose(u -> mkdirs(temp.getParent()))
+    return partAlgorithm(call, access).compose(algorithm -> mkdirs(temp.getParent())
         .compose(v -> guard.allowance(access.job(), call.request(), MAX_OBJECT_BYTES))
-        .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, allowed, false))
-        .compose(received -> commitPart(call, number, ticket, temp, received.digests())
-            .compose(v -> {
-              MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("ETag", quote(received.digests().md5Hex()));
-              echoChecksum(headers, received.digests());
-              return respond(call, 200, headers, null);
-            }))
+        .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, allowed, false,
+            algorithm))
+        .compose(received -> {
+          String sent = received.digests().algorithm();
+          if (algorithm != null && !algorithm.equals(sent)) {
+            throw S3Exception.invalidRequest("Checksum Type mismatch occurred, expected checksum Type: " + algorithm
+                + ", actual checksum Type: " + sent);
+          }
+          return commitPart(call, number, ticket, temp, received.digests(), algorithm != null).compose(v -> {
+            MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("ETag", quote(received.digests().md5Hex()));
+            echoChecksum(headers, received.digests());
+            return respond(call, 200, headers, null);
+          });
+        }))
         .onFailure(e -> {
           guard.refused(access.job(), e);
           vertx.fileSystem().delete(temp.toString());
         });
   }
 
+  /** The checksum algorithm of the call's (open) upload, in which each of its parts is summed; null for none. */
+  private Future<String> partAlgorithm(S3Call call, Access access) {
+    return upload(call, access, false).map(u -> {
+      MultipartChecksum checksum = checksumOf(u);
+      return checksum == null ? null : checksum.algorithm();
+    });
+  }
+
   /** Makes a received body the part, unless a later send of the same part already is (then it is dropped). */
-  private Future<Void> commitPart(S3Call call, int number, long ticket, Path temp, Checksums.Result digests) {
+  /** @param keepChecksum the upload has a checksum algorithm: the part's checksum in it is recorded */
+  private Future<Void> commitPart(S3Call call, int number, long ticket, Path temp, Checksums.Result digests,
+                                  boolean keepChecksum) {
     String uploadId = call.query().get("uploadId");
     return UploadRaces.commitPart(uploadId, number, ticket, () -> vertx.fileSystem().move(temp.toString(),
             files.part(uploadId, number).toString(),
             new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true))
         .compose(v -> outputs.putPart(uploadId, new OutputStore.Part(number, digests.size(), digests.md5Hex(),
-            ctx.now())))).compose(committed -> committed ? Future.succeededFuture()
+            ctx.now(), keepChecksum ? digests.checksum() : null)))).compose(committed -> committed ? Future.succeededFuture()
         : vertx.fileSystem().delete(temp.toString()));
   }
 
@@ -440,18 +486,17 @@ public final class StorageHandler implements Handler<RoutingContext> {
     int number = partNumber(call.query().get("partNumber"));
     long ticket = UploadRaces.partStarted();
     Path temp = files.incoming();
-    return upload(call, access, false)
-        .compose(u -> copySource(call, access))
+    return partAlgorithm(call, access).compose(algorithm -> copySource(call, access)
         .compose(source -> {
           ByteRange range = ObjectCopy.range(call.request().getHeader("x-amz-copy-source-range"), source.size());
           long offset = range == null ? 0 : range.first();
           long length = range == null ? source.size() : range.length();
           return mkdirs(temp.getParent())
               .compose(v -> vertx.executeBlocking(() -> ObjectCopy.copy(source.file(files.root()), offset, length, temp,
-                  null), false));
+                  algorithm), false));
         })
-        .compose(digests -> commitPart(call, number, ticket, temp, digests)
-            .compose(v -> respond(call, 200, null, S3Xml.copied("CopyPartResult", digests.md5Hex(), ctx.now()))))
+        .compose(digests -> commitPart(call, number, ticket, temp, digests, algorithm != null)
+            .compose(v -> respond(call, 200, null, S3Xml.copied("CopyPartResult", digests.md5Hex(), ctx.now())))))
         .onFailure(e -> vertx.fileSystem().delete(temp.toString()));
   }
 
@@ -466,8 +511,11 @@ public final class StorageHandler implements Handler<RoutingContext> {
               if (running != null) {
                 return answerCompletion(call, access, u, running);
               }
+              MultipartChecksum checksum = checksumOf(u);
+              String declared = checksum == null ? null
+                  : call.request().getHeader("x-amz-checksum-" + checksum.algorithm());
               return outputs.parts(u.uploadId())
-                  .map(stored -> MultipartCompletion.check(requested, stored, MIN_PART_BYTES))
+                  .map(stored -> MultipartCompletion.check(requested, stored, MIN_PART_BYTES, checksum, declared))
                   .compose(plan -> answerCompletion(call, access, u, UploadRaces.completeOnce(u.uploadId(),
                       () -> join(call, access, u, plan))), e -> upload(call, access, true)
                       // The first complete may have finished (and taken the parts) since this one looked.
@@ -478,8 +526,16 @@ public final class StorageHandler implements Handler<RoutingContext> {
 
   /** A retry of a complete that succeeded (its answer was lost): S3 answers it the same. */
   private Future<Void> answerCompleted(S3Call call, String etag) {
-    return respond(call, 200, null, S3Xml.head() + S3Xml.completed(call.request().absoluteURI(), call.bucket(),
-        call.key(), etag));
+    return completed(call, etag).compose(xml -> respond(call, 200, null, S3Xml.head() + xml));
+  }
+
+  /** The answer to a complete that made the object with this ETag, with the object's checksum if it is still it. */
+  private Future<String> completed(S3Call call, String etag) {
+    return outputs.get(call.bucket(), call.key()).map(found -> {
+      JsonObject checksum = found.filter(o -> etag.equals(o.etag()) && o.attrs() != null)
+          .map(o -> o.attrs().getJsonObject("checksum")).orElse(null);
+      return S3Xml.completed(call.request().absoluteURI(), call.bucket(), call.key(), etag, checksum);
+    });
   }
 
   /**
@@ -497,8 +553,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
       vertx.cancelTimer(keepAlive);
       if (ar.succeeded()) {
         // A client that went away (its retry is answered on its own) leaves nothing to tell.
-        return response.end(S3Xml.completed(call.request().absoluteURI(), call.bucket(), call.key(), ar.result()))
-            .otherwiseEmpty();
+        return completed(call, ar.result()).compose(response::end).otherwiseEmpty();
       }
       S3Exception e = ar.cause() instanceof S3Exception s ? s : S3Exception.internal("Completing the upload failed; "
           + "try again.");
@@ -514,11 +569,23 @@ public final class StorageHandler implements Handler<RoutingContext> {
     Path temp = files.incoming();
     JsonArray sizes = new JsonArray();
     plan.parts().forEach(p -> sizes.add(p.size()));
+    MultipartChecksum checksum = plan.checksum();
+    List<Object> checksums = new ArrayList<>();
+    plan.parts().forEach(p -> checksums.add(p.checksum()));
+    JsonArray partChecksums = checksum == null ? null : new JsonArray(checksums);
     JsonObject kept = u.attrs() == null ? null : u.attrs().getJsonObject("headers");
     return mkdirs(temp.getParent())
         .compose(v -> completion.join(u.uploadId(), plan, temp))
+        .map(joined -> {
+          String declared = checksum == null ? null : call.request().getHeader("x-amz-checksum-" + checksum.algorithm());
+          if (joined.fullObject() != null && declared != null && !declared.strip().equals(joined.fullObject())) {
+            throw S3Exception.badDigest(checksum.wireName() + " checksum");
+          }
+          return joined;
+        })
         .compose(joined -> store(call, access, temp, new Stored(joined.size(), plan.etag(), joined.sha256(),
-            u.contentType(), u.metadata(), attrs(kept, null, sizes))))
+            u.contentType(), u.metadata(), attrs(kept, checksum == null ? null : checksum.toJson()
+                .put("value", checksum.composite() ? plan.composite() : joined.fullObject()), sizes, partChecksums))))
         .compose(v -> outputs.completeUpload(u.uploadId(), plan.etag(), ctx.now()))
         .onSuccess(v -> {
           UploadRaces.forget(u.uploadId());
@@ -589,9 +656,16 @@ public final class StorageHandler implements Handler<RoutingContext> {
     ByteRange range = call.has("partNumber") ? partRange(call, o.size(), attrs.getJsonArray("parts"), response)
         : range(call.request().getHeader("Range"), o.size());
     JsonObject checksum = attrs.getJsonObject("checksum");
-    if (checksum != null && range == null
-        && "ENABLED".equalsIgnoreCase(call.request().getHeader("x-amz-checksum-mode"))) {
-      response.putHeader("x-amz-checksum-" + checksum.getString("algorithm"), checksum.getString("value"));
+    if (checksum != null && "ENABLED".equalsIgnoreCase(call.request().getHeader("x-amz-checksum-mode"))) {
+      // The whole object's checksum, or a part's own one for ?partNumber=; a byte range has none.
+      JsonArray partChecksums = attrs.getJsonArray("part_checksums");
+      String value = call.has("partNumber") && partChecksums != null
+          ? partChecksums.getString(partNumber(call.query().get("partNumber")) - 1)
+          : range == null ? checksum.getString("value") : null;
+      if (value != null) {
+        response.putHeader("x-amz-checksum-" + checksum.getString("algorithm"), value)
+            .putHeader("x-amz-checksum-type", checksum.getString("type", MultipartChecksum.FULL_OBJECT));
+      }
     }
     if (range != null) {
       response.setStatusCode(206).putHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/"

@@ -47,7 +47,11 @@ public final class OutputStore {
   }
 
   /** One received part (its file lives under the upload's directory). */
-  public record Part(int number, long size, String etag, long updatedAt) {
+  /** @param checksum the part's checksum (base64) in its upload's checksum algorithm; null when it has none */
+  public record Part(int number, long size, String etag, long updatedAt, String checksum) {
+    public Part(int number, long size, String etag, long updatedAt) {
+      this(number, size, etag, updatedAt, null);
+    }
   }
 
   public Future<Void> put(Output o) {
@@ -115,17 +119,18 @@ public final class OutputStore {
   }
 
   public Future<Void> putPart(String uploadId, Part part) {
-    return db.query("INSERT INTO storage_upload_parts (upload_id, part_number, size, etag, updated_at) "
-            + "VALUES (?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, "
-            + "etag = excluded.etag, updated_at = excluded.updated_at", uploadId, part.number(), part.size(),
-        part.etag(), part.updatedAt()).mapEmpty();
+    return db.query("INSERT INTO storage_upload_parts (upload_id, part_number, size, etag, updated_at, checksum) "
+            + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, "
+            + "etag = excluded.etag, updated_at = excluded.updated_at, checksum = excluded.checksum", uploadId,
+        part.number(), part.size(), part.etag(), part.updatedAt(), part.checksum()).mapEmpty();
   }
 
   public Future<List<Part>> parts(String uploadId) {
-    return db.query("SELECT part_number, size, etag, updated_at FROM storage_upload_parts WHERE upload_id = ? "
-        + "ORDER BY part_number", uploadId).map(rows -> {
+    return db.query("SELECT part_number, size, etag, updated_at, checksum FROM storage_upload_parts "
+        + "WHERE upload_id = ? ORDER BY part_number", uploadId).map(rows -> {
           List<Part> out = new ArrayList<>();
-          rows.forEach(r -> out.add(new Part(r.getInteger(0), r.getLong(1), r.getString(2), r.getLong(3))));
+          rows.forEach(r -> out.add(new Part(r.getInteger(0), r.getLong(1), r.getString(2), r.getLong(3),
+              r.getString(4))));
           return out;
         });
   }

@@ -289,6 +289,95 @@ class S3SemanticsTest {
   }
 
   @Test
+  void aCompositeChecksumIsMadeFromThePartsAndEachPartKeepsItsOwn() throws Exception {
+    String key = job + "/composite/model.bin";
+    byte[] first = new byte[5 * 1024 * 1024];
+    java.util.Arrays.fill(first, (byte) 'A');
+    byte[] second = "the last part".getBytes(StandardCharsets.UTF_8);
+    var created = s3.createMultipartUpload(b -> b.bucket("outputs").key(key).checksumAlgorithm(ChecksumAlgorithm.SHA256));
+    assertThat(created.checksumAlgorithm()).isEqualTo(ChecksumAlgorithm.SHA256);
+    assertThat(created.checksumTypeAsString()).isEqualTo("COMPOSITE");
+    String uploadId = created.uploadId();
+    var p1 = s3.uploadPart(b -> b.bucket("outputs").key(key).uploadId(uploadId).partNumber(1)
+        .checksumAlgorithm(ChecksumAlgorithm.SHA256), RequestBody.fromBytes(first));
+    var p2 = s3.uploadPart(b -> b.bucket("outputs").key(key).uploadId(uploadId).partNumber(2)
+        .checksumAlgorithm(ChecksumAlgorithm.SHA256), RequestBody.fromBytes(second));
+    assertThat(p1.checksumSHA256()).isEqualTo(sha256Base64(first));
+    java.security.MessageDigest parts = java.security.MessageDigest.getInstance("SHA-256");
+    parts.update(java.util.Base64.getDecoder().decode(p1.checksumSHA256()));
+    parts.update(java.util.Base64.getDecoder().decode(p2.checksumSHA256()));
+    String composite = java.util.Base64.getEncoder().encodeToString(parts.digest()) + "-2";
+    List<CompletedPart> listed = List.of(
+        CompletedPart.builder().partNumber(1).eTag(p1.eTag()).checksumSHA256(p1.checksumSHA256()).build(),
+        CompletedPart.builder().partNumber(2).eTag(p2.eTag()).checksumSHA256(p2.checksumSHA256()).build());
+    // A wrong checksum of the object, or a part listed with another checksum than its own, completes nothing.
+    assertThat(code(() -> s3.completeMultipartUpload(b -> b.bucket("outputs").key(key).uploadId(uploadId)
+        .checksumSHA256("bad").multipartUpload(m -> m.parts(listed))))).isEqualTo("400 BadDigest");
+    assertThat(code(() -> s3.completeMultipartUpload(b -> b.bucket("outputs").key(key).uploadId(uploadId)
+        .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(p1.eTag())
+            .checksumSHA256(p2.checksumSHA256()).build(), listed.get(1)))))).isEqualTo("400 BadDigest");
+    // Parts listed without their checksums are taken (as RGW does): the ones received are used.
+    var done = s3.completeMultipartUpload(b -> b.bucket("outputs").key(key).uploadId(uploadId)
+        .checksumSHA256(composite).multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(p1.eTag())
+            .build(), listed.get(1))));
+    assertThat(done.checksumSHA256()).isEqualTo(composite);
+    assertThat(done.checksumTypeAsString()).isEqualTo("COMPOSITE");
+    var again = s3.completeMultipartUpload(b -> b.bucket("outputs").key(key).uploadId(uploadId)
+        .multipartUpload(m -> m.parts(listed)));
+    assertThat(again.eTag()).isEqualTo(done.eTag());
+    assertThat(again.checksumSHA256()).isEqualTo(composite);
+
+    assertThat(s3.headObject(b -> b.bucket("outputs").key(key)).checksumSHA256()).isNull();
+    var head = s3.headObject(b -> b.bucket("outputs").key(key).checksumMode(ChecksumMode.ENABLED));
+    assertThat(head.checksumSHA256()).isEqualTo(composite);
+    assertThat(head.checksumTypeAsString()).isEqualTo("COMPOSITE");
+    var part = s3.getObjectAsBytes(b -> b.bucket("outputs").key(key).partNumber(2).checksumMode(ChecksumMode.ENABLED));
+    assertThat(part.asByteArray()).isEqualTo(second);
+    assertThat(part.response().checksumSHA256()).isEqualTo(p2.checksumSHA256());
+    var attributes = s3.getObjectAttributes(b -> b.bucket("outputs").key(key)
+        .objectAttributes(ObjectAttributes.CHECKSUM, ObjectAttributes.OBJECT_PARTS));
+    assertThat(attributes.checksum().checksumSHA256()).isEqualTo(composite);
+    assertThat(attributes.checksum().checksumTypeAsString()).isEqualTo("COMPOSITE");
+    assertThat(attributes.objectParts().parts()).extracting(p -> p.checksumSHA256())
+        .containsExactly(p1.checksumSHA256(), p2.checksumSHA256());
+  }
+
+  @Test
+  void aFullObjectCrcIsTheCrcOfTheWholeObject() {
+    String key = job + "/full/model.bin";
+    byte[] first = new byte[5 * 1024 * 1024];
+    java.util.Arrays.fill(first, (byte) 'B');
+    byte[] second = "and the rest".getBytes(StandardCharsets.UTF_8);
+    var created = s3.createMultipartUpload(b -> b.bucket("outputs").key(key).checksumAlgorithm(ChecksumAlgorithm.CRC32)
+        .checksumType("FULL_OBJECT"));
+    assertThat(created.checksumTypeAsString()).isEqualTo("FULL_OBJECT");
+    String uploadId = created.uploadId();
+    // Parts sent without a checksum are summed in the upload's algorithm all the same.
+    String e1 = s3.uploadPart(b -> b.bucket("outputs").key(key).uploadId(uploadId).partNumber(1),
+        RequestBody.fromBytes(first)).eTag();
+    String e2 = s3.uploadPart(b -> b.bucket("outputs").key(key).uploadId(uploadId).partNumber(2),
+        RequestBody.fromBytes(second)).eTag();
+    CRC32 whole = new CRC32();
+    whole.update(first);
+    whole.update(second);
+    String expected = java.util.Base64.getEncoder().encodeToString(java.nio.ByteBuffer.allocate(4)
+        .putInt((int) whole.getValue()).array());
+    var done = s3.completeMultipartUpload(b -> b.bucket("outputs").key(key).uploadId(uploadId).multipartUpload(m -> m
+        .parts(CompletedPart.builder().partNumber(1).eTag(e1).build(), CompletedPart.builder().partNumber(2).eTag(e2)
+            .build())));
+    assertThat(done.checksumCRC32()).isEqualTo(expected);
+    assertThat(s3.headObject(b -> b.bucket("outputs").key(key).checksumMode(ChecksumMode.ENABLED)).checksumCRC32())
+        .isEqualTo(expected);
+    assertThat(code(() -> s3.createMultipartUpload(b -> b.bucket("outputs").key(key)
+        .checksumAlgorithm(ChecksumAlgorithm.SHA256).checksumType("FULL_OBJECT")))).isEqualTo("400 InvalidRequest");
+  }
+
+  private static String sha256Base64(byte[] bytes) throws Exception {
+    return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(bytes));
+  }
+
+  @Test
   void conditionalDeletesAndCannedAcls() {
     String etag = put("cond/a.txt", "a");
     assertThat(code(() -> s3.deleteObject(b -> b.bucket("outputs").key(job + "/cond/a.txt").ifMatch("\"other\""))))

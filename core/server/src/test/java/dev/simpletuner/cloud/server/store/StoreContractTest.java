@@ -116,6 +116,22 @@ class StoreContractTest {
 
   @ParameterizedTest
   @EnumSource(Backend.class)
+  void uploadPartsKeepTheirChecksumAndASendAgainReplacesIt(Backend b) throws Exception {
+    OutputStore outputs = open(b).outputs();
+    outputs.createUpload(new OutputStore.Upload("u1", "job", "outputs", "job/m.bin", null, null, 1_000,
+        new JsonObject().put("checksum", new JsonObject().put("algorithm", "sha256").put("type", "COMPOSITE")), null))
+        .await();
+    outputs.putPart("u1", new OutputStore.Part(2, 6, "e2", 1_100, "c2")).await();
+    outputs.putPart("u1", new OutputStore.Part(1, 5, "e1", 1_100)).await();
+    outputs.putPart("u1", new OutputStore.Part(1, 7, "e1b", 1_200, "c1")).await();
+    assertThat(outputs.parts("u1").await()).containsExactly(new OutputStore.Part(1, 7, "e1b", 1_200, "c1"),
+        new OutputStore.Part(2, 6, "e2", 1_100, "c2"));
+    assertThat(outputs.upload("u1").await().orElseThrow().attrs().getJsonObject("checksum").getString("type"))
+        .isEqualTo("COMPOSITE");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
   void leasesHaveOneOwnerAndATokenThatGrowsWithEachNewOwner(Backend b) throws Exception {
     ClusterStore cluster = open(b).cluster();
     long ttl = 1_000;
