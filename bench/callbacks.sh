@@ -10,13 +10,15 @@
 #     kept as artifacts), as MB/s against the bare route.
 # Needs wrk (apt-get install wrk), python3 with the libraries the conformance suite uses, and
 # SIMPLETUNER_SOURCE (default: ../shared/third_party/simpletuner).
-# Knobs: DURATION (seconds per run, default 10), TRAINERS (default 8), WARMUP (seconds, default 20:
+# Knobs: DURATION (seconds per run, default 10), ROUNDS (the event mix's run is split into this many
+# alternating server/bare slices, default 3), TRAINERS (default 8), WARMUP (seconds, default 20:
 # the JIT compiles for longer than that on a small machine), STEPS (training steps recorded,
 # default 300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
 TRAINERS=${TRAINERS:-8}
 WARMUP=${WARMUP:-20}
 STEPS=${STEPS:-300}
@@ -173,16 +175,36 @@ post "$BARE" "$WORK/mix.jsonl" "$TRAINERS" "$WARMUP" >/dev/null
 post "$SERVER" "$WORK/big.jsonl" 2 "$WARMUP" >/dev/null
 post "$BARE" "$WORK/big.jsonl" 2 "$WARMUP" >/dev/null
 
-echo "== the event mix, $TRAINERS trainers, ${DURATION}s"
-CPU_BEFORE=$(cpu_ticks "$SERVER_PID")
-read -r S_RPS S_P50 S_P99 _ <<< "$(post "$SERVER" "$WORK/mix.jsonl" "$TRAINERS" "$DURATION")"
-CPU_AFTER=$(cpu_ticks "$SERVER_PID")
-BARE_BEFORE=$(cpu_ticks "$BARE_PID")
-read -r B_RPS B_P50 B_P99 _ <<< "$(post "$BARE" "$WORK/mix.jsonl" "$TRAINERS" "$DURATION")"
-BARE_AFTER=$(cpu_ticks "$BARE_PID")
-per_event() { python3 -c "print(f'{($2 - $1) * 1e6 / $(getconf CLK_TCK) / ($3 * $DURATION):.0f}')"; }
-echo "server: $S_RPS events/s (p50 $S_P50 ms, p99 $S_P99 ms), $(per_event "$CPU_BEFORE" "$CPU_AFTER" "$S_RPS") us CPU per event"
-echo "bare:   $B_RPS events/s (p50 $B_P50 ms, p99 $B_P99 ms), $(per_event "$BARE_BEFORE" "$BARE_AFTER" "$B_RPS") us CPU per event"
+echo "== the event mix, $TRAINERS trainers, ${DURATION}s each, in $ROUNDS rounds of server then bare"
+# Alternating slices: a machine whose speed drifts (shared CPUs) slows both sides alike.
+SLICE=$(( (DURATION + ROUNDS - 1) / ROUNDS ))
+: > "$WORK/rounds.txt"
+for round in $(seq "$ROUNDS"); do
+  S0=$(cpu_ticks "$SERVER_PID")
+  read -r rps p50 p99 _ <<< "$(post "$SERVER" "$WORK/mix.jsonl" "$TRAINERS" "$SLICE")"
+  S1=$(cpu_ticks "$SERVER_PID")
+  echo "server $rps $p50 $p99 $((S1 - S0))" >> "$WORK/rounds.txt"
+  B0=$(cpu_ticks "$BARE_PID")
+  read -r rps p50 p99 _ <<< "$(post "$BARE" "$WORK/mix.jsonl" "$TRAINERS" "$SLICE")"
+  B1=$(cpu_ticks "$BARE_PID")
+  echo "bare $rps $p50 $p99 $((B1 - B0))" >> "$WORK/rounds.txt"
+done
+read -r S_RPS B_RPS <<< "$(python3 - "$WORK/rounds.txt" "$SLICE" "$(getconf CLK_TCK)" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+slice_s, tck = int(sys.argv[2]), int(sys.argv[3])
+out = {}
+for side in ("server", "bare"):
+    mine = [list(map(float, r[1:])) for r in rows if r[0] == side]
+    rps = statistics.mean(r[0] for r in mine)
+    cpu = sum(r[3] for r in mine) * 1e6 / tck / sum(r[0] * slice_s for r in mine)
+    out[side] = rps
+    print(f"{side + ':':7s} {rps:.1f} events/s (p50 {statistics.median(r[1] for r in mine):.2f} ms, p99 "
+          f"{max(r[2] for r in mine):.2f} ms), {cpu:.0f} us CPU per event; rounds: "
+          + ", ".join(f"{r[0]:.0f}" for r in mine), file=sys.stderr)
+print(out["server"], out["bare"])
+PY
+)"
 echo "== validation events (one 1024 px image each), 2 trainers, ${DURATION}s"
 read -r S_VRPS _ S_VP99 <<< "$(post "$SERVER" "$WORK/big.jsonl" 2 "$DURATION")"
 read -r B_VRPS _ B_VP99 <<< "$(post "$BARE" "$WORK/big.jsonl" 2 "$DURATION")"

@@ -3,7 +3,6 @@ package dev.simpletuner.cloud.server.metrics;
 import dev.simpletuner.cloud.server.config.ServerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.config.MeterFilterReply;
@@ -12,7 +11,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.shareddata.Shareable;
-import io.vertx.core.spi.observability.HttpRequest;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -49,10 +47,10 @@ public final class Telemetry implements Shareable {
       }
     });
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true)
-        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME))
-        .setServerRequestTagsProvider(Telemetry::endpoint);
+        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME));
+    MicrometerMetricsFactory micrometer = new MicrometerMetricsFactory(registry);
     Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(metrics))
-        .withMetrics(new MicrometerMetricsFactory(registry)).build();
+        .withMetrics(options -> new VertxMeters(micrometer.metrics(options), registry)).build();
     Telemetry telemetry = new Telemetry(registry);
     vertx.sharedData().getLocalMap(KEY).put(KEY, telemetry);
     telemetry.probeEventLoop(vertx);
@@ -80,8 +78,7 @@ public final class Telemetry implements Shareable {
   }
 
   /** Which part of the server a request is for: few values, so the series stay few. */
-  static Iterable<io.micrometer.core.instrument.Tag> endpoint(HttpRequest request) {
-    String uri = request.uri();
+  static String endpoint(String uri) {
     String endpoint;
     if (uri.startsWith("/api/cloud/storage/")) {
       endpoint = "storage";
@@ -94,7 +91,7 @@ public final class Telemetry implements Shareable {
     } else {
       endpoint = "ui";
     }
-    return Tags.of("endpoint", endpoint);
+    return endpoint;
   }
 
   /**
