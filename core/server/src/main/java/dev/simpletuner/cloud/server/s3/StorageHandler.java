@@ -469,8 +469,11 @@ public final class StorageHandler implements Handler<RoutingContext> {
     });
   }
 
-  /** Makes a received body the part, unless a later send of the same part already is (then it is dropped). */
-  /** @param keepChecksum the upload has a checksum algorithm: the part's checksum in it is recorded */
+  /**
+   * Makes a received body the part, unless a later send of the same part already is (then it is dropped).
+   *
+   * @param keepChecksum the upload has a checksum algorithm: the part's checksum in it is recorded
+   */
   private Future<Void> commitPart(S3Call call, int number, long ticket, Path temp, Checksums.Result digests,
                                   boolean keepChecksum) {
     String uploadId = call.query().get("uploadId");
@@ -478,8 +481,8 @@ public final class StorageHandler implements Handler<RoutingContext> {
             files.part(uploadId, number).toString(),
             new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true))
         .compose(v -> outputs.putPart(uploadId, new OutputStore.Part(number, digests.size(), digests.md5Hex(),
-            ctx.now(), keepChecksum ? digests.checksum() : null)))).compose(committed -> committed ? Future.succeededFuture()
-        : vertx.fileSystem().delete(temp.toString()));
+            ctx.now(), keepChecksum ? digests.checksum() : null))))
+        .compose(committed -> committed ? Future.succeededFuture() : vertx.fileSystem().delete(temp.toString()));
   }
 
   private Future<Void> uploadPartCopy(S3Call call, Access access) {
