@@ -98,7 +98,8 @@ public final class Server {
     }
     Vertx vertx;
     try {
-      vertx = Telemetry.newVertx(config.metrics()); // an unknown metrics category stops the server here
+      // an unknown metrics category stops the server here
+      vertx = Telemetry.newVertx(config.metrics(), config.storage().s3Port());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

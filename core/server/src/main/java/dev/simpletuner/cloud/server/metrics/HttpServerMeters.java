@@ -27,11 +27,14 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Request, Void, Object> {
   private final HttpServerMetrics<Object, Object, Object> tcp;
   private final MeterRegistry registry;
+  private final String endpoint;
   private final ConcurrentMap<String, ConcurrentMap<HttpMethod, Route>> routes = new ConcurrentHashMap<>();
 
-  HttpServerMeters(HttpServerMetrics<Object, Object, Object> tcp, MeterRegistry registry) {
+  /** @param endpoint the endpoint of every request of this server (the storage port's), or null: by path */
+  HttpServerMeters(HttpServerMetrics<Object, Object, Object> tcp, MeterRegistry registry, String endpoint) {
     this.tcp = tcp;
     this.registry = registry;
+    this.endpoint = endpoint;
   }
 
   /** One request in flight: where it goes, and since when. */
@@ -85,9 +88,9 @@ final class HttpServerMeters implements HttpServerMetrics<HttpServerMeters.Reque
 
   @Override
   public Request requestBegin(Object socket, HttpRequest request) {
-    String endpoint = Telemetry.endpoint(request.uri());
-    Route route = routes.computeIfAbsent(endpoint, e -> new ConcurrentHashMap<>())
-        .computeIfAbsent(request.method(), m -> new Route(endpoint, m));
+    String name = endpoint != null ? endpoint : Telemetry.endpoint(request.uri());
+    Route route = routes.computeIfAbsent(name, e -> new ConcurrentHashMap<>())
+        .computeIfAbsent(request.method(), m -> new Route(name, m));
     route.active.incrementAndGet();
     return new Request(route, System.nanoTime());
   }

@@ -35,8 +35,12 @@ public final class Telemetry implements Shareable {
     this.registry = registry;
   }
 
-  /** A Vert.x whose metrics go to a new registry filtered by {@code config}'s categories. */
-  public static Vertx newVertx(ServerConfig.Metrics config) {
+  /**
+   * A Vert.x whose metrics go to a new registry filtered by {@code config}'s categories.
+   *
+   * @param s3Port the storage endpoint's own port (0: none): its requests are all {@code endpoint="storage"}
+   */
+  public static Vertx newVertx(ServerConfig.Metrics config, int s3Port) {
     Set<MetricCategory> exported = MetricCategory.parse(config.categories());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().meterFilter(new MeterFilter() {
@@ -50,7 +54,7 @@ public final class Telemetry implements Shareable {
         .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME));
     MicrometerMetricsFactory micrometer = new MicrometerMetricsFactory(registry);
     Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(metrics))
-        .withMetrics(options -> new VertxMeters(micrometer.metrics(options), registry)).build();
+        .withMetrics(options -> new VertxMeters(micrometer.metrics(options), registry, s3Port)).build();
     Telemetry telemetry = new Telemetry(registry);
     vertx.sharedData().getLocalMap(KEY).put(KEY, telemetry);
     telemetry.probeEventLoop(vertx);

@@ -21,17 +21,21 @@ import io.vertx.core.spi.metrics.VertxMetrics;
 final class VertxMeters implements VertxMetrics {
   private final VertxMetrics micrometer;
   private final MeterRegistry registry;
+  private final int s3Port;
 
-  VertxMeters(VertxMetrics micrometer, MeterRegistry registry) {
+  /** @param s3Port the storage endpoint's own port (0: none) */
+  VertxMeters(VertxMetrics micrometer, MeterRegistry registry, int s3Port) {
     this.micrometer = micrometer;
     this.registry = registry;
+    this.s3Port = s3Port;
   }
 
   @Override
   @SuppressWarnings("unchecked")
   public HttpServerMetrics<?, ?, ?> createHttpServerMetrics(HttpServerOptions options, SocketAddress localAddress) {
+    boolean storage = s3Port != 0 && localAddress != null && localAddress.port() == s3Port;
     return new HttpServerMeters((HttpServerMetrics<Object, Object, Object>) micrometer.createHttpServerMetrics(options,
-        localAddress), registry);
+        localAddress), registry, storage ? "storage" : null);
   }
 
   @Override

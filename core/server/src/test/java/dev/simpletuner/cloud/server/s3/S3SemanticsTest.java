@@ -470,6 +470,10 @@ class S3SemanticsTest {
         .isEqualTo("403 AccessDenied");
     Api anonymous = new Api("http://127.0.0.1:" + s3Port);
     assertThat(anonymous.raw("PUT", "/outputs/" + job + "/anon", "text/plain", new byte[1]).status()).isEqualTo(403);
+    // The root listener's requests are the storage endpoint's in the metrics, whatever their path.
+    String metrics = api.get("/metrics").body();
+    assertThat(metrics).contains("vertx_http_server_requests_total{code=\"403\",endpoint=\"storage\",method=\"PUT\"}")
+        .doesNotContain("endpoint=\"ui\",method=\"PUT\"");
   }
 
   /** s3cmd (Debian's) signs the path it sends only against a host-rooted endpoint. */
