@@ -79,6 +79,12 @@ class BackupRestoreTest {
     }
     api.waitFor(submitted.peek(), j -> j.getJsonObject("progress").getInteger("current") != null,
         Duration.ofSeconds(30));
+    // Log lines are written in batches, after the progress that came with them: wait for stored ones.
+    long logsBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (api.get("/api/cloud/jobs/" + submitted.peek() + "/logs").json().getString("logs").isEmpty()) {
+      assertThat(System.nanoTime()).as("the first job's log lines are stored").isLessThan(logsBy);
+      Api.sleep(50);
+    }
     Api.Response taken = api.post("/api/backup", new JsonObject().put("name", "under load")
         .put("include_key", true).put("passphrase", PASSPHRASE));
     Api.Response plain = api.post("/api/backup", new JsonObject().put("description", "no key"));
