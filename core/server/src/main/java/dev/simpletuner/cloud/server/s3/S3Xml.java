@@ -48,15 +48,26 @@ final class S3Xml {
         + esc(checksum.getString("type", "FULL_OBJECT")) + "</ChecksumType>";
   }
 
-  static String parts(String bucket, String key, String uploadId, List<OutputStore.Part> parts) {
+  /** @param checksum the upload's checksum, or null: then each part lists its own in that algorithm */
+  static String parts(String bucket, String key, String uploadId, List<OutputStore.Part> parts,
+                      MultipartChecksum checksum) {
     StringBuilder b = new StringBuilder(HEAD).append("<ListPartsResult xmlns=\"").append(NS).append("\"><Bucket>")
         .append(esc(bucket)).append("</Bucket><Key>").append(esc(key)).append("</Key><UploadId>").append(esc(uploadId))
         .append("</UploadId><StorageClass>STANDARD</StorageClass><PartNumberMarker>0</PartNumberMarker>")
         .append("<MaxParts>10000</MaxParts><IsTruncated>false</IsTruncated>");
+    String tag = checksum == null ? null : "Checksum" + checksum.wireName();
+    if (checksum != null) {
+      b.append("<ChecksumAlgorithm>").append(checksum.wireName()).append("</ChecksumAlgorithm><ChecksumType>")
+          .append(checksum.type()).append("</ChecksumType>");
+    }
     for (OutputStore.Part p : parts) {
       b.append("<Part><PartNumber>").append(p.number()).append("</PartNumber><LastModified>")
           .append(Instant.ofEpochMilli(p.updatedAt())).append("</LastModified><ETag>&quot;").append(esc(p.etag()))
-          .append("&quot;</ETag><Size>").append(p.size()).append("</Size></Part>");
+          .append("&quot;</ETag><Size>").append(p.size()).append("</Size>");
+      if (tag != null && p.checksum() != null) {
+        b.append('<').append(tag).append('>').append(esc(p.checksum())).append("</").append(tag).append('>');
+      }
+      b.append("</Part>");
     }
     return b.append("</ListPartsResult>").toString();
   }

@@ -600,9 +600,9 @@ public final class StorageHandler implements Handler<RoutingContext> {
   }
 
   private Future<Void> listParts(S3Call call, Access access) {
-    return upload(call, access, false).compose(u -> outputs.parts(u.uploadId()))
-        .compose(parts -> respond(call, 200, null, S3Xml.parts(call.bucket(), call.key(),
-            call.query().get("uploadId"), parts)));
+    return upload(call, access, false).compose(u -> outputs.parts(u.uploadId())
+        .compose(parts -> respond(call, 200, null, S3Xml.parts(call.bucket(), call.key(), u.uploadId(), parts,
+            checksumOf(u)))));
   }
 
   private Future<Void> abortUpload(S3Call call, Access access) {

@@ -307,6 +307,10 @@ class S3SemanticsTest {
     parts.update(java.util.Base64.getDecoder().decode(p1.checksumSHA256()));
     parts.update(java.util.Base64.getDecoder().decode(p2.checksumSHA256()));
     String composite = java.util.Base64.getEncoder().encodeToString(parts.digest()) + "-2";
+    var listing = s3.listParts(b -> b.bucket("outputs").key(key).uploadId(uploadId));
+    assertThat(listing.checksumAlgorithm()).isEqualTo(ChecksumAlgorithm.SHA256);
+    assertThat(listing.parts()).extracting(p -> p.checksumSHA256())
+        .containsExactly(p1.checksumSHA256(), p2.checksumSHA256());
     List<CompletedPart> listed = List.of(
         CompletedPart.builder().partNumber(1).eTag(p1.eTag()).checksumSHA256(p1.checksumSHA256()).build(),
         CompletedPart.builder().partNumber(2).eTag(p2.eTag()).checksumSHA256(p2.checksumSHA256()).build());
