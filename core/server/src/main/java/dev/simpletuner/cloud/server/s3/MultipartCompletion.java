@@ -3,6 +3,8 @@ package dev.simpletuner.cloud.server.s3;
 import dev.simpletuner.cloud.server.store.OutputStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -34,12 +36,23 @@ final class MultipartCompletion {
    *
    * @param checksum  the upload's checksum, or null
    * @param composite the object's COMPOSITE checksum (known before joining), or null
+   * @param declared  the request's own checksum of the object, or null
    */
-  record Plan(List<OutputStore.Part> parts, String etag, MultipartChecksum checksum, String composite) {
+  record Plan(List<OutputStore.Part> parts, String etag, MultipartChecksum checksum, String composite,
+              String declared) {
+    /** The parts' checksums in order, when the upload has a checksum; else null. */
+    JsonArray partChecksums() {
+      if (checksum == null) {
+        return null;
+      }
+      JsonArray out = new JsonArray();
+      parts.forEach(p -> out.add(p.checksum()));
+      return out;
+    }
   }
 
-  /** @param fullObject the whole object's CRC for a FULL_OBJECT upload, else null */
-  record Joined(long size, String sha256, String fullObject) {
+  /** @param checksum the object's {algorithm, value, type}, or null when its upload had none */
+  record Joined(long size, String sha256, JsonObject checksum) {
   }
 
   /**
@@ -85,7 +98,8 @@ final class MultipartCompletion {
     if (composite != null && declared != null && !declared.strip().equals(composite)) {
       throw S3Exception.badDigest(checksum.wireName() + " checksum");
     }
-    return new Plan(parts, HexFormat.of().formatHex(md5.digest()) + "-" + parts.size(), checksum, composite);
+    return new Plan(parts, HexFormat.of().formatHex(md5.digest()) + "-" + parts.size(), checksum, composite,
+        declared);
   }
 
   /**
@@ -96,8 +110,20 @@ final class MultipartCompletion {
     Future<Long> copied = vertx.executeBlocking(() -> concatenate(uploadId, plan, target), false);
     Checksum crc = plan.checksum() == null || plan.checksum().composite() ? null : plan.checksum().fullObjectCrc();
     Future<String> hashed = vertx.executeBlocking(() -> sha256(uploadId, plan, crc), false);
-    return Future.all(copied, hashed).map(v -> new Joined(copied.result(), hashed.result(),
-        crc == null ? null : Checksums.encode(crc)));
+    return Future.all(copied, hashed).map(v -> new Joined(copied.result(), hashed.result(), objectChecksum(plan, crc)));
+  }
+
+  /** The object's checksum; a FULL_OBJECT one, known only now, must be the one the request gave. */
+  private static JsonObject objectChecksum(Plan plan, Checksum crc) {
+    MultipartChecksum checksum = plan.checksum();
+    if (checksum == null) {
+      return null;
+    }
+    String value = checksum.composite() ? plan.composite() : Checksums.encode(crc);
+    if (!checksum.composite() && plan.declared() != null && !plan.declared().strip().equals(value)) {
+      throw S3Exception.badDigest(checksum.wireName() + " checksum");
+    }
+    return checksum.toJson().put("value", value);
   }
 
   private long concatenate(String uploadId, Plan plan, Path target) throws IOException {

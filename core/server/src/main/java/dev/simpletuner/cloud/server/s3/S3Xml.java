@@ -38,12 +38,17 @@ final class S3Xml {
         + checksum(checksum) + "</CompleteMultipartUploadResult>";
   }
 
+  /** The element of a checksum in S3's XML: {@code ChecksumSHA256} for {@code sha256}. */
+  private static String checksumTag(String algorithm) {
+    return "Checksum" + algorithm.toUpperCase(java.util.Locale.ROOT);
+  }
+
   /** {@code <ChecksumSHA256>..</ChecksumSHA256><ChecksumType>..</ChecksumType>}, or nothing. */
   private static String checksum(io.vertx.core.json.JsonObject checksum) {
     if (checksum == null) {
       return "";
     }
-    String tag = "Checksum" + checksum.getString("algorithm").toUpperCase(java.util.Locale.ROOT);
+    String tag = checksumTag(checksum.getString("algorithm"));
     return "<" + tag + ">" + esc(checksum.getString("value")) + "</" + tag + "><ChecksumType>"
         + esc(checksum.getString("type", "FULL_OBJECT")) + "</ChecksumType>";
   }
@@ -55,7 +60,7 @@ final class S3Xml {
         .append(esc(bucket)).append("</Bucket><Key>").append(esc(key)).append("</Key><UploadId>").append(esc(uploadId))
         .append("</UploadId><StorageClass>STANDARD</StorageClass><PartNumberMarker>0</PartNumberMarker>")
         .append("<MaxParts>10000</MaxParts><IsTruncated>false</IsTruncated>");
-    String tag = checksum == null ? null : "Checksum" + checksum.wireName();
+    String tag = checksum == null ? null : checksumTag(checksum.algorithm());
     if (checksum != null) {
       b.append("<ChecksumAlgorithm>").append(checksum.wireName()).append("</ChecksumAlgorithm><ChecksumType>")
           .append(checksum.type()).append("</ChecksumType>");
@@ -121,8 +126,7 @@ final class S3Xml {
     }
     io.vertx.core.json.JsonArray parts = o.attrs() == null ? null : o.attrs().getJsonArray("parts");
     io.vertx.core.json.JsonArray partChecksums = o.attrs() == null ? null : o.attrs().getJsonArray("part_checksums");
-    String partTag = checksum == null ? null : "Checksum" + checksum.getString("algorithm")
-        .toUpperCase(java.util.Locale.ROOT);
+    String partTag = checksum == null ? null : checksumTag(checksum.getString("algorithm"));
     if (asked.contains("objectparts") && parts != null) {
       // "PartsCount" is what the SDKs read (their model's name for TotalPartsCount).
       b.append("<ObjectParts><PartsCount>").append(parts.size()).append("</PartsCount><PartNumberMarker>")

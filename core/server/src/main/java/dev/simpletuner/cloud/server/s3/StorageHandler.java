@@ -572,23 +572,11 @@ public final class StorageHandler implements Handler<RoutingContext> {
     Path temp = files.incoming();
     JsonArray sizes = new JsonArray();
     plan.parts().forEach(p -> sizes.add(p.size()));
-    MultipartChecksum checksum = plan.checksum();
-    List<Object> checksums = new ArrayList<>();
-    plan.parts().forEach(p -> checksums.add(p.checksum()));
-    JsonArray partChecksums = checksum == null ? null : new JsonArray(checksums);
     JsonObject kept = u.attrs() == null ? null : u.attrs().getJsonObject("headers");
     return mkdirs(temp.getParent())
         .compose(v -> completion.join(u.uploadId(), plan, temp))
-        .map(joined -> {
-          String declared = checksum == null ? null : call.request().getHeader("x-amz-checksum-" + checksum.algorithm());
-          if (joined.fullObject() != null && declared != null && !declared.strip().equals(joined.fullObject())) {
-            throw S3Exception.badDigest(checksum.wireName() + " checksum");
-          }
-          return joined;
-        })
         .compose(joined -> store(call, access, temp, new Stored(joined.size(), plan.etag(), joined.sha256(),
-            u.contentType(), u.metadata(), attrs(kept, checksum == null ? null : checksum.toJson()
-                .put("value", checksum.composite() ? plan.composite() : joined.fullObject()), sizes, partChecksums))))
+            u.contentType(), u.metadata(), attrs(kept, joined.checksum(), sizes, plan.partChecksums()))))
         .compose(v -> outputs.completeUpload(u.uploadId(), plan.etag(), ctx.now()))
         .onSuccess(v -> {
           UploadRaces.forget(u.uploadId());
