@@ -40,12 +40,13 @@ final class BodyReceiver {
   }
 
   /**
+   * @param offset      where in {@code file} the body goes, or -1 for a file of its own (made anew)
    * @param wholeObject true for a complete object (its SHA-256 is recorded), false for a multipart part
    * @param algorithm   the checksum to compute when the request declares none (a part of an upload
    *                    created with one); null for none
    */
   static Future<Received> receive(Vertx vertx, HttpServerRequest request, StorageAuth.Grant grant, Path file,
-                                  long maxBytes, boolean wholeObject, String algorithm) {
+                                  long offset, long maxBytes, boolean wholeObject, String algorithm) {
     String payloadHash = grant.payloadHash();
     boolean chunked = AwsChunkedDecoder.isChunked(payloadHash);
     long declared = declaredLength(request, chunked);
@@ -58,10 +59,13 @@ final class BodyReceiver {
         named == null ? null : request.getHeader("x-amz-checksum-" + named));
     Checksums sums = new Checksums(named != null ? named : algorithm, wholeObject
         || payloadHash.matches("[0-9a-fA-F]{64}"));
-    return vertx.executeBlocking(() -> FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING), false)
+    boolean inPlace = offset >= 0;
+    return vertx.executeBlocking(() -> inPlace
+            ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)
+            : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING), false)
         .compose(channel -> {
-          Sink sink = new Sink(channel, sums, maxBytes);
+          Sink sink = new Sink(channel, Math.max(offset, 0), sums, maxBytes);
           AwsChunkedDecoder decoder = chunked ? new AwsChunkedDecoder(grant, AwsChunkedDecoder.isSigned(payloadHash),
               sink::write) : null;
           return new Pipeline(vertx, request, decoder == null ? sink::write : decoder::feed).run(() -> {
@@ -72,6 +76,9 @@ final class BodyReceiver {
             expected.check(result, decoder == null ? null : decoder.trailers().get("x-amz-checksum-" + named));
             if (wholeObject) {
               channel.force(true);
+            } else if (inPlace) {
+              // Its completion moves the file as it is: the disk writes it now, while other parts still arrive.
+              channel.force(false);
             }
             channel.close();
             return new Received(result);
@@ -155,9 +162,11 @@ final class BodyReceiver {
     private final FileChannel out;
     private final Checksums sums;
     private final long maxBytes;
+    private long position;
 
-    Sink(FileChannel out, Checksums sums, long maxBytes) {
+    Sink(FileChannel out, long position, Checksums sums, long maxBytes) {
       this.out = out;
+      this.position = position;
       this.sums = sums;
       this.maxBytes = maxBytes;
     }
@@ -170,7 +179,7 @@ final class BodyReceiver {
       }
       try {
         while (bytes.hasRemaining()) {
-          out.write(bytes);
+          position += out.write(bytes, position);
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);

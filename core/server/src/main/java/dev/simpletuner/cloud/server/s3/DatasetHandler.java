@@ -127,7 +127,7 @@ final class DatasetHandler {
   /** The body, within the room set aside for it; the room is given back if it does not arrive. */
   private Future<BodyReceiver.Received> receive(StorageHandler.S3Call call, StorageHandler.Access access, Path jobDir,
                                                 Path temp, long held, long limit) {
-    return BodyReceiver.receive(vertx, call.request(), access.grant(), temp,
+    return BodyReceiver.receive(vertx, call.request(), access.grant(), temp, -1,
             Math.min(held, StorageHandler.MAX_OBJECT_BYTES), true, null)
         .recover(e -> onWorker(() -> scratch.release(jobDir, held)).transform(released -> Future.failedFuture(
             // An undeclared body that outgrew the room left is over the allowance, not over S3's object size.

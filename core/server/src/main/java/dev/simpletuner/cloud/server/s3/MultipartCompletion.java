@@ -104,13 +104,66 @@ final class MultipartCompletion {
 
   /**
    * Joins the parts into {@code target} and hashes the whole object, the two side by side on worker
-   * threads. The joined file is on disk when this succeeds.
+   * threads. The joined file is on disk when this succeeds. Parts still being written in place are
+   * waited for first: nothing may write to the data file once it is the object.
    */
   Future<Joined> join(String uploadId, Plan plan, Path target) {
-    Future<Long> copied = vertx.executeBlocking(() -> concatenate(uploadId, plan, target), false);
-    Checksum crc = plan.checksum() == null || plan.checksum().composite() ? null : plan.checksum().fullObjectCrc();
-    Future<String> hashed = vertx.executeBlocking(() -> sha256(uploadId, plan, crc), false);
-    return Future.all(copied, hashed).map(v -> new Joined(copied.result(), hashed.result(), objectChecksum(plan, crc)));
+    return PartSlots.close(uploadId).compose(v -> {
+      Future<Long> copied = vertx.executeBlocking(() -> inPlace(plan) ? adopt(uploadId, plan, target)
+          : concatenate(uploadId, plan, target), false);
+      Checksum crc = plan.checksum() == null || plan.checksum().composite() ? null : plan.checksum().fullObjectCrc();
+      Future<String> hashed = vertx.executeBlocking(() -> sha256(uploadId, plan, crc), false);
+      return Future.all(copied, hashed).map(all -> new Joined(copied.result(), hashed.result(),
+          objectChecksum(plan, crc)));
+    });
+  }
+
+  /**
+   * Whether the upload's data file can be the object: the parts are 1 to N, all of the first one's
+   * size but the last (no larger), and those written in place sit where that puts them.
+   */
+  private static boolean inPlace(Plan plan) {
+    List<OutputStore.Part> parts = plan.parts();
+    long size = parts.get(0).size();
+    boolean any = false;
+    for (int i = 0; i < parts.size(); i++) {
+      OutputStore.Part part = parts.get(i);
+      boolean fits = i == parts.size() - 1 ? part.size() <= size : part.size() == size;
+      if (part.number() != i + 1 || !fits || part.offset() != null && part.offset() != i * size) {
+        return false;
+      }
+      any |= part.offset() != null;
+    }
+    return any;
+  }
+
+  /**
+   * Makes the data file the object: parts of their own are copied to their places in it, the rest
+   * cut off. {@code target} becomes a second name of it, so a complete that fails later can be retried.
+   */
+  private long adopt(String uploadId, Plan plan, Path target) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+    long partSize = plan.parts().get(0).size();
+    long size = 0;
+    Path data = files.partData(uploadId);
+    try (FileChannel out = FileChannel.open(data, StandardOpenOption.WRITE)) {
+      for (int i = 0; i < plan.parts().size(); i++) {
+        OutputStore.Part part = plan.parts().get(i);
+        if (part.offset() == null) {
+          try (FileChannel in = open(uploadId, part)) {
+            copy(in, 0, part.size(), out, i * partSize, buffer);
+          }
+        }
+        size += part.size();
+      }
+      if (out.size() < size) {
+        throw invalidPart();
+      }
+      out.truncate(size);
+      out.force(true);
+    }
+    java.nio.file.Files.createLink(target, data);
+    return size;
   }
 
   /** The object's checksum; a FULL_OBJECT one, known only now, must be the one the request gave. */
@@ -132,12 +185,8 @@ final class MultipartCompletion {
     try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       for (OutputStore.Part part : plan.parts()) {
-        try (FileChannel in = FileChannel.open(files.part(uploadId, part.number()), StandardOpenOption.READ)) {
-          // A part acknowledged but lost with the page cache (power loss) must not join silently.
-          if (in.size() != part.size()) {
-            throw invalidPart();
-          }
-          size += copy(in, out, buffer);
+        try (FileChannel in = open(uploadId, part)) {
+          size += copy(in, start(part), part.size(), out, size, buffer);
         }
       }
       out.force(true);
@@ -145,16 +194,37 @@ final class MultipartCompletion {
     return size;
   }
 
+  /**
+   * A part's bytes, checked to be all there: a part acknowledged but lost with the page cache (power
+   * loss) must not join silently.
+   */
+  private FileChannel open(String uploadId, OutputStore.Part part) throws IOException {
+    FileChannel in = FileChannel.open(files.bytesOf(uploadId, part), StandardOpenOption.READ);
+    if (part.offset() == null ? in.size() != part.size() : in.size() < part.offset() + part.size()) {
+      in.close();
+      throw invalidPart();
+    }
+    return in;
+  }
+
+  private static long start(OutputStore.Part part) {
+    return part.offset() == null ? 0 : part.offset();
+  }
+
   /** A plain read/write loop: on JDK 17 transferTo between files maps them, which costs far more. */
-  private static long copy(FileChannel in, FileChannel out, ByteBuffer buffer) throws IOException {
+  private static long copy(FileChannel in, long from, long length, FileChannel out, long to, ByteBuffer buffer)
+      throws IOException {
     long copied = 0;
-    buffer.clear();
-    while (in.read(buffer) >= 0) {
+    while (copied < length) {
+      buffer.clear().limit((int) Math.min(buffer.capacity(), length - copied));
+      int read = in.read(buffer, from + copied);
+      if (read < 0) {
+        throw invalidPart();
+      }
       buffer.flip();
       while (buffer.hasRemaining()) {
-        copied += out.write(buffer);
+        copied += out.write(buffer, to + copied);
       }
-      buffer.clear();
     }
     return copied;
   }
@@ -164,14 +234,20 @@ final class MultipartCompletion {
     MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
     ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
     for (OutputStore.Part part : plan.parts()) {
-      try (FileChannel in = FileChannel.open(files.part(uploadId, part.number()), StandardOpenOption.READ)) {
-        while (in.read(buffer) >= 0) {
+      try (FileChannel in = open(uploadId, part)) {
+        long done = 0;
+        while (done < part.size()) {
+          buffer.clear().limit((int) Math.min(buffer.capacity(), part.size() - done));
+          int read = in.read(buffer, start(part) + done);
+          if (read < 0) {
+            throw invalidPart();
+          }
+          done += read;
           buffer.flip();
           if (crc != null) {
             crc.update(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
           }
           sha256.update(buffer);
-          buffer.clear();
         }
       }
     }

@@ -1,12 +1,14 @@
 package dev.simpletuner.cloud.server.s3;
 
+import dev.simpletuner.cloud.server.store.OutputStore;
 import java.nio.file.Path;
 import java.util.UUID;
 
 /**
  * Where the storage endpoint keeps things under {@code <state>/cloud_outputs}: objects at
  * {@code <bucket>/<key>}, bodies being received in {@code .incoming/} (same file system, so the
- * final move is atomic), and multipart parts in {@code .multipart/<upload id>/<part number>}. A key
+ * final move is atomic), and multipart parts in {@code .multipart/<upload id>/<part number>} or at
+ * their place in {@code .multipart/<upload id>/data}. A key
  * that cannot be a file there (a folder marker {@code dir/}, {@code a//b}, or {@code ckpt} beside
  * {@code ckpt/x}) lives in {@code .objects/<random name>}, recorded with the object.
  */
@@ -61,6 +63,16 @@ final class ObjectFiles {
 
   Path part(String uploadId, int number) {
     return uploadDir(uploadId).resolve(String.valueOf(number));
+  }
+
+  /** The file that parts written in place share ({@link PartSlots}); no part number can be its name. */
+  Path partData(String uploadId) {
+    return uploadDir(uploadId).resolve("data");
+  }
+
+  /** Where a part's bytes are: its own file, or its range of the upload's data file. */
+  Path bytesOf(String uploadId, OutputStore.Part part) {
+    return part.offset() == null ? part(uploadId, part.number()) : partData(uploadId);
   }
 
   /**

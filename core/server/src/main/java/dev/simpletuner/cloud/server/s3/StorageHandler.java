@@ -312,7 +312,8 @@ public final class StorageHandler implements Handler<RoutingContext> {
         })
         .compose(v -> mkdirs(temp.getParent()))
         .compose(v -> guard.allowance(access.job(), call.request(), MAX_OBJECT_BYTES))
-        .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, allowed, true, null))
+        .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, -1, allowed, true,
+            null))
         .compose(received -> store(call, access, temp, new Stored(received.digests().size(),
             received.digests().md5Hex(), received.digests().sha256Hex(), call.request().getHeader("Content-Type"),
             StoredHeaders.userMetadata(call.request().headers()), attrs(StoredHeaders.kept(call.request().headers()),
@@ -415,6 +416,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .compose(v -> outputs.createUpload(new OutputStore.Upload(uploadId, access.job().jobId(), call.bucket(),
             call.key(), call.request().getHeader("Content-Type"), StoredHeaders.userMetadata(call.request().headers()),
             ctx.now(), attrs.isEmpty() ? null : attrs, null)))
+        .onSuccess(v -> PartSlots.open(uploadId))
         .compose(v -> respond(call, 200, headers, S3Xml.initiated(call.bucket(), call.key(), uploadId)));
   }
 
@@ -438,22 +440,30 @@ public final class StorageHandler implements Handler<RoutingContext> {
   private Future<Void> uploadPart(S3Call call, Access access) {
     int number = partNumber(call.query().get("partNumber"));
     long ticket = UploadRaces.partStarted();
+    String uploadId = call.query().get("uploadId");
     Path temp = files.incoming();
     return partAlgorithm(call, access).compose(algorithm -> mkdirs(temp.getParent())
         .compose(v -> guard.allowance(access.job(), call.request(), MAX_OBJECT_BYTES))
-        .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, allowed, false,
-            algorithm))
-        .compose(received -> {
-          String sent = received.digests().algorithm();
-          if (algorithm != null && !algorithm.equals(sent)) {
-            throw S3Exception.invalidRequest("Checksum Type mismatch occurred, expected checksum Type: " + algorithm
-                + ", actual checksum Type: " + sent);
-          }
-          return commitPart(call, number, ticket, temp, received.digests(), algorithm != null).compose(v -> {
-            MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("ETag", quote(received.digests().md5Hex()));
-            echoChecksum(headers, received.digests());
-            return respond(call, 200, headers, null);
-          });
+        .compose(allowed -> {
+          long declared = BodyReceiver.declaredLength(call.request(), access.grant());
+          PartSlots.Place place = PartSlots.place(files, uploadId, number, declared <= allowed ? declared : -1,
+              MIN_PART_BYTES, temp);
+          return BodyReceiver.receive(vertx, call.request(), access.grant(), place.file(), place.offset(),
+                  place.inPlace() ? declared : allowed, false, algorithm)
+              .compose(received -> {
+                String sent = received.digests().algorithm();
+                if (algorithm != null && !algorithm.equals(sent)) {
+                  throw S3Exception.invalidRequest("Checksum Type mismatch occurred, expected checksum Type: "
+                      + algorithm + ", actual checksum Type: " + sent);
+                }
+                return commitPart(call, number, ticket, place, received.digests(), algorithm != null);
+              })
+              .onComplete(ar -> place.release())
+              .compose(digests -> {
+                MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("ETag", quote(digests.md5Hex()));
+                echoChecksum(headers, digests);
+                return respond(call, 200, headers, null);
+              });
         }))
         .onFailure(e -> {
           guard.refused(access.job(), e);
@@ -470,19 +480,25 @@ public final class StorageHandler implements Handler<RoutingContext> {
   }
 
   /**
-   * Makes a received body the part, unless a later send of the same part already is (then it is dropped).
+   * Makes a received body the part, unless a later send of the same part already is (then it is
+   * dropped). A body written in place needs no move.
    *
    * @param keepChecksum the upload has a checksum algorithm: the part's checksum in it is recorded
+   * @return the body's digests
    */
-  private Future<Void> commitPart(S3Call call, int number, long ticket, Path temp, Checksums.Result digests,
-                                  boolean keepChecksum) {
+  private Future<Checksums.Result> commitPart(S3Call call, int number, long ticket, PartSlots.Place place,
+                                              Checksums.Result digests, boolean keepChecksum) {
     String uploadId = call.query().get("uploadId");
-    return UploadRaces.commitPart(uploadId, number, ticket, () -> vertx.fileSystem().move(temp.toString(),
-            files.part(uploadId, number).toString(),
-            new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true))
-        .compose(v -> outputs.putPart(uploadId, new OutputStore.Part(number, digests.size(), digests.md5Hex(),
-            ctx.now(), keepChecksum ? digests.checksum() : null))))
-        .compose(committed -> committed ? Future.succeededFuture() : vertx.fileSystem().delete(temp.toString()));
+    OutputStore.Part part = new OutputStore.Part(number, digests.size(), digests.md5Hex(), ctx.now(),
+        keepChecksum ? digests.checksum() : null, place.inPlace() ? place.offset() : null);
+    Future<Void> moved = Future.succeededFuture();
+    return UploadRaces.commitPart(uploadId, number, ticket, () -> (place.inPlace() ? moved
+            : vertx.fileSystem().move(place.file().toString(), files.part(uploadId, number).toString(),
+                new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true)))
+            .compose(v -> outputs.putPart(uploadId, part)))
+        .compose(committed -> committed || place.inPlace() ? Future.succeededFuture()
+            : vertx.fileSystem().delete(place.file().toString()))
+        .map(digests);
   }
 
   private Future<Void> uploadPartCopy(S3Call call, Access access) {
@@ -498,7 +514,8 @@ public final class StorageHandler implements Handler<RoutingContext> {
               .compose(v -> vertx.executeBlocking(() -> ObjectCopy.copy(source.file(files.root()), offset, length, temp,
                   algorithm), false));
         })
-        .compose(digests -> commitPart(call, number, ticket, temp, digests, algorithm != null)
+        .compose(digests -> commitPart(call, number, ticket, PartSlots.Place.own(temp), digests,
+            algorithm != null)
             .compose(v -> respond(call, 200, null, S3Xml.copied("CopyPartResult", digests.md5Hex(), ctx.now())))))
         .onFailure(e -> vertx.fileSystem().delete(temp.toString()));
   }
@@ -580,6 +597,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .compose(v -> outputs.completeUpload(u.uploadId(), plan.etag(), ctx.now()))
         .onSuccess(v -> {
           UploadRaces.forget(u.uploadId());
+          PartSlots.forget(u.uploadId());
           // The parts are no longer needed; removing a large upload's files need not delay the answer.
           vertx.fileSystem().deleteRecursive(files.uploadDir(u.uploadId()).toString());
         })
@@ -598,7 +616,10 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .compose(u -> outputs.deleteUpload(u.uploadId())
             .compose(v -> vertx.fileSystem().deleteRecursive(files.uploadDir(u.uploadId()).toString())
                 .recover(e -> Future.succeededFuture()))
-            .onSuccess(v -> UploadRaces.forget(u.uploadId())))
+            .onSuccess(v -> {
+              UploadRaces.forget(u.uploadId());
+              PartSlots.forget(u.uploadId());
+            }))
         .compose(v -> respond(call, 204, null, null));
   }
 

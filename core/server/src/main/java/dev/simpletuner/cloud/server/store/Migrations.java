@@ -27,7 +27,8 @@ final class Migrations {
       "V3__job_metrics", "V4__outputs_and_delivery", "V5__cluster", "V6__job_artifacts",
       "V7__workers", "V8__numeric_ids", "V9__config_versions_and_sweeps", "V10__retention",
       "V11__storage_object_files_and_attributes", "V12__notifications", "V14__sweep_keys",
-      "V15__completed_upload_purge", "V16__server_events", "V18__upload_part_checksums");
+      "V15__completed_upload_purge", "V16__server_events", "V18__upload_part_checksums",
+      "V19__upload_part_offsets");
   private static final long PG_LOCK_KEY = 0x53544d4947L; // "STMIG"
 
   private Migrations() {

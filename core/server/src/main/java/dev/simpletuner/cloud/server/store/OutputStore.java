@@ -46,11 +46,19 @@ public final class OutputStore {
                        JsonObject metadata, long createdAt, JsonObject attrs, String completedEtag) {
   }
 
-  /** One received part (its file lives under the upload's directory). */
-  /** @param checksum the part's checksum (base64) in its upload's checksum algorithm; null when it has none */
-  public record Part(int number, long size, String etag, long updatedAt, String checksum) {
+  /**
+   * One received part; its bytes live under the upload's directory.
+   *
+   * @param checksum the part's checksum (base64) in its upload's checksum algorithm; null when it has none
+   * @param offset   where the part starts in the upload's data file, or null when it is a file of its own
+   */
+  public record Part(int number, long size, String etag, long updatedAt, String checksum, Long offset) {
+    public Part(int number, long size, String etag, long updatedAt, String checksum) {
+      this(number, size, etag, updatedAt, checksum, null);
+    }
+
     public Part(int number, long size, String etag, long updatedAt) {
-      this(number, size, etag, updatedAt, null);
+      this(number, size, etag, updatedAt, null, null);
     }
   }
 
@@ -119,18 +127,19 @@ public final class OutputStore {
   }
 
   public Future<Void> putPart(String uploadId, Part part) {
-    return db.query("INSERT INTO storage_upload_parts (upload_id, part_number, size, etag, updated_at, checksum) "
-            + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, "
-            + "etag = excluded.etag, updated_at = excluded.updated_at, checksum = excluded.checksum", uploadId,
-        part.number(), part.size(), part.etag(), part.updatedAt(), part.checksum()).mapEmpty();
+    return db.query("INSERT INTO storage_upload_parts (upload_id, part_number, size, etag, updated_at, checksum, "
+            + "data_offset) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET "
+            + "size = excluded.size, etag = excluded.etag, updated_at = excluded.updated_at, "
+            + "checksum = excluded.checksum, data_offset = excluded.data_offset", uploadId, part.number(), part.size(),
+        part.etag(), part.updatedAt(), part.checksum(), part.offset()).mapEmpty();
   }
 
   public Future<List<Part>> parts(String uploadId) {
-    return db.query("SELECT part_number, size, etag, updated_at, checksum FROM storage_upload_parts "
+    return db.query("SELECT part_number, size, etag, updated_at, checksum, data_offset FROM storage_upload_parts "
         + "WHERE upload_id = ? ORDER BY part_number", uploadId).map(rows -> {
           List<Part> out = new ArrayList<>();
           rows.forEach(r -> out.add(new Part(r.getInteger(0), r.getLong(1), r.getString(2), r.getLong(3),
-              r.getString(4))));
+              r.getString(4), r.getLong(5))));
           return out;
         });
   }
