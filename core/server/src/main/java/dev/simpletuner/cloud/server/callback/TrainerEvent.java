@@ -3,6 +3,7 @@ package dev.simpletuner.cloud.server.callback;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -46,9 +47,9 @@ public record TrainerEvent(String type, boolean running, String failure, Progres
   private static final int MAX_TEXT = 2000;
 
   public static TrainerEvent parse(JsonObject event) {
-    String type = str(event.getValue("type"));
+    String type = str(field(event, "type"));
     type = type == null ? "notification" : type;
-    String message = firstText(event.getValue("message"), event.getValue("title"));
+    String message = firstText(field(event, "message"), field(event, "title"));
     return switch (type) {
       case "training.status" -> status(event, message);
       case "lifecycle.stage" -> stage(event, message);
@@ -57,7 +58,7 @@ public record TrainerEvent(String type, boolean running, String failure, Progres
           && ERROR_SEVERITY.contains(severity(event))
           ? failureOf(event, "The trainer reported an error.") : null);
       case "log.message" -> new TrainerEvent(type, false, null, null, null, null, null, false,
-          message == null ? List.of() : List.of(str(event.getValue("message")).split("\r?\n")));
+          message == null ? List.of() : List.of(str(field(event, "message")).split("\r?\n")));
       case "validation.image" -> new TrainerEvent(type, true, null, null, null, null, message, false, List.of());
       default -> note(type, message, null);
     };
@@ -78,25 +79,25 @@ public record TrainerEvent(String type, boolean running, String failure, Progres
   }
 
   private static TrainerEvent status(JsonObject event, String message) {
-    JsonObject data = obj(event.getValue("data"));
-    String status = lower(str(event.getValue("status")));
+    JsonObject data = obj(field(event, "data"));
+    String status = lower(str(field(event, "status")));
     if (status == null) {
-      status = lower(str(data.getValue("status")));
+      status = lower(str(field(data, "status")));
     }
-    JsonObject progress = obj(event.getValue("progress"));
-    JsonObject metrics = obj(progress.getValue("metrics"));
-    Long current = whole(progress.getValue("current"));
-    String label = str(progress.getValue("label"));
+    JsonObject progress = obj(field(event, "progress"));
+    JsonObject metrics = obj(field(progress, "metrics"));
+    Long current = whole(field(progress, "current"));
+    String label = str(field(progress, "label"));
     // Per-step status events carry no label (trainer.py:7401): they are training.
     ProgressReading reading = new ProgressReading(label != null ? label : current != null ? TRAINING : null, current,
-        whole(progress.getValue("total")), num(progress.getValue("percent")), num(progress.getValue("eta_seconds")),
-        num(metrics.getValue("loss")), firstNum(metrics.getValue("learning_rate"), metrics.getValue("lr")),
-        num(metrics.getValue("epoch")));
+        whole(field(progress, "total")), num(field(progress, "percent")), num(field(progress, "eta_seconds")),
+        num(field(metrics, "loss")), firstNum(field(metrics, "learning_rate"), field(metrics, "lr")),
+        num(field(metrics, "epoch")));
     String failure = null;
-    String own = str(event.getValue("message"));
+    String own = str(field(event, "message"));
     if (status != null && FAILED.contains(status)) {
       // trainer.py:8572 sends {"status": "training_failed", "error": ...}; train.py:337 a bare "failed".
-      String error = str(event.getValue("error"));
+      String error = str(field(event, "error"));
       failure = error != null ? "The trainer failed to start: " + truncate(error)
           : own != null ? truncate(own) : "The trainer reported that training failed.";
     } else if ("interrupted".equals(status)) {
@@ -108,10 +109,10 @@ public record TrainerEvent(String type, boolean running, String failure, Progres
   }
 
   private static TrainerEvent stage(JsonObject event, String message) {
-    JsonObject stage = obj(event.getValue("stage"));
-    String key = str(stage.getValue("key"));
-    String label = firstText(stage.getValue("label"), stage.getValue("key"));
-    String status = lower(str(stage.getValue("status")));
+    JsonObject stage = obj(field(event, "stage"));
+    String key = str(field(stage, "key"));
+    String label = firstText(field(stage, "label"), field(stage, "key"));
+    String status = lower(str(field(stage, "status")));
     boolean failed = status != null && FAILED.contains(status);
     boolean done = "training_complete".equals(key) && "completed".equals(status);
     ProgressReading reading = label == null ? null : new ProgressReading(done ? COMPLETE_STAGE : label, null,
@@ -122,8 +123,8 @@ public record TrainerEvent(String type, boolean running, String failure, Progres
 
   /** "title: message" (train.py:327-329 sends "Training failed: RuntimeError" and the exception text). */
   private static String failureOf(JsonObject event, String fallback) {
-    String title = str(event.getValue("title"));
-    String message = str(event.getValue("message"));
+    String title = str(field(event, "title"));
+    String message = str(field(event, "message"));
     if (message == null) {
       return title != null ? truncate(title) : fallback;
     }
@@ -134,11 +135,18 @@ public record TrainerEvent(String type, boolean running, String failure, Progres
   }
 
   private static String severity(JsonObject event) {
-    return lower(str(event.getValue("severity")));
+    return lower(str(field(event, "severity")));
   }
 
+  /** A member as stored: {@code getValue} would wrap it again, for every field of every step. */
+  private static Object field(JsonObject object, String name) {
+    return object.getMap().get(name);
+  }
+
+  @SuppressWarnings("unchecked")
   private static JsonObject obj(Object value) {
-    return value instanceof JsonObject o ? o : new JsonObject();
+    return value instanceof JsonObject o ? o : value instanceof Map<?, ?> m ? new JsonObject((Map<String, Object>) m)
+        : new JsonObject();
   }
 
   private static String str(Object value) {

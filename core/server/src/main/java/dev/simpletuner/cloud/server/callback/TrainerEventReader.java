@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedOutputStream;
@@ -27,7 +28,10 @@ import java.util.UUID;
  * Blocking I/O: call on a worker thread.
  */
 public final class TrainerEventReader {
-  private static final JsonFactory JSON = new JsonFactory();
+  /* Losses and learning rates come with 17 significant digits: the JDK's parser takes its slow,
+   * big-number path for most of them, a third of the cost of reading a step event. */
+  private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+      .build();
   private static final int MAX_IMAGES = 64;
 
   private TrainerEventReader() {
