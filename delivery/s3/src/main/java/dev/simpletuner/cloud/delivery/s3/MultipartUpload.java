@@ -1,6 +1,9 @@
 package dev.simpletuner.cloud.delivery.s3;
 
 import dev.simpletuner.cloud.spi.delivery.OutputFile;
+import dev.simpletuner.cloud.spi.s3.S3Client;
+import dev.simpletuner.cloud.spi.s3.S3Exception;
+import dev.simpletuner.cloud.spi.s3.S3Request;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;

@@ -2,6 +2,7 @@ package dev.simpletuner.cloud.delivery.s3;
 
 import static dev.simpletuner.cloud.delivery.s3.S3DeliveryFactory.*;
 
+import dev.simpletuner.cloud.spi.s3.S3Target;
 import dev.simpletuner.cloud.spi.s3.SigV4;
 import java.net.URI;
 import java.util.Locale;
@@ -13,7 +14,7 @@ import java.util.Map;
  */
 record S3Settings(URI endpoint, String bucket, String region, SigV4.Credentials credentials, String prefix,
                   boolean virtualHost, boolean trainerMode, long thresholdBytes, long partSizeBytes, int parallelParts,
-                  long timeoutMs) {
+                  long timeoutMs) implements S3Target {
   static final long MIB = 1024L * 1024;
   /** S3's smallest part (except the last). */
   static final long MIN_PART = 5 * MIB;
@@ -62,33 +63,8 @@ record S3Settings(URI endpoint, String bucket, String region, SigV4.Credentials 
     return p.isEmpty() || p.endsWith("/") ? p : p + "/";
   }
 
-  /** The object's URL; {@code rawQuery} is already encoded (or null). */
-  URI objectUri(String key, String rawQuery) {
-    String path = SigV4.encodePath(key);
-    String base;
-    if (virtualHost) {
-      String authority = bucket + "." + endpoint.getHost() + (endpoint.getPort() < 0 ? "" : ":" + endpoint.getPort());
-      base = endpoint.getScheme() + "://" + authority + basePath() + "/" + path;
-    } else {
-      base = endpoint.getScheme() + "://" + endpoint.getRawAuthority() + basePath() + "/" + SigV4.encode(bucket) + "/"
-          + path;
-    }
-    return URI.create(rawQuery == null || rawQuery.isEmpty() ? base : base + "?" + rawQuery);
-  }
-
-  /** {@code s3://bucket/key}, how the user sees a location. */
-  String s3Url(String key) {
-    return "s3://" + bucket + "/" + key;
-  }
-
   boolean https() {
     return "https".equalsIgnoreCase(endpoint.getScheme());
-  }
-
-  /** An endpoint may carry a path (a store behind a reverse proxy). */
-  private String basePath() {
-    String p = endpoint.getRawPath();
-    return p == null ? "" : p;
   }
 
   private static String text(String value, String fallback) {

@@ -1,5 +1,6 @@
 package dev.simpletuner.cloud.delivery.s3;
 
+import dev.simpletuner.cloud.spi.s3.S3Client;
 import static dev.simpletuner.cloud.delivery.s3.TestContext.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

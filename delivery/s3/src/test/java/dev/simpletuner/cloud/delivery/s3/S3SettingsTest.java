@@ -1,5 +1,7 @@
 package dev.simpletuner.cloud.delivery.s3;
 
+import dev.simpletuner.cloud.spi.s3.S3Exception;
+import dev.simpletuner.cloud.spi.s3.S3Xml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.simpletuner.cloud.spi.Plugin;

@@ -1,4 +1,4 @@
-package dev.simpletuner.cloud.delivery.s3;
+package dev.simpletuner.cloud.spi.s3;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -18,14 +18,14 @@ import java.util.Map;
  * @param file        a byte range of a file streamed as the body, or null
  * @param errorIn200  the operation may answer 200 with an {@code <Error>} body (CompleteMultipartUpload)
  */
-record S3Request(String what, HttpMethod method, String key, String rawQuery, Map<String, String> headers,
+public record S3Request(String what, HttpMethod method, String key, String rawQuery, Map<String, String> headers,
                  String payloadHash, Buffer body, FileSlice file, boolean errorIn200) {
 
   /** {@code length} bytes of {@code path} from {@code offset}. */
-  record FileSlice(Path path, long offset, long length) {
+  public record FileSlice(Path path, long offset, long length) {
   }
 
-  S3Request {
+  public S3Request {
     headers = headers == null ? Map.of() : new LinkedHashMap<>(headers);
   }
 }

@@ -1,4 +1,4 @@
-package dev.simpletuner.cloud.delivery.s3;
+package dev.simpletuner.cloud.spi.s3;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,18 +9,18 @@ import java.util.regex.Pattern;
  * Reads the few flat elements S3 answers carry. The documents are small and machine-written, so
  * element matching is enough and avoids an XML parser (and its entity-expansion hazards).
  */
-final class S3Xml {
+public final class S3Xml {
   private S3Xml() {
   }
 
   /** Text of the first {@code <tag>} (namespaces ignored), unescaped; null when absent. */
-  static String first(String xml, String tag) {
+  public static String first(String xml, String tag) {
     List<String> all = all(xml, tag);
     return all.isEmpty() ? null : all.get(0);
   }
 
   /** Texts of every {@code <tag>...</tag>} in document order, unescaped (nested markup kept raw). */
-  static List<String> all(String xml, String tag) {
+  public static List<String> all(String xml, String tag) {
     List<String> out = new ArrayList<>();
     if (xml == null) {
       return out;
@@ -34,7 +34,7 @@ final class S3Xml {
   }
 
   /** True when the body's root element is {@code <Error>} (after the declaration and whitespace). */
-  static boolean isError(String xml) {
+  public static boolean isError(String xml) {
     if (xml == null) {
       return false;
     }
@@ -46,11 +46,11 @@ final class S3Xml {
     return s.startsWith("<Error>") || s.startsWith("<Error ");
   }
 
-  static String escape(String s) {
+  public static String escape(String s) {
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 
-  static String unescape(String s) {
+  public static String unescape(String s) {
     if (s.indexOf('&') < 0) {
       return s;
     }

@@ -1,6 +1,5 @@
-package dev.simpletuner.cloud.delivery.s3;
+package dev.simpletuner.cloud.spi.s3;
 
-import dev.simpletuner.cloud.spi.s3.SigV4;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -22,27 +21,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 /**
- * The S3 operations delivery needs (external-apis.md 3.2), signed with SigV4 and sent through one
+ * The S3 operations delivery and the server's shared object storage need (external-apis.md 3.2), signed with SigV4 and sent through one
  * Vert.x HTTP client, with bounded retries (exponential backoff with jitter) for throttling,
  * server errors, timeouts and broken connections. Bodies stream from disk; responses are small XML.
  */
-final class S3Client implements AutoCloseable {
+public final class S3Client implements AutoCloseable {
   /** How many attempts a request gets and how long to wait between them. */
-  record Backoff(int attempts, long baseMs, long maxMs) {
-    static final Backoff DEFAULT = new Backoff(6, 250, 20_000);
+  public record Backoff(int attempts, long baseMs, long maxMs) {
+    public static final Backoff DEFAULT = new Backoff(6, 250, 20_000);
   }
 
   /** A 2xx answer. {@code md5Hex} is the MD5 of a streamed file body, else null. */
-  record Response(int status, MultiMap headers, String body, String md5Hex) {
-    String header(String name) {
+  public record Response(int status, MultiMap headers, String body, String md5Hex) {
+    public String header(String name) {
       return headers.get(name);
     }
   }
 
   /** One part as ListParts reports it. */
-  record Part(int number, String etag, long size) {
+  public record Part(int number, String etag, long size) {
   }
 
   private static final String S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -52,7 +52,7 @@ final class S3Client implements AutoCloseable {
   private final HttpClientAgent http;
   private final Backoff backoff;
 
-  S3Client(Vertx vertx, Backoff backoff) {
+  public S3Client(Vertx vertx, Backoff backoff) {
     this.vertx = vertx;
     this.backoff = backoff;
     // Parallel parts each hold a connection; the pool is per host.
@@ -61,32 +61,33 @@ final class S3Client implements AutoCloseable {
   }
 
   /** HeadObject; null when there is no such object. */
-  Future<Response> head(S3Settings s, String key) {
+  public Future<Response> head(S3Target s, String key) {
     return execute(s, new S3Request("HEAD " + s.s3Url(key), HttpMethod.HEAD, key, null, null, SigV4.EMPTY_SHA256,
         null, null, false), backoff.attempts())
         .recover(e -> e instanceof S3Exception x && x.status() == 404 ? Future.succeededFuture() : Future.failedFuture(e));
   }
 
   /** PutObject streamed from disk, signed with the file's known SHA-256 so the store verifies it. */
-  Future<Response> putFile(S3Settings s, String key, S3Request.FileSlice file, String sha256) {
+  public Future<Response> putFile(S3Target s, String key, S3Request.FileSlice file, String sha256) {
     return execute(s, new S3Request("PUT " + s.s3Url(key), HttpMethod.PUT, key, null,
         Map.of("x-amz-meta-sha256", sha256), sha256, null, file, false), backoff.attempts());
   }
 
-  Future<Response> putBytes(S3Settings s, String key, Buffer body, int attempts) {
+  public Future<Response> putBytes(S3Target s, String key, Buffer body, int attempts) {
     return execute(s, new S3Request("PUT " + s.s3Url(key), HttpMethod.PUT, key, null, null,
         SigV4.sha256Hex(body.getBytes()), body, null, false), attempts);
   }
 
-  Future<Response> delete(S3Settings s, String key, int attempts) {
+  public Future<Response> delete(S3Target s, String key, int attempts) {
     return execute(s, new S3Request("DELETE " + s.s3Url(key), HttpMethod.DELETE, key, null, null, SigV4.EMPTY_SHA256,
         null, null, false), attempts);
   }
 
-  /** CreateMultipartUpload; the upload id. */
-  Future<String> createMultipart(S3Settings s, String key, String sha256) {
+  /** CreateMultipartUpload; the upload id. {@code sha256} of the whole file is kept as metadata (null: none). */
+  public Future<String> createMultipart(S3Target s, String key, String sha256) {
     return execute(s, new S3Request("CreateMultipartUpload " + s.s3Url(key), HttpMethod.POST, key, "uploads",
-        Map.of("x-amz-meta-sha256", sha256), SigV4.EMPTY_SHA256, null, null, false), backoff.attempts())
+        sha256 == null ? null : Map.of("x-amz-meta-sha256", sha256), SigV4.EMPTY_SHA256, null, null, false),
+        backoff.attempts())
         .map(r -> {
           String id = S3Xml.first(r.body(), "UploadId");
           if (id == null || id.isEmpty()) {
@@ -101,7 +102,7 @@ final class S3Client implements AutoCloseable {
    * before reading it); integrity comes from comparing the MD5 computed while sending with the
    * returned ETag, and a mismatch is retried like a broken connection.
    */
-  Future<String> uploadPart(S3Settings s, String key, String uploadId, int number, S3Request.FileSlice slice) {
+  public Future<String> uploadPart(S3Target s, String key, String uploadId, int number, S3Request.FileSlice slice) {
     String what = "UploadPart " + number + " of " + s.s3Url(key);
     String query = "partNumber=" + number + "&uploadId=" + SigV4.encode(uploadId);
     S3Request request = new S3Request(what, HttpMethod.PUT, key, query, null, SigV4.UNSIGNED_PAYLOAD, null, slice,
@@ -120,11 +121,11 @@ final class S3Client implements AutoCloseable {
   }
 
   /** ListParts, following pagination. */
-  Future<List<Part>> listParts(S3Settings s, String key, String uploadId) {
+  public Future<List<Part>> listParts(S3Target s, String key, String uploadId) {
     return listParts(s, key, uploadId, 0, new ArrayList<>());
   }
 
-  private Future<List<Part>> listParts(S3Settings s, String key, String uploadId, int marker, List<Part> into) {
+  private Future<List<Part>> listParts(S3Target s, String key, String uploadId, int marker, List<Part> into) {
     String query = "uploadId=" + SigV4.encode(uploadId) + (marker > 0 ? "&part-number-marker=" + marker : "");
     return execute(s, new S3Request("ListParts " + s.s3Url(key), HttpMethod.GET, key, query, null, SigV4.EMPTY_SHA256,
         null, null, false), backoff.attempts()).compose(r -> {
@@ -141,7 +142,7 @@ final class S3Client implements AutoCloseable {
   }
 
   /** CompleteMultipartUpload with the parts in ascending order; a 200 carrying {@code <Error>} fails. */
-  Future<Response> complete(S3Settings s, String key, String uploadId, SortedMap<Integer, String> etags) {
+  public Future<Response> complete(S3Target s, String key, String uploadId, SortedMap<Integer, String> etags) {
     StringBuilder xml = new StringBuilder("<CompleteMultipartUpload xmlns=\"" + S3_NS + "\">");
     etags.forEach((n, etag) -> xml.append("<Part><PartNumber>").append(n).append("</PartNumber><ETag>")
         .append(S3Xml.escape(etag)).append("</ETag></Part>"));
@@ -157,7 +158,7 @@ final class S3Client implements AutoCloseable {
         });
   }
 
-  Future<Response> abort(S3Settings s, String key, String uploadId) {
+  public Future<Response> abort(S3Target s, String key, String uploadId) {
     return execute(s, new S3Request("AbortMultipartUpload " + s.s3Url(key), HttpMethod.DELETE, key,
         "uploadId=" + SigV4.encode(uploadId), null, SigV4.EMPTY_SHA256, null, null, false), backoff.attempts());
   }
@@ -168,7 +169,7 @@ final class S3Client implements AutoCloseable {
   }
 
   /** A failure worth retrying that is not an HTTP answer (e.g. a part that arrived corrupted). */
-  static final class TransientFailure extends RuntimeException {
+  public static final class TransientFailure extends RuntimeException {
     TransientFailure(String message) {
       super(message);
     }
@@ -178,34 +179,60 @@ final class S3Client implements AutoCloseable {
     void accept(Response r);
   }
 
-  Future<Response> execute(S3Settings s, S3Request request, int attempts) {
+  public Future<Response> execute(S3Target s, S3Request request, int attempts) {
     return execute(s, request, attempts, r -> { });
   }
 
-  private Future<Response> execute(S3Settings s, S3Request request, int attempts, Check check) {
+  private Future<Response> execute(S3Target s, S3Request request, int attempts, Check check) {
     return attempt(s, request, 1, attempts, check);
   }
 
-  private Future<Response> attempt(S3Settings s, S3Request request, int n, int attempts, Check check) {
-    Future<Response> sent;
+  private Future<Response> attempt(S3Target s, S3Request request, int n, int attempts, Check check) {
+    return retrying(s, request.what(), n, attempts, () -> once(s, request).map(r -> {
+      check.accept(r);
+      return r;
+    }));
+  }
+
+  /** Runs {@code once} until it succeeds, fails for good, or {@code attempts} are used up. */
+  private <T> Future<T> retrying(S3Target s, String what, int n, int attempts, Supplier<Future<T>> once) {
+    Future<T> sent;
     try {
-      sent = once(s, request).map(r -> {
-        check.accept(r);
-        return r;
-      });
+      sent = once.get();
     } catch (RuntimeException e) {
       sent = Future.failedFuture(e);
     }
     return sent.recover(e -> {
       if (n >= attempts || !retryable(e)) {
         return Future.failedFuture(e instanceof S3Exception || e instanceof TransientFailure ? e
-            : new IllegalStateException(request.what() + " failed: " + describe(e, s), e));
+            : new IllegalStateException(what + " failed: " + describe(e, s), e));
       }
       long cap = Math.min(backoff.maxMs(), backoff.baseMs() << Math.min(n - 1, 20));
       long delay = cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1);
-      return vertx.timer(delay).compose(v -> attempt(s, request, n + 1, attempts, check));
+      return vertx.timer(delay).compose(v -> retrying(s, what, n + 1, attempts, once));
     });
   }
+
+  /**
+   * GetObject with its body unread: the answer comes paused, for the caller to pipe (and so to
+   * read at the pace of wherever it goes). {@code range} is a Range header value, or null for all.
+   * Attempts that fail before an answer, or get a retryable error, are retried.
+   */
+  public Future<HttpClientResponse> get(S3Target s, String key, String range) {
+    S3Request request = new S3Request("GET " + s.s3Url(key), HttpMethod.GET, key, null,
+        range == null ? null : Map.of("range", range), SigV4.EMPTY_SHA256, null, null, false);
+    return retrying(s, request.what(), 1, backoff.attempts(), () -> http.request(options(s, request))
+        .compose(r -> quiet(r).send())
+        .compose(r -> {
+          if (r.statusCode() >= 200 && r.statusCode() < 300) {
+            r.pause();
+            return Future.succeededFuture(r);
+          }
+          return r.body().compose(b -> Future.failedFuture(S3Exception.from(r.statusCode(), r.statusMessage(),
+              b.toString(StandardCharsets.UTF_8), request.what())));
+        }));
+  }
+
 
   private static boolean retryable(Throwable e) {
     if (e instanceof S3Exception x) {
@@ -216,20 +243,14 @@ final class S3Client implements AutoCloseable {
         || e instanceof IllegalArgumentException);
   }
 
-  private static String describe(Throwable e, S3Settings s) {
+  private static String describe(Throwable e, S3Target s) {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return m + " (endpoint " + s.endpoint() + ")";
   }
 
   /** One signed attempt: 2xx gives a Response, anything else an S3Exception. */
-  private Future<Response> once(S3Settings s, S3Request request) {
-    URI uri = s.objectUri(request.key(), request.rawQuery());
-    Map<String, String> auth = SigV4.sign(request.method().name(), uri, request.headers(), request.payloadHash(),
-        s.credentials(), s.region(), Instant.now());
-    RequestOptions options = new RequestOptions().setMethod(request.method()).setAbsoluteURI(uri.toString())
-        .setIdleTimeout(s.timeoutMs()).putHeader("User-Agent", "simpletuner-cloud/1.0");
-    request.headers().forEach(options::putHeader);
-    auth.forEach(options::putHeader);
+  private Future<Response> once(S3Target s, S3Request request) {
+    RequestOptions options = options(s, request);
     if (request.file() != null && request.file().length() > 0) {
       options.putHeader("Content-Length", String.valueOf(request.file().length()));
       return vertx.fileSystem().open(request.file().path().toString(), new OpenOptions().setRead(true))
@@ -250,6 +271,18 @@ final class S3Client implements AutoCloseable {
     return http.request(options)
         .compose(r -> body == null ? quiet(r).send() : quiet(r).send(body))
         .compose(r -> read(r, request, null));
+  }
+
+  /** The request's URL and headers, signed now. */
+  private static RequestOptions options(S3Target s, S3Request request) {
+    URI uri = s.objectUri(request.key(), request.rawQuery());
+    Map<String, String> auth = SigV4.sign(request.method().name(), uri, request.headers(), request.payloadHash(),
+        s.credentials(), s.region(), Instant.now());
+    RequestOptions options = new RequestOptions().setMethod(request.method()).setAbsoluteURI(uri.toString())
+        .setIdleTimeout(s.timeoutMs()).putHeader("User-Agent", "simpletuner-cloud/1.0");
+    request.headers().forEach(options::putHeader);
+    auth.forEach(options::putHeader);
+    return options;
   }
 
   /** A failed request also fails its response future, which is where it is handled; no need to log it twice. */

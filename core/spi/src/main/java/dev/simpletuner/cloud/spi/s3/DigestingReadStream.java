@@ -1,4 +1,4 @@
-package dev.simpletuner.cloud.delivery.s3;
+package dev.simpletuner.cloud.spi.s3;
 
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -12,12 +12,12 @@ import java.util.HexFormat;
  * Once detached it ignores flow control, so a pipe that notices a failed request after the file was
  * closed does not touch the closed file.
  */
-final class DigestingReadStream implements ReadStream<Buffer> {
+public final class DigestingReadStream implements ReadStream<Buffer> {
   private final ReadStream<Buffer> source;
   private final MessageDigest md5;
   private volatile boolean detached;
 
-  DigestingReadStream(ReadStream<Buffer> source) {
+  public DigestingReadStream(ReadStream<Buffer> source) {
     this.source = source;
     try {
       this.md5 = MessageDigest.getInstance("MD5");
@@ -27,12 +27,12 @@ final class DigestingReadStream implements ReadStream<Buffer> {
   }
 
   /** Called before the source is closed. */
-  void detach() {
+  public void detach() {
     detached = true;
   }
 
   /** Lowercase hex MD5 of everything passed so far. */
-  String md5Hex() {
+  public String md5Hex() {
     return HexFormat.of().formatHex(md5.digest());
   }
 
