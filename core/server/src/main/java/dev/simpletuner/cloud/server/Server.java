@@ -29,6 +29,7 @@ import dev.simpletuner.cloud.server.plugin.Providers;
 import dev.simpletuner.cloud.server.polling.ProviderPollingVerticle;
 import dev.simpletuner.cloud.server.secret.SecretBox;
 import dev.simpletuner.cloud.server.metrics.Telemetry;
+import dev.simpletuner.cloud.server.s3.ObjectBlobs;
 import dev.simpletuner.cloud.server.store.Store;
 import dev.simpletuner.cloud.server.upload.UploadVerticle;
 
@@ -113,10 +114,12 @@ public final class Server {
                     network, store, secrets, hostId, new HostJobReporter(vertx, store), new WorkerPasses(vertx, store,
                         config.publicUrl() != null ? config.publicUrl() : localBaseUrl(config), clock), plugins)
                 .compose(providers -> Deliveries.load(vertx, config, env, store, secrets, plugins)
-                .map(deliveries -> new ServerContext(config, env, store, providers, deliveries,
+                .compose(deliveries -> ObjectBlobs.open(vertx, config).map(blobs -> new ServerContext(config, env, store,
+                    providers, deliveries,
                     new JobTokens(Base64.getDecoder().decode(key)), secrets,
                     new Authenticator(store, sessions, clock), new AuditLog(store.audit(), secrets.derive("audit")),
-                    localBaseUrl(config), hostId, clock, startedAt, new Leases(store.cluster(), hostId, clock)))))))
+                    localBaseUrl(config), hostId, clock, startedAt, new Leases(store.cluster(), hostId, clock),
+                    blobs)))))))
         .compose(ctx -> deploy(vertx, ctx, contract))
         .onSuccess(server -> LOG.info("SimpleTuner cloud server listening on http://{}:{} (state {}, {} store, "
                 + "providers {})", config.host(), config.port(), config.stateDir(),

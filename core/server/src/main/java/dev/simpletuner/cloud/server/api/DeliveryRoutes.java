@@ -147,7 +147,7 @@ final class DeliveryRoutes {
       OutputStore.Output o = list.stream().filter(x -> x.key().equals(jobId + "/" + path)).findFirst()
           .orElseThrow(() -> new AppException(ErrorCode.NOT_FOUND, "Job " + jobId + " has no file '" + path + "'.",
               new JsonObject().put("field", "path")));
-      return new FileToSend(o.file(ctx.config().outputsDir()).toString(), o.size(), "\"" + o.etag() + "\"");
+      return new FileToSend(null, o, o.size(), "\"" + o.etag() + "\"");
     });
   }
 
@@ -158,11 +158,13 @@ final class DeliveryRoutes {
     return rc.vertx().executeBlocking(() -> {
       OutputFolder.Entry e = folder.file(path);
       // A weak validator (size and time): hashing a model file for each request is not worth it.
-      return new FileToSend(folder.pathOf(e).toString(), e.size(), "W/\"" + e.size() + "-" + e.modifiedAt() + "\"");
+      return new FileToSend(folder.pathOf(e).toString(), null, e.size(), "W/\"" + e.size() + "-" + e.modifiedAt()
+          + "\"");
     }, false);
   }
 
-  private record FileToSend(String file, long size, String etag) {
+  /** A file of the job's output folder ({@code file}), or an object received from its trainer ({@code received}). */
+  private record FileToSend(String file, OutputStore.Output received, long size, String etag) {
   }
 
   private record Download(FileToSend file, ByteRange range) {
@@ -179,7 +181,16 @@ final class DeliveryRoutes {
       rc.response().setStatusCode(206).putHeader("Content-Range", "bytes " + range.first() + "-" + range.last() + "/"
           + file.size());
     }
-    rc.response().sendFile(file.file(), range == null ? 0 : range.first(), range == null ? file.size() : range.length());
+    long offset = range == null ? 0 : range.first();
+    long length = range == null ? file.size() : range.length();
+    (file.received() != null ? ctx.blobs().send(rc.response(), file.received(), offset, length)
+        : rc.response().sendFile(file.file(), offset, length)).onFailure(e -> {
+          if (!rc.response().headWritten()) {
+            rc.fail(e);
+          } else {
+            rc.response().reset();
+          }
+        });
   }
 
   private void retry(RoutingContext rc) {

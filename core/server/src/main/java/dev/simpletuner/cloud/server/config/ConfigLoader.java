@@ -2,6 +2,7 @@ package dev.simpletuner.cloud.server.config;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -93,7 +94,8 @@ public final class ConfigLoader {
     return new ServerConfig(host, port, stateDir, configFile, databaseUrl, publicUrl,
         pluginsDir != null ? expand(pluginsDir) : stateDir.resolve("plugins"), maxBody, logLines,
         pluginSettings(section(file, "providers"), "providers"), pluginSettings(section(file, "delivery"), "delivery"),
-        storage(section(file, "storage")), rates(limits.get("rate_per_minute")), callbacks(section(file, "callbacks")),
+        storage(section(file, "storage"), env), rates(limits.get("rate_per_minute")),
+        callbacks(section(file, "callbacks")),
         plugins(section(file, "plugins")), workers(section(file, "workers"), env),
         flag(value.apply(Key.REMOTE_SHUTDOWN), "allow_remote_shutdown"), retention(section(file, "retention")),
         storageLimits(section(file, "storage")), metrics(section(file, "metrics"), env),
@@ -270,12 +272,65 @@ public final class ConfigLoader {
     return stringKeys(map);
   }
 
-  private static ServerConfig.Storage storage(Map<String, Object> storage) {
+  private static ServerConfig.Storage storage(Map<String, Object> storage, Map<String, String> env) {
     ServerConfig.Storage d = ServerConfig.Storage.DEFAULT;
     return new ServerConfig.Storage(parseLong(storage.get("grace_seconds"), d.graceSeconds(), "storage.grace_seconds"),
         parseLong(storage.get("settle_seconds"), d.settleSeconds(), "storage.settle_seconds"),
         megabytes(storage.get("dataset_scratch_mb"), d.datasetScratchBytes(), "storage.dataset_scratch_mb"),
-        s3Port(storage.get("s3_port")));
+        s3Port(storage.get("s3_port")), sharedBucket(storage, env));
+  }
+
+  /**
+   * {@code storage.backend} ({@code SIMPLETUNER_STORAGE_BACKEND}): {@code local} (the default) or
+   * {@code s3} with {@code storage.s3.*}, each also {@code SIMPLETUNER_STORAGE_S3_<NAME>} (the way to
+   * keep the secret out of the file). Anything missing or malformed stops the start.
+   */
+  private static SharedBucket sharedBucket(Map<String, Object> storage, Map<String, String> env) {
+    String backend = first(nonBlank(env.get("SIMPLETUNER_STORAGE_BACKEND")),
+        scalar(storage.get("backend"), "storage.backend"));
+    if (backend == null || backend.strip().equalsIgnoreCase("local")) {
+      return null;
+    }
+    if (!backend.strip().equalsIgnoreCase("s3")) {
+      throw new ConfigException("Config key 'storage.backend' must be 'local' or 's3', not '" + backend.strip() + "'.");
+    }
+    Map<String, Object> s3 = section(storage, "s3");
+    Function<String, String> setting = name -> {
+      String value = first(nonBlank(env.get("SIMPLETUNER_STORAGE_S3_" + name.toUpperCase(java.util.Locale.ROOT))),
+          scalar(s3.get(name), "storage.s3." + name));
+      return value == null || value.isBlank() ? null : value.strip();
+    };
+    String region = orDefault(setting.apply("region"), "us-east-1");
+    String endpointText = orDefault(setting.apply("endpoint"), "https://s3." + region + ".amazonaws.com");
+    URI endpoint;
+    try {
+      endpoint = new URI(endpointText.replaceAll("/+$", ""));
+    } catch (java.net.URISyntaxException e) {
+      endpoint = null;
+    }
+    if (endpoint == null || endpoint.getHost() == null || !("http".equalsIgnoreCase(endpoint.getScheme())
+        || "https".equalsIgnoreCase(endpoint.getScheme()))) {
+      throw new ConfigException("Config key 'storage.s3.endpoint' must be an http(s) URL such as "
+          + "https://s3.us-east-1.amazonaws.com or http://127.0.0.1:9000.");
+    }
+    List<String> missing = java.util.stream.Stream.of("bucket", "access_key", "secret_key")
+        .filter(name -> setting.apply(name) == null).map(name -> "storage.s3." + name).toList();
+    if (!missing.isEmpty()) {
+      throw new ConfigException("storage.backend is s3, but " + String.join(", ", missing) + " is not set (in the "
+          + "config file or as SIMPLETUNER_STORAGE_S3_<NAME>).");
+    }
+    String prefix = orDefault(setting.apply("prefix"), "simpletuner-outputs").replaceAll("^/+|/+$", "");
+    if (prefix.isEmpty()) {
+      throw new ConfigException("Config key 'storage.s3.prefix' must name a folder of the bucket, not its root.");
+    }
+    String pathStyle = setting.apply("path_style");
+    if (pathStyle != null && !pathStyle.equalsIgnoreCase("true") && !pathStyle.equalsIgnoreCase("false")) {
+      throw new ConfigException("Config key 'storage.s3.path_style' must be true or false.");
+    }
+    // AWS wants virtual-host addressing; other S3-compatible stores (MinIO, Ceph, s3proxy) path style.
+    boolean path = pathStyle != null ? Boolean.parseBoolean(pathStyle) : !endpoint.getHost().endsWith("amazonaws.com");
+    return new SharedBucket(endpoint, region, setting.apply("bucket"), prefix, setting.apply("access_key"),
+        setting.apply("secret_key"), path);
   }
 
   private static int s3Port(Object value) {

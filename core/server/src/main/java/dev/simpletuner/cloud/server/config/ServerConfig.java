@@ -86,9 +86,12 @@ public record ServerConfig(String host, int port, Path stateDir, Path configFile
    * @param s3Port        a port of its own serving the storage endpoint at its root (path-style S3
    *                      for clients that take no path in their endpoint: MinIO SDKs, s3cmd); 0 for
    *                      none (the default)
+   * @param bucket        where received objects are kept when {@code storage.backend} is {@code s3};
+   *                      null for the local disk (the default)
    */
-  public record Storage(long graceSeconds, long settleSeconds, long datasetScratchBytes, int s3Port) {
-    public static final Storage DEFAULT = new Storage(1800, 10, 2048L * 1024 * 1024, 0);
+  public record Storage(long graceSeconds, long settleSeconds, long datasetScratchBytes, int s3Port,
+                        SharedBucket bucket) {
+    public static final Storage DEFAULT = new Storage(1800, 10, 2048L * 1024 * 1024, 0, null);
   }
 
   /**

@@ -17,6 +17,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +25,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,19 +151,25 @@ public final class DeliveryVerticle extends VerticleBase {
   }
 
   private Future<Void> deliverAll(Job job) {
-    return ctx.store().outputs().list(job.jobId()).compose(outputs -> {
-      List<OutputFile> files = files(job.jobId(), outputs);
-      ModelFiles model = ModelFiles.of(files, lastStep(job));
-      JsonArray delivery = job.delivery().copy();
-      Future<Void> chain = Future.succeededFuture();
-      for (Object o : delivery) {
-        JsonObject entry = (JsonObject) o;
-        if (open(entry)) {
-          chain = chain.compose(v -> deliverOne(job, delivery, entry, files, model));
-        }
+    // Blobs of the shared bucket are copied here for the targets, which read local files, and removed after.
+    Path copies = ctx.config().outputsDir().resolve(".delivering").resolve(job.jobId() + "-" + UUID.randomUUID());
+    return ctx.store().outputs().list(job.jobId())
+        .compose(outputs -> files(job.jobId(), outputs, copies))
+        .compose(files -> deliverAll(job, files))
+        .eventually(() -> vertx.fileSystem().deleteRecursive(copies.toString()).recover(e -> Future.succeededFuture()));
+  }
+
+  private Future<Void> deliverAll(Job job, List<OutputFile> files) {
+    ModelFiles model = ModelFiles.of(files, lastStep(job));
+    JsonArray delivery = job.delivery().copy();
+    Future<Void> chain = Future.succeededFuture();
+    for (Object o : delivery) {
+      JsonObject entry = (JsonObject) o;
+      if (open(entry)) {
+        chain = chain.compose(v -> deliverOne(job, delivery, entry, files, model));
       }
-      return chain.compose(v -> save(job.jobId(), delivery, outputUrl(job, delivery, files)));
-    });
+    }
+    return chain.compose(v -> save(job.jobId(), delivery, outputUrl(job, delivery, files)));
   }
 
   private Future<Void> deliverOne(Job job, JsonArray delivery, JsonObject entry, List<OutputFile> files,
@@ -210,6 +218,10 @@ public final class DeliveryVerticle extends VerticleBase {
     long[] lastSaved = {0};
     return save(job.jobId(), delivery, null)
         .compose(v -> handle.deliver(deliveryJob, (done, total) -> vertx.runOnContext(x -> {
+          // Progress queued behind the delivery's end must not save the entries without the output URL.
+          if (!DeliveryStatus.DELIVERING.equals(entry.getString("status"))) {
+            return;
+          }
           entry.put("bytes_done", done);
           if (ctx.now() - lastSaved[0] >= PROGRESS_EVERY_MS) {
             lastSaved[0] = ctx.now();
@@ -297,18 +309,22 @@ public final class DeliveryVerticle extends VerticleBase {
    * output directory ({@code <job id>/output/...}); when every file shares that one folder it is
    * left out, so a Hub repo gets the weights at its root as the trainer's own push would.
    */
-  private List<OutputFile> files(String jobId, List<OutputStore.Output> outputs) {
+  private Future<List<OutputFile>> files(String jobId, List<OutputStore.Output> outputs, Path copies) {
     String prefix = jobId + "/";
     // Folder markers ("dir/") are no files to deliver.
     List<OutputStore.Output> mine = outputs.stream().filter(o -> o.key().startsWith(prefix) && !o.key().endsWith("/"))
         .toList();
     String common = commonFolder(mine.stream().map(o -> o.key().substring(prefix.length())).toList());
     List<OutputFile> files = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
     for (OutputStore.Output o : mine) {
-      files.add(new OutputFile(o.key().substring(prefix.length() + common.length()),
-          o.file(ctx.config().outputsDir()), o.size(), o.sha256()));
+      chain = chain.compose(v -> ctx.blobs().local(o, copies)).map(local -> {
+        files.add(new OutputFile(o.key().substring(prefix.length() + common.length()), local.path(), o.size(),
+            o.sha256()));
+        return null;
+      });
     }
-    return files;
+    return chain.map(files);
   }
 
   /** {@code "output/"} when every path starts with that one folder, else {@code ""}. */

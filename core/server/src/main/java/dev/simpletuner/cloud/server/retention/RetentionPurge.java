@@ -149,8 +149,8 @@ public final class RetentionPurge {
 
   /**
    * A batch's files: validation images, received files ({@code <outputs>/outputs/<job>/}, and in
-   * {@code .objects/} those whose keys a file cannot hold), the parts of unfinished multipart
-   * uploads, and the scratch space beside served datasets.
+   * {@code .objects/} those whose keys a file cannot hold, or blobs of the shared bucket), the parts
+   * of unfinished multipart uploads, and the scratch space beside served datasets.
    */
   private Future<Void> removeFiles(List<String> jobIds, List<String> uploadIds, List<String> placed) {
     Path outputs = ctx.config().outputsDir().resolve(DeliveryPlanner.HOME_BUCKET).toAbsolutePath().normalize();
@@ -171,7 +171,10 @@ public final class RetentionPurge {
         }
       }
       return null;
-    }, false).compose(v -> Future.all(jobIds.stream().map(id -> DatasetBuckets.deleteScratch(vertx, ctx.config(), id))
+    }, false).compose(v -> ctx.blobs().deleteBlobs(placed))
+        .compose(v -> Future.all(jobIds.stream().map(id -> ctx.store().outputs().uploads(id)
+            .compose(ctx.blobs()::abandon)).toList()))
+        .compose(v -> Future.all(jobIds.stream().map(id -> DatasetBuckets.deleteScratch(vertx, ctx.config(), id))
         .toList()).mapEmpty());
   }
 

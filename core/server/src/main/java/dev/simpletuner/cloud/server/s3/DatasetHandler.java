@@ -89,8 +89,9 @@ final class DatasetHandler {
           if (found == null) {
             throw S3Exception.noSuchKey();
           }
-          return StorageHandler.sendObject(call, found.file(), new OutputStore.Output(served.bucket(), call.key(),
-              served.jobId(), found.size(), found.etag(), null, null, null, found.modifiedAt()));
+          return StorageHandler.sendObject(call, new OutputStore.Output(served.bucket(), call.key(),
+              served.jobId(), found.size(), found.etag(), null, null, null, found.modifiedAt()),
+              (response, offset, length) -> response.sendFile(found.file().toString(), offset, length));
         });
   }
 

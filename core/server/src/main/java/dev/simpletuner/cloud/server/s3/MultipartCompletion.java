@@ -235,23 +235,44 @@ final class MultipartCompletion {
     ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
     for (OutputStore.Part part : plan.parts()) {
       try (FileChannel in = open(uploadId, part)) {
-        long done = 0;
-        while (done < part.size()) {
-          buffer.clear().limit((int) Math.min(buffer.capacity(), part.size() - done));
-          int read = in.read(buffer, start(part) + done);
-          if (read < 0) {
-            throw invalidPart();
-          }
-          done += read;
-          buffer.flip();
-          if (crc != null) {
-            crc.update(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
-          }
-          sha256.update(buffer);
-        }
+        hash(in, start(part), part.size(), sha256, crc, buffer);
       }
     }
     return HexFormat.of().formatHex(sha256.digest());
+  }
+
+  /**
+   * What {@link #join} would know of an object that was joined elsewhere (the backing upload of a
+   * shared bucket), from a local copy of it; runs on a worker thread.
+   */
+  Future<Joined> digest(Plan plan, Path file) {
+    return vertx.executeBlocking(() -> {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      Checksum crc = plan.checksum() == null || plan.checksum().composite() ? null : plan.checksum().fullObjectCrc();
+      try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+        long size = in.size();
+        hash(in, 0, size, sha256, crc, ByteBuffer.allocate(BUFFER));
+        return new Joined(size, HexFormat.of().formatHex(sha256.digest()), objectChecksum(plan, crc));
+      }
+    }, false);
+  }
+
+  private static void hash(FileChannel in, long from, long size, MessageDigest sha256, Checksum crc, ByteBuffer buffer)
+      throws IOException {
+    long done = 0;
+    while (done < size) {
+      buffer.clear().limit((int) Math.min(buffer.capacity(), size - done));
+      int read = in.read(buffer, from + done);
+      if (read < 0) {
+        throw invalidPart();
+      }
+      done += read;
+      buffer.flip();
+      if (crc != null) {
+        crc.update(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
+      }
+      sha256.update(buffer);
+    }
   }
 
   private static S3Exception invalidPart() {

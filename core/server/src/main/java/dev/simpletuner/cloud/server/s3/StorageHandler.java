@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * signed with their job's own output credentials, which only reach keys below {@code <job id>/}
  * of bucket {@code outputs}; and they read the job's local datasets from it with the job's dataset
  * credentials ({@link DatasetBuckets}, served by {@link DatasetHandler}). Both work while the job is
- * active plus a grace period. Bodies stream to disk; nothing is buffered whole. The same handler
+ * active plus a grace period. Bodies stream to disk (and, once checked, to the shared bucket with
+ * {@code storage.backend: s3}: {@link ObjectBlobs}); nothing is buffered whole. The same handler
  * serves S3 at the root of its own port ({@code storage.s3_port}), for clients that take no path
  * in their endpoint.
  */
@@ -60,6 +61,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
   private final ServerContext ctx;
   private final StorageAuth auth;
   private final ObjectFiles files;
+  private final ObjectBlobs blobs;
   private final OutputStore outputs;
   private final MultipartCompletion completion;
   private final DatasetHandler datasets;
@@ -78,6 +80,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     this.ctx = ctx;
     this.auth = new StorageAuth(ctx.tokens());
     this.files = new ObjectFiles(ctx.config().outputsDir());
+    this.blobs = ctx.blobs();
     this.outputs = ctx.store().outputs();
     this.completion = new MultipartCompletion(vertx, files);
     this.datasets = new DatasetHandler(vertx, ctx);
@@ -364,39 +367,28 @@ public final class StorageHandler implements Handler<RoutingContext> {
   }
 
   /**
-   * Moves a received file into place and records it; the job's delivery is told. A key that cannot
-   * be a file at its natural place goes elsewhere; the file of the version it replaces is removed.
+   * Makes a received file the object's bytes ({@link ObjectBlobs#keep}) and records it; the job's
+   * delivery is told. The bytes of the version it replaces are removed.
    */
   Future<Void> store(S3Call call, Access access, Path temp, Stored o) {
-    return outputs.get(call.bucket(), call.key()).compose(existing -> {
-      Preconditions.write(call.request().headers(), existing.map(OutputStore.Output::etag).orElse(null));
-      return vertx.executeBlocking(() -> place(call.bucket(), call.key(), temp), false)
-          .compose(file -> outputs.put(new OutputStore.Output(call.bucket(), call.key(), access.job().jobId(), o.size(),
-                  o.etag(), o.sha256(), o.contentType(), o.metadata(), ctx.now(),
-                  files.recorded(call.bucket(), call.key(), file), o.attrs()))
-              .onSuccess(v -> existing.map(old -> old.file(files.root())).filter(old -> !old.equals(file))
-                  .ifPresent(old -> vertx.fileSystem().delete(old.toString()))));
-    }).onSuccess(v -> vertx.eventBus().publish(Addresses.JOB_OUTPUT, new JsonObject()
-        .put("job_id", access.job().jobId()).put("key", call.key()).put("size", o.size())));
+    return store(call, access, () -> blobs.keep(call.bucket(), call.key(), temp, o.sha256()), o);
   }
 
-  /** Moves {@code temp} to the key's natural file, or elsewhere when it cannot be there; blocking. */
-  private Path place(String bucket, String key, Path temp) throws java.io.IOException {
-    Path natural = files.natural(bucket, key);
-    if (natural != null) {
-      try {
-        java.nio.file.Files.createDirectories(natural.getParent());
-        java.nio.file.Files.move(temp, natural, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        return natural;
-      } catch (java.io.IOException e) {
-        // a file where a folder of the key would be, or a folder where its file would be
-      }
-    }
-    Path elsewhere = files.elsewhere();
-    java.nio.file.Files.createDirectories(elsewhere.getParent());
-    java.nio.file.Files.move(temp, elsewhere, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    return elsewhere;
+  /**
+   * Records an object whose bytes {@code place} puts where they stay (giving the recorded file
+   * path); the bytes of the version it replaces are removed, unless they are the same file.
+   */
+  private Future<Void> store(S3Call call, Access access, java.util.function.Supplier<Future<String>> place,
+                             Stored o) {
+    return outputs.get(call.bucket(), call.key()).compose(existing -> {
+      Preconditions.write(call.request().headers(), existing.map(OutputStore.Output::etag).orElse(null));
+      return place.get()
+          .compose(recorded -> outputs.put(new OutputStore.Output(call.bucket(), call.key(), access.job().jobId(),
+                  o.size(), o.etag(), o.sha256(), o.contentType(), o.metadata(), ctx.now(), recorded, o.attrs()))
+              .onSuccess(v -> existing.filter(old -> !java.util.Objects.equals(old.filePath(), recorded))
+                  .ifPresent(blobs::delete)));
+    }).onSuccess(v -> vertx.eventBus().publish(Addresses.JOB_OUTPUT, new JsonObject()
+        .put("job_id", access.job().jobId()).put("key", call.key()).put("size", o.size())));
   }
 
   private Future<Void> createUpload(S3Call call, Access access) {
@@ -412,12 +404,27 @@ public final class StorageHandler implements Handler<RoutingContext> {
       attrs.put("checksum", checksum.toJson());
       headers.add("x-amz-checksum-algorithm", checksum.wireName()).add("x-amz-checksum-type", checksum.type());
     }
-    return mkdirs(files.uploadDir(uploadId))
+    // In a shared bucket the upload is the bucket's own (kept with the row), so any instance takes its parts.
+    Future<Void> prepared = blobs.backing() == null ? mkdirs(files.uploadDir(uploadId))
+        : blobs.backing().create().map(backing -> {
+          attrs.put(ObjectBlobs.Backing.ATTR, backing);
+          return null;
+        });
+    return prepared
         .compose(v -> outputs.createUpload(new OutputStore.Upload(uploadId, access.job().jobId(), call.bucket(),
             call.key(), call.request().getHeader("Content-Type"), StoredHeaders.userMetadata(call.request().headers()),
             ctx.now(), attrs.isEmpty() ? null : attrs, null)))
-        .onSuccess(v -> PartSlots.open(uploadId))
+        .onSuccess(v -> {
+          if (blobs.backing() == null) {
+            PartSlots.open(uploadId);
+          }
+        })
         .compose(v -> respond(call, 200, headers, S3Xml.initiated(call.bucket(), call.key(), uploadId)));
+  }
+
+  /** The backing upload of an upload in the shared bucket, or null for parts kept on this disk. */
+  private JsonObject backingOf(OutputStore.Upload u) {
+    return blobs.backing() == null || u.attrs() == null ? null : u.attrs().getJsonObject(ObjectBlobs.Backing.ATTR);
   }
 
   /** The checksum the upload was created with, or null. */
@@ -442,9 +449,10 @@ public final class StorageHandler implements Handler<RoutingContext> {
     long ticket = UploadRaces.partStarted();
     String uploadId = call.query().get("uploadId");
     Path temp = files.incoming();
-    return partAlgorithm(call, access).compose(algorithm -> mkdirs(temp.getParent())
+    return upload(call, access, false).compose(u -> mkdirs(temp.getParent())
         .compose(v -> guard.allowance(access.job(), call.request(), MAX_OBJECT_BYTES))
         .compose(allowed -> {
+          String algorithm = algorithmOf(u);
           long declared = BodyReceiver.declaredLength(call.request(), access.grant());
           PartSlots.Place place = PartSlots.place(files, uploadId, number, declared <= allowed ? declared : -1,
               MIN_PART_BYTES, temp);
@@ -456,7 +464,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
                   throw S3Exception.invalidRequest("Checksum Type mismatch occurred, expected checksum Type: "
                       + algorithm + ", actual checksum Type: " + sent);
                 }
-                return commitPart(call, number, ticket, place, received.digests(), algorithm != null);
+                return commitPart(call, backingOf(u), number, ticket, place, received.digests(), algorithm != null);
               })
               .onComplete(ar -> place.release())
               .compose(digests -> {
@@ -471,32 +479,33 @@ public final class StorageHandler implements Handler<RoutingContext> {
         });
   }
 
-  /** The checksum algorithm of the call's (open) upload, in which each of its parts is summed; null for none. */
-  private Future<String> partAlgorithm(S3Call call, Access access) {
-    return upload(call, access, false).map(u -> {
-      MultipartChecksum checksum = checksumOf(u);
-      return checksum == null ? null : checksum.algorithm();
-    });
+  /** The checksum algorithm of an upload, in which each of its parts is summed; null for none. */
+  private static String algorithmOf(OutputStore.Upload u) {
+    MultipartChecksum checksum = checksumOf(u);
+    return checksum == null ? null : checksum.algorithm();
   }
 
   /**
    * Makes a received body the part, unless a later send of the same part already is (then it is
-   * dropped). A body written in place needs no move.
+   * dropped). A body written in place needs no move; with a backing upload in the shared bucket the
+   * body is sent there as the same part and the file dropped.
    *
+   * @param backing      the upload's backing upload ({@link #backingOf}), or null
    * @param keepChecksum the upload has a checksum algorithm: the part's checksum in it is recorded
    * @return the body's digests
    */
-  private Future<Checksums.Result> commitPart(S3Call call, int number, long ticket, PartSlots.Place place,
-                                              Checksums.Result digests, boolean keepChecksum) {
+  private Future<Checksums.Result> commitPart(S3Call call, JsonObject backing, int number, long ticket,
+                                              PartSlots.Place place, Checksums.Result digests, boolean keepChecksum) {
     String uploadId = call.query().get("uploadId");
     OutputStore.Part part = new OutputStore.Part(number, digests.size(), digests.md5Hex(), ctx.now(),
         keepChecksum ? digests.checksum() : null, place.inPlace() ? place.offset() : null);
     Future<Void> moved = Future.succeededFuture();
     return UploadRaces.commitPart(uploadId, number, ticket, () -> (place.inPlace() ? moved
+            : backing != null ? blobs.backing().part(backing, number, place.file(), digests.size())
             : vertx.fileSystem().move(place.file().toString(), files.part(uploadId, number).toString(),
                 new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true)))
             .compose(v -> outputs.putPart(uploadId, part)))
-        .compose(committed -> committed || place.inPlace() ? Future.succeededFuture()
+        .compose(committed -> (committed && backing == null) || place.inPlace() ? Future.succeededFuture()
             : vertx.fileSystem().delete(place.file().toString()))
         .map(digests);
   }
@@ -505,17 +514,15 @@ public final class StorageHandler implements Handler<RoutingContext> {
     int number = partNumber(call.query().get("partNumber"));
     long ticket = UploadRaces.partStarted();
     Path temp = files.incoming();
-    return partAlgorithm(call, access).compose(algorithm -> copySource(call, access)
+    return upload(call, access, false).compose(u -> copySource(call, access)
         .compose(source -> {
           ByteRange range = ObjectCopy.range(call.request().getHeader("x-amz-copy-source-range"), source.size());
           long offset = range == null ? 0 : range.first();
           long length = range == null ? source.size() : range.length();
-          return mkdirs(temp.getParent())
-              .compose(v -> vertx.executeBlocking(() -> ObjectCopy.copy(source.file(files.root()), offset, length, temp,
-                  algorithm), false));
+          return mkdirs(temp.getParent()).compose(v -> copyOf(source, offset, length, temp, algorithmOf(u)));
         })
-        .compose(digests -> commitPart(call, number, ticket, PartSlots.Place.own(temp), digests,
-            algorithm != null)
+        .compose(digests -> commitPart(call, backingOf(u), number, ticket, PartSlots.Place.own(temp), digests,
+            algorithmOf(u) != null)
             .compose(v -> respond(call, 200, null, S3Xml.copied("CopyPartResult", digests.md5Hex(), ctx.now())))))
         .onFailure(e -> vertx.fileSystem().delete(temp.toString()));
   }
@@ -590,10 +597,15 @@ public final class StorageHandler implements Handler<RoutingContext> {
     JsonArray sizes = new JsonArray();
     plan.parts().forEach(p -> sizes.add(p.size()));
     JsonObject kept = u.attrs() == null ? null : u.attrs().getJsonObject("headers");
-    return mkdirs(temp.getParent())
-        .compose(v -> completion.join(u.uploadId(), plan, temp))
-        .compose(joined -> store(call, access, temp, new Stored(joined.size(), plan.etag(), joined.sha256(),
-            u.contentType(), u.metadata(), attrs(kept, joined.checksum(), sizes, plan.partChecksums()))))
+    JsonObject backing = backingOf(u);
+    Future<Joined> joined = backing != null ? joinInBucket(u, plan, backing, temp.getParent())
+        : mkdirs(temp.getParent()).compose(v -> completion.join(u.uploadId(), plan, temp))
+            .map(j -> new Joined(j, () -> blobs.keep(call.bucket(), call.key(), temp, j.sha256()),
+                Future::succeededFuture));
+    return joined
+        .compose(j -> store(call, access, j.place(), new Stored(j.digests().size(), plan.etag(), j.digests().sha256(),
+            u.contentType(), u.metadata(), attrs(kept, j.digests().checksum(), sizes, plan.partChecksums())))
+            .onFailure(e -> j.discard().get()))
         .compose(v -> outputs.completeUpload(u.uploadId(), plan.etag(), ctx.now()))
         .onSuccess(v -> {
           UploadRaces.forget(u.uploadId());
@@ -605,6 +617,29 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .map(plan.etag());
   }
 
+  /** A completed object: its digests, how its bytes take their place, how to drop them if it is not stored. */
+  private record Joined(MultipartCompletion.Joined digests, java.util.function.Supplier<Future<String>> place,
+                        java.util.function.Supplier<Future<Void>> discard) {
+  }
+
+  /**
+   * Completes the backing upload in the shared bucket and hashes the object from a copy of it (its
+   * SHA-256 and full-object checksum span every part, wherever they arrived).
+   */
+  private Future<Joined> joinInBucket(OutputStore.Upload u, MultipartCompletion.Plan plan, JsonObject backing,
+                                      Path scratch) {
+    return blobs.backing().complete(backing, plan.parts()).compose(recorded -> {
+      OutputStore.Output blob = new OutputStore.Output(u.bucket(), u.key(), u.jobId(), 0, plan.etag(), null, null, null,
+          ctx.now(), recorded, null);
+      java.util.function.Supplier<Future<Void>> discard = () -> blobs.delete(blob);
+      return blobs.local(blob, scratch)
+          .compose(local -> completion.digest(plan, local.path())
+              .eventually(() -> vertx.fileSystem().delete(local.path().toString())))
+          .map(digests -> new Joined(digests, () -> Future.succeededFuture(recorded), discard))
+          .onFailure(e -> discard.get());
+    });
+  }
+
   private Future<Void> listParts(S3Call call, Access access) {
     return upload(call, access, false).compose(u -> outputs.parts(u.uploadId())
         .compose(parts -> respond(call, 200, null, S3Xml.parts(call.bucket(), call.key(), u.uploadId(), parts,
@@ -614,7 +649,8 @@ public final class StorageHandler implements Handler<RoutingContext> {
   private Future<Void> abortUpload(S3Call call, Access access) {
     return upload(call, access, false)
         .compose(u -> outputs.deleteUpload(u.uploadId())
-            .compose(v -> vertx.fileSystem().deleteRecursive(files.uploadDir(u.uploadId()).toString())
+            .compose(v -> (backingOf(u) != null ? blobs.backing().abort(backingOf(u))
+                : vertx.fileSystem().deleteRecursive(files.uploadDir(u.uploadId()).toString()))
                 .recover(e -> Future.succeededFuture()))
             .onSuccess(v -> {
               UploadRaces.forget(u.uploadId());
@@ -628,7 +664,8 @@ public final class StorageHandler implements Handler<RoutingContext> {
   }
 
   private Future<Void> getObject(S3Call call) {
-    return existing(call.bucket(), call.key()).compose(o -> sendObject(call, o.file(files.root()), o));
+    return existing(call.bucket(), call.key()).compose(o -> sendObject(call, o, (response, offset, length) ->
+        blobs.send(response, o, offset, length)));
   }
 
   private Future<Void> attributes(S3Call call) {
@@ -650,10 +687,10 @@ public final class StorageHandler implements Handler<RoutingContext> {
   }
 
   /**
-   * Answers GetObject (whole, a Range or a part) or HeadObject with a file's bytes and what is
-   * known about it, after its conditions.
+   * Answers GetObject (whole, a Range or a part) or HeadObject with an object's bytes (sent by
+   * {@code body}) and what is known about it, after its conditions.
    */
-  static Future<Void> sendObject(S3Call call, Path file, OutputStore.Output o) {
+  static Future<Void> sendObject(S3Call call, OutputStore.Output o, Body body) {
     HttpServerResponse response = call.request().response();
     // A 304 carries the ETag and Last-Modified too.
     response.putHeader("ETag", quote(o.etag()))
@@ -690,7 +727,12 @@ public final class StorageHandler implements Handler<RoutingContext> {
       response.putHeader("Content-Length", String.valueOf(length));
       return response.end();
     }
-    return response.sendFile(file.toString(), offset, length);
+    return body.send(response, offset, length);
+  }
+
+  /** Sends an object's bytes from {@code offset} as a response body (its headers are set). */
+  interface Body {
+    Future<Void> send(HttpServerResponse response, long offset, long length);
   }
 
   private static ByteRange range(String header, long size) {
@@ -739,8 +781,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
       }
       OutputStore.Output o = found.get();
       Preconditions.delete(target.etag(), target.lastModified(), target.size(), o.etag(), o.updatedAt(), o.size());
-      return outputs.delete(bucket, target.key()).compose(v -> vertx.fileSystem().delete(o.file(files.root())
-          .toString()).recover(e -> Future.succeededFuture()));
+      return outputs.delete(bucket, target.key()).compose(v -> blobs.delete(o));
     });
   }
 
@@ -808,8 +849,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
       JsonObject checksum = source.attrs() == null ? null : source.attrs().getJsonObject("checksum");
       String algorithm = checksum == null ? null : checksum.getString("algorithm");
       return mkdirs(temp.getParent())
-          .compose(v -> vertx.executeBlocking(() -> ObjectCopy.copy(source.file(files.root()), 0, source.size(), temp,
-              algorithm), false))
+          .compose(v -> copyOf(source, 0, source.size(), temp, algorithm))
           .compose(digests -> {
             MultiMap request = call.request().headers();
             JsonObject kept = replace ? StoredHeaders.kept(request)
@@ -822,6 +862,18 @@ public final class StorageHandler implements Handler<RoutingContext> {
                 .compose(v -> respond(call, 200, null, S3Xml.copied("CopyObjectResult", digests.md5Hex(), now)));
           });
     }).onFailure(e -> vertx.fileSystem().delete(temp.toString()));
+  }
+
+  /**
+   * Copies bytes of an object into {@code temp} with their digests, through a local copy of a blob
+   * in the shared bucket (deleted after).
+   */
+  private Future<Checksums.Result> copyOf(OutputStore.Output source, long offset, long length, Path temp,
+                                          String algorithm) {
+    return blobs.local(source, temp.getParent()).compose(local -> vertx.executeBlocking(() -> ObjectCopy.copy(
+            local.path(), offset, length, temp, algorithm), false)
+        .eventually(() -> local.copy() ? vertx.fileSystem().delete(local.path().toString())
+            : Future.succeededFuture()));
   }
 
   private Future<Void> list(S3Call call, Access access) {

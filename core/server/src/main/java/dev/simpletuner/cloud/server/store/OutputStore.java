@@ -31,7 +31,10 @@ public final class OutputStore {
       this(bucket, key, jobId, size, etag, sha256, contentType, metadata, updatedAt, null, null);
     }
 
-    /** The object's file below the outputs folder. */
+    /**
+     * The object's file below the outputs folder. A row whose {@code filePath} is {@code s3:<key>} is a
+     * blob of the shared bucket instead, read through {@code ObjectBlobs}.
+     */
     public java.nio.file.Path file(java.nio.file.Path outputsDir) {
       return filePath != null ? outputsDir.resolve(filePath) : outputsDir.resolve(bucket).resolve(key);
     }

@@ -74,6 +74,52 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void sharedBucketFromFileWithTheSecretFromTheEnvironment(@TempDir Path home) throws Exception {
+    Files.writeString(home.resolve("config.yaml"), """
+        storage:
+          backend: s3
+          s3:
+            endpoint: http://minio:9000/
+            bucket: team-models
+            prefix: /runs/outputs/
+            access_key: AKIDEXAMPLE
+        """);
+    String secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    ServerConfig c = new ConfigLoader(Map.of("SIMPLETUNER_STATE_DIR", home.toString(),
+        "SIMPLETUNER_STORAGE_S3_SECRET_KEY", secret), home.toString()).load(List.of());
+    SharedBucket bucket = c.storage().bucket();
+    assertThat(bucket.endpoint().toString()).isEqualTo("http://minio:9000");
+    assertThat(bucket.region()).isEqualTo("us-east-1");
+    assertThat(bucket.prefix()).isEqualTo("runs/outputs");
+    assertThat(bucket.secretKey()).isEqualTo(secret);
+    assertThat(bucket.pathStyle()).isTrue();
+    assertThat(bucket.objectUri("runs/outputs/x", null).toString())
+        .isEqualTo("http://minio:9000/team-models/runs/outputs/x");
+    assertThat(bucket.toString()).doesNotContain(secret);
+    assertThat(new ConfigLoader(Map.of("SIMPLETUNER_STATE_DIR", home.toString(),
+        "SIMPLETUNER_STORAGE_BACKEND", "local"), home.toString()).load(List.of()).storage().bucket()).isNull();
+  }
+
+  @Test
+  void sharedBucketMistakesStopTheStart(@TempDir Path home) throws Exception {
+    ConfigLoader loader = new ConfigLoader(Map.of("SIMPLETUNER_STATE_DIR", home.toString()), home.toString());
+    Files.writeString(home.resolve("config.yaml"), "storage:\n  backend: gcs\n");
+    assertThatThrownBy(() -> loader.load(List.of()))
+        .hasMessageContaining("'storage.backend' must be 'local' or 's3'");
+    Files.writeString(home.resolve("config.yaml"), "storage:\n  backend: s3\n  s3:\n    bucket: b\n");
+    assertThatThrownBy(() -> loader.load(List.of()))
+        .hasMessageContaining("storage.s3.access_key, storage.s3.secret_key is not set");
+    Files.writeString(home.resolve("config.yaml"), "storage:\n  backend: s3\n  s3:\n    endpoint: minio:9000\n"
+        + "    bucket: b\n    access_key: k\n    secret_key: s\n");
+    assertThatThrownBy(() -> loader.load(List.of()))
+        .hasMessageContaining("'storage.s3.endpoint' must be an http(s) URL");
+    Files.writeString(home.resolve("config.yaml"), "storage:\n  backend: s3\n  s3:\n    bucket: b\n"
+        + "    access_key: k\n    secret_key: s\n    path_style: maybe\n");
+    assertThatThrownBy(() -> loader.load(List.of()))
+        .hasMessageContaining("'storage.s3.path_style' must be true or false");
+  }
+
+  @Test
   void retentionStorageLimitsAndMetricsFromFileAndEnvironment(@TempDir Path home) throws Exception {
     Path state = home.resolve("state");
     Files.createDirectories(state);
