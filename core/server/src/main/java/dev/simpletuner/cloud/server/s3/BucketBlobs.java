@@ -99,11 +99,18 @@ final class BucketBlobs implements ObjectBlobs, ObjectBlobs.Backing {
     if (length == 0) {
       return response.putHeader("Content-Length", "0").end();
     }
-    return client.get(bucket, blob, "bytes=" + offset + "-" + (offset + length - 1)).compose(body -> {
-      response.putHeader("Content-Length", String.valueOf(length));
-      // A client that goes away leaves the bucket's answer unread: drop that connection too.
-      return body.pipeTo(response).onFailure(e -> body.request().reset());
-    });
+    return client.get(bucket, blob, "bytes=" + offset + "-" + (offset + length - 1)).recover(BucketBlobs::gone)
+        .compose(body -> {
+          response.putHeader("Content-Length", String.valueOf(length));
+          // A client that goes away leaves the bucket's answer unread: drop that connection too.
+          return body.pipeTo(response).onFailure(e -> body.request().reset());
+        });
+  }
+
+  /** A blob deleted since its row was read (by another instance): the key is gone, as S3 says it. */
+  private static <T> Future<T> gone(Throwable e) {
+    return Future.failedFuture(e instanceof dev.simpletuner.cloud.spi.s3.S3Exception x && x.status() == 404
+        ? S3Exception.noSuchKey() : e);
   }
 
   @Override
