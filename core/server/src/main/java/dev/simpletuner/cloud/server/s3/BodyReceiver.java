@@ -47,6 +47,37 @@ final class BodyReceiver {
    */
   static Future<Received> receive(Vertx vertx, HttpServerRequest request, StorageAuth.Grant grant, Path file,
                                   long offset, long maxBytes, boolean wholeObject, String algorithm) {
+    boolean inPlace = offset >= 0;
+    return expect(request, grant, maxBytes, wholeObject, algorithm).compose(expected -> vertx.executeBlocking(() ->
+            inPlace ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)
+            : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING), false)
+        .compose(channel -> run(vertx, request, grant, expected, new FileOut(channel, Math.max(offset, 0), wholeObject,
+            inPlace), maxBytes)));
+  }
+
+  /** The same into {@code out} (a blob of the shared bucket): checked as a file would be, nothing written here. */
+  static Future<Received> receive(Vertx vertx, HttpServerRequest request, StorageAuth.Grant grant, Out out,
+                                  long maxBytes, boolean wholeObject, String algorithm) {
+    return expect(request, grant, maxBytes, wholeObject, algorithm)
+        .compose(expected -> run(vertx, request, grant, expected, out, maxBytes))
+        .onFailure(e -> out.abandon());
+  }
+
+  /** Where a body's bytes go; called on worker threads, one call after the other. */
+  interface Out {
+    void write(Buffer data, ByteBuffer bytes) throws IOException;
+
+    /** All of the body arrived and passed its checks. */
+    void finish() throws IOException;
+
+    /** The body failed (a check, the connection); nothing of it may stay. */
+    void abandon();
+  }
+
+  /** What the request declares, to check the body against; refused at once when it declares too much. */
+  private static Future<Declared> expect(HttpServerRequest request, StorageAuth.Grant grant, long maxBytes,
+                                         boolean wholeObject, String algorithm) {
     String payloadHash = grant.payloadHash();
     boolean chunked = AwsChunkedDecoder.isChunked(payloadHash);
     long declared = declaredLength(request, chunked);
@@ -55,35 +86,64 @@ final class BodyReceiver {
           + "allowed object size."));
     }
     String named = checksumAlgorithm(request);
-    Declared expected = new Declared(payloadHash, declared, request.getHeader("Content-MD5"), named,
-        named == null ? null : request.getHeader("x-amz-checksum-" + named));
     Checksums sums = new Checksums(named != null ? named : algorithm, wholeObject
         || payloadHash.matches("[0-9a-fA-F]{64}"));
-    boolean inPlace = offset >= 0;
-    return vertx.executeBlocking(() -> inPlace
-            ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)
-            : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING), false)
-        .compose(channel -> {
-          Sink sink = new Sink(channel, Math.max(offset, 0), sums, maxBytes);
-          AwsChunkedDecoder decoder = chunked ? new AwsChunkedDecoder(grant, AwsChunkedDecoder.isSigned(payloadHash),
-              sink::write) : null;
-          return new Pipeline(vertx, request, decoder == null ? sink::write : decoder::feed).run(() -> {
-            if (decoder != null) {
-              decoder.end();
-            }
-            Checksums.Result result = sums.finish();
-            expected.check(result, decoder == null ? null : decoder.trailers().get("x-amz-checksum-" + named));
-            if (wholeObject) {
-              channel.force(true);
-            } else if (inPlace) {
-              // Its completion moves the file as it is: the disk writes it now, while other parts still arrive.
-              channel.force(false);
-            }
-            channel.close();
-            return new Received(result);
-          }).onFailure(e -> closeQuietly(channel));
-        });
+    return Future.succeededFuture(new Declared(payloadHash, declared, request.getHeader("Content-MD5"), named,
+        named == null ? null : request.getHeader("x-amz-checksum-" + named), sums));
+  }
+
+  private static Future<Received> run(Vertx vertx, HttpServerRequest request, StorageAuth.Grant grant,
+                                      Declared expected, Out out, long maxBytes) {
+    Sink sink = new Sink(out, expected.sums(), maxBytes);
+    AwsChunkedDecoder decoder = AwsChunkedDecoder.isChunked(expected.payloadHash()) ? new AwsChunkedDecoder(grant,
+        AwsChunkedDecoder.isSigned(expected.payloadHash()), sink::write) : null;
+    return new Pipeline(vertx, request, decoder == null ? sink::write : decoder::feed).run(() -> {
+      if (decoder != null) {
+        decoder.end();
+      }
+      Checksums.Result result = expected.sums().finish();
+      expected.check(result, decoder == null ? null : decoder.trailers().get("x-amz-checksum-" + expected.algorithm()));
+      out.finish();
+      return new Received(result);
+    }).onFailure(e -> out.abandon());
+  }
+
+  /** A file: the body at {@code position}, forced to disk once complete. */
+  private static final class FileOut implements Out {
+    private final FileChannel channel;
+    private final boolean wholeObject;
+    private final boolean inPlace;
+    private long position;
+
+    FileOut(FileChannel channel, long position, boolean wholeObject, boolean inPlace) {
+      this.channel = channel;
+      this.position = position;
+      this.wholeObject = wholeObject;
+      this.inPlace = inPlace;
+    }
+
+    @Override
+    public void write(Buffer data, ByteBuffer bytes) throws IOException {
+      while (bytes.hasRemaining()) {
+        position += channel.write(bytes, position);
+      }
+    }
+
+    @Override
+    public void finish() throws IOException {
+      if (wholeObject) {
+        channel.force(true);
+      } else if (inPlace) {
+        // Its completion moves the file as it is: the disk writes it now, while other parts still arrive.
+        channel.force(false);
+      }
+      channel.close();
+    }
+
+    @Override
+    public void abandon() {
+      closeQuietly(channel);
+    }
   }
 
   /**
@@ -159,14 +219,12 @@ final class BodyReceiver {
 
   /** Hashes and writes payload bytes; runs on a worker thread. */
   private static final class Sink {
-    private final FileChannel out;
+    private final Out out;
     private final Checksums sums;
     private final long maxBytes;
-    private long position;
 
-    Sink(FileChannel out, long position, Checksums sums, long maxBytes) {
+    Sink(Out out, Checksums sums, long maxBytes) {
       this.out = out;
-      this.position = position;
       this.sums = sums;
       this.maxBytes = maxBytes;
     }
@@ -178,9 +236,7 @@ final class BodyReceiver {
         throw new S3Exception(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.");
       }
       try {
-        while (bytes.hasRemaining()) {
-          position += out.write(bytes, position);
-        }
+        out.write(data, bytes);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -188,7 +244,8 @@ final class BodyReceiver {
   }
 
   /** What the client declared about the body, checked once it has all arrived. */
-  private record Declared(String payloadHash, long length, String contentMd5, String algorithm, String checksum) {
+  private record Declared(String payloadHash, long length, String contentMd5, String algorithm, String checksum,
+                          Checksums sums) {
     void check(Checksums.Result result, String trailerChecksum) {
       if (length >= 0 && length != result.size()) {
         throw S3Exception.incompleteBody();

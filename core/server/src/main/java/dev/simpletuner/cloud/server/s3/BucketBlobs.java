@@ -8,15 +8,21 @@ import dev.simpletuner.cloud.spi.s3.S3Request;
 import dev.simpletuner.cloud.spi.s3.SigV4;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +78,86 @@ final class BucketBlobs implements ObjectBlobs, ObjectBlobs.Backing {
   }
 
   @Override
+  public Future<Incoming> incoming(long length) {
+    if (length < 0) {
+      return Future.succeededFuture(); // the bucket wants the length first: received into a file, then sent
+    }
+    String blob = newBlob();
+    return client.put(bucket, blob, length).map(upload -> new Streamed(blob, upload, length));
+  }
+
+  /**
+   * A body written to its blob as it arrives. The worker threads of {@link BodyReceiver} wait for
+   * each batch to be sent, so the body moves at the bucket's pace; a body that fails its checks is
+   * cut off, and its blob deleted in case the bucket had it all already.
+   */
+  private final class Streamed implements Incoming, BodyReceiver.Out {
+    private final String blob;
+    private final S3Client.Upload upload;
+    private final long length;
+    private long sent;
+
+    Streamed(String blob, S3Client.Upload upload, long length) {
+      this.blob = blob;
+      this.upload = upload;
+      this.length = length;
+    }
+
+    @Override
+    public BodyReceiver.Out out() {
+      return this;
+    }
+
+    @Override
+    public void write(Buffer data, ByteBuffer bytes) throws IOException {
+      sent += data.length();
+      if (sent > length) {
+        throw S3Exception.incompleteBody();
+      }
+      try {
+        upload.request().write(data.copy()).toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("Interrupted while sending to the shared bucket", e);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IOException("Sending to " + bucket.s3Url(blob) + " failed: " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public void finish() {
+      upload.request().end();
+    }
+
+    @Override
+    public void abandon() {
+      upload.request().reset();
+    }
+
+    @Override
+    public Future<String> stored(String md5Hex) {
+      return upload.answer().map(r -> {
+        String etag = r.header("ETag") == null ? "" : r.header("ETag").replace("\"", "").strip();
+        if (etag.length() == 32 && !etag.equalsIgnoreCase(md5Hex)) {
+          throw new IllegalStateException(bucket.s3Url(blob) + " has the ETag " + etag + ", not the MD5 " + md5Hex
+              + " of the body sent");
+        }
+        return SCHEME + blob;
+      }).onFailure(e -> discard());
+    }
+
+    @Override
+    public Future<Void> discard() {
+      abandon();
+      return upload.answer().<Void>mapEmpty().otherwiseEmpty().compose(v -> delete(blobRow(SCHEME + blob)));
+    }
+  }
+
+  private static OutputStore.Output blobRow(String filePath) {
+    return new OutputStore.Output(null, null, null, 0, null, null, null, null, 0, filePath, null);
+  }
+
+  @Override
   public Future<Void> delete(OutputStore.Output o) {
     String blob = blobOf(o);
     if (blob == null) {
@@ -86,8 +172,8 @@ final class BucketBlobs implements ObjectBlobs, ObjectBlobs.Backing {
 
   @Override
   public Future<Void> deleteBlobs(List<String> filePaths) {
-    return Future.all(filePaths.stream().filter(p -> p.startsWith(SCHEME)).map(p -> delete(new OutputStore.Output(null,
-        null, null, 0, null, null, null, null, 0, p, null))).toList()).mapEmpty();
+    return Future.all(filePaths.stream().filter(p -> p.startsWith(SCHEME)).map(p -> delete(blobRow(p))).toList())
+        .mapEmpty();
   }
 
   @Override

@@ -35,6 +35,23 @@ public interface ObjectBlobs {
    */
   Future<String> keep(String bucket, String key, Path received, String sha256);
 
+  /**
+   * A blob that takes a body of {@code length} bytes as it arrives, or null when bodies are received
+   * into a local file first (the local disk; a length not declared, -1).
+   */
+  Future<Incoming> incoming(long length);
+
+  /** A body on its way into a blob; {@link BodyReceiver} checks it on the way. */
+  interface Incoming {
+    BodyReceiver.Out out();
+
+    /** Once the body was received and checked: the recorded file path, when the blob has it all. */
+    Future<String> stored(String md5Hex);
+
+    /** The body failed: no blob of it stays. */
+    Future<Void> discard();
+  }
+
   /** Removes an object's bytes (the row is the caller's); bytes already gone are fine. */
   Future<Void> delete(OutputStore.Output o);
 

@@ -315,20 +315,36 @@ public final class StorageHandler implements Handler<RoutingContext> {
         })
         .compose(v -> mkdirs(temp.getParent()))
         .compose(v -> guard.allowance(access.job(), call.request(), MAX_OBJECT_BYTES))
-        .compose(allowed -> BodyReceiver.receive(vertx, call.request(), access.grant(), temp, -1, allowed, true,
-            null))
-        .compose(received -> store(call, access, temp, new Stored(received.digests().size(),
-            received.digests().md5Hex(), received.digests().sha256Hex(), call.request().getHeader("Content-Type"),
-            StoredHeaders.userMetadata(call.request().headers()), attrs(StoredHeaders.kept(call.request().headers()),
-            received.digests(), null)))
-            .compose(v -> {
-              MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("ETag", quote(received.digests().md5Hex()));
-              echoChecksum(headers, received.digests());
-              return respond(call, 200, headers, null);
-            }))
+        .compose(allowed -> {
+          long declared = BodyReceiver.declaredLength(call.request(), access.grant());
+          // A body of a declared length goes straight to a shared bucket as it is checked; else to a file first.
+          return blobs.incoming(declared <= allowed ? declared : -1).compose(incoming -> incoming == null
+              ? BodyReceiver.receive(vertx, call.request(), access.grant(), temp, -1, allowed, true, null)
+                  .compose(received -> stored(call, access, received, () -> blobs.keep(call.bucket(), call.key(), temp,
+                      received.digests().sha256Hex())))
+              : BodyReceiver.receive(vertx, call.request(), access.grant(), incoming.out(), allowed, true, null)
+                  .compose(received -> stored(call, access, received, () -> incoming.stored(received.digests()
+                      .md5Hex())))
+                  .onFailure(e -> incoming.discard()));
+        })
         .onFailure(e -> {
           guard.refused(access.job(), e);
           vertx.fileSystem().delete(temp.toString());
+        });
+  }
+
+  /** Records a received PutObject body whose bytes {@code place} keeps, and answers with its ETag. */
+  private Future<Void> stored(S3Call call, Access access, BodyReceiver.Received received,
+                              java.util.function.Supplier<Future<String>> place) {
+    Checksums.Result digests = received.digests();
+    MultiMap request = call.request().headers();
+    return store(call, access, place, new Stored(digests.size(), digests.md5Hex(), digests.sha256Hex(),
+        request.get("Content-Type"), StoredHeaders.userMetadata(request), attrs(StoredHeaders.kept(request), digests,
+        null)))
+        .compose(v -> {
+          MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("ETag", quote(digests.md5Hex()));
+          echoChecksum(headers, digests);
+          return respond(call, 200, headers, null);
         });
   }
 

@@ -1,6 +1,7 @@
 package dev.simpletuner.cloud.server.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.simpletuner.cloud.delivery.s3.S3ProxyServer;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -128,6 +130,18 @@ class SharedBucketTest {
     String summaryKey = jobId + "/output/training_summary.json";
     try (S3Client viaA = trainer(a); S3Client viaB = trainer(b)) {
       viaA.putObject(r -> r.bucket("outputs").key(summaryKey), RequestBody.fromBytes(summary));
+      // A body goes to the bucket as it arrives (in batches, at the bucket's pace) ...
+      byte[] samples = new byte[3 * 1024 * 1024 + 7];
+      new Random(3).nextBytes(samples);
+      String samplesKey = jobId + "/samples.bin";
+      viaA.putObject(r -> r.bucket("outputs").key(samplesKey), RequestBody.fromBytes(samples));
+      assertThat(viaB.getObjectAsBytes(r -> r.bucket("outputs").key(samplesKey)).asByteArray()).isEqualTo(samples);
+      viaB.deleteObject(r -> r.bucket("outputs").key(samplesKey));
+      // ... and one that fails its checks leaves nothing there.
+      String otherMd5 = Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(samples));
+      assertThatThrownBy(() -> viaA.putObject(r -> r.bucket("outputs").key(samplesKey).contentMD5(otherMd5),
+          RequestBody.fromBytes(summary))).hasMessageContaining("Content-MD5 you specified did not match");
+      assertThat(blobs()).hasSize(1);
 
       // A multipart upload made on A whose parts arrive at A and B alike, completed on B.
       String uploadId = viaA.createMultipartUpload(r -> r.bucket("outputs").key(weightsKey)).uploadId();

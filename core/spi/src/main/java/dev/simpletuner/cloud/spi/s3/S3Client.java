@@ -213,6 +213,23 @@ public final class S3Client implements AutoCloseable {
     });
   }
 
+  /** A PutObject whose body the caller writes; {@code answer} is the store's, once the body is all sent. */
+  public record Upload(HttpClientRequest request, Future<Response> answer) {
+  }
+
+  /**
+   * PutObject of exactly {@code length} bytes the caller writes to the request as they come (and
+   * then ends it, or resets it to give up). The payload is unsigned: it is not known yet; the
+   * caller compares the answer's ETag with the MD5 of what it sent. Not retried.
+   */
+  public Future<Upload> put(S3Target s, String key, long length) {
+    S3Request request = new S3Request("PUT " + s.s3Url(key), HttpMethod.PUT, key, null, null,
+        SigV4.UNSIGNED_PAYLOAD, null, null, false);
+    RequestOptions options = options(s, request).putHeader("Content-Length", String.valueOf(length));
+    return http.request(options).map(r -> new Upload(quiet(r), r.response().compose(answer -> read(answer, request,
+        null))));
+  }
+
   /**
    * GetObject with its body unread: the answer comes paused, for the caller to pipe (and so to
    * read at the pace of wherever it goes). {@code range} is a Range header value, or null for all.
