@@ -265,7 +265,8 @@ public final class DeliveryVerticle extends VerticleBase {
   }
 
   private Future<Void> save(String jobId, JsonArray delivery, String outputUrl) {
-    JobUpdate update = JobUpdate.create().delivery(delivery);
+    // A copy: the cached job must not see later changes of the entries before they are saved.
+    JobUpdate update = JobUpdate.create().delivery(delivery.copy());
     if (outputUrl != null) {
       update.outputUrl(outputUrl);
     }

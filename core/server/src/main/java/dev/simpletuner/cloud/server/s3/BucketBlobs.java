@@ -83,24 +83,37 @@ final class BucketBlobs implements ObjectBlobs, ObjectBlobs.Backing {
       return Future.succeededFuture(); // the bucket wants the length first: received into a file, then sent
     }
     String blob = newBlob();
-    return client.put(bucket, blob, length).map(upload -> new Streamed(blob, upload, length));
+    return client.put(bucket, blob, null, length).map(upload -> new Streamed(blob, upload, length, true));
+  }
+
+  @Override
+  public Future<Incoming> incomingPart(JsonObject upload, int number, long length) {
+    String blob = upload.getString("blob");
+    return client.put(bucket, blob, "partNumber=" + number + "&uploadId=" + SigV4.encode(upload.getString("id")),
+        length).map(put -> new Streamed(blob, put, length, false));
   }
 
   /**
-   * A body written to its blob as it arrives. The worker threads of {@link BodyReceiver} wait for
-   * each batch to be sent, so the body moves at the bucket's pace; a body that fails its checks is
-   * cut off, and its blob deleted in case the bucket had it all already.
+   * A body written to its blob (or as a part of its backing upload) as it arrives. The worker
+   * threads of {@link BodyReceiver} wait for each batch to be sent, so the body moves at the
+   * bucket's pace; a body that fails its checks is cut off, and a blob deleted in case the bucket
+   * had it all already (a part sent again later replaces the one sent).
    */
   private final class Streamed implements Incoming, BodyReceiver.Out {
     private final String blob;
     private final S3Client.Upload upload;
     private final long length;
+    private final boolean whole;
     private long sent;
 
-    Streamed(String blob, S3Client.Upload upload, long length) {
+    /** The request's own context: it is reset there, not on the worker thread that found the fault. */
+    private final io.vertx.core.Context context = vertx.getOrCreateContext();
+
+    Streamed(String blob, S3Client.Upload upload, long length, boolean whole) {
       this.blob = blob;
       this.upload = upload;
       this.length = length;
+      this.whole = whole;
     }
 
     @Override
@@ -131,7 +144,7 @@ final class BucketBlobs implements ObjectBlobs, ObjectBlobs.Backing {
 
     @Override
     public void abandon() {
-      upload.request().reset();
+      context.runOnContext(v -> upload.request().reset());
     }
 
     @Override
@@ -149,7 +162,14 @@ final class BucketBlobs implements ObjectBlobs, ObjectBlobs.Backing {
     @Override
     public Future<Void> discard() {
       abandon();
-      return upload.answer().<Void>mapEmpty().otherwiseEmpty().compose(v -> delete(blobRow(SCHEME + blob)));
+      if (!whole) {
+        return Future.succeededFuture(); // a part sent again replaces it; an aborted upload takes it along
+      }
+      // The bucket may have had the whole body before it was cut off: deleted now, and again once it
+      // answered (in the background: the client is not kept waiting for that).
+      upload.answer().<Void>mapEmpty().otherwiseEmpty().timeout(5, TimeUnit.MINUTES).otherwiseEmpty()
+          .onComplete(ar -> delete(blobRow(SCHEME + blob)));
+      return delete(blobRow(SCHEME + blob));
     }
   }
 

@@ -92,6 +92,9 @@ public interface ObjectBlobs {
     /** Sends a received, verified part file as part {@code number}; the file stays the caller's. */
     Future<Void> part(JsonObject upload, int number, Path file, long size);
 
+    /** Part {@code number} of {@code length} bytes, sent to the bucket as it arrives ({@link Incoming}). */
+    Future<Incoming> incomingPart(JsonObject upload, int number, long length);
+
     /** Completes it with these parts (their ETags are the MD5s of their bytes); the recorded file path. */
     Future<String> complete(JsonObject upload, List<OutputStore.Part> parts);
 

@@ -325,7 +325,8 @@ public final class StorageHandler implements Handler<RoutingContext> {
               : BodyReceiver.receive(vertx, call.request(), access.grant(), incoming.out(), allowed, true, null)
                   .compose(received -> stored(call, access, received, () -> incoming.stored(received.digests()
                       .md5Hex())))
-                  .onFailure(e -> incoming.discard()));
+                  // Answered once nothing of the body stays in the bucket.
+                  .recover(e -> incoming.discard().transform(x -> Future.failedFuture(e))));
         })
         .onFailure(e -> {
           guard.refused(access.job(), e);
@@ -401,8 +402,8 @@ public final class StorageHandler implements Handler<RoutingContext> {
       return place.get()
           .compose(recorded -> outputs.put(new OutputStore.Output(call.bucket(), call.key(), access.job().jobId(),
                   o.size(), o.etag(), o.sha256(), o.contentType(), o.metadata(), ctx.now(), recorded, o.attrs()))
-              .onSuccess(v -> existing.filter(old -> !java.util.Objects.equals(old.filePath(), recorded))
-                  .ifPresent(blobs::delete)));
+              .compose(v -> existing.filter(old -> !java.util.Objects.equals(old.filePath(), recorded))
+                  .map(blobs::delete).orElse(Future.succeededFuture())));
     }).onSuccess(v -> vertx.eventBus().publish(Addresses.JOB_OUTPUT, new JsonObject()
         .put("job_id", access.job().jobId()).put("key", call.key()).put("size", o.size())));
   }
@@ -472,16 +473,29 @@ public final class StorageHandler implements Handler<RoutingContext> {
           long declared = BodyReceiver.declaredLength(call.request(), access.grant());
           PartSlots.Place place = PartSlots.place(files, uploadId, number, declared <= allowed ? declared : -1,
               MIN_PART_BYTES, temp);
-          return BodyReceiver.receive(vertx, call.request(), access.grant(), place.file(), place.offset(),
-                  place.inPlace() ? declared : allowed, false, algorithm)
+          JsonObject backing = backingOf(u);
+          // A part of a declared length goes straight to the backing upload as it is checked; else to a file first.
+          Future<ObjectBlobs.Incoming> streamed = backing != null && declared >= 0 && declared <= allowed
+              ? blobs.backing().incomingPart(backing, number, declared) : Future.succeededFuture();
+          return streamed.compose(incoming -> (incoming == null
+                  ? BodyReceiver.receive(vertx, call.request(), access.grant(), place.file(), place.offset(),
+                      place.inPlace() ? declared : allowed, false, algorithm)
+                  : BodyReceiver.receive(vertx, call.request(), access.grant(), incoming.out(), allowed, false,
+                      algorithm))
               .compose(received -> {
                 String sent = received.digests().algorithm();
                 if (algorithm != null && !algorithm.equals(sent)) {
                   throw S3Exception.invalidRequest("Checksum Type mismatch occurred, expected checksum Type: "
                       + algorithm + ", actual checksum Type: " + sent);
                 }
-                return commitPart(call, backingOf(u), number, ticket, place, received.digests(), algorithm != null);
+                return commitPart(call, backing, incoming, number, ticket, place, received.digests(),
+                    algorithm != null);
               })
+              .onFailure(e -> {
+                if (incoming != null) {
+                  incoming.discard();
+                }
+              }))
               .onComplete(ar -> place.release())
               .compose(digests -> {
                 MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("ETag", quote(digests.md5Hex()));
@@ -507,22 +521,25 @@ public final class StorageHandler implements Handler<RoutingContext> {
    * body is sent there as the same part and the file dropped.
    *
    * @param backing      the upload's backing upload ({@link #backingOf}), or null
+   * @param streamed     the body as it went to the backing upload while it arrived, or null
    * @param keepChecksum the upload has a checksum algorithm: the part's checksum in it is recorded
    * @return the body's digests
    */
-  private Future<Checksums.Result> commitPart(S3Call call, JsonObject backing, int number, long ticket,
-                                              PartSlots.Place place, Checksums.Result digests, boolean keepChecksum) {
+  private Future<Checksums.Result> commitPart(S3Call call, JsonObject backing, ObjectBlobs.Incoming streamed,
+                                              int number, long ticket, PartSlots.Place place, Checksums.Result digests,
+                                              boolean keepChecksum) {
     String uploadId = call.query().get("uploadId");
     OutputStore.Part part = new OutputStore.Part(number, digests.size(), digests.md5Hex(), ctx.now(),
         keepChecksum ? digests.checksum() : null, place.inPlace() ? place.offset() : null);
     Future<Void> moved = Future.succeededFuture();
     return UploadRaces.commitPart(uploadId, number, ticket, () -> (place.inPlace() ? moved
+            : streamed != null ? streamed.stored(digests.md5Hex()).<Void>mapEmpty()
             : backing != null ? blobs.backing().part(backing, number, place.file(), digests.size())
             : vertx.fileSystem().move(place.file().toString(), files.part(uploadId, number).toString(),
                 new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true)))
             .compose(v -> outputs.putPart(uploadId, part)))
-        .compose(committed -> (committed && backing == null) || place.inPlace() ? Future.succeededFuture()
-            : vertx.fileSystem().delete(place.file().toString()))
+        .compose(committed -> (committed && backing == null) || place.inPlace() || streamed != null
+            ? Future.<Void>succeededFuture() : vertx.fileSystem().delete(place.file().toString()))
         .map(digests);
   }
 
@@ -537,7 +554,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
           long length = range == null ? source.size() : range.length();
           return mkdirs(temp.getParent()).compose(v -> copyOf(source, offset, length, temp, algorithmOf(u)));
         })
-        .compose(digests -> commitPart(call, backingOf(u), number, ticket, PartSlots.Place.own(temp), digests,
+        .compose(digests -> commitPart(call, backingOf(u), null, number, ticket, PartSlots.Place.own(temp), digests,
             algorithmOf(u) != null)
             .compose(v -> respond(call, 200, null, S3Xml.copied("CopyPartResult", digests.md5Hex(), ctx.now())))))
         .onFailure(e -> vertx.fileSystem().delete(temp.toString()));

@@ -166,7 +166,7 @@ class DeliveryFlowTest {
       JsonObject job = deliveredJob(api, jobId);
       JsonObject s3 = target(job, "s3");
       assertThat(s3.getString("status")).as(s3.encode()).isEqualTo("delivered");
-      assertThat(job.getString("output_url")).isEqualTo("s3://models/runs/" + jobId + "/");
+      assertThat(job.getString("output_url")).as(job.encode()).isEqualTo("s3://models/runs/" + jobId + "/");
       try (S3Client client = S3Client.builder().endpointOverride(URI.create(s3proxy.endpoint()))
           .region(Region.US_EAST_1).forcePathStyle(true)
           // s3proxy 2.6 answers 501 to the checksum-mode header newer SDKs send on GET.

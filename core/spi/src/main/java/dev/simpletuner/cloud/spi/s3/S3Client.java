@@ -218,12 +218,13 @@ public final class S3Client implements AutoCloseable {
   }
 
   /**
-   * PutObject of exactly {@code length} bytes the caller writes to the request as they come (and
-   * then ends it, or resets it to give up). The payload is unsigned: it is not known yet; the
-   * caller compares the answer's ETag with the MD5 of what it sent. Not retried.
+   * PutObject (or, with {@code partNumber=N&uploadId=...} as {@code rawQuery}, UploadPart) of
+   * exactly {@code length} bytes the caller writes to the request as they come (and then ends it,
+   * or resets it to give up). The payload is unsigned: it is not known yet; the caller compares the
+   * answer's ETag with the MD5 of what it sent. Not retried.
    */
-  public Future<Upload> put(S3Target s, String key, long length) {
-    S3Request request = new S3Request("PUT " + s.s3Url(key), HttpMethod.PUT, key, null, null,
+  public Future<Upload> put(S3Target s, String key, String rawQuery, long length) {
+    S3Request request = new S3Request("PUT " + s.s3Url(key), HttpMethod.PUT, key, rawQuery, null,
         SigV4.UNSIGNED_PAYLOAD, null, null, false);
     RequestOptions options = options(s, request).putHeader("Content-Length", String.valueOf(length));
     return http.request(options).map(r -> new Upload(quiet(r), r.response().compose(answer -> read(answer, request,
