@@ -17,17 +17,21 @@ import java.util.Map;
 
 /**
  * Checks AWS Signature Version 4 on storage requests, in the Authorization header or a presigned
- * URL (external-apis.md 3.4, 3.5), against the per-job credentials {@link JobTokens} derives; the
- * access key id says which of a job's two kinds signed (the secret differs with the kind).
+ * URL (external-apis.md 3.4, 3.5), and Signature Version 2 in either ({@link SigV2Header},
+ * {@link SigV2Presigned}), against the per-job credentials {@link JobTokens} derives; the access
+ * key id says which of a job's two kinds signed (the secret differs with the kind).
  */
 final class StorageAuth {
   private static final Duration MAX_SKEW = Duration.ofMinutes(15);
   private static final long MAX_PRESIGN_SECONDS = 604_800;
 
   private final JobTokens tokens;
+  private final SigV2Signature sigV2;
 
-  StorageAuth(JobTokens tokens) {
+  /** @param base the path S3 is served below ("" at the root of the S3 port) */
+  StorageAuth(JobTokens tokens, String base) {
     this.tokens = tokens;
+    this.sigV2 = new SigV2Signature(tokens, base);
   }
 
   /**
@@ -49,16 +53,17 @@ final class StorageAuth {
       return verifyPresigned(request, query, now);
     }
     if (query.stream().anyMatch(p -> p.getKey().equals("Signature"))) {
-      return SigV2Presigned.verify(request, query, now, tokens);
+      return SigV2Presigned.verify(request, query, now, sigV2);
     }
     throw S3Exception.accessDenied("Access Denied: sign requests with the job's storage credentials (AWS SigV4).");
   }
 
   private Grant verifyHeader(HttpServerRequest request, String header, List<Map.Entry<String, String>> query,
                              Instant now) {
+    if (header.startsWith(SigV2Header.PREFIX)) {
+      return SigV2Header.verify(request, header, query, now, sigV2);
+    }
     if (!header.startsWith(SigV4.ALGORITHM + " ")) {
-      // Signature Version 2 in the header is refused as S3 refuses it in regions without it; SigV2
-      // presigned GET URLs are accepted (SigV2Presigned).
       throw new S3Exception(400, "InvalidRequest", "The authorization mechanism you have provided is not supported. "
           + "Please use AWS4-HMAC-SHA256.");
     }
@@ -84,12 +89,16 @@ final class StorageAuth {
       throw new S3Exception(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256.");
     }
     Scope scope = scope(credential, amzDate);
-    Instant at = parse(amzDate);
+    checkRequestTime(parse(amzDate), now);
+    return checkAny(request, SigV4.canonicalQuery(query), signedHeaders, payloadHash, scope, amzDate, signature);
+  }
+
+  /** A signed request time more than 15 minutes from the server's is refused (S3's replay window). */
+  static void checkRequestTime(Instant at, Instant now) {
     if (Duration.between(at, now).abs().compareTo(MAX_SKEW) > 0) {
       throw new S3Exception(403, "RequestTimeTooSkewed", "The difference between the request time and the current "
           + "time is too large.");
     }
-    return checkAny(request, SigV4.canonicalQuery(query), signedHeaders, payloadHash, scope, amzDate, signature);
   }
 
   /**
@@ -168,8 +177,7 @@ final class StorageAuth {
     }
     JobTokens.StorageKey key = JobTokens.parseAccessKey(parts[0]);
     if (key == null) {
-      throw new S3Exception(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our "
-          + "records.");
+      throw S3Exception.invalidAccessKeyId();
     }
     return new Scope(key, parts[2]);
   }

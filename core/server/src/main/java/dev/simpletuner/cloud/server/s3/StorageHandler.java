@@ -76,7 +76,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     this.base = base;
     this.vertx = vertx;
     this.ctx = ctx;
-    this.auth = new StorageAuth(ctx.tokens());
+    this.auth = new StorageAuth(ctx.tokens(), base);
     this.files = new ObjectFiles(ctx.config().outputsDir());
     this.outputs = ctx.store().outputs();
     this.completion = new MultipartCompletion(vertx, files);
@@ -165,8 +165,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
       return Future.failedFuture(e);
     }
     return ctx.store().jobs().get(grant.jobId()).map(found -> {
-      Job job = found.orElseThrow(() -> new S3Exception(403, "InvalidAccessKeyId", "The AWS Access Key Id you "
-          + "provided does not exist in our records."));
+      Job job = found.orElseThrow(S3Exception::invalidAccessKeyId);
       long graceEnd = job.completedAt() == null ? Long.MAX_VALUE
           : job.completedAt() + ctx.config().storage().graceSeconds() * 1000;
       if (job.status().isTerminal() && ctx.now() > graceEnd) {
