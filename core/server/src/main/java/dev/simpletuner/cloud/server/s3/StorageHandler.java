@@ -64,6 +64,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
   private final MultipartCompletion completion;
   private final DatasetHandler datasets;
   private final UploadGuard guard;
+  private final PartSlots slots;
   private final String base;
 
   /** The endpoint below {@link #PATH} of the API's port. */
@@ -82,6 +83,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     this.completion = new MultipartCompletion(vertx, files);
     this.datasets = new DatasetHandler(vertx, ctx);
     this.guard = new UploadGuard(vertx, ctx);
+    this.slots = PartSlots.of(vertx);
   }
 
   /** A request as S3 sees it: bucket, decoded key (null for bucket requests) and decoded query. */
@@ -415,7 +417,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .compose(v -> outputs.createUpload(new OutputStore.Upload(uploadId, access.job().jobId(), call.bucket(),
             call.key(), call.request().getHeader("Content-Type"), StoredHeaders.userMetadata(call.request().headers()),
             ctx.now(), attrs.isEmpty() ? null : attrs, null)))
-        .onSuccess(v -> PartSlots.open(uploadId))
+        .onSuccess(v -> slots.open(uploadId))
         .compose(v -> respond(call, 200, headers, S3Xml.initiated(call.bucket(), call.key(), uploadId)));
   }
 
@@ -445,7 +447,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .compose(v -> guard.allowance(access.job(), call.request(), MAX_OBJECT_BYTES))
         .compose(allowed -> {
           long declared = BodyReceiver.declaredLength(call.request(), access.grant());
-          PartSlots.Place place = PartSlots.place(files, uploadId, number, declared <= allowed ? declared : -1,
+          PartSlots.Place place = slots.place(files, uploadId, number, declared <= allowed ? declared : -1,
               MIN_PART_BYTES, temp);
           return BodyReceiver.receive(vertx, call.request(), access.grant(), place.file(), place.offset(),
                   place.inPlace() ? declared : allowed, false, algorithm)
@@ -596,7 +598,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .compose(v -> outputs.completeUpload(u.uploadId(), plan.etag(), ctx.now()))
         .onSuccess(v -> {
           UploadRaces.forget(u.uploadId());
-          PartSlots.forget(u.uploadId());
+          slots.forget(u.uploadId());
           // The parts are no longer needed; removing a large upload's files need not delay the answer.
           vertx.fileSystem().deleteRecursive(files.uploadDir(u.uploadId()).toString());
         })
@@ -617,7 +619,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
                 .recover(e -> Future.succeededFuture()))
             .onSuccess(v -> {
               UploadRaces.forget(u.uploadId());
-              PartSlots.forget(u.uploadId());
+              slots.forget(u.uploadId());
             }))
         .compose(v -> respond(call, 204, null, null));
   }
