@@ -492,8 +492,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     String uploadId = call.query().get("uploadId");
     OutputStore.Part part = new OutputStore.Part(number, digests.size(), digests.md5Hex(), ctx.now(),
         keepChecksum ? digests.checksum() : null, place.inPlace() ? place.offset() : null);
-    Future<Void> moved = Future.succeededFuture();
-    return UploadRaces.commitPart(uploadId, number, ticket, () -> (place.inPlace() ? moved
+    return UploadRaces.commitPart(uploadId, number, ticket, () -> (place.inPlace() ? Future.<Void>succeededFuture()
             : vertx.fileSystem().move(place.file().toString(), files.part(uploadId, number).toString(),
                 new io.vertx.core.file.CopyOptions().setReplaceExisting(true).setAtomicMove(true)))
             .compose(v -> outputs.putPart(uploadId, part)))
