@@ -88,7 +88,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
 
   /** A request as S3 sees it: bucket, decoded key (null for bucket requests) and decoded query. */
   record S3Call(HttpServerRequest request, String bucket, String key, Map<String, String> query,
-                        String requestId) {
+                        String requestId, boolean rootListener) {
     boolean has(String param) {
       return query.containsKey(param);
     }
@@ -145,7 +145,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     Map<String, String> query = new HashMap<>();
     SigV4.decodeQuery(request.query()).forEach(p -> query.putIfAbsent(p.getKey(), p.getValue()));
     if (rest.isEmpty() || rest.equals("/")) {
-      return new S3Call(request, null, null, query, requestId); // the service: ListBuckets
+      return new S3Call(request, null, null, query, requestId, base.isEmpty()); // the service
     }
     if (!rest.startsWith("/")) {
       throw new S3Exception(400, "InvalidBucketName", "Name a bucket: " + base + "/<bucket>/<key>.");
@@ -155,7 +155,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     String bucket = SigV4.percentDecode(slash < 0 ? rest : rest.substring(0, slash));
     String rawKey = slash < 0 ? "" : rest.substring(slash + 1);
     String key = rawKey.isEmpty() ? null : SigV4.percentDecode(rawKey);
-    return new S3Call(request, bucket, key, query, requestId);
+    return new S3Call(request, bucket, key, query, requestId, base.isEmpty());
   }
 
   private Future<Access> authorize(S3Call call) {
@@ -690,7 +690,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
       response.putHeader("Content-Length", String.valueOf(length));
       return response.end();
     }
-    return response.sendFile(file.toString(), offset, length);
+    return ObjectBody.send(response, file, offset, length, call.rootListener());
   }
 
   private static ByteRange range(String header, long size) {
