@@ -2,7 +2,6 @@ package dev.simpletuner.cloud.server.s3;
 
 import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.spi.s3.SigV4;
-import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -114,7 +113,7 @@ final class StorageAuth {
         SigV4.canonicalUri(request.path())))) {
       for (boolean utf8 : new boolean[] {false, true}) {
         String canonical = SigV4.canonicalRequest(request.method().name(), uri, canonicalQuery,
-            headers(request.headers(), signedHeaders, utf8), signedHeaders, payloadHash);
+            headers(request, signedHeaders, utf8), signedHeaders, payloadHash);
         try {
           return check(scope, amzDate, canonical, signature, payloadHash);
         } catch (S3Exception e) {
@@ -194,10 +193,14 @@ final class StorageAuth {
     return new Grant(scope.key().jobId(), scope.key().kind(), amzDate, scope.region(), expected, key, payloadHash);
   }
 
-  private static Map<String, String> headers(MultiMap headers, String signedHeaders, boolean utf8) {
+  private static Map<String, String> headers(HttpServerRequest request, String signedHeaders, boolean utf8) {
     Map<String, String> out = new HashMap<>();
     for (String name : signedHeaders.split(";")) {
-      List<String> values = headers.getAll(name);
+      List<String> values = request.headers().getAll(name);
+      if (values.isEmpty() && name.equals("host") && request.authority() != null) {
+        // HTTP/2 (also after an h2c upgrade, Java's HttpClient's default) carries the host as :authority.
+        values = List.of(request.authority().toString());
+      }
       if (values.isEmpty()) {
         throw S3Exception.signatureMismatch();
       }

@@ -30,6 +30,8 @@ class ObjectBodyTest {
   private RootListenerServer listener;
   private byte[] body;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  /** Java's default: HTTP/2, by an h2c upgrade on plain HTTP (the host then travels as :authority). */
+  private final HttpClient http2 = HttpClient.newHttpClient();
 
   @BeforeAll
   void start() throws IOException {
@@ -66,6 +68,10 @@ class ObjectBodyTest {
   }
 
   private HttpResponse<byte[]> get(boolean root, String name, String range) throws Exception {
+    return get(http, root, name, range);
+  }
+
+  private HttpResponse<byte[]> get(HttpClient client, boolean root, String name, String range) throws Exception {
     try (S3Presigner presigner = S3Presigner.builder().endpointOverride(URI.create(base(root)))
         .region(Region.US_EAST_1).credentialsProvider(credentials())
         .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build()).build()) {
@@ -75,7 +81,7 @@ class ObjectBodyTest {
       if (range != null) {
         request.header("Range", range);
       }
-      return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
   }
 
@@ -96,6 +102,15 @@ class ObjectBodyTest {
       HttpResponse<byte[]> empty = get(root, "empty.txt", null);
       assertThat(empty.statusCode()).isEqualTo(200);
       assertThat(empty.body()).isEmpty();
+    }
+  }
+
+  @Test
+  void aPresignedUrlWorksOverHttp2() throws Exception {
+    for (boolean root : new boolean[] {false, true}) {
+      HttpResponse<byte[]> whole = get(http2, root, "log.txt", null);
+      assertThat(whole.statusCode()).as("root listener: %s", root).isEqualTo(200);
+      assertThat(whole.body()).isEqualTo(body);
     }
   }
 }
