@@ -9,6 +9,7 @@ ordinary, genuinely signed request for ``outputs/<job>/<bucket>/<key>``:
   (a bucket nobody created is left as it is, and the server answers NoSuchBucket);
 - listing parameters (``prefix``, ``marker``, ``start-after``), ``x-amz-copy-source`` and the keys of
   a DeleteObjects body get the same prefix (the body's Content-MD5/checksum are computed again);
+- the path SigV2 signs (botocore's ``auth_path``) is mapped as the URL's is;
 - answers are mapped back before botocore parses them (``before-parse``): the prefix leaves keys
   and prefixes, ``outputs`` becomes the bucket's name again.
 
@@ -67,6 +68,10 @@ def _map_request(client_job, request, operation_name, **_):
     request.url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path,
                                            urllib.parse.urlencode(query, quote_via=urllib.parse.quote, safe="-_.~"),
                                            parts.fragment))
+    if getattr(request, "auth_path", None) is not None:
+        # SigV2 (signature_version "s3") signs botocore's auth_path, the suite's /bucket/key (a bare
+        # bucket as "/bucket/"), not the URL's path: it is mapped alike.
+        request.auth_path = path if has_key and rest else path + "/"
     source = request.headers.get("x-amz-copy-source")
     if source:
         src = urllib.parse.unquote(source).lstrip("/")

@@ -16,6 +16,7 @@ import dev.simpletuner.cloud.server.job.JobAnswer;
 import dev.simpletuner.cloud.server.plugin.DeliveryHandle;
 import dev.simpletuner.cloud.server.settings.DeliverySettings;
 import dev.simpletuner.cloud.server.s3.ByteRange;
+import dev.simpletuner.cloud.server.s3.ObjectBody;
 import dev.simpletuner.cloud.server.store.OutputStore;
 
 import io.vertx.core.Future;
@@ -183,8 +184,9 @@ final class DeliveryRoutes {
     }
     long offset = range == null ? 0 : range.first();
     long length = range == null ? file.size() : range.length();
-    (file.received() != null ? ctx.blobs().send(rc.response(), file.received(), offset, length)
-        : rc.response().sendFile(file.file(), offset, length)).onFailure(e -> {
+    // The API's port may compress: never a model file (false: no sendfile there either).
+    (file.received() != null ? ctx.blobs().send(rc.response(), file.received(), offset, length, false)
+        : ObjectBody.send(rc.response(), java.nio.file.Path.of(file.file()), offset, length, false)).onFailure(e -> {
           if (!rc.response().headWritten()) {
             rc.fail(e);
           } else {

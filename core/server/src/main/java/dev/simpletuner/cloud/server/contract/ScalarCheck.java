@@ -55,8 +55,13 @@ final class ScalarCheck {
     }
     String pattern = schema.get("pattern");
     if (pattern != null) {
-      Pattern compiled = Pattern.compile(pattern);
-      rules.add(v -> !(v instanceof String s) || compiled.matcher(s).find());
+      Predicate<String> table = CharClassPattern.of(pattern);
+      if (table != null) {
+        rules.add(v -> !(v instanceof String s) || table.test(s));
+      } else {
+        Pattern compiled = Pattern.compile(pattern);
+        rules.add(v -> !(v instanceof String s) || compiled.matcher(s).find());
+      }
     }
     Number minimum = schema.get("minimum");
     if (minimum != null) {

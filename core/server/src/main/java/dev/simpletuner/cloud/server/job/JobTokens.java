@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -19,6 +21,8 @@ public final class JobTokens {
   // Looking up and keying a Mac costs more than the HMAC itself, and every trainer callback
   // derives its job's token: one keyed Mac per thread.
   private final ThreadLocal<Mac> macs;
+  /** Derived values by purpose and job: every trainer event and storage request checks one. */
+  private final Map<String, String> derived = new ConcurrentHashMap<>();
 
   public JobTokens(byte[] key) {
     if (key.length < 32) {
@@ -106,7 +110,19 @@ public final class JobTokens {
   }
 
   private String derive(String purpose, String jobId) {
-    byte[] digest = macs.get().doFinal((purpose + jobId).getBytes(StandardCharsets.UTF_8));
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+    String input = purpose + jobId;
+    String known = derived.get(input);
+    if (known != null) {
+      return known;
+    }
+    if (derived.size() >= MAX_DERIVED) {
+      derived.clear(); // job ids come from requests: the cache stays bounded whatever is sent
+    }
+    String value = Base64.getUrlEncoder().withoutPadding().encodeToString(macs.get().doFinal(
+        input.getBytes(StandardCharsets.UTF_8)));
+    derived.put(input, value);
+    return value;
   }
+
+  private static final int MAX_DERIVED = 10_000;
 }

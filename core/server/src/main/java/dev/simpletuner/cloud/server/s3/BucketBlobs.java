@@ -197,10 +197,14 @@ final class BucketBlobs implements ObjectBlobs, ObjectBlobs.Backing {
   }
 
   @Override
-  public Future<Void> send(HttpServerResponse response, OutputStore.Output o, long offset, long length) {
+  public Future<Void> send(HttpServerResponse response, OutputStore.Output o, long offset, long length,
+                           boolean zeroCopy) {
     String blob = blobOf(o);
     if (blob == null) {
-      return response.sendFile(o.file(files.root()).toString(), offset, length);
+      return ObjectBody.send(response, o.file(files.root()), offset, length, zeroCopy);
+    }
+    if (!zeroCopy) {
+      ObjectBody.uncompressed(response);
     }
     if (length == 0) {
       return response.putHeader("Content-Length", "0").end();

@@ -91,7 +91,8 @@ final class DatasetHandler {
           }
           return StorageHandler.sendObject(call, new OutputStore.Output(served.bucket(), call.key(),
               served.jobId(), found.size(), found.etag(), null, null, null, found.modifiedAt()),
-              (response, offset, length) -> response.sendFile(found.file().toString(), offset, length));
+              (response, offset, length) -> ObjectBody.send(response, found.file(), offset, length,
+                  call.rootListener()));
         });
   }
 

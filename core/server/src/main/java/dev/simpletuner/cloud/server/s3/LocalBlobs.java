@@ -59,8 +59,9 @@ final class LocalBlobs implements ObjectBlobs {
   }
 
   @Override
-  public Future<Void> send(HttpServerResponse response, OutputStore.Output o, long offset, long length) {
-    return response.sendFile(o.file(files.root()).toString(), offset, length);
+  public Future<Void> send(HttpServerResponse response, OutputStore.Output o, long offset, long length,
+                           boolean zeroCopy) {
+    return ObjectBody.send(response, o.file(files.root()), offset, length, zeroCopy);
   }
 
   @Override

@@ -108,7 +108,7 @@ final class MultipartCompletion {
    * waited for first: nothing may write to the data file once it is the object.
    */
   Future<Joined> join(String uploadId, Plan plan, Path target) {
-    return PartSlots.close(uploadId).compose(v -> {
+    return PartSlots.of(vertx).close(uploadId).compose(v -> {
       Future<Long> copied = vertx.executeBlocking(() -> inPlace(plan) ? adopt(uploadId, plan, target)
           : concatenate(uploadId, plan, target), false);
       Checksum crc = plan.checksum() == null || plan.checksum().composite() ? null : plan.checksum().fullObjectCrc();

@@ -60,9 +60,11 @@ public interface ObjectBlobs {
 
   /**
    * Sends {@code length} bytes from {@code offset} of the object as the response body; status and
-   * headers are set already. Large objects stream at the client's pace.
+   * headers are set already. Large objects stream at the client's pace; never compressed.
+   *
+   * @param zeroCopy the connection cannot compress (the root listener): a file may go by sendfile
    */
-  Future<Void> send(HttpServerResponse response, OutputStore.Output o, long offset, long length);
+  Future<Void> send(HttpServerResponse response, OutputStore.Output o, long offset, long length, boolean zeroCopy);
 
   /** The object's bytes as a local file: its own file, or a copy made in {@code dir}. */
   Future<LocalFile> local(OutputStore.Output o, Path dir);

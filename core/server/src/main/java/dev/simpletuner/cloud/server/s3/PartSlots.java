@@ -2,6 +2,8 @@ package dev.simpletuner.cloud.server.s3;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.Shareable;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
@@ -15,16 +17,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * straight to {@code (number - 1) * size} in the upload's data file. When the completed list is
  * those parts in order, that file is the object. Anything else (a part sent again, whose earlier
  * copy must survive a failed re-send; a larger part; an upload from before a restart) is a file of
- * its own, joined on completion as before. Shared by all HTTP verticles, like {@link UploadRaces}.
+ * its own, joined on completion as before. One per server, shared by its HTTP verticles; a
+ * restart forgets it, and what is placed already stays where its part's row says.
  */
-final class PartSlots {
-  private static final Map<String, Layout> LAYOUTS = new ConcurrentHashMap<>();
+final class PartSlots implements Shareable {
+  private final Map<String, Layout> layouts = new ConcurrentHashMap<>();
 
   private PartSlots() {
   }
 
+  static PartSlots of(Vertx vertx) {
+    return vertx.sharedData().<String, PartSlots>getLocalMap(PartSlots.class.getName())
+        .computeIfAbsent("slots", k -> new PartSlots());
+  }
+
   /** Where one send of a part is written: at {@code offset} of {@code file}, or, when offset is -1, the whole file. */
-  record Place(String uploadId, Path file, long offset) {
+  record Place(Layout layout, Path file, long offset) {
     /** A file of its own. */
     static Place own(Path file) {
       return new Place(null, file, -1);
@@ -37,17 +45,14 @@ final class PartSlots {
     /** The send has ended (stored or failed); call once. */
     void release() {
       if (inPlace()) {
-        Layout layout = LAYOUTS.get(uploadId);
-        if (layout != null) {
-          layout.release();
-        }
+        layout.release();
       }
     }
   }
 
   /** An upload made now: its parts may be written in place. */
-  static void open(String uploadId) {
-    LAYOUTS.put(uploadId, new Layout());
+  void open(String uploadId) {
+    layouts.put(uploadId, new Layout());
   }
 
   /**
@@ -56,24 +61,24 @@ final class PartSlots {
    * @param minPart the least size that may set the upload's part size (smaller ones are last parts)
    * @param ownFile the file for a part that is not written in place
    */
-  static Place place(ObjectFiles files, String uploadId, int number, long length, long minPart, Path ownFile) {
-    Layout layout = LAYOUTS.get(uploadId);
+  Place place(ObjectFiles files, String uploadId, int number, long length, long minPart, Path ownFile) {
+    Layout layout = layouts.get(uploadId);
     long offset = layout == null ? -1 : layout.claim(number, length, minPart);
-    return offset < 0 ? Place.own(ownFile) : new Place(uploadId, files.partData(uploadId), offset);
+    return offset < 0 ? Place.own(ownFile) : new Place(layout, files.partData(uploadId), offset);
   }
 
   /** No part is placed any more; succeeds once every send being written in place has ended. */
-  static Future<Void> close(String uploadId) {
-    Layout layout = LAYOUTS.get(uploadId);
+  Future<Void> close(String uploadId) {
+    Layout layout = layouts.get(uploadId);
     return layout == null ? Future.succeededFuture() : layout.close();
   }
 
   /** The upload is completed or aborted. */
-  static void forget(String uploadId) {
-    LAYOUTS.remove(uploadId);
+  void forget(String uploadId) {
+    layouts.remove(uploadId);
   }
 
-  private static final class Layout {
+  static final class Layout {
     private long partSize = -1;
     private final Set<Integer> sent = new HashSet<>();
     private int writing;

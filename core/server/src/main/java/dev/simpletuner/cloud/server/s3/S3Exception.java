@@ -28,6 +28,11 @@ final class S3Exception extends RuntimeException {
         + "signature you provided. Check your key and signing method.");
   }
 
+  static S3Exception invalidAccessKeyId() {
+    return new S3Exception(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our "
+        + "records.");
+  }
+
   static S3Exception invalidArgument(String message) {
     return new S3Exception(400, "InvalidArgument", message);
   }

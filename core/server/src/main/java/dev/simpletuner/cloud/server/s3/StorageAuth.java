@@ -2,7 +2,6 @@ package dev.simpletuner.cloud.server.s3;
 
 import dev.simpletuner.cloud.server.job.JobTokens;
 import dev.simpletuner.cloud.spi.s3.SigV4;
-import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,17 +16,21 @@ import java.util.Map;
 
 /**
  * Checks AWS Signature Version 4 on storage requests, in the Authorization header or a presigned
- * URL (external-apis.md 3.4, 3.5), against the per-job credentials {@link JobTokens} derives; the
- * access key id says which of a job's two kinds signed (the secret differs with the kind).
+ * URL (external-apis.md 3.4, 3.5), and Signature Version 2 in either ({@link SigV2Header},
+ * {@link SigV2Presigned}), against the per-job credentials {@link JobTokens} derives; the access
+ * key id says which of a job's two kinds signed (the secret differs with the kind).
  */
 final class StorageAuth {
   private static final Duration MAX_SKEW = Duration.ofMinutes(15);
   private static final long MAX_PRESIGN_SECONDS = 604_800;
 
   private final JobTokens tokens;
+  private final SigV2Signature sigV2;
 
-  StorageAuth(JobTokens tokens) {
+  /** @param base the path S3 is served below ("" at the root of the S3 port) */
+  StorageAuth(JobTokens tokens, String base) {
     this.tokens = tokens;
+    this.sigV2 = new SigV2Signature(tokens, base);
   }
 
   /**
@@ -49,16 +52,17 @@ final class StorageAuth {
       return verifyPresigned(request, query, now);
     }
     if (query.stream().anyMatch(p -> p.getKey().equals("Signature"))) {
-      return SigV2Presigned.verify(request, query, now, tokens);
+      return SigV2Presigned.verify(request, query, now, sigV2);
     }
     throw S3Exception.accessDenied("Access Denied: sign requests with the job's storage credentials (AWS SigV4).");
   }
 
   private Grant verifyHeader(HttpServerRequest request, String header, List<Map.Entry<String, String>> query,
                              Instant now) {
+    if (header.startsWith(SigV2Header.PREFIX)) {
+      return SigV2Header.verify(request, header, query, now, sigV2);
+    }
     if (!header.startsWith(SigV4.ALGORITHM + " ")) {
-      // Signature Version 2 in the header is refused as S3 refuses it in regions without it; SigV2
-      // presigned GET URLs are accepted (SigV2Presigned).
       throw new S3Exception(400, "InvalidRequest", "The authorization mechanism you have provided is not supported. "
           + "Please use AWS4-HMAC-SHA256.");
     }
@@ -84,12 +88,16 @@ final class StorageAuth {
       throw new S3Exception(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256.");
     }
     Scope scope = scope(credential, amzDate);
-    Instant at = parse(amzDate);
+    checkRequestTime(parse(amzDate), now);
+    return checkAny(request, SigV4.canonicalQuery(query), signedHeaders, payloadHash, scope, amzDate, signature);
+  }
+
+  /** A signed request time more than 15 minutes from the server's is refused (S3's replay window). */
+  static void checkRequestTime(Instant at, Instant now) {
     if (Duration.between(at, now).abs().compareTo(MAX_SKEW) > 0) {
       throw new S3Exception(403, "RequestTimeTooSkewed", "The difference between the request time and the current "
           + "time is too large.");
     }
-    return checkAny(request, SigV4.canonicalQuery(query), signedHeaders, payloadHash, scope, amzDate, signature);
   }
 
   /**
@@ -105,7 +113,7 @@ final class StorageAuth {
         SigV4.canonicalUri(request.path())))) {
       for (boolean utf8 : new boolean[] {false, true}) {
         String canonical = SigV4.canonicalRequest(request.method().name(), uri, canonicalQuery,
-            headers(request.headers(), signedHeaders, utf8), signedHeaders, payloadHash);
+            headers(request, signedHeaders, utf8), signedHeaders, payloadHash);
         try {
           return check(scope, amzDate, canonical, signature, payloadHash);
         } catch (S3Exception e) {
@@ -168,8 +176,7 @@ final class StorageAuth {
     }
     JobTokens.StorageKey key = JobTokens.parseAccessKey(parts[0]);
     if (key == null) {
-      throw new S3Exception(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our "
-          + "records.");
+      throw S3Exception.invalidAccessKeyId();
     }
     return new Scope(key, parts[2]);
   }
@@ -186,10 +193,14 @@ final class StorageAuth {
     return new Grant(scope.key().jobId(), scope.key().kind(), amzDate, scope.region(), expected, key, payloadHash);
   }
 
-  private static Map<String, String> headers(MultiMap headers, String signedHeaders, boolean utf8) {
+  private static Map<String, String> headers(HttpServerRequest request, String signedHeaders, boolean utf8) {
     Map<String, String> out = new HashMap<>();
     for (String name : signedHeaders.split(";")) {
-      List<String> values = headers.getAll(name);
+      List<String> values = request.headers().getAll(name);
+      if (values.isEmpty() && name.equals("host") && request.authority() != null) {
+        // HTTP/2 (also after an h2c upgrade, Java's HttpClient's default) carries the host as :authority.
+        values = List.of(request.authority().toString());
+      }
       if (values.isEmpty()) {
         throw S3Exception.signatureMismatch();
       }

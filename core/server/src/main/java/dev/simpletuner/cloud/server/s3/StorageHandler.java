@@ -66,6 +66,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
   private final MultipartCompletion completion;
   private final DatasetHandler datasets;
   private final UploadGuard guard;
+  private final PartSlots slots;
   private final String base;
 
   /** The endpoint below {@link #PATH} of the API's port. */
@@ -78,18 +79,19 @@ public final class StorageHandler implements Handler<RoutingContext> {
     this.base = base;
     this.vertx = vertx;
     this.ctx = ctx;
-    this.auth = new StorageAuth(ctx.tokens());
+    this.auth = new StorageAuth(ctx.tokens(), base);
     this.files = new ObjectFiles(ctx.config().outputsDir());
     this.blobs = ctx.blobs();
     this.outputs = ctx.store().outputs();
     this.completion = new MultipartCompletion(vertx, files);
     this.datasets = new DatasetHandler(vertx, ctx);
     this.guard = new UploadGuard(vertx, ctx);
+    this.slots = PartSlots.of(vertx);
   }
 
   /** A request as S3 sees it: bucket, decoded key (null for bucket requests) and decoded query. */
   record S3Call(HttpServerRequest request, String bucket, String key, Map<String, String> query,
-                        String requestId) {
+                        String requestId, boolean rootListener) {
     boolean has(String param) {
       return query.containsKey(param);
     }
@@ -146,7 +148,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     Map<String, String> query = new HashMap<>();
     SigV4.decodeQuery(request.query()).forEach(p -> query.putIfAbsent(p.getKey(), p.getValue()));
     if (rest.isEmpty() || rest.equals("/")) {
-      return new S3Call(request, null, null, query, requestId); // the service: ListBuckets
+      return new S3Call(request, null, null, query, requestId, base.isEmpty()); // the service
     }
     if (!rest.startsWith("/")) {
       throw new S3Exception(400, "InvalidBucketName", "Name a bucket: " + base + "/<bucket>/<key>.");
@@ -156,7 +158,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     String bucket = SigV4.percentDecode(slash < 0 ? rest : rest.substring(0, slash));
     String rawKey = slash < 0 ? "" : rest.substring(slash + 1);
     String key = rawKey.isEmpty() ? null : SigV4.percentDecode(rawKey);
-    return new S3Call(request, bucket, key, query, requestId);
+    return new S3Call(request, bucket, key, query, requestId, base.isEmpty());
   }
 
   private Future<Access> authorize(S3Call call) {
@@ -168,8 +170,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
       return Future.failedFuture(e);
     }
     return ctx.store().jobs().get(grant.jobId()).map(found -> {
-      Job job = found.orElseThrow(() -> new S3Exception(403, "InvalidAccessKeyId", "The AWS Access Key Id you "
-          + "provided does not exist in our records."));
+      Job job = found.orElseThrow(S3Exception::invalidAccessKeyId);
       long graceEnd = job.completedAt() == null ? Long.MAX_VALUE
           : job.completedAt() + ctx.config().storage().graceSeconds() * 1000;
       if (job.status().isTerminal() && ctx.now() > graceEnd) {
@@ -433,7 +434,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
             ctx.now(), attrs.isEmpty() ? null : attrs, null)))
         .onSuccess(v -> {
           if (blobs.backing() == null) {
-            PartSlots.open(uploadId);
+            slots.open(uploadId);
           }
         })
         .compose(v -> respond(call, 200, headers, S3Xml.initiated(call.bucket(), call.key(), uploadId)));
@@ -471,7 +472,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .compose(allowed -> {
           String algorithm = algorithmOf(u);
           long declared = BodyReceiver.declaredLength(call.request(), access.grant());
-          PartSlots.Place place = PartSlots.place(files, uploadId, number, declared <= allowed ? declared : -1,
+          PartSlots.Place place = slots.place(files, uploadId, number, declared <= allowed ? declared : -1,
               MIN_PART_BYTES, temp);
           JsonObject backing = backingOf(u);
           // A part of a declared length goes straight to the backing upload as it is checked; else to a file first.
@@ -531,8 +532,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
     String uploadId = call.query().get("uploadId");
     OutputStore.Part part = new OutputStore.Part(number, digests.size(), digests.md5Hex(), ctx.now(),
         keepChecksum ? digests.checksum() : null, place.inPlace() ? place.offset() : null);
-    Future<Void> moved = Future.succeededFuture();
-    return UploadRaces.commitPart(uploadId, number, ticket, () -> (place.inPlace() ? moved
+    return UploadRaces.commitPart(uploadId, number, ticket, () -> (place.inPlace() ? Future.<Void>succeededFuture()
             : streamed != null ? streamed.stored(digests.md5Hex()).<Void>mapEmpty()
             : backing != null ? blobs.backing().part(backing, number, place.file(), digests.size())
             : vertx.fileSystem().move(place.file().toString(), files.part(uploadId, number).toString(),
@@ -642,7 +642,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
         .compose(v -> outputs.completeUpload(u.uploadId(), plan.etag(), ctx.now()))
         .onSuccess(v -> {
           UploadRaces.forget(u.uploadId());
-          PartSlots.forget(u.uploadId());
+          slots.forget(u.uploadId());
           // The parts are no longer needed; removing a large upload's files need not delay the answer.
           vertx.fileSystem().deleteRecursive(files.uploadDir(u.uploadId()).toString());
         })
@@ -687,7 +687,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
                 .recover(e -> Future.succeededFuture()))
             .onSuccess(v -> {
               UploadRaces.forget(u.uploadId());
-              PartSlots.forget(u.uploadId());
+              slots.forget(u.uploadId());
             }))
         .compose(v -> respond(call, 204, null, null));
   }
@@ -698,7 +698,7 @@ public final class StorageHandler implements Handler<RoutingContext> {
 
   private Future<Void> getObject(S3Call call) {
     return existing(call.bucket(), call.key()).compose(o -> sendObject(call, o, (response, offset, length) ->
-        blobs.send(response, o, offset, length)));
+        blobs.send(response, o, offset, length, call.rootListener())));
   }
 
   private Future<Void> attributes(S3Call call) {

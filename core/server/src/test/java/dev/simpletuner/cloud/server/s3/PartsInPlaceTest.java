@@ -61,7 +61,11 @@ class PartsInPlaceTest {
   }
 
   private CompletedPart send(String key, String uploadId, int number, byte[] body) {
-    String etag = s3.uploadPart(b -> b.bucket("outputs").key(key).uploadId(uploadId).partNumber(number),
+    return send(s3, key, uploadId, number, body);
+  }
+
+  private static CompletedPart send(S3Client client, String key, String uploadId, int number, byte[] body) {
+    String etag = client.uploadPart(b -> b.bucket("outputs").key(key).uploadId(uploadId).partNumber(number),
         RequestBody.fromBytes(body)).eTag();
     return CompletedPart.builder().partNumber(number).eTag(etag).build();
   }
@@ -159,5 +163,45 @@ class PartsInPlaceTest {
     byte[] three = filled(5 * MIB, '3');
     List<CompletedPart> parts = List.of(send(key, uploadId, 1, one), send(key, uploadId, 3, three));
     assertThat(sha256(complete(name, uploadId, parts))).isEqualTo(sha256(concat(one, three)));
+  }
+
+  @Test
+  void anUploadBegunBeforeARestartIsCompletedAfterIt() throws Exception {
+    try (RootListenerServer other = RootListenerServer.start()) {
+      String key = other.job() + "/restart/model.bin";
+      byte[] one = filled(5 * MIB, 'p');
+      byte[] two = filled(5 * MIB, 'q');
+      byte[] three = filled(5 * MIB, 'r');
+      byte[] tail = "tail".getBytes();
+      List<CompletedPart> parts = new ArrayList<>();
+      String uploadId;
+      try (S3Client before = clientOf(other)) {
+        uploadId = before.createMultipartUpload(b -> b.bucket("outputs").key(key)).uploadId();
+        parts.add(send(before, key, uploadId, 1, one));
+        parts.add(send(before, key, uploadId, 2, two));
+      }
+      other.server().stop();
+      other.server().boot();
+      // The new process has no layout for the upload: its parts are files of their own, copied to their places.
+      try (S3Client after = clientOf(other)) {
+        String id = uploadId;
+        parts.add(send(after, key, id, 3, three));
+        parts.add(send(after, key, id, 4, tail));
+        Path uploadDir = other.server().stateDir().resolve("cloud_outputs/.multipart").resolve(id);
+        try (Stream<Path> files = Files.list(uploadDir)) {
+          assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("data", "3", "4");
+        }
+        after.completeMultipartUpload(b -> b.bucket("outputs").key(key).uploadId(id)
+            .multipartUpload(m -> m.parts(parts)));
+        byte[] got = after.getObjectAsBytes(b -> b.bucket("outputs").key(key)).asByteArray();
+        assertThat(sha256(got)).isEqualTo(sha256(concat(one, two, three, tail)));
+      }
+    }
+  }
+
+  private static S3Client clientOf(RootListenerServer server) {
+    return S3Client.builder().endpointOverride(URI.create(server.server().api().base() + "/api/cloud/storage"))
+        .region(Region.US_EAST_1).forcePathStyle(true).credentialsProvider(StaticCredentialsProvider.create(
+            AwsBasicCredentials.create(server.accessKey(), server.secret()))).build();
   }
 }
