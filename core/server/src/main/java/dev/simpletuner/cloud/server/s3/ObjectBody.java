@@ -34,10 +34,13 @@ public final class ObjectBody {
     }
     uncompressed(response);
     response.putHeader("Content-Length", String.valueOf(length));
+    if (length == 0) {
+      return response.end();
+    }
     return Vertx.currentContext().owner().fileSystem()
         .open(file.toString(), new OpenOptions().setRead(true).setWrite(false).setCreate(false))
         .compose(body -> body.setReadPos(offset).setReadLength(length)
-            .setReadBufferSize((int) Math.max(1, Math.min(length, MAX_READ))).pipeTo(response)
+            .setReadBufferSize((int) Math.min(length, MAX_READ)).pipeTo(response)
             .eventually(body::close));
   }
 }

@@ -106,6 +106,19 @@ class ObjectBodyTest {
   }
 
   @Test
+  void theApisDownloadsAreSentAsStoredToo() {
+    var api = listener.server().api();
+    String download = "/api/cloud/jobs/" + listener.job() + "/outputs/download?path=";
+    var whole = api.getBytes(download + "log.txt", "Accept-Encoding", "gzip");
+    assertThat(whole.status()).isEqualTo(200);
+    assertThat(whole.header("Content-Encoding")).isNull();
+    assertThat(whole.body()).isEqualTo(body);
+    var empty = api.getBytes(download + "empty.txt", "Accept-Encoding", "gzip");
+    assertThat(empty.status()).isEqualTo(200);
+    assertThat(empty.body()).isEmpty();
+  }
+
+  @Test
   void aPresignedUrlWorksOverHttp2() throws Exception {
     for (boolean root : new boolean[] {false, true}) {
       HttpResponse<byte[]> whole = get(http2, root, "log.txt", null);
