@@ -23,10 +23,7 @@ WARMUPS=${WARMUPS:-3}
 command -v zip >/dev/null || { echo "zip is needed: apt-get install zip" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 
-# The test classpath, as bench/storage.sh makes it (a fresh clone has not installed the siblings).
-mvn -q -pl core/server -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
-CLASSPATH_TEST="$TEST_CLASSES:$(cat core/server/target/bench-classpath.txt)"
+CLASSPATH_TEST=$(test_classpath)
 
 echo "== dataset: ${DATASET_MB} MiB of images (${FILE_KB} KiB each, random bytes) with captions"
 DATA="$WORK/dataset"

@@ -9,3 +9,12 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 need_wrk() { command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }; }
+
+# The server module's test classpath, its own classes first. The sibling modules come from this tree
+# (a fresh clone has not installed them), which Maven resolves only in a build that runs a phase:
+# each module writes its own list.
+test_classpath() {
+  mvn -q -pl core/server -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
+  echo "core/server/target/test-classes:$(cat core/server/target/bench-classpath.txt)"
+}

@@ -22,11 +22,7 @@ WARMUP_MB=${WARMUP_MB:-256}
 
 now_ms() { date +%s%3N; }
 
-# The test classpath; the sibling modules come from this tree (a fresh clone has not installed them),
-# which Maven resolves only in a build that runs a phase: each module writes its own list.
-mvn -q -pl core/server -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
-CP_FILE=core/server/target/bench-classpath.txt
+CLASSPATH_TEST=$(test_classpath)
 
 echo "== ${FILE_MB} MiB file on $(df -P "$WORK" | tail -1 | awk '{print $1}')"
 head -c $(( FILE_MB * 1024 * 1024 )) /dev/urandom > "$WORK/model.bin"
@@ -62,7 +58,6 @@ sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }
 SERVER_CPU0=$(cpu_ticks "$SERVER"); SERVER_SYS0=$(sys_ticks "$SERVER")
 
 echo "== upload: ${PART_MB} MiB parts, ${PARALLEL} in flight"
-CLASSPATH_TEST="$TEST_CLASSES:$(cat "$CP_FILE")"
 # The client logs at WARN: the SDK's DEBUG wire logging would be the bottleneck, not the server.
 if ! SIMPLETUNER_LOG_LEVEL=WARN java -Dlogback.configurationFile=conf/logback.xml \
     -cp "$CLASSPATH_TEST" dev.simpletuner.cloud.server.support.S3UploadBench "$ENDPOINT" "$AK" "$SK" outputs \

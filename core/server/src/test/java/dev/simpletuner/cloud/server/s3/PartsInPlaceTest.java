@@ -125,10 +125,7 @@ class PartsInPlaceTest {
     parts.add(send(key, uploadId, 4, tail));
 
     // Only the part sent again is a file of its own; the rest went to their places in the data file.
-    Path uploadDir = listener.server().stateDir().resolve("cloud_outputs/.multipart").resolve(uploadId);
-    try (Stream<Path> files = Files.list(uploadDir)) {
-      assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("data", "2");
-    }
+    assertThat(filesOfUpload(listener, uploadId)).containsExactlyInAnyOrder("data", "2");
     byte[] expected = concat(a, b, c, tail);
     byte[] got = complete(name, uploadId, parts);
     assertThat(got.length).isEqualTo(expected.length);
@@ -187,15 +184,20 @@ class PartsInPlaceTest {
         String id = uploadId;
         parts.add(send(after, key, id, 3, three));
         parts.add(send(after, key, id, 4, tail));
-        Path uploadDir = other.server().stateDir().resolve("cloud_outputs/.multipart").resolve(id);
-        try (Stream<Path> files = Files.list(uploadDir)) {
-          assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("data", "3", "4");
-        }
+        assertThat(filesOfUpload(other, id)).containsExactlyInAnyOrder("data", "3", "4");
         after.completeMultipartUpload(b -> b.bucket("outputs").key(key).uploadId(id)
             .multipartUpload(m -> m.parts(parts)));
         byte[] got = after.getObjectAsBytes(b -> b.bucket("outputs").key(key)).asByteArray();
         assertThat(sha256(got)).isEqualTo(sha256(concat(one, two, three, tail)));
       }
+    }
+  }
+
+  /** The names in an unfinished upload's folder: its data file and the parts of their own. */
+  private static List<String> filesOfUpload(RootListenerServer server, String uploadId) throws IOException {
+    try (Stream<Path> files = Files.list(server.server().stateDir().resolve("cloud_outputs/.multipart")
+        .resolve(uploadId))) {
+      return files.map(f -> f.getFileName().toString()).toList();
     }
   }
 
